@@ -1,0 +1,51 @@
+import * as v from 'valibot';
+import { SETTINGS, type SettingName } from './settings.js';
+
+/** The validated, frozen configuration every part of the server receives explicitly (STYLE §8). */
+export interface Config {
+  readonly databaseUrl: string;
+  readonly port: number;
+  readonly host: string;
+  readonly issuer: string;
+  /** Undefined until {@link resolveSecret} fills it from the environment or the secret file. */
+  readonly secret: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly logLevel: string;
+  readonly bodyLimitBytes: number;
+  readonly keyCacheSeconds: number;
+  readonly secretOverlapSeconds: number;
+}
+
+/** Thrown at boot with one line per bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment (only the LATCHKEY_* names of SETTINGS); throws ConfigError naming each bad value. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const problems: string[] = [];
+  const values = {} as Record<SettingName, unknown>;
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
+    const raw = env[name] === '' ? undefined : env[name];
+    const result = v.safeParse(SETTINGS[name].schema, raw);
+    if (result.success) values[name] = result.output;
+    else problems.push(`${name}: ${result.issues[0].message}${name === 'LATCHKEY_SECRET' ? '' : ` (got ${JSON.stringify(raw)})`}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const port = values.LATCHKEY_PORT as number;
+  return Object.freeze({
+    databaseUrl: values.LATCHKEY_DATABASE_URL as string,
+    port,
+    host: values.LATCHKEY_HOST as string,
+    issuer: (values.LATCHKEY_ISSUER as string | undefined) ?? `http://localhost:${port}`,
+    secret: values.LATCHKEY_SECRET as string | undefined,
+    redisUrl: values.LATCHKEY_REDIS_URL as string | undefined,
+    logLevel: values.LATCHKEY_LOG_LEVEL as string,
+    bodyLimitBytes: values.LATCHKEY_BODY_LIMIT_BYTES as number,
+    keyCacheSeconds: values.LATCHKEY_KEY_CACHE_SECONDS as number,
+    secretOverlapSeconds: values.LATCHKEY_SECRET_OVERLAP_SECONDS as number,
+  });
+}

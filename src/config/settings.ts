@@ -1,0 +1,106 @@
+import * as v from 'valibot';
+
+/**
+ * Every setting Latchkey reads from the environment (SPEC §8), in one table. The configuration
+ * reference (docs/configuration.md) is generated from this table and a test fails when they drift.
+ */
+export interface SettingSpec {
+  readonly description: string;
+  /** Shown in the docs; `undefined` means "no default". */
+  readonly defaultText: string | undefined;
+  /** Raw string → typed value; a failure names the variable. */
+  readonly schema: v.GenericSchema<string | undefined, unknown>;
+  /** Weakens security when set; warned about at boot (STYLE §8). */
+  readonly insecure?: boolean;
+}
+
+const integer = (min: number, max: number, fallback: number) =>
+  v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.regex(/^\d+$/, 'must be a whole number'),
+    v.transform(Number),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
+const url = (protocols: string[], message: string) =>
+  v.pipe(
+    v.string(),
+    v.check((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, message),
+  );
+
+export const SETTINGS = {
+  LATCHKEY_DATABASE_URL: {
+    description:
+      'Where data lives. `sqlite:<path>` (relative to the working directory) selects the embedded SQLite store; `postgres://…` selects PostgreSQL.',
+    defaultText: 'sqlite:./data/latchkey.db',
+    schema: v.pipe(
+      v.optional(v.string(), 'sqlite:./data/latchkey.db'),
+      v.check(
+        (value) => /^sqlite:.+/.test(value) || /^postgres(ql)?:\/\/.+/.test(value),
+        'must start with sqlite: or postgres://',
+      ),
+    ),
+  },
+  LATCHKEY_PORT: {
+    description: 'TCP port to listen on (0 picks a free one).',
+    defaultText: '4802',
+    schema: integer(0, 65535, 4802),
+  },
+  LATCHKEY_HOST: {
+    description: 'Interface to bind. Use 0.0.0.0 behind a load balancer.',
+    defaultText: '127.0.0.1',
+    schema: v.pipe(v.optional(v.string(), '127.0.0.1'), v.minLength(1, 'must not be empty')),
+  },
+  LATCHKEY_ISSUER: {
+    description:
+      'Public base URL of this server: the `iss` of every token and the base of metadata URLs. No trailing slash, query or fragment.',
+    defaultText: 'http://localhost:<port>',
+    schema: v.optional(
+      v.pipe(
+        url(['http:', 'https:'], 'must be an http(s) URL'),
+        v.check((value) => !/[?#]/.test(value) && !value.endsWith('/'), 'must have no query, fragment or trailing slash'),
+      ),
+    ),
+  },
+  LATCHKEY_SECRET: {
+    description:
+      'Key-encryption secret (at least 32 characters): encrypts signing keys at rest and derives other server keys. When absent on SQLite, one is generated into `latchkey.secret` beside the database file (mode 0600); required on PostgreSQL.',
+    defaultText: undefined,
+    schema: v.optional(v.pipe(v.string(), v.minLength(32, 'must be at least 32 characters'))),
+  },
+  LATCHKEY_REDIS_URL: {
+    description: 'Optional Redis for shared rate limits across instances (`redis://…`).',
+    defaultText: undefined,
+    schema: v.optional(url(['redis:', 'rediss:'], 'must be a redis:// or rediss:// URL')),
+  },
+  LATCHKEY_LOG_LEVEL: {
+    description: 'pino log level.',
+    defaultText: 'info',
+    schema: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'must be one of fatal, error, warn, info, debug, trace, silent'), 'info'),
+  },
+  LATCHKEY_BODY_LIMIT_BYTES: {
+    description: 'Largest request body accepted; larger bodies get 413 `payload_too_large`.',
+    defaultText: '65536',
+    schema: integer(1024, 10 * 1024 * 1024, 65536),
+  },
+  LATCHKEY_KEY_CACHE_SECONDS: {
+    description:
+      'How long an instance caches signing keys. A rotated key is published at once and used for signing only after this delay, so every instance can verify it before any instance signs with it.',
+    defaultText: '30',
+    schema: integer(0, 3600, 30),
+  },
+  LATCHKEY_SECRET_OVERLAP_SECONDS: {
+    description: 'How long a rotated application secret key keeps working beside its successor (0: stops at once).',
+    defaultText: '0',
+    schema: integer(0, 30 * 86400, 0),
+  },
+} satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof SETTINGS;

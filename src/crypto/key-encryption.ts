@@ -1,0 +1,38 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+
+/** Keys derived from the one configured secret (LATCHKEY_SECRET), one per purpose (HKDF, RFC 5869). */
+export interface ServerKeys {
+  /** AES-256-GCM key that encrypts signing private keys at rest. */
+  readonly keyEncryptionKey: Buffer;
+  /** HMAC key that derives a refresh token's successor from the token itself (SPEC §4 reuse window). */
+  readonly refreshSuccessorKey: Buffer;
+}
+
+function derive(secret: string, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, 'latchkey', purpose, 32));
+}
+
+/** Derives every purpose-bound key from the configured secret. */
+export function deriveServerKeys(secret: string): ServerKeys {
+  return {
+    keyEncryptionKey: derive(secret, 'signing-key-encryption/v1'),
+    refreshSuccessorKey: derive(secret, 'refresh-successor/v1'),
+  };
+}
+
+/** Encrypts with AES-256-GCM; output `v1.<iv>.<tag>.<ciphertext>` in base64url parts. */
+export function encryptAtRest(key: Buffer, plaintext: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return ['v1', iv, cipher.getAuthTag(), ciphertext].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+}
+
+/** Reverses {@link encryptAtRest}; throws when the key is wrong or the data was altered. */
+export function decryptAtRest(key: Buffer, sealed: string): string {
+  const [version, iv, tag, ciphertext] = sealed.split('.');
+  if (version !== 'v1' || !iv || !tag || ciphertext === undefined) throw new Error('unrecognised sealed value');
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+}

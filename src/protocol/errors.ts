@@ -1,0 +1,110 @@
+/**
+ * Every error a client can see, one class per wire code (SPEC §3). Flows and middleware throw these;
+ * `http/error-response.ts` is the only place that turns them into a response. `cause` is private:
+ * it is logged with the request id and never serialized.
+ */
+export abstract class ApiError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: string;
+  /** Extra response headers (e.g. WWW-Authenticate, Retry-After). */
+  headers: Record<string, string> = {};
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+
+  /** The JSON body; subclasses with a different shape override it. */
+  toBody(): Record<string, unknown> {
+    return { error: this.code, message: this.message };
+  }
+}
+
+/** A Valibot issue as sent on the wire (SPEC §3): the library's own object, secrets redacted. */
+export type WireIssue = Record<string, unknown> & {
+  kind: string;
+  type: string;
+  expected: string | null;
+  received: string;
+  message: string;
+  path: Array<Record<string, unknown>>;
+};
+
+/** 400: the body or query did not match its schema (seed 000). */
+export class ValidationError extends ApiError {
+  readonly status = 400;
+  readonly code = 'validation_error';
+  constructor(readonly issues: WireIssue[]) {
+    super('request validation failed');
+  }
+  override toBody() {
+    return { error: this.code, issues: this.issues };
+  }
+}
+
+/** 401: no credential was sent, or a consumer token is invalid, expired or revoked (SPEC §2). */
+export class AuthenticationRequired extends ApiError {
+  readonly status = 401;
+  readonly code = 'authentication_required';
+}
+
+/** 401: a publishable or secret key that no application has (SPEC §2). */
+export class InvalidApiKey extends ApiError {
+  readonly status = 401;
+  readonly code = 'invalid_api_key';
+}
+
+/** 403: a valid credential of the wrong kind, or keys of two different applications (SPEC §2). */
+export class Forbidden extends ApiError {
+  readonly status = 403;
+  readonly code = 'forbidden';
+}
+
+/** 400: the exchange code is unknown, already used, or minted by another application (SPEC §5.2). */
+export class InvalidExchangeCode extends ApiError {
+  readonly status = 400;
+  readonly code = 'invalid_exchange_code';
+}
+
+/** 400: the exchange code's 60 seconds are over (SPEC §5.2). */
+export class ExchangeCodeExpired extends ApiError {
+  readonly status = 400;
+  readonly code = 'exchange_code_expired';
+}
+
+/** 400: the code was minted with a `codeChallenge` and the `codeVerifier` is missing or wrong (SPEC §5.1). */
+export class InvalidCodeVerifier extends ApiError {
+  readonly status = 400;
+  readonly code = 'invalid_code_verifier';
+}
+
+/** 401: the refresh token is unknown, expired, revoked or was replayed (SPEC §5.5). */
+export class InvalidRefreshToken extends ApiError {
+  readonly status = 401;
+  readonly code = 'invalid_refresh_token';
+}
+
+/** 404: no route matches. */
+export class NotFound extends ApiError {
+  readonly status = 404;
+  readonly code = 'not_found';
+}
+
+/** 405: the path exists but not with this method. */
+export class MethodNotAllowed extends ApiError {
+  readonly status = 405;
+  readonly code = 'method_not_allowed';
+}
+
+/** 413: the body is over the configured limit. */
+export class PayloadTooLarge extends ApiError {
+  readonly status = 413;
+  readonly code = 'payload_too_large';
+}
+
+
+/** 503: a dependency (the store) is unreachable; used by readiness. */
+export class ServiceUnavailable extends ApiError {
+  readonly status = 503;
+  readonly code = 'service_unavailable';
+}

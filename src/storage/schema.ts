@@ -1,0 +1,96 @@
+/**
+ * Table shapes as Kysely sees them. Column names are snake_case; row mapping to camelCase domain
+ * values happens in the storage modules only (STYLE §1). Instants are integer milliseconds since the
+ * epoch (`bigint` on PostgreSQL, read back as numbers).
+ */
+export interface Database {
+  organizations: {
+    id: string;
+    name: string;
+    settings: string;
+    created_at: number;
+  };
+  applications: {
+    id: string;
+    organization_id: string;
+    name: string;
+    publishable_key: string;
+    environment: 'test' | 'live';
+    type: 'confidential' | 'public';
+    redirect_uris: string;
+    allowed_scopes: string;
+    allowed_origins: string;
+    logo_url: string | null;
+    created_at: number;
+  };
+  application_secrets: {
+    secret_hash: string;
+    application_id: string;
+    created_at: number;
+    expires_at: number | null;
+  };
+  consumers: {
+    id: string;
+    organization_id: string;
+    type: 'guest' | 'authenticated';
+    email: string | null;
+    phone: string | null;
+    full_name: string | null;
+    canonical_subject: string | null;
+    claims: string;
+    created_at: number;
+    updated_at: number;
+  };
+  identities: {
+    id: string;
+    organization_id: string;
+    consumer_id: string;
+    provider: string;
+    issuer: string;
+    subject: string;
+    created_at: number;
+  };
+  exchange_codes: {
+    code_hash: string;
+    organization_id: string;
+    application_id: string;
+    consumer_id: string;
+    code_challenge: string | null;
+    created_at: number;
+    expires_at: number;
+    consumed_at: number | null;
+  };
+  sessions: {
+    id: string;
+    organization_id: string;
+    application_id: string;
+    consumer_id: string;
+    type: 'guest' | 'authenticated';
+    created_at: number;
+    revoked_at: number | null;
+  };
+  refresh_tokens: {
+    token_hash: string;
+    session_id: string;
+    created_at: number;
+    expires_at: number;
+    rotated_at: number | null;
+    revoked_at: number | null;
+  };
+  signing_keys: {
+    kid: string;
+    algorithm: string;
+    public_jwk: string;
+    private_key_sealed: string;
+    created_at: number;
+    activates_at: number;
+    retires_at: number | null;
+  };
+  audit_events: {
+    id: string;
+    organization_id: string | null;
+    type: string;
+    data: string;
+    created_at: number;
+  };
+}

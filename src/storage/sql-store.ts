@@ -1,0 +1,43 @@
+import { sql } from 'kysely';
+import { openDatabase, type Engine } from './database.js';
+import { migrateToLatest } from './migrate.js';
+import { auditQueries } from './sql/audit.js';
+import { consumerQueries } from './sql/consumers.js';
+import { exchangeCodeQueries } from './sql/exchange-codes.js';
+import { sessionQueries } from './sql/sessions.js';
+import { signingKeyQueries } from './sql/signing-keys.js';
+import { tenantQueries } from './sql/tenants.js';
+import type { Store } from './store.js';
+
+export interface SqlStore extends Store {
+  readonly engine: Engine;
+}
+
+/**
+ * Opens the store a database URL names — SQLite or PostgreSQL, one implementation — and, unless
+ * told not to, applies pending migrations first (SPEC §8: migrations run at start).
+ */
+export async function openStore(databaseUrl: string, options: { migrate?: boolean; poolSize?: number } = {}): Promise<SqlStore> {
+  const { db, engine } = openDatabase(databaseUrl, options);
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(db);
+    } catch (error) {
+      await db.destroy();
+      throw error;
+    }
+  }
+  return {
+    engine,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+    ...tenantQueries(db),
+    ...consumerQueries(db),
+    ...exchangeCodeQueries(db),
+    ...sessionQueries(db),
+    ...signingKeyQueries(db),
+    ...auditQueries(db),
+  };
+}

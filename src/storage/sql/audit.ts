@@ -1,0 +1,31 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import type { Store } from '../store.js';
+import { toAuditEvent } from './rows.js';
+
+type AuditMethods = Pick<Store, 'recordAuditEvent' | 'listAuditEvents'>;
+
+/** The append-only audit log of security events (SPEC §8). */
+export function auditQueries(db: Kysely<Database>): AuditMethods {
+  return {
+    async recordAuditEvent(event) {
+      await db
+        .insertInto('audit_events')
+        .values({
+          id: event.id,
+          organization_id: event.organizationId,
+          type: event.type,
+          data: JSON.stringify(event.data),
+          created_at: event.createdAt,
+        })
+        .execute();
+    },
+
+    async listAuditEvents(organizationId, type) {
+      let query = db.selectFrom('audit_events').selectAll().orderBy('id');
+      query = organizationId === null ? query.where('organization_id', 'is', null) : query.where('organization_id', '=', organizationId);
+      if (type) query = query.where('type', '=', type);
+      return (await query.execute()).map(toAuditEvent);
+    },
+  };
+}

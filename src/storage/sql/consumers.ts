@@ -1,0 +1,144 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import type { Store } from '../store.js';
+import { isUniqueViolation } from '../database.js';
+import { rethrowConflict } from './conflict.js';
+import { toConsumer } from './rows.js';
+
+type ConsumerMethods = Pick<
+  Store,
+  | 'getConsumer' | 'listExternalIdentities' | 'findConsumerByExternalIdentity' | 'findConsumerByCanonicalSubject'
+  | 'createConsumerWithIdentity' | 'attachExternalIdentity' | 'fillEmptyConsumerFields'
+>;
+
+/** Consumers and their external identities. */
+export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
+  return {
+    async getConsumer(id) {
+      const row = await db.selectFrom('consumers').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toConsumer(row);
+    },
+
+    async listExternalIdentities(consumerId) {
+      return db
+        .selectFrom('identities')
+        .select(['provider', 'issuer', 'subject'])
+        .where('consumer_id', '=', consumerId)
+        .orderBy('id')
+        .execute();
+    },
+
+    async findConsumerByExternalIdentity(organizationId, identity) {
+      const row = await db
+        .selectFrom('identities as i')
+        .innerJoin('consumers as c', 'c.id', 'i.consumer_id')
+        .selectAll('c')
+        .where('i.organization_id', '=', organizationId)
+        .where('i.provider', '=', identity.provider)
+        .where('i.issuer', '=', identity.issuer)
+        .where('i.subject', '=', identity.subject)
+        .executeTakeFirst();
+      return row && toConsumer(row);
+    },
+
+    async findConsumerByCanonicalSubject(organizationId, canonicalSubject) {
+      const row = await db
+        .selectFrom('consumers')
+        .selectAll()
+        .where('organization_id', '=', organizationId)
+        .where('canonical_subject', '=', canonicalSubject)
+        .executeTakeFirst();
+      return row && toConsumer(row);
+    },
+
+    async createConsumerWithIdentity(consumer, identityId, identity) {
+      await db
+        .transaction()
+        .execute(async (trx) => {
+          await trx
+            .insertInto('consumers')
+            .values({
+              id: consumer.id,
+              organization_id: consumer.organizationId,
+              type: consumer.type,
+              email: consumer.email,
+              phone: consumer.phone,
+              full_name: consumer.fullName,
+              canonical_subject: consumer.canonicalSubject,
+              claims: JSON.stringify(consumer.claims),
+              created_at: consumer.createdAt,
+              updated_at: consumer.updatedAt,
+            })
+            .execute();
+          await trx
+            .insertInto('identities')
+            .values({ id: identityId, organization_id: consumer.organizationId, consumer_id: consumer.id, ...identity, created_at: consumer.createdAt })
+            .execute();
+        })
+        .catch(rethrowConflict);
+    },
+
+    async attachExternalIdentity(consumerId, organizationId, identityId, identity, now) {
+      await db
+        .transaction()
+        .execute(async (trx) => {
+          await trx
+            .insertInto('identities')
+            .values({ id: identityId, organization_id: organizationId, consumer_id: consumerId, ...identity, created_at: now })
+            .execute();
+          // Having an identity makes a consumer authenticated (SPEC §1).
+          await trx.updateTable('consumers').set({ type: 'authenticated', updated_at: now }).where('id', '=', consumerId).execute();
+        })
+        .catch(rethrowConflict);
+    },
+
+    async fillEmptyConsumerFields(consumerId, fields, now) {
+      // Each fill is one conditional UPDATE (`… WHERE column IS NULL`), so concurrent fills never
+      // overwrite each other; no transaction is needed, and none is used, because a unique violation
+      // would abort a PostgreSQL transaction.
+      if (fields.email !== undefined) {
+        await db.updateTable('consumers').set({ email: fields.email, updated_at: now }).where('id', '=', consumerId).where('email', 'is', null).execute();
+      }
+      if (fields.fullName !== undefined) {
+        await db.updateTable('consumers').set({ full_name: fields.fullName, updated_at: now }).where('id', '=', consumerId).where('full_name', 'is', null).execute();
+      }
+      if (fields.canonicalSubject !== undefined) {
+        const canonicalSubject = fields.canonicalSubject;
+        await db
+          .updateTable('consumers')
+          .set({ canonical_subject: canonicalSubject, updated_at: now })
+          .where('id', '=', consumerId)
+          .where('canonical_subject', 'is', null)
+          .where(({ not, exists, selectFrom }) =>
+            not(exists(
+              selectFrom('consumers as other')
+                .select('other.id')
+                .whereRef('other.organization_id', '=', 'consumers.organization_id')
+                .where('other.canonical_subject', '=', canonicalSubject),
+            )),
+          )
+          .execute()
+          .catch((error) => {
+            // Another consumer claimed it between the check and the write: leave ours unset.
+            if (!isUniqueViolation(error)) throw error;
+          });
+      }
+      if (fields.claims && Object.keys(fields.claims).length > 0) {
+        const row = await db.selectFrom('consumers').select('claims').where('id', '=', consumerId).executeTakeFirstOrThrow();
+        const stored = JSON.parse(row.claims) as Record<string, unknown>;
+        const merged = { ...fields.claims, ...stored };
+        if (Object.keys(merged).length !== Object.keys(stored).length) {
+          // Guarded by the value we read, so a concurrent merge is not lost silently: it simply wins.
+          await db
+            .updateTable('consumers')
+            .set({ claims: JSON.stringify(merged), updated_at: now })
+            .where('id', '=', consumerId)
+            .where('claims', '=', row.claims)
+            .execute();
+        }
+      }
+      const updated = await db.selectFrom('consumers').selectAll().where('id', '=', consumerId).executeTakeFirstOrThrow();
+      return toConsumer(updated);
+    },
+  };
+}

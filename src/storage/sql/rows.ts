@@ -1,0 +1,115 @@
+import type { Selectable } from 'kysely';
+import type { Database } from '../schema.js';
+import type {
+  Application, AuditEvent, Consumer, ExchangeCode, Organization, OrganizationSettings,
+  RefreshTokenRecord, Session, SigningKeyRecord,
+} from '../store.js';
+
+// The one seam where snake_case rows become camelCase domain values (STYLE §1).
+
+type Row<T extends keyof Database> = Selectable<Database[T]>;
+
+/** Lifetimes of SPEC §4 used when an organization sets none. */
+export const DEFAULT_ORGANIZATION_SETTINGS: OrganizationSettings = Object.freeze({
+  accessTokenTtlSeconds: 3600,
+  refreshTokenTtlSeconds: 30 * 86400,
+  refreshReuseIntervalSeconds: 10,
+});
+
+export function toOrganization(row: Row<'organizations'>): Organization {
+  return {
+    id: row.id,
+    name: row.name,
+    settings: { ...DEFAULT_ORGANIZATION_SETTINGS, ...(JSON.parse(row.settings) as Partial<OrganizationSettings>) },
+    createdAt: row.created_at,
+  };
+}
+
+export function toApplication(row: Row<'applications'>): Application {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    name: row.name,
+    publishableKey: row.publishable_key,
+    environment: row.environment,
+    type: row.type,
+    redirectUris: JSON.parse(row.redirect_uris) as string[],
+    allowedScopes: JSON.parse(row.allowed_scopes) as string[],
+    allowedOrigins: JSON.parse(row.allowed_origins) as string[],
+    logoUrl: row.logo_url,
+    createdAt: row.created_at,
+  };
+}
+
+export function toConsumer(row: Row<'consumers'>): Consumer {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    type: row.type,
+    email: row.email,
+    phone: row.phone,
+    fullName: row.full_name,
+    canonicalSubject: row.canonical_subject,
+    claims: JSON.parse(row.claims) as Record<string, unknown>,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toExchangeCode(row: Row<'exchange_codes'>): ExchangeCode {
+  return {
+    codeHash: row.code_hash,
+    organizationId: row.organization_id,
+    applicationId: row.application_id,
+    consumerId: row.consumer_id,
+    codeChallenge: row.code_challenge,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    consumedAt: row.consumed_at,
+  };
+}
+
+export function toSession(row: Row<'sessions'>): Session {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    applicationId: row.application_id,
+    consumerId: row.consumer_id,
+    type: row.type,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export function toRefreshToken(row: Row<'refresh_tokens'>): RefreshTokenRecord {
+  return {
+    tokenHash: row.token_hash,
+    sessionId: row.session_id,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    rotatedAt: row.rotated_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export function toSigningKey(row: Row<'signing_keys'>): SigningKeyRecord {
+  return {
+    kid: row.kid,
+    algorithm: 'EdDSA',
+    publicJwk: JSON.parse(row.public_jwk),
+    privateKeySealed: row.private_key_sealed,
+    createdAt: row.created_at,
+    activatesAt: row.activates_at,
+    retiresAt: row.retires_at,
+  };
+}
+
+export function toAuditEvent(row: Row<'audit_events'>): AuditEvent {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    type: row.type,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    createdAt: row.created_at,
+  };
+}

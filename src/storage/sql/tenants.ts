@@ -1,0 +1,126 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import type { Store } from '../store.js';
+import { toApplication, toOrganization } from './rows.js';
+import { rethrowConflict } from './conflict.js';
+
+type TenantMethods = Pick<
+  Store,
+  | 'createOrganization' | 'findOrganizationByName' | 'getOrganization' | 'listOrganizations'
+  | 'createApplication' | 'listApplications' | 'getApplication' | 'findApplicationByPublishableKey'
+  | 'findApplicationBySecretHash' | 'rotateApplicationSecret' | 'addRedirectUri'
+>;
+
+/** Organizations, applications and application secrets. */
+export function tenantQueries(db: Kysely<Database>): TenantMethods {
+  const getApplication = async (id: string) => {
+    const row = await db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toApplication(row);
+  };
+
+  return {
+    async createOrganization(organization) {
+      await db
+        .insertInto('organizations')
+        .values({
+          id: organization.id,
+          name: organization.name,
+          settings: JSON.stringify(organization.settings),
+          created_at: organization.createdAt,
+        })
+        .execute()
+        .catch(rethrowConflict);
+    },
+
+    async findOrganizationByName(name) {
+      const row = await db.selectFrom('organizations').selectAll().where('name', '=', name).executeTakeFirst();
+      return row && toOrganization(row);
+    },
+
+    async getOrganization(id) {
+      const row = await db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toOrganization(row);
+    },
+
+    async listOrganizations() {
+      const rows = await db.selectFrom('organizations').selectAll().orderBy('id').execute();
+      return rows.map(toOrganization);
+    },
+
+    async createApplication(application, secretHash, now) {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('applications')
+          .values({
+            id: application.id,
+            organization_id: application.organizationId,
+            name: application.name,
+            publishable_key: application.publishableKey,
+            environment: application.environment,
+            type: application.type,
+            redirect_uris: JSON.stringify(application.redirectUris),
+            allowed_scopes: JSON.stringify(application.allowedScopes),
+            allowed_origins: JSON.stringify(application.allowedOrigins),
+            logo_url: application.logoUrl,
+            created_at: application.createdAt,
+          })
+          .execute();
+        await trx
+          .insertInto('application_secrets')
+          .values({ secret_hash: secretHash, application_id: application.id, created_at: now, expires_at: null })
+          .execute();
+      });
+    },
+
+    async listApplications(organizationId) {
+      let query = db.selectFrom('applications').selectAll().orderBy('id');
+      if (organizationId) query = query.where('organization_id', '=', organizationId);
+      return (await query.execute()).map(toApplication);
+    },
+
+    getApplication,
+
+    async findApplicationByPublishableKey(publishableKey) {
+      const row = await db.selectFrom('applications').selectAll().where('publishable_key', '=', publishableKey).executeTakeFirst();
+      return row && toApplication(row);
+    },
+
+    async findApplicationBySecretHash(secretHash, now) {
+      const row = await db
+        .selectFrom('application_secrets as s')
+        .innerJoin('applications as a', 'a.id', 's.application_id')
+        .selectAll('a')
+        .where('s.secret_hash', '=', secretHash)
+        .where((eb) => eb.or([eb('s.expires_at', 'is', null), eb('s.expires_at', '>', now)]))
+        .executeTakeFirst();
+      return row && toApplication(row);
+    },
+
+    async rotateApplicationSecret(applicationId, newSecretHash, oldSecretsExpireAt, now) {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('application_secrets')
+          .set({ expires_at: oldSecretsExpireAt })
+          .where('application_id', '=', applicationId)
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', oldSecretsExpireAt)]))
+          .execute();
+        await trx
+          .insertInto('application_secrets')
+          .values({ secret_hash: newSecretHash, application_id: applicationId, created_at: now, expires_at: null })
+          .execute();
+      });
+    },
+
+    async addRedirectUri(applicationId, redirectUri) {
+      return db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('applications').select('redirect_uris').where('id', '=', applicationId).executeTakeFirst();
+        if (!row) return undefined;
+        const uris = JSON.parse(row.redirect_uris) as string[];
+        if (!uris.includes(redirectUri)) uris.push(redirectUri);
+        await trx.updateTable('applications').set({ redirect_uris: JSON.stringify(uris) }).where('id', '=', applicationId).execute();
+        const updated = await trx.selectFrom('applications').selectAll().where('id', '=', applicationId).executeTakeFirstOrThrow();
+        return toApplication(updated);
+      });
+    },
+  };
+}
