@@ -172,10 +172,16 @@ export interface Store {
 
   /**
    * Rotates a refresh token: one conditional UPDATE marks `tokenHash` rotated only while it is
-   * unrotated, unrevoked, unexpired and its session live; the winner inserts `successor` in the same
-   * transaction. Exactly one concurrent caller gets the old record back; the others get undefined.
+   * unrotated, unrevoked, unexpired and its session live and of `applicationId`; the winner inserts
+   * the successor (same session) in the same transaction. Exactly one concurrent caller gets the
+   * old record back; the others get undefined.
    */
-  rotateRefreshToken(tokenHash: string, successor: RefreshTokenRecord, now: number): Promise<RefreshTokenRecord | undefined>;
+  rotateRefreshToken(
+    tokenHash: string,
+    applicationId: string,
+    successor: { tokenHash: string; expiresAt: number },
+    now: number,
+  ): Promise<RefreshTokenRecord | undefined>;
   findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
 
   insertSigningKey(key: SigningKeyRecord): Promise<void>;

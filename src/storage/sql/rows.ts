@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { DEFAULT_ORGANIZATION_SETTINGS } from '../../protocol/lifetimes.js';
 import type { Database } from '../schema.js';
 import type {
   Application, AuditEvent, Consumer, ExchangeCode, Organization, OrganizationSettings,
@@ -9,12 +10,6 @@ import type {
 
 type Row<T extends keyof Database> = Selectable<Database[T]>;
 
-/** Lifetimes of SPEC §4 used when an organization sets none. */
-export const DEFAULT_ORGANIZATION_SETTINGS: OrganizationSettings = Object.freeze({
-  accessTokenTtlSeconds: 3600,
-  refreshTokenTtlSeconds: 30 * 86400,
-  refreshReuseIntervalSeconds: 10,
-});
 
 export function toOrganization(row: Row<'organizations'>): Organization {
   return {

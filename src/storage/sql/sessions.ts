@@ -60,7 +60,7 @@ export function sessionQueries(db: Kysely<Database>): SessionMethods {
       });
     },
 
-    async rotateRefreshToken(tokenHash, successor, now) {
+    async rotateRefreshToken(tokenHash, applicationId, successor, now) {
       return db.transaction().execute(async (trx) => {
         // SPEC §4: one conditional UPDATE decides the single winner of a rotation. The session check
         // sits in the same statement so a token of a revoked session can never rotate.
@@ -76,13 +76,17 @@ export function sessionQueries(db: Kysely<Database>): SessionMethods {
               selectFrom('sessions')
                 .select('sessions.id')
                 .whereRef('sessions.id', '=', 'refresh_tokens.session_id')
-                .where('sessions.revoked_at', 'is', null),
+                .where('sessions.revoked_at', 'is', null)
+                .where('sessions.application_id', '=', applicationId),
             ),
           )
           .returningAll()
           .executeTakeFirst();
         if (!row) return undefined;
-        await trx.insertInto('refresh_tokens').values(refreshTokenRow(successor)).execute();
+        await trx
+          .insertInto('refresh_tokens')
+          .values(refreshTokenRow({ ...successor, sessionId: row.session_id, createdAt: now, rotatedAt: null, revokedAt: null }))
+          .execute();
         return toRefreshToken(row);
       });
     },

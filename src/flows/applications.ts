@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { constantTimeEqual, hashSecret } from '../crypto/hash.js';
+import { generateId, generateSecret } from '../crypto/random.js';
+import type { Application } from '../storage/store.js';
+import type { FlowDeps } from './deps.js';
+
+export interface NewApplication {
+  organizationId: string;
+  name: string;
+  type: 'confidential' | 'public';
+  environment: 'test' | 'live';
+  redirectUris?: string[];
+  allowedScopes?: string[];
+  allowedOrigins?: string[];
+  logoUrl?: string | null;
+}
+
+/** A secret key in full: returned exactly once, at creation or rotation (SPEC §1). */
+export interface IssuedSecret {
+  application: Application;
+  secretKey: string;
+}
+
+function newSecretKey(environment: 'test' | 'live'): string {
+  return generateSecret(`sk_${environment}_`);
+}
+
+/** Creates an application with fresh keys; the secret is stored only as its SHA-256. */
+export async function createApplication(deps: FlowDeps, input: NewApplication): Promise<IssuedSecret> {
+  const now = deps.clock.now();
+  const application: Application = {
+    id: generateId('app_', now),
+    organizationId: input.organizationId,
+    name: input.name,
+    // Publishable keys are public identifiers, not secrets; 192 bits keep them unguessable anyway.
+    publishableKey: `pk_${input.environment}_${randomBytes(24).toString('base64url')}`,
+    environment: input.environment,
+    type: input.type,
+    redirectUris: input.redirectUris ?? [],
+    allowedScopes: input.allowedScopes ?? [],
+    allowedOrigins: input.allowedOrigins ?? [],
+    logoUrl: input.logoUrl ?? null,
+    createdAt: now,
+  };
+  const secretKey = newSecretKey(input.environment);
+  await deps.store.createApplication(application, hashSecret(secretKey), now);
+  await deps.audit.record('application.created', application.organizationId, { applicationId: application.id });
+  return { application, secretKey };
+}
+
+/**
+ * Issues a new secret key; older ones keep working for `secretOverlapSeconds` (SPEC §1: default 0,
+ * immediate). Returns undefined for an unknown application.
+ */
+export async function rotateApplicationSecret(deps: FlowDeps, applicationId: string): Promise<IssuedSecret | undefined> {
+  const application = await deps.store.getApplication(applicationId);
+  if (!application) return undefined;
+  const now = deps.clock.now();
+  const secretKey = newSecretKey(application.environment);
+  await deps.store.rotateApplicationSecret(applicationId, hashSecret(secretKey), now + deps.secretOverlapSeconds * 1000, now);
+  await deps.audit.record('application.secret_rotated', application.organizationId, {
+    applicationId,
+    overlapSeconds: deps.secretOverlapSeconds,
+  });
+  return { application, secretKey };
+}
+
+/** The application a publishable key belongs to, if any. */
+export async function findApplicationByPublishableKey(deps: FlowDeps, publishableKey: string): Promise<Application | undefined> {
+  if (!/^pk_(test|live)_/.test(publishableKey)) return undefined;
+  return deps.store.findApplicationByPublishableKey(publishableKey);
+}
+
+/**
+ * The application a secret key belongs to. The lookup is by SHA-256, so the clear key is never
+ * compared against stored data; the hash itself is re-checked in constant time (STYLE §11).
+ */
+export async function findApplicationBySecretKey(deps: FlowDeps, secretKey: string): Promise<Application | undefined> {
+  if (!/^sk_(test|live)_/.test(secretKey)) return undefined;
+  const secretHash = hashSecret(secretKey);
+  const application = await deps.store.findApplicationBySecretHash(secretHash, deps.clock.now());
+  if (!application) return undefined;
+  // Guard against a key of one environment presented with the other's prefix.
+  return constantTimeEqual(secretKey.slice(0, 8), `sk_${application.environment}_`) ? application : undefined;
+}

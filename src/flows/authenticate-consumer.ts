@@ -1,0 +1,36 @@
+import { AuthenticationRequired } from '../protocol/errors.js';
+import { CONSUMER_ACCESS_TOKEN_TYP } from './consumer-tokens.js';
+import type { FlowDeps } from './deps.js';
+
+/** Who a valid consumer access token speaks for. */
+export interface ConsumerPrincipal {
+  consumerId: string;
+  sessionId: string;
+  organizationId: string;
+  applicationId: string;
+  sessionType: 'guest' | 'authenticated';
+}
+
+/**
+ * Verifies a consumer access token: signature by a published key, `typ`, issuer, expiry — and that
+ * its session is still live, so logout takes effect at once (SPEC §4).
+ */
+export async function authenticateConsumerToken(deps: FlowDeps, token: string): Promise<ConsumerPrincipal> {
+  let payload;
+  try {
+    payload = await deps.keyring.verify(token, { issuer: deps.issuer, typ: CONSUMER_ACCESS_TOKEN_TYP, requiredClaims: ['sub', 'sid', 'exp'] });
+  } catch (error) {
+    throw new AuthenticationRequired('the access token is invalid or expired', { cause: error });
+  }
+  const session = typeof payload.sid === 'string' ? await deps.store.getSession(payload.sid) : undefined;
+  if (!session || session.revokedAt !== null || session.consumerId !== payload.sub) {
+    throw new AuthenticationRequired('the session of this access token has ended');
+  }
+  return {
+    consumerId: session.consumerId,
+    sessionId: session.id,
+    organizationId: session.organizationId,
+    applicationId: session.applicationId,
+    sessionType: session.type,
+  };
+}

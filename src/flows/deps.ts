@@ -1,0 +1,20 @@
+import type { ServerKeys } from '../crypto/key-encryption.js';
+import type { AuditLog } from '../observability/audit.js';
+import type { Logger } from '../observability/logger.js';
+import type { Clock } from '../protocol/clock.js';
+import type { Store } from '../storage/store.js';
+import type { Keyring } from './keyring.js';
+
+/** What every flow may use; built once at start and passed explicitly (no globals). */
+export interface FlowDeps {
+  readonly store: Store;
+  readonly keyring: Keyring;
+  readonly clock: Clock;
+  readonly audit: AuditLog;
+  readonly logger: Logger;
+  readonly serverKeys: ServerKeys;
+  /** The `iss` of every token (LATCHKEY_ISSUER). */
+  readonly issuer: string;
+  /** How long a rotated application secret keeps working (LATCHKEY_SECRET_OVERLAP_SECONDS). */
+  readonly secretOverlapSeconds: number;
+}

@@ -1,0 +1,112 @@
+import { generateId, generateSecret } from '../crypto/random.js';
+import { hashSecret } from '../crypto/hash.js';
+import { toIsoTime } from '../protocol/clock.js';
+import { EXCHANGE_CODE_TTL_SECONDS } from '../protocol/lifetimes.js';
+import { UniqueConflict, type Application, type Consumer, type ExternalIdentity } from '../storage/store.js';
+import type { FlowDeps } from './deps.js';
+
+export interface ExternalAuthorizeInput extends ExternalIdentity {
+  canonicalSubject?: string;
+  claims?: Record<string, unknown> & { email?: string; fullName?: string; name?: string };
+  codeChallenge?: string;
+}
+
+export type Resolution = 'created' | 'existing' | 'linked';
+
+/** SPEC §5.1 response. */
+export interface ExternalAuthorizeResult {
+  exchangeCode: string;
+  expiresAt: string;
+  resolution: Resolution;
+}
+
+/** Splits claims into the consumer fields they may fill and the rest, which is kept as is. */
+function claimFields(input: ExternalAuthorizeInput) {
+  const { email, fullName, name, ...rest } = input.claims ?? {};
+  const fullNameValue = fullName ?? name;
+  return {
+    ...(email !== undefined ? { email } : {}),
+    ...(fullNameValue !== undefined ? { fullName: fullNameValue } : {}),
+    ...(input.canonicalSubject !== undefined ? { canonicalSubject: input.canonicalSubject } : {}),
+    claims: rest,
+  };
+}
+
+/** Finds or creates the consumer of an external identity (SPEC §5.1 resolution rules). */
+async function resolveConsumer(deps: FlowDeps, organizationId: string, input: ExternalAuthorizeInput): Promise<{ consumer: Consumer; resolution: Resolution }> {
+  const identity = { provider: input.provider, issuer: input.issuer, subject: input.subject };
+  const existing = await deps.store.findConsumerByExternalIdentity(organizationId, identity);
+  if (existing) {
+    if (input.canonicalSubject !== undefined && existing.canonicalSubject !== null && existing.canonicalSubject !== input.canonicalSubject) {
+      // SPEC §5.1: the identity keeps its consumer; the disagreement is recorded, never merged.
+      await deps.audit.record('identity.canonical_subject_mismatch', organizationId, {
+        consumerId: existing.id,
+        provider: input.provider,
+        issuer: input.issuer,
+      });
+    }
+    return { consumer: existing, resolution: 'existing' };
+  }
+  const now = deps.clock.now();
+  if (input.canonicalSubject !== undefined) {
+    const sibling = await deps.store.findConsumerByCanonicalSubject(organizationId, input.canonicalSubject);
+    if (sibling) {
+      await deps.store.attachExternalIdentity(sibling.id, organizationId, generateId('idn_', now), identity, now);
+      await deps.audit.record('identity.linked', organizationId, { consumerId: sibling.id, provider: input.provider, issuer: input.issuer });
+      return { consumer: sibling, resolution: 'linked' };
+    }
+  }
+  const consumer: Consumer = {
+    id: generateId('con_', now),
+    organizationId,
+    type: 'authenticated',
+    email: null,
+    phone: null,
+    fullName: null,
+    canonicalSubject: input.canonicalSubject ?? null,
+    claims: {},
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.store.createConsumerWithIdentity(consumer, generateId('idn_', now), identity);
+  await deps.audit.record('consumer.created', organizationId, { consumerId: consumer.id, via: 'external', provider: input.provider });
+  return { consumer, resolution: 'created' };
+}
+
+/**
+ * SPEC §5.1: resolves the identity to a consumer, fills empty fields from the claims, and mints a
+ * 60-second exchange code bound to `application` (and to `codeChallenge` when given).
+ */
+export async function authorizeExternalIdentity(deps: FlowDeps, application: Application, input: ExternalAuthorizeInput): Promise<ExternalAuthorizeResult> {
+  let resolved;
+  try {
+    resolved = await resolveConsumer(deps, application.organizationId, input);
+  } catch (error) {
+    // A concurrent request created the same identity or canonical subject first: resolve again,
+    // which now finds it (`existing` or `linked`).
+    if (!(error instanceof UniqueConflict)) throw error;
+    resolved = await resolveConsumer(deps, application.organizationId, input);
+  }
+  const now = deps.clock.now();
+  await deps.store.fillEmptyConsumerFields(resolved.consumer.id, claimFields(input), now);
+
+  const exchangeCode = generateSecret('exc_');
+  const expiresAt = now + EXCHANGE_CODE_TTL_SECONDS * 1000;
+  await deps.store.createExchangeCode({
+    codeHash: hashSecret(exchangeCode),
+    organizationId: application.organizationId,
+    applicationId: application.id,
+    consumerId: resolved.consumer.id,
+    codeChallenge: input.codeChallenge ?? null,
+    createdAt: now,
+    expiresAt,
+    consumedAt: null,
+  });
+  await deps.audit.record('exchange_code.issued', application.organizationId, {
+    applicationId: application.id,
+    consumerId: resolved.consumer.id,
+    resolution: resolved.resolution,
+    isBrowserBound: input.codeChallenge !== undefined,
+  });
+  return { exchangeCode, expiresAt: toIsoTime(expiresAt), resolution: resolved.resolution };
+}

@@ -1,0 +1,18 @@
+/** SPEC §4: an exchange code lives 60 seconds, and this is not configurable. */
+export const EXCHANGE_CODE_TTL_SECONDS = 60;
+/** SPEC §5: the beacon token lives one hour. */
+export const BEACON_TOKEN_TTL_SECONDS = 3600;
+/**
+ * The longest lifetime of any JWT whose lifetime is not an organization setting (login tokens and
+ * OAuth access tokens, SPEC §4: 6 h). Key retirement waits at least this long.
+ */
+export const LONGEST_FIXED_JWT_TTL_SECONDS = 6 * 3600;
+/** Leeway for clocks of verifiers that run slightly ahead or behind. */
+export const CLOCK_SKEW_SECONDS = 60;
+
+/** Lifetimes of SPEC §4 an organization starts with and may change. */
+export const DEFAULT_ORGANIZATION_SETTINGS = Object.freeze({
+  accessTokenTtlSeconds: 3600,
+  refreshTokenTtlSeconds: 30 * 86400,
+  refreshReuseIntervalSeconds: 10,
+});
