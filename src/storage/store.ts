@@ -134,6 +134,8 @@ export interface Store {
    */
   rotateApplicationSecret(applicationId: string, newSecretHash: string, oldSecretsExpireAt: number, now: number): Promise<void>;
   addRedirectUri(applicationId: string, redirectUri: string): Promise<Application | undefined>;
+  /** True when some application lists `origin`, or it is a loopback origin and a `test` application exists (SPEC §2). */
+  isOriginAllowedByAnyApplication(origin: string): Promise<boolean>;
 
   getConsumer(id: string): Promise<Consumer | undefined>;
   listExternalIdentities(consumerId: string): Promise<ExternalIdentity[]>;

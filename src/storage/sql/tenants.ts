@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { isLoopbackOrigin } from '../../protocol/origins.js';
 import type { Database } from '../schema.js';
 import type { Store } from '../store.js';
 import { toApplication, toOrganization } from './rows.js';
@@ -8,7 +9,7 @@ type TenantMethods = Pick<
   Store,
   | 'createOrganization' | 'findOrganizationByName' | 'getOrganization' | 'listOrganizations'
   | 'createApplication' | 'listApplications' | 'getApplication' | 'findApplicationByPublishableKey'
-  | 'findApplicationBySecretHash' | 'rotateApplicationSecret' | 'addRedirectUri'
+  | 'findApplicationBySecretHash' | 'rotateApplicationSecret' | 'addRedirectUri' | 'isOriginAllowedByAnyApplication'
 >;
 
 /** Organizations, applications and application secrets. */
@@ -109,6 +110,22 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
           .values({ secret_hash: newSecretHash, application_id: applicationId, created_at: now, expires_at: null })
           .execute();
       });
+    },
+
+    async isOriginAllowedByAnyApplication(origin) {
+      // Origins are stored as a JSON array of strings; a serialized origin holds no quote or
+      // backslash, so matching its quoted form is exact. LIKE wildcards in it are escaped.
+      const pattern = `%${JSON.stringify(origin).replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+      const listed = await db
+        .selectFrom('applications')
+        .select('id')
+        .where(sql<boolean>`allowed_origins like ${pattern} escape '\\'`)
+        .limit(1)
+        .executeTakeFirst();
+      if (listed) return true;
+      if (!isLoopbackOrigin(origin)) return false;
+      const testApplication = await db.selectFrom('applications').select('id').where('environment', '=', 'test').limit(1).executeTakeFirst();
+      return testApplication !== undefined;
     },
 
     async addRedirectUri(applicationId, redirectUri) {

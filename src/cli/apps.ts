@@ -1,0 +1,119 @@
+import { parseArgs } from 'node:util';
+import type { Config } from '../config/config.js';
+import { createApplication, rotateApplicationSecret } from '../flows/applications.js';
+import type { FlowDeps } from '../flows/deps.js';
+import { parseOrigin } from '../protocol/origins.js';
+import type { Application } from '../storage/store.js';
+import { print, withRuntime } from './runtime.js';
+import { UsageError } from './usage-error.js';
+
+function describe(application: Application) {
+  return {
+    id: application.id,
+    organizationId: application.organizationId,
+    name: application.name,
+    publishableKey: application.publishableKey,
+    type: application.type,
+    environment: application.environment,
+    redirectUris: application.redirectUris,
+    allowedScopes: application.allowedScopes,
+    allowedOrigins: application.allowedOrigins,
+    createdAt: new Date(application.createdAt).toISOString(),
+  };
+}
+
+async function organizationId(deps: FlowDeps, name: string): Promise<string> {
+  const organization = await deps.store.findOrganizationByName(name);
+  if (!organization) throw new UsageError(`no organization named "${name}" (latchkey orgs list)`);
+  return organization.id;
+}
+
+function checkRedirectUri(uri: string, environment: 'test' | 'live'): string {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new UsageError(`--redirect-uri ${JSON.stringify(uri)} is not an absolute URI`);
+  }
+  // RFC 6749 §3.1.2: no fragment. SPEC §1: http only for loopback hosts or in the test environment.
+  if (url.hash) throw new UsageError(`--redirect-uri ${uri} must not have a fragment`);
+  const isLoopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol === 'http:' && !isLoopback && environment !== 'test') {
+    throw new UsageError(`--redirect-uri ${uri}: http is allowed only for loopback hosts or test applications`);
+  }
+  return uri;
+}
+
+/** `latchkey apps create|list|rotate-secret|add-redirect-uri`. */
+export async function runApps(config: Config, argv: string[]): Promise<number> {
+  const [sub, ...args] = argv;
+  const { values } = parseArgs({
+    args,
+    options: {
+      json: { type: 'boolean', default: false },
+      name: { type: 'string' },
+      org: { type: 'string', default: 'default' },
+      type: { type: 'string', default: 'confidential' },
+      environment: { type: 'string', default: 'test' },
+      'redirect-uri': { type: 'string', multiple: true, default: [] },
+      scope: { type: 'string', multiple: true, default: [] },
+      origin: { type: 'string', multiple: true, default: [] },
+      id: { type: 'string' },
+    },
+  });
+  const json = values.json;
+  return withRuntime(config, async ({ deps }) => {
+    switch (sub) {
+      case 'create': {
+        if (!values.name) throw new UsageError('apps create needs --name');
+        if (values.type !== 'confidential' && values.type !== 'public') throw new UsageError('--type must be confidential or public');
+        if (values.environment !== 'test' && values.environment !== 'live') throw new UsageError('--environment must be test or live');
+        const environment = values.environment;
+        const origins = values.origin.map((o) => {
+          if (!parseOrigin(o)) throw new UsageError(`--origin ${JSON.stringify(o)} is not an origin (scheme://host[:port])`);
+          return o;
+        });
+        const { application, secretKey } = await createApplication(deps, {
+          organizationId: await organizationId(deps, values.org),
+          name: values.name,
+          type: values.type,
+          environment,
+          redirectUris: values['redirect-uri'].map((uri) => checkRedirectUri(uri, environment)),
+          allowedScopes: values.scope,
+          allowedOrigins: origins,
+        });
+        print(json, { ...describe(application), secretKey }, [
+          `created ${application.id} (${application.name})`,
+          `  publishable key  ${application.publishableKey}`,
+          `  secret key       ${secretKey}   (shown once)`,
+        ].join('\n'));
+        return 0;
+      }
+      case 'list': {
+        const applications = await deps.store.listApplications(await organizationId(deps, values.org));
+        print(json, applications.map(describe), applications.map((a) => `${a.id}  ${a.publishableKey}  ${a.type}/${a.environment}  ${a.name}`).join('\n') || '(none)');
+        return 0;
+      }
+      case 'rotate-secret': {
+        if (!values.id) throw new UsageError('apps rotate-secret needs --id');
+        const rotated = await rotateApplicationSecret(deps, values.id);
+        if (!rotated) throw new UsageError(`no application ${values.id}`);
+        print(json, { id: rotated.application.id, secretKey: rotated.secretKey, previousSecretValidForSeconds: deps.secretOverlapSeconds },
+          `new secret key for ${rotated.application.id}: ${rotated.secretKey}   (shown once)`);
+        return 0;
+      }
+      case 'add-redirect-uri': {
+        if (!values.id || values['redirect-uri'].length !== 1) throw new UsageError('apps add-redirect-uri needs --id and one --redirect-uri');
+        const existing = await deps.store.getApplication(values.id);
+        if (!existing) throw new UsageError(`no application ${values.id}`);
+        const uri = checkRedirectUri(values['redirect-uri'][0]!, existing.environment);
+        const updated = (await deps.store.addRedirectUri(values.id, uri))!;
+        await deps.audit.record('application.redirect_uri_added', updated.organizationId, { applicationId: updated.id, redirectUri: uri });
+        print(json, describe(updated), `redirect URIs of ${updated.id}: ${updated.redirectUris.join(' ')}`);
+        return 0;
+      }
+      default:
+        throw new UsageError('apps needs one of: create, list, rotate-secret, add-redirect-uri');
+    }
+  });
+}

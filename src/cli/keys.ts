@@ -1,0 +1,23 @@
+import { parseArgs } from 'node:util';
+import type { Config } from '../config/config.js';
+import { rotateSigningKey } from '../flows/rotate-signing-key.js';
+import { print, withRuntime } from './runtime.js';
+import { UsageError } from './usage-error.js';
+
+/** `latchkey keys rotate`: staged rotation (published now, signing after the key cache delay). */
+export async function runKeys(config: Config, argv: string[]): Promise<number> {
+  const [sub, ...args] = argv;
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
+  if (sub !== 'rotate') throw new UsageError('keys needs: rotate');
+  return withRuntime(config, async ({ deps }) => {
+    const result = await rotateSigningKey(deps);
+    const report = {
+      kid: result.kid,
+      publishedAt: new Date(deps.clock.now()).toISOString(),
+      signsFrom: new Date(result.activatesAt).toISOString(),
+      previousKeysRetireAt: new Date(result.previousRetireAt).toISOString(),
+    };
+    print(values.json, report, `new key ${report.kid}: published now, signs from ${report.signsFrom}; old keys retire at ${report.previousKeysRetireAt}`);
+    return 0;
+  });
+}

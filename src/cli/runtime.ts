@@ -1,0 +1,23 @@
+import { pino } from 'pino';
+import type { Config } from '../config/config.js';
+import { createLogger } from '../observability/logger.js';
+import { createRuntime, type Runtime } from '../server.js';
+
+/**
+ * Runs an administrative command against the configured store. Logs go to stderr so that stdout
+ * holds only the command's output (and stays valid JSON with --json).
+ */
+export async function withRuntime<T>(config: Config, run: (runtime: Runtime) => Promise<T>): Promise<T> {
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, pino.destination(2));
+  const runtime = await createRuntime(config, { logger });
+  try {
+    return await run(runtime);
+  } finally {
+    await runtime.store.close();
+  }
+}
+
+/** Prints `value` as JSON (with --json) or as the given human text. */
+export function print(isJson: boolean, value: unknown, text: string): void {
+  process.stdout.write(isJson ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+}

@@ -1,0 +1,14 @@
+import type { FlowDeps } from './deps.js';
+
+/**
+ * Rotates the signing key for every organization: the old keys stay published until the longest
+ * access token any organization issues (or the fixed 6 h JWTs) has expired.
+ */
+export async function rotateSigningKey(deps: FlowDeps): Promise<{ kid: string; activatesAt: number; previousRetireAt: number }> {
+  await deps.keyring.ensureKey();
+  const organizations = await deps.store.listOrganizations();
+  const longestAccessTtl = Math.max(0, ...organizations.map((o) => o.settings.accessTokenTtlSeconds));
+  const result = await deps.keyring.rotate(longestAccessTtl);
+  await deps.audit.record('signing_key.rotated', null, { kid: result.kid, activatesAt: new Date(result.activatesAt).toISOString() });
+  return result;
+}

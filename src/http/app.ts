@@ -1,0 +1,57 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import type { FlowDeps } from '../flows/deps.js';
+import { MethodNotAllowed, NotFound, PayloadTooLarge } from '../protocol/errors.js';
+import type { AppEnv } from './env.js';
+import { errorResponse } from './error-response.js';
+import { accessLog } from './middleware/access-log.js';
+import { corsPreflight } from './middleware/cors.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import { buildRoutes } from './routes.js';
+
+export interface AppOptions {
+  bodyLimitBytes: number;
+  jwksMaxAgeSeconds: number;
+}
+
+/** Builds the HTTP application: global middleware, then the route table of routes.ts. */
+export function createApp(deps: FlowDeps, options: AppOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const routes = buildRoutes(deps, { jwksMaxAgeSeconds: options.jwksMaxAgeSeconds });
+
+  // Global pipeline, in order, for every request.
+  app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  app.use('*', accessLog(deps.logger));
+  app.use('*', securityHeaders);
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: options.bodyLimitBytes,
+      onError: () => {
+        throw new PayloadTooLarge(`the request body is larger than ${options.bodyLimitBytes} bytes`);
+      },
+    }),
+  );
+
+  for (const route of routes) {
+    app.on([route.method], [route.path], ...route.middleware, route.handler);
+  }
+  const methodsByPath = new Map<string, string[]>();
+  for (const route of routes) methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);
+  for (const route of routes.filter((r) => r.isBrowserFacing)) {
+    app.options(route.path, corsPreflight(deps, methodsByPath.get(route.path)!.join(', ')));
+  }
+
+  app.notFound((c) => {
+    const methods = methodsByPath.get(c.req.path);
+    if (methods) {
+      const error = new MethodNotAllowed(`${c.req.method} is not supported here; use ${methods.join(' or ')}`);
+      error.headers.Allow = methods.join(', ');
+      return errorResponse(error, c, deps.logger);
+    }
+    return errorResponse(new NotFound(`no route for ${c.req.method} ${c.req.path}`), c, deps.logger);
+  });
+  app.onError((error, c) => errorResponse(error, c, deps.logger));
+  return app;
+}

@@ -1,0 +1,12 @@
+import type { Handler } from 'hono';
+import type { FlowDeps } from '../../flows/deps.js';
+import { exchangeExternalCode } from '../../flows/external-exchange.js';
+import type { AppEnv } from '../env.js';
+import { ExternalExchangeRequest } from '../schemas/external.js';
+import { parseJsonBody } from '../validate.js';
+
+/** POST /auth/external/exchange — SPEC §5.2. */
+export const externalExchange = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
+  const body = parseJsonBody(ExternalExchangeRequest, await c.req.text());
+  return c.json(await exchangeExternalCode(deps, c.get('application'), body));
+};

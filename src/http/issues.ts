@@ -1,0 +1,43 @@
+import type * as v from 'valibot';
+import type { WireIssue } from '../protocol/errors.js';
+
+/**
+ * Body fields whose values are secrets. Valibot issues echo the input (path items carry the parent
+ * object), so these values are replaced before an issue leaves the server (SPEC §3: no response
+ * contains a code, token or secret in clear).
+ */
+const SECRET_FIELDS = new Set([
+  'exchangeCode', 'codeVerifier', 'refreshToken', 'password', 'otpCode', 'code', 'code_verifier',
+  'refresh_token', 'client_secret', 'token', 'secretKey',
+]);
+const REDACTED = '[redacted]';
+
+function redactObject(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, SECRET_FIELDS.has(key) ? REDACTED : field]));
+}
+
+/** Seed 000's issue objects: Valibot's own, with `path: []` when Valibot omits it, secrets redacted. */
+export function toWireIssues(issues: readonly v.BaseIssue<unknown>[]): WireIssue[] {
+  return issues.map((issue) => {
+    const path = (issue.path ?? []).map((item) => ({
+      type: item.type,
+      origin: item.origin,
+      input: redactObject(item.input),
+      key: item.key,
+      ...('value' in item ? { value: SECRET_FIELDS.has(String(item.key)) ? REDACTED : item.value } : {}),
+    }));
+    const lastKey = path.length > 0 ? String(path[path.length - 1]!.key) : undefined;
+    const isSecret = lastKey !== undefined && SECRET_FIELDS.has(lastKey);
+    return {
+      kind: issue.kind,
+      type: issue.type,
+      ...('input' in issue && issue.input !== undefined ? { input: isSecret ? REDACTED : redactObject(issue.input) } : {}),
+      expected: issue.expected,
+      received: issue.received,
+      message: issue.message,
+      path,
+      ...(issue.issues ? { issues: toWireIssues(issue.issues) } : {}),
+    };
+  });
+}

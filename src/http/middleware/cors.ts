@@ -1,0 +1,48 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import type { FlowDeps } from '../../flows/deps.js';
+import { isOriginAllowed, parseOrigin } from '../../protocol/origins.js';
+import type { Application } from '../../storage/store.js';
+import type { AppEnv } from '../env.js';
+
+const ALLOWED_HEADERS = 'authorization, content-type, x-publishable-key, x-client-key, x-request-id';
+const EXPOSED_HEADERS = 'x-request-id, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset';
+
+function allow(c: Context, origin: string): void {
+  c.header('Access-Control-Allow-Origin', origin);
+  c.header('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+}
+
+/**
+ * SPEC §2 for browser-facing endpoints: the response to a real request is readable by the page only
+ * when its origin is allowed for the application the request turned out to be for.
+ */
+export function browserCors(deps: FlowDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    const origin = c.req.header('origin');
+    c.header('Vary', 'Origin', { append: true });
+    if (!origin || !parseOrigin(origin)) return;
+    let application: Application | undefined = c.get('application');
+    const principal = c.get('principal');
+    if (!application && principal) application = await deps.store.getApplication(principal.applicationId);
+    if (application && isOriginAllowed(application, origin)) allow(c, origin);
+  };
+}
+
+/**
+ * Preflights carry no credentials, so the application is not known yet: a preflight is approved when
+ * some application allows the origin; the real response is then checked against its own application.
+ */
+export function corsPreflight(deps: FlowDeps, methods: string): MiddlewareHandler<AppEnv> {
+  return async (c) => {
+    const origin = parseOrigin(c.req.header('origin') ?? '');
+    c.header('Vary', 'Origin');
+    if (origin && (await deps.store.isOriginAllowedByAnyApplication(origin))) {
+      allow(c, origin);
+      c.header('Access-Control-Allow-Methods', methods);
+      c.header('Access-Control-Allow-Headers', ALLOWED_HEADERS);
+      c.header('Access-Control-Max-Age', '600');
+    }
+    return c.body(null, 204);
+  };
+}

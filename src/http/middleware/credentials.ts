@@ -1,0 +1,124 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { findApplicationByPublishableKey, findApplicationBySecretKey } from '../../flows/applications.js';
+import { authenticateConsumerToken } from '../../flows/authenticate-consumer.js';
+import type { FlowDeps } from '../../flows/deps.js';
+import { AuthenticationRequired, Forbidden, InvalidApiKey } from '../../protocol/errors.js';
+import type { AppEnv } from '../env.js';
+
+// SPEC §2: which credential an endpoint takes, and 401 (missing or unknown) versus 403 (valid but of
+// the wrong kind). Authorization: Bearer carries either a secret key (sk_ prefix) or a JWT.
+
+function bearer(c: Context): string | undefined {
+  const match = /^Bearer[ ]+(\S+)[ ]*$/i.exec(c.req.header('authorization') ?? '');
+  return match?.[1];
+}
+
+function secretKeyOf(c: Context): string | undefined {
+  const fromBearer = bearer(c);
+  const fromHeader = c.req.header('x-secret-key');
+  if (fromBearer?.startsWith('sk_') && fromHeader && fromHeader !== fromBearer) {
+    throw new InvalidApiKey('Authorization and x-secret-key carry different secret keys');
+  }
+  return fromHeader ?? (fromBearer?.startsWith('sk_') ? fromBearer : undefined);
+}
+
+function publishableKeyOf(c: Context): string | undefined {
+  const a = c.req.header('x-publishable-key');
+  const b = c.req.header('x-client-key');
+  if (a && b && a !== b) throw new InvalidApiKey('X-Publishable-Key and x-client-key carry different keys');
+  return a ?? b;
+}
+
+async function applicationOfSecretKey(deps: FlowDeps, secretKey: string) {
+  const application = await findApplicationBySecretKey(deps, secretKey);
+  if (!application) throw new InvalidApiKey('unknown secret key');
+  return application;
+}
+
+async function applicationOfPublishableKey(deps: FlowDeps, publishableKey: string) {
+  const application = await findApplicationByPublishableKey(deps, publishableKey);
+  if (!application) throw new InvalidApiKey('unknown publishable key');
+  return application;
+}
+
+/** Endpoints for merchant backends: `Authorization: Bearer sk_…` or `x-secret-key`. */
+export function requireSecretKey(deps: FlowDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const secretKey = secretKeyOf(c);
+    const publishableKey = publishableKeyOf(c);
+    if (!secretKey) {
+      const token = bearer(c);
+      if (publishableKey) {
+        await applicationOfPublishableKey(deps, publishableKey);
+        throw new Forbidden('this endpoint needs a secret key; a publishable key is not enough');
+      }
+      if (token) {
+        await authenticateConsumerToken(deps, token);
+        throw new Forbidden('this endpoint needs a secret key; a consumer access token is not enough');
+      }
+      throw new AuthenticationRequired('send the secret key as Authorization: Bearer sk_… or x-secret-key');
+    }
+    const application = await applicationOfSecretKey(deps, secretKey);
+    // SPEC §2: a request carrying both keys must carry keys of one application.
+    if (publishableKey && (await applicationOfPublishableKey(deps, publishableKey)).id !== application.id) {
+      throw new Forbidden('the publishable key and the secret key belong to different applications');
+    }
+    c.set('application', application);
+    await next();
+  };
+}
+
+/** Endpoints for browsers and apps: `X-Publishable-Key` or `x-client-key`. */
+export function requirePublishableKey(deps: FlowDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const publishableKey = publishableKeyOf(c);
+    const secretKey = secretKeyOf(c);
+    if (!publishableKey) {
+      if (secretKey) {
+        await applicationOfSecretKey(deps, secretKey);
+        throw new Forbidden('this endpoint takes the publishable key (X-Publishable-Key), not a secret key');
+      }
+      throw new AuthenticationRequired('send the publishable key as X-Publishable-Key or x-client-key');
+    }
+    const application = await applicationOfPublishableKey(deps, publishableKey);
+    if (secretKey && (await applicationOfSecretKey(deps, secretKey)).id !== application.id) {
+      throw new Forbidden('the publishable key and the secret key belong to different applications');
+    }
+    c.set('application', application);
+    await next();
+  };
+}
+
+/** Endpoints acting for a signed-in consumer: `Authorization: Bearer <access token>`. */
+export function requireConsumerToken(deps: FlowDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = bearer(c);
+    const secretKey = secretKeyOf(c);
+    if (secretKey) {
+      await applicationOfSecretKey(deps, secretKey);
+      throw new Forbidden('this endpoint takes a consumer access token, not a secret key');
+    }
+    if (!token) {
+      const publishableKey = publishableKeyOf(c);
+      if (publishableKey) {
+        await applicationOfPublishableKey(deps, publishableKey);
+        throw new Forbidden('this endpoint takes a consumer access token, not a publishable key');
+      }
+      throw withBearerChallenge(new AuthenticationRequired('send the access token as Authorization: Bearer <token>'), undefined);
+    }
+    try {
+      c.set('principal', await authenticateConsumerToken(deps, token));
+    } catch (error) {
+      throw withBearerChallenge(error, 'invalid_token');
+    }
+    await next();
+  };
+}
+
+/** RFC 6750 §3: a 401 to a bearer-token request names the scheme (and the error, if a token was sent). */
+function withBearerChallenge(error: unknown, code: string | undefined): unknown {
+  if (error instanceof AuthenticationRequired) {
+    error.headers['WWW-Authenticate'] = code ? `Bearer realm="latchkey", error="${code}"` : 'Bearer realm="latchkey"';
+  }
+  return error;
+}

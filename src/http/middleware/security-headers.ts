@@ -1,0 +1,15 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../env.js';
+
+/**
+ * Headers every API response carries: responses hold tokens and personal data, so no cache may keep
+ * them (RFC 6749 §5.1 for token responses; applied to all JSON here), and no browser may sniff or
+ * frame them. Routes that want caching (JWKS) set their own Cache-Control.
+ */
+export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
+  c.header('X-Content-Type-Options', 'nosniff');
+  c.header('Referrer-Policy', 'no-referrer');
+  c.header('X-Frame-Options', 'DENY');
+};

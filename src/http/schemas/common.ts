@@ -1,0 +1,25 @@
+import * as v from 'valibot';
+
+/** `{ error, message }` — every consumer-API error but validation (SPEC §3). */
+export const ErrorBody = v.object({ error: v.string(), message: v.string() });
+
+/** The 400 body of seed 000. */
+export const ValidationErrorBody = v.object({
+  error: v.literal('validation_error'),
+  issues: v.array(
+    v.object({
+      kind: v.string(),
+      type: v.string(),
+      expected: v.string(),
+      received: v.string(),
+      message: v.string(),
+      path: v.array(v.object({ type: v.string(), origin: v.string(), input: v.unknown(), key: v.string() })),
+    }),
+  ),
+});
+
+/** 500: only the request id, so support can find the log line (SPEC §3). */
+export const InternalErrorBody = v.object({ error: v.literal('internal_error'), requestId: v.string() });
+
+/** ISO 8601 UTC instant (SPEC §1). */
+export const IsoTime = v.pipe(v.string(), v.isoTimestamp());

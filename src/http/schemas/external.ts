@@ -1,0 +1,34 @@
+import * as v from 'valibot';
+import { CODE_CHALLENGE_PATTERN } from '../../protocol/pkce.js';
+import { IsoTime } from './common.js';
+
+/** SPEC §5.1 claims: whole object ≤ 10,000 characters of JSON. */
+export const MAX_CLAIMS_JSON_LENGTH = 10_000;
+
+/** SPEC §5.1 request (seed 000 fields, plus `canonicalSubject` and `codeChallenge`). */
+export const ExternalAuthorizeRequest = v.object({
+  provider: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  issuer: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)),
+  subject: v.pipe(v.string(), v.minLength(1), v.maxLength(255)),
+  canonicalSubject: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255))),
+  claims: v.optional(
+    v.pipe(
+      // Known claims are typed; other keys are kept as sent.
+      v.looseObject({ email: v.optional(v.string()), fullName: v.optional(v.string()), name: v.optional(v.string()) }),
+      v.check((claims) => JSON.stringify(claims).length <= MAX_CLAIMS_JSON_LENGTH, `claims must be at most ${MAX_CLAIMS_JSON_LENGTH} characters of JSON`),
+    ),
+  ),
+  codeChallenge: v.optional(v.pipe(v.string(), v.regex(CODE_CHALLENGE_PATTERN, 'codeChallenge must be 43 base64url characters (S256)'))),
+});
+
+export const ExternalAuthorizeResponse = v.object({
+  exchangeCode: v.string(),
+  expiresAt: IsoTime,
+  resolution: v.picklist(['created', 'existing', 'linked']),
+});
+
+/** SPEC §5.2 request. */
+export const ExternalExchangeRequest = v.object({
+  exchangeCode: v.pipe(v.string(), v.minLength(1), v.maxLength(512)),
+  codeVerifier: v.optional(v.pipe(v.string(), v.minLength(43), v.maxLength(128))),
+});

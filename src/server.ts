@@ -1,0 +1,74 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { resolveSecret } from './config/secret-file.js';
+import type { Config } from './config/config.js';
+import { deriveServerKeys } from './crypto/key-encryption.js';
+import type { IssuedSecret } from './flows/applications.js';
+import { bootstrapIfEmpty } from './flows/bootstrap.js';
+import type { FlowDeps } from './flows/deps.js';
+import { Keyring } from './flows/keyring.js';
+import { createApp } from './http/app.js';
+import { createAuditLog } from './observability/audit.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { systemClock, type Clock } from './protocol/clock.js';
+import { openStore, type SqlStore } from './storage/sql-store.js';
+
+export interface Runtime {
+  readonly config: Config;
+  readonly deps: FlowDeps;
+  readonly store: SqlStore;
+}
+
+/** Opens the store (migrating it), loads the signing keys and assembles the flows' dependencies. */
+export async function createRuntime(config: Config, options: { clock?: Clock; logger?: Logger; migrate?: boolean } = {}): Promise<Runtime> {
+  const resolved = resolveSecret(config);
+  const logger = options.logger ?? createLogger(resolved.logLevel);
+  const clock = options.clock ?? systemClock;
+  const store = await openStore(resolved.databaseUrl, { migrate: options.migrate });
+  const serverKeys = deriveServerKeys(resolved.secret!);
+  const keyring = new Keyring({ store, clock, keyEncryptionKey: serverKeys.keyEncryptionKey, cacheSeconds: resolved.keyCacheSeconds });
+  const deps: FlowDeps = {
+    store,
+    keyring,
+    clock,
+    logger,
+    serverKeys,
+    audit: createAuditLog(store, clock, logger),
+    issuer: resolved.issuer,
+    secretOverlapSeconds: resolved.secretOverlapSeconds,
+  };
+  return { config: resolved, deps, store };
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly runtime: Runtime;
+  /** The demo application's keys when this start created them (first start only). */
+  readonly demo: IssuedSecret | undefined;
+  close(): Promise<void>;
+}
+
+/** Starts Latchkey: runtime, first-start bootstrap, signing key, HTTP listener. */
+export async function startServer(config: Config, options: { clock?: Clock; logger?: Logger } = {}): Promise<RunningServer> {
+  const runtime = await createRuntime(config, options);
+  const { deps } = runtime;
+  await deps.keyring.ensureKey();
+  const demo = await bootstrapIfEmpty(deps);
+  const app = createApp(deps, { bodyLimitBytes: runtime.config.bodyLimitBytes, jwksMaxAgeSeconds: runtime.config.keyCacheSeconds });
+
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: runtime.config.host, port: runtime.config.port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    runtime,
+    demo,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await runtime.store.close();
+    },
+  };
+}
