@@ -3,8 +3,9 @@ import { ValidationError } from '../protocol/errors.js';
 import { toWireIssues } from './issues.js';
 
 /**
- * Parses a raw body with its schema in one step (STYLE §7). Text that is not JSON is validated as
- * `undefined` (SPEC §3), so it is reported with the same issue shape as any other bad body.
+ * Parses a raw body with its schema in one step (STYLE §7). Text that is not JSON, or JSON that is
+ * not an object (an array, a string, null), is validated as `undefined` (SPEC §3), so it is reported
+ * with the same issue shape as any other bad body.
  */
 export function parseJsonBody<TSchema extends v.GenericSchema>(schema: TSchema, rawBody: string): v.InferOutput<TSchema> {
   let input: unknown;
@@ -13,6 +14,7 @@ export function parseJsonBody<TSchema extends v.GenericSchema>(schema: TSchema, 
   } catch {
     input = undefined;
   }
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) input = undefined;
   const result = v.safeParse(schema, input);
   if (!result.success) throw new ValidationError(toWireIssues(result.issues));
   return result.output;

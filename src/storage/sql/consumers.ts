@@ -24,6 +24,7 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
         .selectFrom('identities')
         .select(['provider', 'issuer', 'subject'])
         .where('consumer_id', '=', consumerId)
+        .orderBy('created_at')
         .orderBy('id')
         .execute();
     },

@@ -1,0 +1,81 @@
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config/config.js';
+import { createApplication } from '../../src/flows/applications.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { TestClock } from './clock.js';
+import { createTestDatabase, type EngineName } from './engines.js';
+
+export interface TestApp {
+  id: string;
+  publishableKey: string;
+  secretKey: string;
+}
+
+export interface TestServer {
+  url: string;
+  clock: TestClock;
+  server: RunningServer;
+  /** Every log line the server wrote, for "no secret in a log line" checks. */
+  logLines: string[];
+  /** The demo application created at first start. */
+  demo: TestApp;
+  createApp(options?: { environment?: 'test' | 'live'; organizationId?: string; allowedOrigins?: string[] }): Promise<TestApp>;
+  request(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Starts a real Latchkey HTTP server on a free loopback port with a fresh database and a test clock. */
+export async function startTestServer(engine: EngineName, env: Record<string, string> = {}): Promise<TestServer> {
+  const database = await createTestDatabase(engine);
+  const clock = new TestClock();
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, callback) {
+      logLines.push(String(chunk));
+      callback();
+    },
+  });
+  const config = loadConfig({
+    LATCHKEY_DATABASE_URL: database.url,
+    LATCHKEY_PORT: '0',
+    LATCHKEY_SECRET: 'test-secret-test-secret-test-secret-0123',
+    LATCHKEY_LOG_LEVEL: 'debug',
+    ...env,
+  });
+  const server = await startServer(config, { clock, logger: createLogger('debug', sink) });
+  const demo = server.demo!;
+  const url = server.url;
+  return {
+    url,
+    clock,
+    server,
+    logLines,
+    demo: { id: demo.application.id, publishableKey: demo.application.publishableKey, secretKey: demo.secretKey },
+    async createApp(options = {}) {
+      const { application, secretKey } = await createApplication(server.runtime.deps, {
+        organizationId: options.organizationId ?? demo.application.organizationId,
+        name: 'Another app',
+        type: 'confidential',
+        environment: options.environment ?? 'test',
+        allowedOrigins: options.allowedOrigins ?? [],
+      });
+      return { id: application.id, publishableKey: application.publishableKey, secretKey };
+    },
+    request(path, init = {}) {
+      const { json, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (json !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
+      return fetch(url + path, {
+        method: json !== undefined ? 'POST' : 'GET',
+        ...rest,
+        headers,
+        ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+      });
+    },
+    async close() {
+      await server.close();
+      await database.drop();
+    },
+  };
+}
