@@ -112,7 +112,7 @@ describe.each(engines)('POST /auth/external/authorize [%s]', (engine) => {
 
   it('SPEC §2: unknown secret key → 401 invalid_api_key (as Bearer and as x-secret-key)', async () => {
     const unknown = `sk_test_${'A'.repeat(43)}`;
-    for (const headers of [{ authorization: `Bearer ${unknown}` }, { 'x-secret-key': unknown }]) {
+    for (const headers of [{ authorization: `Bearer ${unknown}` }, { "x-secret-key": unknown }] as Record<string, string>[]) {
       const response = await server.request('/auth/external/authorize', { json: IDENTITY, headers });
       expect(response.status).toBe(401);
       expect((await response.json()).error).toBe('invalid_api_key');

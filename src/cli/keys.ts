@@ -13,7 +13,7 @@ export async function runKeys(config: Config, argv: string[]): Promise<number> {
     const result = await rotateSigningKey(deps);
     const report = {
       kid: result.kid,
-      publishedAt: new Date(deps.clock.now()).toISOString(),
+      publishedAt: new Date(result.publishedAt).toISOString(),
       signsFrom: new Date(result.activatesAt).toISOString(),
       previousKeysRetireAt: new Date(result.previousRetireAt).toISOString(),
     };

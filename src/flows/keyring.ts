@@ -10,6 +10,13 @@ interface LoadedKey {
   privateKey?: CryptoKey;
 }
 
+export interface RotationResult {
+  kid: string;
+  publishedAt: number;
+  activatesAt: number;
+  previousRetireAt: number;
+}
+
 export interface KeyringOptions {
   store: Store;
   clock: Clock;
@@ -45,7 +52,7 @@ export class Keyring {
    * instance has reloaded it before any token it signed reaches them; older keys stay published
    * until the longest-lived token they could have signed has expired.
    */
-  async rotate(longestAccessTokenTtlSeconds: number): Promise<{ kid: string; activatesAt: number; previousRetireAt: number }> {
+  async rotate(longestAccessTokenTtlSeconds: number): Promise<RotationResult> {
     const now = this.options.clock.now();
     const activatesAt = now + this.options.cacheSeconds * 1000;
     const lifetime = Math.max(longestAccessTokenTtlSeconds, LONGEST_FIXED_JWT_TTL_SECONDS) + CLOCK_SKEW_SECONDS;
@@ -54,7 +61,7 @@ export class Keyring {
     const kid = await this.insertKey(now, activatesAt);
     await this.options.store.retireSigningKeys(kid, previousRetireAt);
     await this.reload();
-    return { kid, activatesAt, previousRetireAt };
+    return { kid, publishedAt: now, activatesAt, previousRetireAt };
   }
 
   /** Signs `payload` with the newest active key; `typ` names the kind of token (RFC 8725 §3.11). */

@@ -1,10 +1,11 @@
+import type { RotationResult } from './keyring.js';
 import type { FlowDeps } from './deps.js';
 
 /**
  * Rotates the signing key for every organization: the old keys stay published until the longest
  * access token any organization issues (or the fixed 6 h JWTs) has expired.
  */
-export async function rotateSigningKey(deps: FlowDeps): Promise<{ kid: string; activatesAt: number; previousRetireAt: number }> {
+export async function rotateSigningKey(deps: FlowDeps): Promise<RotationResult> {
   await deps.keyring.ensureKey();
   const organizations = await deps.store.listOrganizations();
   const longestAccessTtl = Math.max(0, ...organizations.map((o) => o.settings.accessTokenTtlSeconds));

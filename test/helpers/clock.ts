@@ -1,8 +1,11 @@
 import type { Clock } from '../../src/protocol/clock.js';
 
-/** A clock tests move by hand; starts at a fixed instant so expected timestamps are exact. */
+/**
+ * A clock tests move by hand. It starts at the real time (whole seconds, so JWT `iat` and expected
+ * timestamps are exact) so that CLI commands run beside it, on the system clock, agree with it.
+ */
 export class TestClock implements Clock {
-  constructor(private ms = Date.UTC(2026, 10, 26, 10, 0, 0)) {}
+  constructor(private ms = Math.floor(Date.now() / 1000) * 1000) {}
   now(): number {
     return this.ms;
   }

@@ -1,0 +1,106 @@
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { engines } from './helpers/engines.js';
+import { IDENTITY, me, refresh, signIn } from './helpers/flows.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+/** Runs the real CLI in-process against the server's database and returns its --json output. */
+async function cli(server: TestServer, args: string[]): Promise<any> {
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(args, {
+      LATCHKEY_DATABASE_URL: server.server.runtime.config.databaseUrl,
+      LATCHKEY_SECRET: server.server.runtime.config.secret,
+      LATCHKEY_LOG_LEVEL: 'silent',
+    });
+    expect(code).toBe(0);
+  } finally {
+    spy.mockRestore();
+  }
+  return JSON.parse(out);
+}
+
+describe.each(engines)('tokens and JWKS [%s]', (engine) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(engine, { LATCHKEY_ISSUER: 'https://auth.example.test' });
+  });
+  afterAll(() => server?.close());
+
+  const verify = (token: string, jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`))) =>
+    jwtVerify(token, jwks, { issuer: 'https://auth.example.test', currentDate: new Date(server.clock.now()), algorithms: ['EdDSA'] });
+
+  it('SPEC §4: the access token verifies with jose createRemoteJWKSet and carries every claim', async () => {
+    const session = await signIn(server, server.demo, { ...IDENTITY, subject: 'jwks-1' });
+    const { payload, protectedHeader } = await verify(session.accessToken);
+    expect(protectedHeader).toEqual({ alg: 'EdDSA', kid: expect.any(String), typ: 'JWT' });
+    const iat = Math.floor(server.clock.now() / 1000);
+    expect(payload).toEqual({
+      iss: 'https://auth.example.test',
+      sub: session.session.consumerId,
+      aud: server.demo.publishableKey,
+      org: expect.stringMatching(/^org_/),
+      sid: expect.stringMatching(/^ses_/),
+      session_type: 'authenticated',
+      iat,
+      exp: iat + 3600,
+      jti: expect.any(String),
+    });
+    const beacon = await verify(session.beaconToken);
+    expect(beacon.protectedHeader.typ).toBe('beacon+jwt');
+    expect(beacon.payload).toMatchObject({ scope: 'beacon', exp: iat + 3600, sub: session.session.consumerId });
+  });
+
+  it('SPEC §4: the JWKS publishes Ed25519 public keys only', async () => {
+    const response = await server.request('/.well-known/jwks.json');
+    expect(response.status).toBe(200);
+    const { keys } = await response.json();
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) {
+      expect(key).toEqual({ kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: expect.any(String), alg: 'EdDSA', use: 'sig' });
+    }
+  });
+
+  it('SPEC §4: signing keys are encrypted at rest', async () => {
+    const [key] = await server.server.runtime.store.listPublishedSigningKeys(server.clock.now());
+    expect(key!.privateKeySealed).toMatch(/^v1\./);
+    expect(key!.privateKeySealed).not.toContain('"d"');
+  });
+
+  it('SPEC §4: after `latchkey keys rotate` old tokens still verify and new tokens use the new key', async () => {
+    const before = await signIn(server, server.demo, { ...IDENTITY, subject: 'jwks-rotate' });
+    const oldKid = decodeProtectedHeader(before.accessToken).kid;
+    const rotated = await cli(server, ['keys', 'rotate', '--json']);
+    expect(rotated.kid).not.toBe(oldKid);
+
+    // Stored as published at once; signing starts only after LATCHKEY_KEY_CACHE_SECONDS (30 s), by
+    // when every instance has reloaded its key cache and publishes it too.
+    expect(Date.parse(rotated.signsFrom) - Date.parse(rotated.publishedAt)).toBe(30_000);
+    const stillOld = await (await refresh(server, server.demo, before.refreshToken)).json();
+    expect(decodeProtectedHeader(stillOld.accessToken).kid).toBe(oldKid);
+    server.clock.advance(31);
+    const jwks = (await (await server.request('/.well-known/jwks.json')).json()).keys.map((k: { kid: string }) => k.kid);
+    expect(jwks).toEqual(expect.arrayContaining([oldKid, rotated.kid]));
+
+    const after = await (await refresh(server, server.demo, stillOld.refreshToken)).json();
+    expect(decodeProtectedHeader(after.accessToken).kid).toBe(rotated.kid);
+    const freshJwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
+    await expect(verify(before.accessToken, freshJwks)).resolves.toBeDefined();
+    await expect(verify(after.accessToken, freshJwks)).resolves.toBeDefined();
+    // The server itself accepts both.
+    expect((await me(server, before.accessToken)).status).toBe(200);
+    expect((await me(server, after.accessToken)).status).toBe(200);
+  });
+
+  it('SPEC §4: a retired key leaves the JWKS once the longest token lifetime has passed', async () => {
+    const [current] = await server.server.runtime.store.listPublishedSigningKeys(server.clock.now());
+    server.clock.advance(7 * 3600);
+    const kids = (await (await server.request('/.well-known/jwks.json')).json()).keys.map((k: { kid: string }) => k.kid);
+    expect(kids).toEqual([current!.kid]);
+  });
+});
