@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashSecret } from '../src/crypto/hash.js';
+import { generateId, generateSecret } from '../src/crypto/random.js';
+import { DEFAULT_ORGANIZATION_SETTINGS } from '../src/protocol/lifetimes.js';
+import { openStore, type SqlStore } from '../src/storage/sql-store.js';
+import { UniqueConflict, type Application, type Consumer } from '../src/storage/store.js';
+import { createTestDatabase, engines, type TestDatabase } from './helpers/engines.js';
+
+// One contract for every store (STYLE §10): the same invariants, SQLite always, PostgreSQL when given.
+describe.each(engines)('Store contract [%s]', (engine) => {
+  let database: TestDatabase;
+  let store: SqlStore;
+  const now = 1_800_000_000_000;
+  const organizationId = 'org_contract';
+  let application: Application;
+  let consumer: Consumer;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+    store = await openStore(database.url, { poolSize: 20 });
+    await store.createOrganization({ id: organizationId, name: 'contract', settings: { ...DEFAULT_ORGANIZATION_SETTINGS }, createdAt: now });
+    application = {
+      id: 'app_contract', organizationId, name: 'c', publishableKey: 'pk_test_contract', environment: 'test', type: 'confidential',
+      redirectUris: [], allowedScopes: [], allowedOrigins: ['https://shop.example'], logoUrl: null, createdAt: now,
+    };
+    await store.createApplication(application, hashSecret('sk_test_first'), now);
+    consumer = {
+      id: 'con_contract', organizationId, type: 'authenticated', email: null, phone: null, fullName: null,
+      canonicalSubject: null, claims: {}, createdAt: now, updatedAt: now,
+    };
+    await store.createConsumerWithIdentity(consumer, 'idn_contract', { provider: 'p', issuer: 'i', subject: 's' });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+
+  it('migrations are idempotent: opening the store again applies nothing and keeps data', async () => {
+    const again = await openStore(database.url);
+    expect(await again.getApplication(application.id)).toEqual(application);
+    await again.close();
+  });
+
+  it('consumeExchangeCode: 100 concurrent consumes → exactly one winner', async () => {
+    const codeHash = hashSecret(generateSecret('exc_'));
+    await store.createExchangeCode({
+      codeHash, organizationId, applicationId: application.id, consumerId: consumer.id, codeChallenge: null,
+      createdAt: now, expiresAt: now + 60_000, consumedAt: null,
+    });
+    const results = await Promise.all(Array.from({ length: 100 }, () => store.consumeExchangeCode(codeHash, application.id, null, now + 1)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect((await store.findExchangeCode(codeHash))!.consumedAt).toBe(now + 1);
+  });
+
+  it('consumeExchangeCode: refuses another application, an expired code, a wrong challenge — without consuming', async () => {
+    const codeHash = hashSecret(generateSecret('exc_'));
+    await store.createExchangeCode({
+      codeHash, organizationId, applicationId: application.id, consumerId: consumer.id, codeChallenge: 'challenge',
+      createdAt: now, expiresAt: now + 60_000, consumedAt: null,
+    });
+    expect(await store.consumeExchangeCode(codeHash, 'app_other', 'challenge', now)).toBeUndefined();
+    expect(await store.consumeExchangeCode(codeHash, application.id, 'wrong', now)).toBeUndefined();
+    expect(await store.consumeExchangeCode(codeHash, application.id, null, now)).toBeUndefined();
+    expect(await store.consumeExchangeCode(codeHash, application.id, 'challenge', now + 60_000)).toBeUndefined();
+    expect((await store.findExchangeCode(codeHash))!.consumedAt).toBeNull();
+    expect(await store.consumeExchangeCode(codeHash, application.id, 'challenge', now + 59_999)).toMatchObject({ consumerId: consumer.id });
+  });
+
+  async function newSession() {
+    const id = generateId('ses_');
+    const tokenHash = hashSecret(generateSecret('rt_'));
+    await store.startSession(
+      { id, organizationId, applicationId: application.id, consumerId: consumer.id, type: 'authenticated', createdAt: now, revokedAt: null },
+      { tokenHash, sessionId: id, createdAt: now, expiresAt: now + 1000_000, rotatedAt: null, revokedAt: null },
+    );
+    return { id, tokenHash };
+  }
+
+  it('rotateRefreshToken: 50 concurrent rotations → exactly one winner, one successor row', async () => {
+    const { id, tokenHash } = await newSession();
+    const successorHash = hashSecret(generateSecret('rt_'));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => store.rotateRefreshToken(tokenHash, application.id, { tokenHash: successorHash, expiresAt: now + 2000_000 }, now + 5)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.findRefreshToken(successorHash)).toEqual({
+      tokenHash: successorHash, sessionId: id, createdAt: now + 5, expiresAt: now + 2000_000, rotatedAt: null, revokedAt: null,
+    });
+  });
+
+  it('rotateRefreshToken: refuses another application, an expired token and a revoked session', async () => {
+    const { id, tokenHash } = await newSession();
+    const successor = { tokenHash: hashSecret(generateSecret('rt_')), expiresAt: now + 2000_000 };
+    expect(await store.rotateRefreshToken(tokenHash, 'app_other', successor, now)).toBeUndefined();
+    expect(await store.rotateRefreshToken(tokenHash, application.id, successor, now + 1000_000)).toBeUndefined();
+    expect(await store.revokeSession(id, now)).toBe(true);
+    expect(await store.revokeSession(id, now)).toBe(false);
+    expect(await store.rotateRefreshToken(tokenHash, application.id, successor, now)).toBeUndefined();
+    expect((await store.findRefreshToken(tokenHash))!.revokedAt).toBe(now);
+    expect((await store.getSession(id))!.revokedAt).toBe(now);
+  });
+
+  it('findApplicationBySecretHash: rotation with overlap keeps the old secret until it expires', async () => {
+    await store.rotateApplicationSecret(application.id, hashSecret('sk_test_second'), now + 100, now);
+    expect(await store.findApplicationBySecretHash(hashSecret('sk_test_first'), now + 99)).toEqual(application);
+    expect(await store.findApplicationBySecretHash(hashSecret('sk_test_first'), now + 100)).toBeUndefined();
+    expect(await store.findApplicationBySecretHash(hashSecret('sk_test_second'), now + 10_000_000)).toEqual(application);
+  });
+
+  it('createConsumerWithIdentity: a taken identity triple → UniqueConflict, and nothing is left behind', async () => {
+    const twin = { ...consumer, id: 'con_twin' };
+    await expect(store.createConsumerWithIdentity(twin, 'idn_twin', { provider: 'p', issuer: 'i', subject: 's' })).rejects.toBeInstanceOf(UniqueConflict);
+    expect(await store.getConsumer('con_twin')).toBeUndefined();
+  });
+
+  it('fillEmptyConsumerFields: fills empty fields only, claims first-value-wins, canonical subject never stolen', async () => {
+    const other = { ...consumer, id: 'con_other', canonicalSubject: 'taken' };
+    await store.createConsumerWithIdentity(other, 'idn_other', { provider: 'p', issuer: 'i', subject: 'other' });
+    await store.fillEmptyConsumerFields(consumer.id, { email: 'a@example.com', claims: { plan: 'gold' }, canonicalSubject: 'taken' }, now);
+    const filled = await store.fillEmptyConsumerFields(consumer.id, { email: 'b@example.com', fullName: 'Ann', claims: { plan: 'x', tier: 1 } }, now);
+    expect(filled).toMatchObject({ email: 'a@example.com', fullName: 'Ann', canonicalSubject: null, claims: { plan: 'gold', tier: 1 } });
+  });
+
+  it('isOriginAllowedByAnyApplication: exact listed origins, loopback while a test application exists', async () => {
+    expect(await store.isOriginAllowedByAnyApplication('https://shop.example')).toBe(true);
+    expect(await store.isOriginAllowedByAnyApplication('https://shop.examplf')).toBe(false);
+    expect(await store.isOriginAllowedByAnyApplication('https://shop%example')).toBe(false);
+    expect(await store.isOriginAllowedByAnyApplication('http://localhost:5173')).toBe(true);
+  });
+
+  it('signing keys: retired keys leave the published list at their retirement time', async () => {
+    const key = (kid: string, activatesAt: number) => ({
+      kid, algorithm: 'EdDSA' as const, publicJwk: { kty: 'OKP', crv: 'Ed25519', x: kid }, privateKeySealed: 'v1.x.y.z',
+      createdAt: now, activatesAt, retiresAt: null,
+    });
+    await store.insertSigningKey(key('k1', now));
+    await store.insertSigningKey(key('k2', now + 10));
+    await store.retireSigningKeys('k2', now + 1000);
+    expect((await store.listPublishedSigningKeys(now + 999)).map((k) => k.kid)).toEqual(['k2', 'k1']);
+    expect((await store.listPublishedSigningKeys(now + 1000)).map((k) => k.kid)).toEqual(['k2']);
+  });
+});
