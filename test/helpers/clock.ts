@@ -12,4 +12,8 @@ export class TestClock implements Clock {
   advance(seconds: number): void {
     this.ms += seconds * 1000;
   }
+  /** Moves forward to the system clock (after a CLI command, which runs on it). */
+  catchUpWithSystemClock(): void {
+    this.ms = Math.max(this.ms, Date.now());
+  }
 }

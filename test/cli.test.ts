@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines } from './helpers/engines.js';
+import { IDENTITY, authorize } from './helpers/flows.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+const run = promisify(execFile);
+const BIN = fileURLToPath(new URL('../bin/latchkey.js', import.meta.url));
+
+describe.each(engines)('latchkey CLI (SPEC §8) [%s]', (engine) => {
+  let server: TestServer;
+  let env: NodeJS.ProcessEnv;
+
+  /** Runs the installed bin (compiled by `npm run build`, which `npm ci` and `npm test` run first). */
+  async function latchkey(...args: string[]): Promise<any> {
+    const { stdout } = await run(process.execPath, [BIN, ...args], { env });
+    return JSON.parse(stdout);
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer(engine);
+    env = {
+      PATH: process.env.PATH,
+      LATCHKEY_DATABASE_URL: server.server.runtime.config.databaseUrl,
+      LATCHKEY_SECRET: server.server.runtime.config.secret,
+    };
+  });
+  afterAll(() => server?.close());
+
+  it('apps create --json prints id, organizationId, keys, type, environment, redirectUris', async () => {
+    const created = await latchkey(
+      'apps', 'create', '--name', 'Mobile', '--type', 'public', '--environment', 'live',
+      '--redirect-uri', 'https://app.example/cb', '--redirect-uri', 'http://127.0.0.1/cb', '--scope', 'profile', '--json',
+    );
+    expect(created).toMatchObject({
+      id: expect.stringMatching(/^app_/),
+      organizationId: expect.stringMatching(/^org_/),
+      publishableKey: expect.stringMatching(/^pk_live_/),
+      secretKey: expect.stringMatching(/^sk_live_[\w-]{43}$/),
+      type: 'public',
+      environment: 'live',
+      redirectUris: ['https://app.example/cb', 'http://127.0.0.1/cb'],
+      allowedScopes: ['profile'],
+    });
+    const listed = await latchkey('apps', 'list', '--json');
+    const mine = listed.find((a: { id: string }) => a.id === created.id);
+    expect(mine.publishableKey).toBe(created.publishableKey);
+    expect(JSON.stringify(listed)).not.toContain(created.secretKey);
+  });
+
+  it('the new application\'s secret key works at once over HTTP', async () => {
+    const created = await latchkey('apps', 'create', '--name', 'Backend', '--json');
+    const response = await authorize(server, { id: created.id, publishableKey: created.publishableKey, secretKey: created.secretKey }, IDENTITY);
+    expect(response.status).toBe(200);
+  });
+
+  it('apps rotate-secret: the new secret works, the old one stops at once (overlap 0)', async () => {
+    const created = await latchkey('apps', 'create', '--name', 'Rotating', '--json');
+    const rotated = await latchkey('apps', 'rotate-secret', '--id', created.id, '--json');
+    expect(rotated.secretKey).not.toBe(created.secretKey);
+    // The CLI ran on the system clock; bring the server's test clock past that instant.
+    server.clock.catchUpWithSystemClock();
+    const old = await authorize(server, { ...created, secretKey: created.secretKey }, IDENTITY);
+    expect(old.status).toBe(401);
+    expect((await old.json()).error).toBe('invalid_api_key');
+    expect((await authorize(server, { ...created, secretKey: rotated.secretKey }, IDENTITY)).status).toBe(200);
+  });
+
+  it('apps add-redirect-uri refuses http for non-loopback hosts of live applications', async () => {
+    const created = await latchkey('apps', 'create', '--name', 'Live', '--environment', 'live', '--json');
+    await expect(run(process.execPath, [BIN, 'apps', 'add-redirect-uri', '--id', created.id, '--redirect-uri', 'http://evil.example/cb'], { env }))
+      .rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('http is allowed only for loopback') });
+    const updated = await latchkey('apps', 'add-redirect-uri', '--id', created.id, '--redirect-uri', 'https://live.example/cb', '--json');
+    expect(updated.redirectUris).toEqual(['https://live.example/cb']);
+  });
+
+  it('migrate --json reports nothing to apply on an up-to-date schema; orgs list shows default', async () => {
+    expect(await latchkey('migrate', '--json')).toEqual({ applied: [] });
+    const orgs = await latchkey('orgs', 'list', '--json');
+    expect(orgs.map((o: { name: string }) => o.name)).toContain('default');
+  });
+
+  it('a bad configuration value exits 2 with the variable named', async () => {
+    await expect(run(process.execPath, [BIN, 'apps', 'list'], { env: { ...env, LATCHKEY_PORT: 'eighty' } }))
+      .rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('LATCHKEY_PORT: must be a whole number') });
+  });
+});
