@@ -19,7 +19,7 @@ export const ValidationErrorBody = v.object({
 });
 
 /** 500: only the request id, so support can find the log line (SPEC §3). */
-export const InternalErrorBody = v.object({ error: v.literal('internal_error'), requestId: v.string() });
+export const InternalErrorBody = v.object({ error: v.pipe(v.string(), v.value('internal_error')), requestId: v.string() });
 
 /** ISO 8601 UTC instant (SPEC §1). */
 export const IsoTime = v.pipe(v.string(), v.isoTimestamp());

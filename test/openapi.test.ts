@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+type Schema = { type?: string; const?: unknown; properties?: Record<string, Schema>; required?: string[]; items?: Schema };
+
+const seed = JSON.parse(readFileSync(new URL('./fixtures/seed-000-external-authorize.json', import.meta.url), 'utf8')).post;
+
+/**
+ * Asserts `ours` carries everything `theirs` (the seed) says: each property with the same type or
+ * const, every required name, recursively. Ours may add properties (e.g. `resolution`).
+ */
+function expectCovers(ours: Schema, theirs: Schema, where: string): void {
+  if (theirs.type) expect(ours.type, `${where}.type`).toBe(theirs.type);
+  if (theirs.const !== undefined) expect(ours.const, `${where}.const`).toBe(theirs.const);
+  expect(ours.required ?? [], `${where}.required`).toEqual(expect.arrayContaining(theirs.required ?? []));
+  for (const [name, property] of Object.entries(theirs.properties ?? {})) {
+    expect(ours.properties, `${where} has ${name}`).toHaveProperty(name);
+    expectCovers(ours.properties![name]!, property, `${where}.${name}`);
+  }
+  if (theirs.items) expectCovers(ours.items!, theirs.items, `${where}[]`);
+}
+
+describe('GET /openapi.json', () => {
+  let server: TestServer;
+  let document: any;
+  beforeAll(async () => {
+    server = await startTestServer('sqlite');
+    const response = await server.request('/openapi.json');
+    expect(response.status).toBe(200);
+    document = await response.json();
+  });
+  afterAll(() => server?.close());
+
+  it('is OpenAPI 3.1 with every endpoint of the consumer API', () => {
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/auth/external/authorize', '/auth/external/exchange', '/auth/refresh', '/auth/logout', '/consumers/me', '/.well-known/jwks.json', '/healthz', '/readyz']),
+    );
+  });
+
+  it('seed 000: /auth/external/authorize carries the seed fields, required lists and status codes', () => {
+    const ours = document.paths['/auth/external/authorize'].post;
+    expect(ours.operationId).toBe(seed.operationId);
+    expect(Object.keys(ours.responses)).toEqual(expect.arrayContaining(Object.keys(seed.responses)));
+    expectCovers(ours.requestBody.content['application/json'].schema, seed.requestBody.content['application/json'].schema, 'requestBody');
+    for (const [status, response] of Object.entries<any>(seed.responses)) {
+      expectCovers(ours.responses[status].content['application/json'].schema, response.content['application/json'].schema, `responses.${status}`);
+    }
+  });
+
+  it('request schemas are the validating schemas: limits appear in the document', () => {
+    const body = document.paths['/auth/external/authorize'].post.requestBody.content['application/json'].schema;
+    expect(body.properties.provider).toMatchObject({ type: 'string', minLength: 1, maxLength: 64 });
+    expect(body.properties.subject).toMatchObject({ maxLength: 255 });
+    expect(body.properties.codeChallenge).toMatchObject({ pattern: '^[A-Za-z0-9\\-_]{43}$' });
+    expect(document.paths['/auth/refresh'].post.requestBody.content['application/json'].schema.required).toEqual(['refreshToken']);
+  });
+});
