@@ -23,3 +23,10 @@ export const InternalErrorBody = v.object({ error: v.pipe(v.string(), v.value('i
 
 /** ISO 8601 UTC instant (SPEC §1). */
 export const IsoTime = v.pipe(v.string(), v.isoTimestamp());
+
+/**
+ * A bounded string that is safe to store in any text column: U+0000 is refused because PostgreSQL
+ * text cannot hold it (SQLite can), and both engines must answer alike.
+ */
+export const text = (minLength: number, maxLength: number) =>
+  v.pipe(v.string(), v.minLength(minLength), v.maxLength(maxLength), v.check((value) => !value.includes('\0'), 'must not contain U+0000'));

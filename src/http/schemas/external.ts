@@ -1,20 +1,20 @@
 import * as v from 'valibot';
 import { CODE_CHALLENGE_PATTERN } from '../../protocol/pkce.js';
-import { IsoTime } from './common.js';
+import { IsoTime, text } from './common.js';
 
 /** SPEC §5.1 claims: whole object ≤ 10,000 characters of JSON. */
 export const MAX_CLAIMS_JSON_LENGTH = 10_000;
 
 /** SPEC §5.1 request (seed 000 fields, plus `canonicalSubject` and `codeChallenge`). */
 export const ExternalAuthorizeRequest = v.object({
-  provider: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
-  issuer: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)),
-  subject: v.pipe(v.string(), v.minLength(1), v.maxLength(255)),
-  canonicalSubject: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255))),
+  provider: text(1, 64),
+  issuer: text(1, 2048),
+  subject: text(1, 255),
+  canonicalSubject: v.optional(text(1, 255)),
   claims: v.optional(
     v.pipe(
       // Known claims are typed; other keys are kept as sent.
-      v.looseObject({ email: v.optional(v.string()), fullName: v.optional(v.string()), name: v.optional(v.string()) }),
+      v.looseObject({ email: v.optional(text(0, 320)), fullName: v.optional(text(0, 512)), name: v.optional(text(0, 512)) }),
       v.check((claims) => JSON.stringify(claims).length <= MAX_CLAIMS_JSON_LENGTH, `claims must be at most ${MAX_CLAIMS_JSON_LENGTH} characters of JSON`),
     ),
   ),

@@ -1,0 +1,69 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines } from './helpers/engines.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+// "Bad input never reaches a 5xx" (CHECKLIST, Everywhere): arbitrary bodies, JSON or not, with the
+// right credential so they get past authentication and reach validation and the flows.
+describe.each(engines)('property: arbitrary bodies never produce a 5xx [%s]', (engine) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(engine);
+  });
+  afterAll(() => server?.close());
+
+  // Bodies that pass validation's shape, so arbitrary text reaches the flows and the database.
+  const binary = (minLength: number, maxLength: number) => fc.string({ unit: 'binary', minLength, maxLength });
+  const plausible = fc
+    .record({
+      provider: binary(1, 64),
+      issuer: binary(1, 200),
+      subject: binary(1, 255),
+      canonicalSubject: fc.option(binary(1, 255), { nil: undefined }),
+      claims: fc.option(fc.record({ email: binary(0, 50), name: binary(0, 50), extra: fc.jsonValue() }, { requiredKeys: [] }), { nil: undefined }),
+    })
+    .map((value) => ({ raw: JSON.stringify(value) }));
+
+  const body = fc.oneof(
+    plausible,
+    fc.string({ unit: 'binary' }).map((text) => ({ raw: text })),
+    fc.jsonValue().map((value) => ({ raw: JSON.stringify(value) })),
+    fc
+      .record(
+        {
+          // 'binary' units include U+0000 and lone surrogates, which PostgreSQL text refuses.
+          provider: fc.oneof(fc.string({ unit: 'binary' }), fc.integer(), fc.constant(null)),
+          issuer: fc.oneof(fc.webUrl(), fc.string()),
+          subject: fc.oneof(fc.string({ maxLength: 300, unit: 'binary' }), fc.boolean()),
+          canonicalSubject: fc.string({ unit: 'binary' }),
+          claims: fc.oneof(fc.dictionary(fc.string({ unit: 'binary' }), fc.jsonValue()), fc.record({ email: fc.string({ unit: 'binary' }) })),
+          codeChallenge: fc.string(),
+          exchangeCode: fc.oneof(fc.string({ unit: 'binary' }), fc.constant('exc_'), fc.integer()),
+          codeVerifier: fc.string({ maxLength: 200 }),
+          refreshToken: fc.oneof(fc.string({ unit: 'binary' }), fc.constant('rt_')),
+        },
+        { requiredKeys: [] },
+      )
+      .map((value) => ({ raw: JSON.stringify(value) })),
+  );
+
+  for (const [path, header] of [
+    ['/auth/external/authorize', 'secret'],
+    ['/auth/external/exchange', 'publishable'],
+    ['/auth/refresh', 'publishable'],
+  ] as const) {
+    it(`POST ${path}`, async () => {
+      await fc.assert(
+        fc.asyncProperty(body, async ({ raw }) => {
+          const headers: Record<string, string> =
+            header === 'secret' ? { authorization: `Bearer ${server.demo.secretKey}` } : { 'x-publishable-key': server.demo.publishableKey };
+          const response = await server.request(path, { method: 'POST', body: raw, headers: { ...headers, 'content-type': 'application/json' } });
+          const text = await response.text();
+          expect(response.status, text).toBeLessThan(500);
+          expect(() => JSON.parse(text)).not.toThrow();
+        }),
+        { numRuns: 150 },
+      );
+    });
+  }
+});
