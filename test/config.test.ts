@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/config.js';
-import { renderConfigurationReference } from '../src/config/reference.js';
+import { renderConfigurationReference, renderReadme } from '../src/config/reference.js';
 import { resolveSecret } from '../src/config/secret-file.js';
 
 describe('configuration (SPEC §8)', () => {
@@ -58,5 +58,11 @@ describe('configuration (SPEC §8)', () => {
   it('docs/configuration.md is the generated reference (run `npm run docs:config`)', () => {
     const committed = readFileSync(new URL('../docs/configuration.md', import.meta.url), 'utf8');
     expect(committed).toBe(renderConfigurationReference());
+  });
+
+  it('README.md shows the generated configuration table (run `npm run docs:config`)', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain('<!-- config-table:start -->');
+    expect(readme).toBe(renderReadme(readme));
   });
 });
