@@ -3,6 +3,7 @@ import { InvalidRefreshToken } from '../protocol/errors.js';
 import type { Application } from '../storage/store.js';
 import { deriveSuccessorRefreshToken, issueAccessTokens } from './consumer-tokens.js';
 import type { FlowDeps } from './deps.js';
+import { settingsOf } from './organization-settings.js';
 
 /** SPEC §5.5 response. */
 export interface RefreshedTokens {
@@ -22,9 +23,7 @@ const invalid = () => new InvalidRefreshToken('the refresh token is invalid, exp
  * its whole token family are revoked (RFC 9700 §4.14.2).
  */
 export async function refreshConsumerSession(deps: FlowDeps, application: Application, refreshToken: string): Promise<RefreshedTokens> {
-  const organization = await deps.store.getOrganization(application.organizationId);
-  if (!organization) throw new Error(`application ${application.id} has no organization`);
-  const { settings } = organization;
+  const settings = await settingsOf(deps, application);
   const now = deps.clock.now();
   const tokenHash = hashSecret(refreshToken);
   const successorToken = deriveSuccessorRefreshToken(deps, refreshToken);

@@ -3,6 +3,7 @@ import { hashSecret } from '../crypto/hash.js';
 import type { Application, Consumer } from '../storage/store.js';
 import { generateRefreshToken, issueAccessTokens } from './consumer-tokens.js';
 import type { FlowDeps } from './deps.js';
+import { settingsOf } from './organization-settings.js';
 
 /** The AuthSession body shared by every sign-in of the consumer API (SPEC §5). */
 export interface AuthSession {
@@ -27,9 +28,7 @@ export async function startConsumerSession(
   consumer: Consumer,
   extra: { via: string; guestId?: string },
 ): Promise<AuthSession> {
-  const organization = await deps.store.getOrganization(application.organizationId);
-  if (!organization) throw new Error(`application ${application.id} has no organization`);
-  const { settings } = organization;
+  const settings = await settingsOf(deps, application);
   const now = deps.clock.now();
   const session = {
     id: generateId('ses_', now),
