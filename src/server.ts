@@ -3,6 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { resolveSecret } from './config/secret-file.js';
 import type { Config } from './config/config.js';
 import { deriveServerKeys } from './crypto/key-encryption.js';
+import { createDelivery } from './delivery/delivery.js';
 import type { IssuedSecret } from './flows/applications.js';
 import { bootstrapIfEmpty } from './flows/bootstrap.js';
 import type { FlowDeps } from './flows/deps.js';
@@ -11,6 +12,7 @@ import { createApp } from './http/app.js';
 import { createAuditLog } from './observability/audit.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { systemClock, type Clock } from './protocol/clock.js';
+import { createMemoryRateLimits } from './storage/rate-limits.js';
 import { openStore, type SqlStore } from './storage/sql-store.js';
 
 export interface Runtime {
@@ -36,6 +38,8 @@ export async function createRuntime(config: Config, options: { clock?: Clock; lo
     audit: createAuditLog(store, clock, logger),
     issuer: resolved.issuer,
     secretOverlapSeconds: resolved.secretOverlapSeconds,
+    delivery: createDelivery({ store, logger, keyEncryptionKey: serverKeys.keyEncryptionKey, now: () => clock.now() }),
+    rateLimits: createMemoryRateLimits(resolved.rateLimits),
   };
   return { config: resolved, deps, store };
 }
@@ -54,7 +58,11 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   const { deps } = runtime;
   await deps.keyring.ensureKey();
   const demo = await bootstrapIfEmpty(deps);
-  const app = createApp(deps, { bodyLimitBytes: runtime.config.bodyLimitBytes, jwksMaxAgeSeconds: runtime.config.keyCacheSeconds });
+  const app = createApp(deps, {
+    bodyLimitBytes: runtime.config.bodyLimitBytes,
+    jwksMaxAgeSeconds: runtime.config.keyCacheSeconds,
+    trustedProxyHops: runtime.config.trustedProxyHops,
+  });
 
   const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: runtime.config.host, port: runtime.config.port }, () => resolve(s));

@@ -9,14 +9,15 @@ const SRC = fileURLToPath(new URL('../src', import.meta.url));
 /** Which top-level folders each layer may import from (besides itself). */
 const ALLOWED: Record<string, string[]> = {
   http: ['flows', 'protocol', 'crypto', 'storage', 'observability', 'config'],
-  flows: ['protocol', 'crypto', 'storage', 'observability'],
+  flows: ['protocol', 'crypto', 'storage', 'observability', 'delivery'],
   protocol: ['crypto', 'storage'],
   crypto: [],
   storage: ['protocol'],
-  config: [],
+  delivery: ['crypto', 'observability', 'protocol', 'storage'],
+  config: ['protocol'],
   observability: ['crypto', 'protocol', 'storage'],
-  cli: ['config', 'flows', 'storage', 'protocol', 'observability', 'server.ts'],
-  'server.ts': ['config', 'crypto', 'flows', 'http', 'observability', 'protocol', 'storage'],
+  cli: ['config', 'delivery', 'flows', 'storage', 'protocol', 'observability', 'server.ts'],
+  'server.ts': ['config', 'crypto', 'delivery', 'flows', 'http', 'observability', 'protocol', 'storage'],
 };
 
 function sourceFiles(dir: string): string[] {
@@ -41,9 +42,10 @@ describe('architecture', () => {
     expect(violations).toEqual([]);
   });
 
-  it('STYLE §5: flows see the Store interface, never a concrete store', () => {
+  it('STYLE §5: flows see the Store and Delivery interfaces, never an implementation', () => {
+    const interfaces = ['../storage/store.js', '../delivery/sender.js', '../delivery/settings.js'];
     const offenders = sourceFiles(join(SRC, 'flows')).flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(/from '(\.\.\/storage\/[^']+)'/g)].map((m) => m[1]!).filter((spec) => spec !== '../storage/store.js'),
+      [...readFileSync(file, 'utf8').matchAll(/from '(\.\.\/(?:storage|delivery)\/[^']+)'/g)].map((m) => m[1]!).filter((spec) => !interfaces.includes(spec)),
     );
     expect(offenders).toEqual([]);
   });

@@ -26,7 +26,7 @@ describe.each(engines)('Store contract [%s]', (engine) => {
     await store.createApplication(application, hashSecret('sk_test_first'), now);
     consumer = {
       id: 'con_contract', organizationId, type: 'authenticated', email: null, phone: null, fullName: null,
-      canonicalSubject: null, claims: {}, createdAt: now, updatedAt: now,
+      canonicalSubject: null, claims: {}, mergedIntoId: null, createdAt: now, updatedAt: now,
     };
     await store.createConsumerWithIdentity(consumer, 'idn_contract', { provider: 'p', issuer: 'i', subject: 's' });
   });
@@ -44,7 +44,7 @@ describe.each(engines)('Store contract [%s]', (engine) => {
   it('consumeExchangeCode: 100 concurrent consumes → exactly one winner', async () => {
     const codeHash = hashSecret(generateSecret('exc_'));
     await store.createExchangeCode({
-      codeHash, organizationId, applicationId: application.id, consumerId: consumer.id, codeChallenge: null,
+      codeHash, organizationId, applicationId: application.id, consumerId: consumer.id, codeChallenge: null, resolution: null,
       createdAt: now, expiresAt: now + 60_000, consumedAt: null,
     });
     const results = await Promise.all(Array.from({ length: 100 }, () => store.consumeExchangeCode(codeHash, application.id, null, now + 1)));
@@ -55,7 +55,7 @@ describe.each(engines)('Store contract [%s]', (engine) => {
   it('consumeExchangeCode: refuses another application, an expired code, a wrong challenge — without consuming', async () => {
     const codeHash = hashSecret(generateSecret('exc_'));
     await store.createExchangeCode({
-      codeHash, organizationId, applicationId: application.id, consumerId: consumer.id, codeChallenge: 'challenge',
+      codeHash, organizationId, applicationId: application.id, consumerId: consumer.id, codeChallenge: 'challenge', resolution: null,
       createdAt: now, expiresAt: now + 60_000, consumedAt: null,
     });
     expect(await store.consumeExchangeCode(codeHash, 'app_other', 'challenge', now)).toBeUndefined();

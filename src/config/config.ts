@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import type { RateLimitName, RateLimitRule } from '../protocol/rate-limits.js';
 import { SETTINGS, type SettingName } from './settings.js';
 
 /** The validated, frozen configuration every part of the server receives explicitly (STYLE §8). */
@@ -14,7 +15,12 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly keyCacheSeconds: number;
   readonly secretOverlapSeconds: number;
+  readonly trustedProxyHops: number;
+  readonly rateLimits: RateLimitSettings;
 }
+
+/** Every configurable limit, by endpoint class and key (SPEC §3 429s). */
+export type RateLimitSettings = Readonly<Record<RateLimitName, RateLimitRule>>;
 
 /** Thrown at boot with one line per bad variable. */
 export class ConfigError extends Error {
@@ -47,5 +53,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     bodyLimitBytes: values.LATCHKEY_BODY_LIMIT_BYTES as number,
     keyCacheSeconds: values.LATCHKEY_KEY_CACHE_SECONDS as number,
     secretOverlapSeconds: values.LATCHKEY_SECRET_OVERLAP_SECONDS as number,
+    trustedProxyHops: values.LATCHKEY_TRUSTED_PROXY_HOPS as number,
+    rateLimits: Object.freeze({
+      otpRequestPerDestination: values.LATCHKEY_RATE_LIMIT_OTP_REQUEST_PER_DESTINATION as RateLimitRule,
+      otpRequestPerIp: values.LATCHKEY_RATE_LIMIT_OTP_REQUEST_PER_IP as RateLimitRule,
+      otpVerifyPerDestination: values.LATCHKEY_RATE_LIMIT_OTP_VERIFY_PER_DESTINATION as RateLimitRule,
+      guestPerIp: values.LATCHKEY_RATE_LIMIT_GUEST_PER_IP as RateLimitRule,
+      externalAuthorizePerApplication: values.LATCHKEY_RATE_LIMIT_EXTERNAL_AUTHORIZE_PER_APPLICATION as RateLimitRule,
+    }),
   });
 }

@@ -35,6 +35,18 @@ const url = (protocols: string[], message: string) =>
     }, message),
   );
 
+/** `<points>/<seconds>`: at most `points` requests per `seconds` window. */
+const rule = (fallback: string) =>
+  v.pipe(
+    v.optional(v.string(), fallback),
+    v.regex(/^\d+\/\d+$/, 'must be <points>/<seconds>, e.g. 5/3600'),
+    v.transform((value) => {
+      const [points, seconds] = value.split('/').map(Number) as [number, number];
+      return { points, durationSeconds: seconds };
+    }),
+    v.check((r) => r.points >= 1 && r.durationSeconds >= 1, 'points and seconds must both be at least 1'),
+  );
+
 export const SETTINGS = {
   LATCHKEY_DATABASE_URL: {
     description:
@@ -100,6 +112,37 @@ export const SETTINGS = {
     description: 'How long a rotated application secret key keeps working beside its successor (0: stops at once).',
     defaultText: '0',
     schema: integer(0, 30 * 86400, 0),
+  },
+  LATCHKEY_TRUSTED_PROXY_HOPS: {
+    description:
+      'How many reverse proxies in front of Latchkey append to `X-Forwarded-For`. 0 uses the socket address as the client IP (for per-IP rate limits); N uses the N-th address from the right of `X-Forwarded-For`.',
+    defaultText: '0',
+    schema: integer(0, 10, 0),
+  },
+  LATCHKEY_RATE_LIMIT_OTP_REQUEST_PER_DESTINATION: {
+    description: 'OTP requests per email address or phone number (on top of the 60-second resend cooldown).',
+    defaultText: '5/3600',
+    schema: rule('5/3600'),
+  },
+  LATCHKEY_RATE_LIMIT_OTP_REQUEST_PER_IP: {
+    description: 'OTP requests per client IP.',
+    defaultText: '30/3600',
+    schema: rule('30/3600'),
+  },
+  LATCHKEY_RATE_LIMIT_OTP_VERIFY_PER_DESTINATION: {
+    description: 'OTP verification attempts per email address or phone number, across codes.',
+    defaultText: '10/600',
+    schema: rule('10/600'),
+  },
+  LATCHKEY_RATE_LIMIT_GUEST_PER_IP: {
+    description: 'Guest sessions created per client IP.',
+    defaultText: '60/3600',
+    schema: rule('60/3600'),
+  },
+  LATCHKEY_RATE_LIMIT_EXTERNAL_AUTHORIZE_PER_APPLICATION: {
+    description: 'External-identity exchange codes minted per application.',
+    defaultText: '6000/60',
+    schema: rule('6000/60'),
   },
 } satisfies Record<string, SettingSpec>;
 

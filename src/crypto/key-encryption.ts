@@ -6,6 +6,8 @@ export interface ServerKeys {
   readonly keyEncryptionKey: Buffer;
   /** HMAC key that derives a refresh token's successor from the token itself (SPEC §4 reuse window). */
   readonly refreshSuccessorKey: Buffer;
+  /** HMAC key for one-time passcodes: a 6-digit code hashed without a key is brute-forced offline. */
+  readonly otpCodeKey: Buffer;
 }
 
 function derive(secret: string, purpose: string): Buffer {
@@ -17,6 +19,7 @@ export function deriveServerKeys(secret: string): ServerKeys {
   return {
     keyEncryptionKey: derive(secret, 'signing-key-encryption/v1'),
     refreshSuccessorKey: derive(secret, 'refresh-successor/v1'),
+    otpCodeKey: derive(secret, 'otp-code/v1'),
   };
 }
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 
 /** Bytes of entropy in every opaque secret (codes, refresh tokens, secret keys): 256 bits. */
 export const SECRET_BYTES = 32;
@@ -37,4 +37,12 @@ export function generateId(prefix: string, nowMs: number = Date.now()): string {
     }
   }
   return prefix + time + random;
+}
+
+/**
+ * A one-time passcode of `digits` decimal digits, uniform from node:crypto. Six digits are 20 bits:
+ * enough only because a code lives 10 minutes and burns after 5 wrong tries (SPEC §4).
+ */
+export function generateNumericCode(digits: number): string {
+  return String(randomInt(0, 10 ** digits)).padStart(digits, '0');
 }

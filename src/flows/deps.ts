@@ -1,7 +1,9 @@
 import type { ServerKeys } from '../crypto/key-encryption.js';
+import type { Delivery } from '../delivery/sender.js';
 import type { AuditLog } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
 import type { Clock } from '../protocol/clock.js';
+import type { RateLimits } from '../protocol/rate-limits.js';
 import type { Store } from '../storage/store.js';
 import type { Keyring } from './keyring.js';
 
@@ -17,4 +19,7 @@ export interface FlowDeps {
   readonly issuer: string;
   /** How long a rotated application secret keeps working (LATCHKEY_SECRET_OVERLAP_SECONDS). */
   readonly secretOverlapSeconds: number;
+  /** Email and SMS delivery, per organization (SPEC §5.4). */
+  readonly delivery: Delivery;
+  readonly rateLimits: RateLimits;
 }

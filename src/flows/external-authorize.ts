@@ -65,6 +65,7 @@ async function resolveConsumer(deps: FlowDeps, organizationId: string, input: Ex
     fullName: null,
     canonicalSubject: input.canonicalSubject ?? null,
     claims: {},
+    mergedIntoId: null,
     createdAt: now,
     updatedAt: now,
   };
@@ -98,6 +99,7 @@ export async function authorizeExternalIdentity(deps: FlowDeps, application: App
     applicationId: application.id,
     consumerId: resolved.consumer.id,
     codeChallenge: input.codeChallenge ?? null,
+    resolution: resolved.resolution,
     createdAt: now,
     expiresAt,
     consumedAt: null,

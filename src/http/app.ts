@@ -13,12 +13,13 @@ import { buildRoutes } from './routes.js';
 export interface AppOptions {
   bodyLimitBytes: number;
   jwksMaxAgeSeconds: number;
+  trustedProxyHops: number;
 }
 
 /** Builds the HTTP application: global middleware, then the route table of routes.ts. */
 export function createApp(deps: FlowDeps, options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const routes = buildRoutes(deps, { jwksMaxAgeSeconds: options.jwksMaxAgeSeconds });
+  const routes = buildRoutes(deps, options);
 
   // Global pipeline, in order, for every request.
   app.use('*', requestId({ headerName: 'X-Request-Id' }));

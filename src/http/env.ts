@@ -9,5 +9,7 @@ export interface AppEnv {
     application: Application;
     /** Set by requireConsumerToken. */
     principal: ConsumerPrincipal;
+    /** Set by acceptGuestToken when the request carries a live guest session of the same organization. */
+    guest: ConsumerPrincipal | undefined;
   };
 }

@@ -108,3 +108,44 @@ export class ServiceUnavailable extends ApiError {
   readonly status = 503;
   readonly code = 'service_unavailable';
 }
+
+/** 401: the one-time passcode is wrong (SPEC §5.4). */
+export class OtpInvalid extends ApiError {
+  readonly status = 401;
+  readonly code = 'otp_invalid';
+}
+
+/** 401: no usable code: expired, used, burnt by too many wrong tries, or never requested (SPEC §5.4). */
+export class OtpExpired extends ApiError {
+  readonly status = 401;
+  readonly code = 'otp_expired';
+}
+
+/** 502: the email or SMS could not be handed to its provider; no usable code was left behind. */
+export class DeliveryFailed extends ApiError {
+  readonly status = 502;
+  readonly code = 'delivery_failed';
+}
+
+/** 429 with the body and the four headers of SPEC §3. */
+export class RateLimited extends ApiError {
+  readonly status = 429;
+  readonly code = 'rate_limit_exceeded';
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, limit: { points: number; remaining: number; retryAfterSeconds: number; resetAtMs: number }) {
+    super(message);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(limit.retryAfterSeconds));
+    this.headers = {
+      'Retry-After': String(this.retryAfterSeconds),
+      'X-RateLimit-Limit': String(limit.points),
+      'X-RateLimit-Remaining': String(Math.max(0, limit.remaining)),
+      // Unix time (seconds) at which the window resets, as GitHub and most APIs send it.
+      'X-RateLimit-Reset': String(Math.ceil(limit.resetAtMs / 1000)),
+    };
+  }
+
+  override toBody() {
+    return { error: this.code, message: this.message, retryAfter: this.retryAfterSeconds };
+  }
+}

@@ -1,5 +1,11 @@
 /** SPEC §4: an exchange code lives 60 seconds, and this is not configurable. */
 export const EXCHANGE_CODE_TTL_SECONDS = 60;
+/** SPEC §4: a one-time passcode lives 10 minutes. */
+export const OTP_TTL_SECONDS = 600;
+/** SPEC §4: the fifth wrong try burns the code. */
+export const OTP_MAX_ATTEMPTS = 5;
+/** Issue 3: one code per destination per minute. */
+export const OTP_RESEND_COOLDOWN_SECONDS = 60;
 /** SPEC §5: the beacon token lives one hour. */
 export const BEACON_TOKEN_TTL_SECONDS = 3600;
 /**

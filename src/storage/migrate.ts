@@ -1,9 +1,11 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/001-initial.js';
+import * as guestsAndOtp from './migrations/002-guests-and-otp.js';
 
 // Migrations are compiled into the program (no directory scanning), in order of their names.
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
+  '002-guests-and-otp': guestsAndOtp,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

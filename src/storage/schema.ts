@@ -8,6 +8,7 @@ export interface Database {
     id: string;
     name: string;
     settings: string;
+    delivery_sealed: string | null;
     created_at: number;
   };
   applications: {
@@ -38,6 +39,7 @@ export interface Database {
     full_name: string | null;
     canonical_subject: string | null;
     claims: string;
+    merged_into_id: string | null;
     created_at: number;
     updated_at: number;
   };
@@ -56,6 +58,7 @@ export interface Database {
     application_id: string;
     consumer_id: string;
     code_challenge: string | null;
+    resolution: string | null;
     created_at: number;
     expires_at: number;
     consumed_at: number | null;
@@ -85,6 +88,27 @@ export interface Database {
     created_at: number;
     activates_at: number;
     retires_at: number | null;
+  };
+  otp_codes: {
+    organization_id: string;
+    destination: string;
+    channel: 'email' | 'sms';
+    application_id: string;
+    code_hash: string;
+    name: string | null;
+    created_at: number;
+    expires_at: number;
+    attempts: number;
+    consumed_at: number | null;
+  };
+  dev_outbox: {
+    id: string;
+    organization_id: string;
+    channel: 'email' | 'sms';
+    recipient: string;
+    subject: string;
+    body: string;
+    created_at: number;
   };
   audit_events: {
     id: string;

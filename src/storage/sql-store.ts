@@ -3,7 +3,9 @@ import { openDatabase, type Engine } from './database.js';
 import { migrateToLatest } from './migrate.js';
 import { auditQueries } from './sql/audit.js';
 import { consumerQueries } from './sql/consumers.js';
+import { deliveryQueries } from './sql/delivery.js';
 import { exchangeCodeQueries } from './sql/exchange-codes.js';
+import { otpQueries } from './sql/otp-codes.js';
 import { sessionQueries } from './sql/sessions.js';
 import { signingKeyQueries } from './sql/signing-keys.js';
 import { tenantQueries } from './sql/tenants.js';
@@ -38,6 +40,8 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     ...exchangeCodeQueries(db),
     ...sessionQueries(db),
     ...signingKeyQueries(db),
+    ...otpQueries(db),
+    ...deliveryQueries(db),
     ...auditQueries(db),
   };
 }

@@ -38,6 +38,8 @@ export interface Consumer {
   canonicalSubject: string | null;
   /** Claims the merchant sent beyond the known fields, first value wins. */
   claims: Record<string, unknown>;
+  /** Set when this guest was absorbed into another consumer (SPEC §5.4); that one speaks for it now. */
+  mergedIntoId: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -54,9 +56,43 @@ export interface ExchangeCode {
   applicationId: string;
   consumerId: string;
   codeChallenge: string | null;
+  /** How the consumer was resolved when the code was minted; `created` lets an exchange upgrade a guest. */
+  resolution: 'created' | 'existing' | 'linked' | null;
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;
+}
+
+/** A pending one-time passcode: one per destination, replaced by each new request (SPEC §5.4). */
+export interface OtpCode {
+  organizationId: string;
+  /** Lower-cased email address or E.164 phone number. */
+  destination: string;
+  channel: 'email' | 'sms';
+  applicationId: string;
+  codeHash: string;
+  name: string | null;
+  createdAt: number;
+  expiresAt: number;
+  attempts: number;
+  consumedAt: number | null;
+}
+
+/** The outcome of one verification attempt. */
+export type OtpAttempt =
+  | { outcome: 'verified'; code: OtpCode }
+  | { outcome: 'wrong'; attemptsLeft: number }
+  | { outcome: 'unavailable' };
+
+/** A message kept by the development sender instead of being delivered. */
+export interface DevMessage {
+  id: string;
+  organizationId: string;
+  channel: 'email' | 'sms';
+  recipient: string;
+  subject: string;
+  body: string;
+  createdAt: number;
 }
 
 export interface Session {
@@ -138,6 +174,16 @@ export interface Store {
   isOriginAllowedByAnyApplication(origin: string): Promise<boolean>;
 
   getConsumer(id: string): Promise<Consumer | undefined>;
+  /** Creates a consumer without identities (a guest). */
+  createConsumer(consumer: Consumer): Promise<void>;
+  /**
+   * SPEC §5.4 guest upgrade for an exchange: moves every identity of `sourceId` (a consumer created
+   * for this sign-in) to `guestId`, fills the guest's empty fields from it, makes the guest
+   * authenticated and leaves `sourceId` as a tombstone merged into the guest — one transaction.
+   */
+  mergeConsumerIntoGuest(sourceId: string, guestId: string, now: number): Promise<void>;
+  /** Marks a guest as absorbed by `intoId` (SPEC §5.4); the guest keeps its id for the merchant's records. */
+  markGuestAbsorbed(guestId: string, intoId: string, now: number): Promise<void>;
   listExternalIdentities(consumerId: string): Promise<ExternalIdentity[]>;
   findConsumerByExternalIdentity(organizationId: string, identity: ExternalIdentity): Promise<Consumer | undefined>;
   findConsumerByCanonicalSubject(organizationId: string, canonicalSubject: string): Promise<Consumer | undefined>;
@@ -169,6 +215,10 @@ export interface Store {
   /** Creates the session and the first refresh token of its family in one transaction. */
   startSession(session: Session, firstRefreshToken: RefreshTokenRecord): Promise<void>;
   getSession(id: string): Promise<Session | undefined>;
+  /** True when the consumer has ever had a session. */
+  consumerHasSessions(consumerId: string): Promise<boolean>;
+  /** Revokes every live session of a consumer (and their refresh tokens); returns how many. */
+  revokeConsumerSessions(consumerId: string, now: number): Promise<number>;
   /** Revokes the session and every refresh token of its family; returns false if it was already revoked. */
   revokeSession(sessionId: string, now: number): Promise<boolean>;
 
@@ -191,6 +241,28 @@ export interface Store {
   listPublishedSigningKeys(now: number): Promise<SigningKeyRecord[]>;
   /** Sets `retiresAt` on every unretired key except `exceptKid`. */
   retireSigningKeys(exceptKid: string, retiresAt: number): Promise<void>;
+
+  /**
+   * Stores `code` as the destination's pending code, replacing any earlier one — unless the earlier
+   * one was issued less than `cooldownSeconds` ago, in which case nothing changes and the earlier
+   * code's `createdAt` is returned as `cooldownSince`. One conditional upsert (SPEC §5.4).
+   */
+  replaceOtpCode(code: OtpCode, cooldownSeconds: number): Promise<{ issued: true } | { issued: false; cooldownSince: number }>;
+  /** Deletes the destination's pending code if it is still `codeHash` (delivery failed: no usable code). */
+  discardOtpCode(organizationId: string, destination: string, codeHash: string): Promise<void>;
+  /**
+   * One verification attempt, one conditional UPDATE: while the code is unconsumed, unexpired and
+   * under `maxAttempts`, counts the attempt and consumes the code when `codeHash` matches. Exactly
+   * one concurrent caller can verify a code; the attempt that reaches `maxAttempts` burns it.
+   */
+  attemptOtpCode(organizationId: string, destination: string, codeHash: string, maxAttempts: number, now: number): Promise<OtpAttempt>;
+
+  /** The sealed delivery settings of an organization, or null for the development sender. */
+  getDeliverySettingsSealed(organizationId: string): Promise<string | null>;
+  setDeliverySettingsSealed(organizationId: string, sealed: string | null): Promise<void>;
+  appendDevMessage(message: DevMessage): Promise<void>;
+  /** Newest first. */
+  listDevMessages(filter: { organizationId?: string; recipient?: string; limit?: number }): Promise<DevMessage[]>;
 
   recordAuditEvent(event: AuditEvent): Promise<void>;
   listAuditEvents(organizationId: string | null, type?: string): Promise<AuditEvent[]>;

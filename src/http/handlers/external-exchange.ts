@@ -5,8 +5,8 @@ import type { AppEnv } from '../env.js';
 import { ExternalExchangeRequest } from '../schemas/external.js';
 import { parseJsonBody } from '../validate.js';
 
-/** POST /auth/external/exchange — SPEC §5.2. */
+/** POST /auth/external/exchange — SPEC §5.2; a guest's access token sent along is linked (§5.4). */
 export const externalExchange = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
   const body = parseJsonBody(ExternalExchangeRequest, await c.req.text());
-  return c.json(await exchangeExternalCode(deps, c.get('application'), body));
+  return c.json(await exchangeExternalCode(deps, c.get('application'), body, c.get('guest')));
 };

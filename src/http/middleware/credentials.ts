@@ -122,3 +122,25 @@ function withBearerChallenge(error: unknown, code: string | undefined): unknown 
   }
   return error;
 }
+
+/**
+ * For publishable-key endpoints that link guests (SPEC §5.4): an access token sent along as
+ * `Authorization: Bearer` must be valid (else 401); when it is a guest session of the same
+ * organization it is put on the context as `guest`, any other session is ignored.
+ */
+export function acceptGuestToken(deps: FlowDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = bearer(c);
+    if (token && !token.startsWith('sk_')) {
+      let principal;
+      try {
+        principal = await authenticateConsumerToken(deps, token);
+      } catch (error) {
+        throw withBearerChallenge(error, 'invalid_token');
+      }
+      const isGuest = principal.sessionType === 'guest' && principal.organizationId === c.get('application').organizationId;
+      c.set('guest', isGuest ? principal : undefined);
+    }
+    await next();
+  };
+}

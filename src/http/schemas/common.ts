@@ -21,6 +21,9 @@ export const ValidationErrorBody = v.object({
 /** 500: only the request id, so support can find the log line (SPEC §3). */
 export const InternalErrorBody = v.object({ error: v.pipe(v.string(), v.value('internal_error')), requestId: v.string() });
 
+/** 429 (SPEC §3). */
+export const RateLimitedBody = v.object({ error: v.pipe(v.string(), v.value('rate_limit_exceeded')), message: v.string(), retryAfter: v.number() });
+
 /** ISO 8601 UTC instant (SPEC §1). */
 export const IsoTime = v.pipe(v.string(), v.isoTimestamp());
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { Store } from '../store.js';
+import type { Consumer, Store } from '../store.js';
 import { isUniqueViolation } from '../database.js';
 import { rethrowConflict } from './conflict.js';
 import { toConsumer } from './rows.js';
@@ -9,7 +9,24 @@ type ConsumerMethods = Pick<
   Store,
   | 'getConsumer' | 'listExternalIdentities' | 'findConsumerByExternalIdentity' | 'findConsumerByCanonicalSubject'
   | 'createConsumerWithIdentity' | 'attachExternalIdentity' | 'fillEmptyConsumerFields'
+  | 'createConsumer' | 'mergeConsumerIntoGuest' | 'markGuestAbsorbed'
 >;
+
+function consumerRow(consumer: Consumer) {
+  return {
+    id: consumer.id,
+    organization_id: consumer.organizationId,
+    type: consumer.type,
+    email: consumer.email,
+    phone: consumer.phone,
+    full_name: consumer.fullName,
+    canonical_subject: consumer.canonicalSubject,
+    claims: JSON.stringify(consumer.claims),
+    merged_into_id: consumer.mergedIntoId,
+    created_at: consumer.createdAt,
+    updated_at: consumer.updatedAt,
+  };
+}
 
 /** Consumers and their external identities. */
 export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
@@ -42,6 +59,37 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
       return row && toConsumer(row);
     },
 
+    async createConsumer(consumer) {
+      await db.insertInto('consumers').values(consumerRow(consumer)).execute().catch(rethrowConflict);
+    },
+
+    async mergeConsumerIntoGuest(sourceId, guestId, now) {
+      await db.transaction().execute(async (trx) => {
+        const source = await trx.selectFrom('consumers').selectAll().where('id', '=', sourceId).executeTakeFirstOrThrow();
+        const guest = await trx.selectFrom('consumers').selectAll().where('id', '=', guestId).executeTakeFirstOrThrow();
+        // The canonical subject is unique: take it off the source before the guest receives it.
+        await trx.updateTable('consumers').set({ merged_into_id: guestId, canonical_subject: null, updated_at: now }).where('id', '=', sourceId).execute();
+        await trx.updateTable('identities').set({ consumer_id: guestId }).where('consumer_id', '=', sourceId).execute();
+        await trx
+          .updateTable('consumers')
+          .set({
+            type: 'authenticated',
+            email: guest.email ?? source.email,
+            phone: guest.phone ?? source.phone,
+            full_name: guest.full_name ?? source.full_name,
+            canonical_subject: guest.canonical_subject ?? source.canonical_subject,
+            claims: JSON.stringify({ ...JSON.parse(source.claims), ...JSON.parse(guest.claims) }),
+            updated_at: now,
+          })
+          .where('id', '=', guestId)
+          .execute();
+      });
+    },
+
+    async markGuestAbsorbed(guestId, intoId, now) {
+      await db.updateTable('consumers').set({ merged_into_id: intoId, updated_at: now }).where('id', '=', guestId).where('type', '=', 'guest').execute();
+    },
+
     async findConsumerByCanonicalSubject(organizationId, canonicalSubject) {
       const row = await db
         .selectFrom('consumers')
@@ -56,21 +104,7 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
       await db
         .transaction()
         .execute(async (trx) => {
-          await trx
-            .insertInto('consumers')
-            .values({
-              id: consumer.id,
-              organization_id: consumer.organizationId,
-              type: consumer.type,
-              email: consumer.email,
-              phone: consumer.phone,
-              full_name: consumer.fullName,
-              canonical_subject: consumer.canonicalSubject,
-              claims: JSON.stringify(consumer.claims),
-              created_at: consumer.createdAt,
-              updated_at: consumer.updatedAt,
-            })
-            .execute();
+          await trx.insertInto('consumers').values(consumerRow(consumer)).execute();
           await trx
             .insertInto('identities')
             .values({ id: identityId, organization_id: consumer.organizationId, consumer_id: consumer.id, ...identity, created_at: consumer.createdAt })

@@ -17,6 +17,7 @@ export function exchangeCodeQueries(db: Kysely<Database>): ExchangeCodeMethods {
           application_id: code.applicationId,
           consumer_id: code.consumerId,
           code_challenge: code.codeChallenge,
+          resolution: code.resolution,
           created_at: code.createdAt,
           expires_at: code.expiresAt,
           consumed_at: null,

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../../protocol/lifetimes.js';
 import type { Database } from '../schema.js';
 import type {
-  Application, AuditEvent, Consumer, ExchangeCode, Organization, OrganizationSettings,
+  Application, AuditEvent, Consumer, DevMessage, ExchangeCode, Organization, OrganizationSettings, OtpCode,
   RefreshTokenRecord, Session, SigningKeyRecord,
 } from '../store.js';
 
@@ -46,6 +46,7 @@ export function toConsumer(row: Row<'consumers'>): Consumer {
     fullName: row.full_name,
     canonicalSubject: row.canonical_subject,
     claims: JSON.parse(row.claims) as Record<string, unknown>,
+    mergedIntoId: row.merged_into_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -58,6 +59,7 @@ export function toExchangeCode(row: Row<'exchange_codes'>): ExchangeCode {
     applicationId: row.application_id,
     consumerId: row.consumer_id,
     codeChallenge: row.code_challenge,
+    resolution: row.resolution as ExchangeCode['resolution'],
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     consumedAt: row.consumed_at,
@@ -105,6 +107,33 @@ export function toAuditEvent(row: Row<'audit_events'>): AuditEvent {
     organizationId: row.organization_id,
     type: row.type,
     data: JSON.parse(row.data) as Record<string, unknown>,
+    createdAt: row.created_at,
+  };
+}
+
+export function toOtpCode(row: Row<'otp_codes'>): OtpCode {
+  return {
+    organizationId: row.organization_id,
+    destination: row.destination,
+    channel: row.channel,
+    applicationId: row.application_id,
+    codeHash: row.code_hash,
+    name: row.name,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    attempts: row.attempts,
+    consumedAt: row.consumed_at,
+  };
+}
+
+export function toDevMessage(row: Row<'dev_outbox'>): DevMessage {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    channel: row.channel,
+    recipient: row.recipient,
+    subject: row.subject,
+    body: row.body,
     createdAt: row.created_at,
   };
 }

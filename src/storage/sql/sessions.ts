@@ -3,7 +3,7 @@ import type { Database } from '../schema.js';
 import type { RefreshTokenRecord, Store } from '../store.js';
 import { toRefreshToken, toSession } from './rows.js';
 
-type SessionMethods = Pick<Store, 'startSession' | 'getSession' | 'revokeSession' | 'rotateRefreshToken' | 'findRefreshToken'>;
+type SessionMethods = Pick<Store, 'startSession' | 'getSession' | 'revokeSession' | 'revokeConsumerSessions' | 'consumerHasSessions' | 'rotateRefreshToken' | 'findRefreshToken'>;
 
 function refreshTokenRow(token: RefreshTokenRecord) {
   return {
@@ -57,6 +57,32 @@ export function sessionQueries(db: Kysely<Database>): SessionMethods {
           .where('revoked_at', 'is', null)
           .execute();
         return Number(result.numUpdatedRows) > 0;
+      });
+    },
+
+    async consumerHasSessions(consumerId) {
+      const row = await db.selectFrom('sessions').select('id').where('consumer_id', '=', consumerId).limit(1).executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async revokeConsumerSessions(consumerId, now) {
+      return db.transaction().execute(async (trx) => {
+        const revoked = await trx
+          .updateTable('sessions')
+          .set({ revoked_at: now })
+          .where('consumer_id', '=', consumerId)
+          .where('revoked_at', 'is', null)
+          .returning('id')
+          .execute();
+        if (revoked.length > 0) {
+          await trx
+            .updateTable('refresh_tokens')
+            .set({ revoked_at: now })
+            .where('session_id', 'in', revoked.map((r) => r.id))
+            .where('revoked_at', 'is', null)
+            .execute();
+        }
+        return revoked.length;
       });
     },
 

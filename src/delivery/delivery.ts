@@ -1,0 +1,46 @@
+import * as v from 'valibot';
+import { decryptAtRest, encryptAtRest } from '../crypto/key-encryption.js';
+import type { Logger } from '../observability/logger.js';
+import type { Store } from '../storage/store.js';
+import { createDevelopmentSender } from './development.js';
+import type { Delivery, Sender } from './sender.js';
+import { DEVELOPMENT_DELIVERY, DeliverySettingsSchema, type ChannelSettings, type DeliverySettings } from './settings.js';
+import { createSmtpSender } from './smtp.js';
+import { createWebhookSender } from './webhook.js';
+
+/** Delivery backed by per-organization settings, sealed at rest with the key-encryption key. */
+export function createDelivery(options: { store: Store; logger: Logger; keyEncryptionKey: Buffer; now: () => number }): Delivery {
+  const { store, keyEncryptionKey } = options;
+  const development = createDevelopmentSender(store, options.logger, options.now);
+  // Senders are kept per configuration, so an SMTP pool survives between messages.
+  const senders = new Map<string, Sender>();
+
+  function senderFor(channel: ChannelSettings): Sender {
+    if (channel.kind === 'development') return development;
+    const cacheKey = JSON.stringify(channel);
+    let sender = senders.get(cacheKey);
+    if (!sender) {
+      sender = channel.kind === 'smtp' ? createSmtpSender(channel.url, channel.from) : createWebhookSender(channel.url, channel.secret);
+      senders.set(cacheKey, sender);
+    }
+    return sender;
+  }
+
+  async function getSettings(organizationId: string): Promise<DeliverySettings> {
+    const sealed = await store.getDeliverySettingsSealed(organizationId);
+    if (!sealed) return DEVELOPMENT_DELIVERY;
+    return v.parse(DeliverySettingsSchema, JSON.parse(decryptAtRest(keyEncryptionKey, sealed)));
+  }
+
+  return {
+    getSettings,
+    async setSettings(organizationId, settings) {
+      const valid = v.parse(DeliverySettingsSchema, settings);
+      await store.setDeliverySettingsSealed(organizationId, encryptAtRest(keyEncryptionKey, JSON.stringify(valid)));
+    },
+    async send(message) {
+      const settings = await getSettings(message.organizationId);
+      await senderFor(settings[message.channel]).send(message);
+    },
+  };
+}

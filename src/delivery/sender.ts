@@ -1,0 +1,25 @@
+import type { DeliverySettings } from './settings.js';
+
+/** One message to one recipient. `code` is kept apart so senders can keep it out of their logs. */
+export interface OutgoingMessage {
+  organizationId: string;
+  channel: 'email' | 'sms';
+  /** Email address or E.164 phone number. */
+  to: string;
+  subject: string;
+  text: string;
+  code: string;
+  expiresAt: number;
+}
+
+/** A delivery adapter. `send` resolves once the provider accepted the message, and rejects otherwise. */
+export interface Sender {
+  send(message: OutgoingMessage): Promise<void>;
+}
+
+/** Sends a message through the sender the organization configured for its channel. */
+export interface Delivery {
+  send(message: OutgoingMessage): Promise<void>;
+  getSettings(organizationId: string): Promise<DeliverySettings>;
+  setSettings(organizationId: string, settings: DeliverySettings): Promise<void>;
+}

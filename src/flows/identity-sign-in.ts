@@ -1,0 +1,83 @@
+import { generateId } from '../crypto/random.js';
+import { UniqueConflict, type Application, type Consumer, type ExternalIdentity } from '../storage/store.js';
+import type { ConsumerPrincipal } from './authenticate-consumer.js';
+import type { FlowDeps } from './deps.js';
+import { startConsumerSession, type AuthSession } from './sessions.js';
+
+/** The issuer of identities Latchkey verified itself (email and phone by OTP). */
+export const LATCHKEY_IDENTITY_ISSUER = 'latchkey';
+
+export interface VerifiedFields {
+  email?: string;
+  phone?: string;
+  fullName?: string;
+}
+
+/**
+ * SPEC §5.4 guest linking, after a guest's identity was proven: a new identity upgrades the guest
+ * in place (same consumerId, now authenticated); an identity that already has a consumer signs that
+ * consumer in and reports the absorbed guest as `guestId`. Either way the guest's sessions end.
+ */
+export async function linkGuest(
+  deps: FlowDeps,
+  guest: ConsumerPrincipal,
+  outcome: { consumer: Consumer; isGuestUpgraded: boolean },
+): Promise<{ consumer: Consumer; guestId?: string }> {
+  const now = deps.clock.now();
+  await deps.store.revokeConsumerSessions(guest.consumerId, now);
+  // The identity may already be the guest's own (upgraded earlier on another device): nothing to absorb.
+  if (outcome.isGuestUpgraded || outcome.consumer.id === guest.consumerId) {
+    await deps.audit.record('guest.upgraded', guest.organizationId, { consumerId: guest.consumerId });
+    return { consumer: outcome.consumer };
+  }
+  await deps.store.markGuestAbsorbed(guest.consumerId, outcome.consumer.id, now);
+  await deps.audit.record('guest.absorbed', guest.organizationId, { guestId: guest.consumerId, consumerId: outcome.consumer.id });
+  return { consumer: outcome.consumer, guestId: guest.consumerId };
+}
+
+/** Finds the consumer of a verified identity, attaches it to the guest, or creates a consumer. */
+async function resolveVerifiedIdentity(
+  deps: FlowDeps,
+  organizationId: string,
+  identity: ExternalIdentity,
+  guest: ConsumerPrincipal | undefined,
+): Promise<{ consumer: Consumer; isGuestUpgraded: boolean }> {
+  const existing = await deps.store.findConsumerByExternalIdentity(organizationId, identity);
+  if (existing) return { consumer: existing, isGuestUpgraded: false };
+  const now = deps.clock.now();
+  if (guest) {
+    await deps.store.attachExternalIdentity(guest.consumerId, organizationId, generateId('idn_', now), identity, now);
+    return { consumer: (await deps.store.getConsumer(guest.consumerId))!, isGuestUpgraded: true };
+  }
+  const consumer: Consumer = {
+    id: generateId('con_', now), organizationId, type: 'authenticated', email: null, phone: null, fullName: null,
+    canonicalSubject: null, claims: {}, mergedIntoId: null, createdAt: now, updatedAt: now,
+  };
+  await deps.store.createConsumerWithIdentity(consumer, generateId('idn_', now), identity);
+  await deps.audit.record('consumer.created', organizationId, { consumerId: consumer.id, via: identity.provider });
+  return { consumer, isGuestUpgraded: false };
+}
+
+/**
+ * Signs in the owner of an identity Latchkey just verified (an OTP), creating or upgrading the
+ * consumer as needed, and returns the new session.
+ */
+export async function signInVerifiedIdentity(
+  deps: FlowDeps,
+  application: Application,
+  identity: ExternalIdentity,
+  fields: VerifiedFields,
+  guest: ConsumerPrincipal | undefined,
+): Promise<AuthSession> {
+  let resolved;
+  try {
+    resolved = await resolveVerifiedIdentity(deps, application.organizationId, identity, guest);
+  } catch (error) {
+    // Another request attached the same identity first: it now has a consumer.
+    if (!(error instanceof UniqueConflict)) throw error;
+    resolved = await resolveVerifiedIdentity(deps, application.organizationId, identity, guest);
+  }
+  const linked = guest ? await linkGuest(deps, guest, resolved) : undefined;
+  const consumer = await deps.store.fillEmptyConsumerFields(resolved.consumer.id, fields, deps.clock.now());
+  return startConsumerSession(deps, application, consumer, { via: identity.provider, guestId: linked?.guestId });
+}

@@ -1,0 +1,7 @@
+import type { Handler } from 'hono';
+import type { FlowDeps } from '../../flows/deps.js';
+import { startGuestSession } from '../../flows/guest.js';
+import type { AppEnv } from '../env.js';
+
+/** POST /auth/guest — SPEC §5.3. No body. */
+export const guest = (deps: FlowDeps): Handler<AppEnv> => async (c) => c.json(await startGuestSession(deps, c.get('application')));

@@ -1,0 +1,18 @@
+/** The limits of SPEC §3 429s, by endpoint class and key. */
+export type RateLimitName =
+  | 'otpRequestPerDestination'
+  | 'otpRequestPerIp'
+  | 'otpVerifyPerDestination'
+  | 'guestPerIp'
+  | 'externalAuthorizePerApplication';
+
+/** A fixed-window limit: `points` requests per `durationSeconds`. */
+export interface RateLimitRule {
+  readonly points: number;
+  readonly durationSeconds: number;
+}
+
+/** Counts requests per rule and key; throws RateLimited (429, SPEC §3) past the rule's points. */
+export interface RateLimits {
+  consume(name: RateLimitName, key: string): Promise<void>;
+}
