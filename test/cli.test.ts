@@ -1,4 +1,7 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,5 +88,40 @@ describe.each(engines)('latchkey CLI (SPEC §8) [%s]', (engine) => {
   it('a bad configuration value exits 2 with the variable named', async () => {
     await expect(run(process.execPath, [BIN, 'apps', 'list'], { env: { ...env, LATCHKEY_PORT: 'eighty' } }))
       .rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('LATCHKEY_PORT: must be a whole number') });
+  });
+});
+
+/** Starts `latchkey serve`, waits for it to listen, stops it with SIGTERM; returns its stdout and exit code. */
+async function serveOnce(env: NodeJS.ProcessEnv): Promise<{ stdout: string; code: number | null }> {
+  const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      stdout += String(chunk);
+      if (stdout.includes('latchkey listening')) resolve();
+    });
+    child.once('exit', () => reject(new Error(`serve exited early: ${stdout}`)));
+  });
+  child.kill('SIGTERM');
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { stdout, code };
+}
+
+describe('latchkey serve (SPEC §8 first start)', () => {
+  it('prints the demo keys on the first start only, and exits 0 on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-serve-'));
+    const env = { PATH: process.env.PATH, LATCHKEY_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, LATCHKEY_PORT: '0' };
+    const first = await serveOnce(env);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('First start: created organization "default" and a demo application.');
+    expect(first.stdout).toMatch(/publishable key\s+pk_test_\S+/);
+    expect(first.stdout).toMatch(/secret key\s+sk_test_[\w-]{43}/);
+    const secretKey = /secret key\s+(sk_test_\S+)/.exec(first.stdout)![1]!;
+    // The key is in the banner only, never inside a JSON log line.
+    expect(first.stdout.split('\n').filter((line) => line.startsWith('{') && line.includes(secretKey))).toEqual([]);
+    const second = await serveOnce(env);
+    expect(second.code).toBe(0);
+    expect(second.stdout).not.toContain('First start');
+    expect(second.stdout).not.toContain('sk_test_');
   });
 });

@@ -99,9 +99,44 @@ describe.each(engines)('POST /auth/external/authorize [%s]', (engine) => {
     const rejected = await authorize(server, server.demo, over);
     expect(rejected.status).toBe(400);
     const body = await rejected.json();
-    expect(body.issues[0]).toMatchObject({ kind: 'validation', type: 'check', message: 'claims must be at most 10000 characters of JSON' });
+    expect(body.issues[0]).toMatchObject({
+      kind: 'validation', type: 'raw_check', expected: '<= 10000 characters of JSON', received: 'invalid',
+      message: 'claims must be at most 10000 characters of JSON', path: [{ key: 'claims' }],
+    });
     const atLimit = { ...IDENTITY, subject: 'claims-big', claims: { note: 'x'.repeat(10_000 - '{"note":""}'.length) } };
     expect((await authorize(server, server.demo, atLimit)).status).toBe(200);
+  });
+
+  it('U+0000 and lone surrogates are refused, so both engines store the same identities', async () => {
+    for (const subject of ['nul\u0000byte', 'lone\uD800', 'lone\uDC00trail']) {
+      const response = await authorize(server, server.demo, { ...IDENTITY, subject });
+      expect(response.status).toBe(400);
+      expect((await response.json()).issues[0]).toMatchObject({ expected: 'well-formed text', path: [{ key: 'subject' }] });
+    }
+    // U+FFFD itself and astral characters (surrogate pairs) are ordinary text.
+    const replacement = await (await authorize(server, server.demo, { ...IDENTITY, subject: 'victim\uFFFD' })).json();
+    const astral = await (await authorize(server, server.demo, { ...IDENTITY, subject: 'victim\u{1F600}' })).json();
+    expect([replacement.resolution, astral.resolution]).toEqual(['created', 'created']);
+  });
+
+  it('every validation issue carries the six fields of seed 000 as strings and arrays', async () => {
+    const bodies = [{}, { ...IDENTITY, subject: 'a\u0000' }, { ...IDENTITY, claims: { x: 'y'.repeat(10_001) } }, { ...IDENTITY, provider: 3 }];
+    for (const body of bodies) {
+      const { issues } = await (await authorize(server, server.demo, body)).json();
+      for (const issue of issues) {
+        for (const field of ['kind', 'type', 'expected', 'received', 'message']) expect(typeof issue[field], field).toBe('string');
+        expect(Array.isArray(issue.path)).toBe(true);
+      }
+    }
+  });
+
+  it('SPEC §5.1: blank claims fill nothing, so a later real value still can', async () => {
+    const identity = { ...IDENTITY, subject: 'blank-claims' };
+    await authorize(server, server.demo, { ...identity, claims: { email: '', fullName: '   ' } });
+    const later = await (await authorize(server, server.demo, { ...identity, claims: { email: 'real@example.com', fullName: 'Real Name' } })).json();
+    const session = await (await exchange(server, server.demo, { exchangeCode: later.exchangeCode })).json();
+    const profile = await (await server.request('/consumers/me', { headers: { authorization: `Bearer ${session.accessToken}` } })).json();
+    expect(profile).toMatchObject({ email: 'real@example.com', fullName: 'Real Name' });
   });
 
   it('SPEC §2: no credential → 401 authentication_required', async () => {
@@ -144,6 +179,7 @@ describe.each(engines)('POST /auth/external/authorize [%s]', (engine) => {
       headers: { authorization: `Bearer ${server.demo.secretKey}`, 'x-publishable-key': other.publishableKey },
     });
     expect(response.status).toBe(403);
+    expect((await response.json()).error).toBe('forbidden');
   });
 
   it('SPEC §2: endpoints that take a secret key never answer a browser origin', async () => {

@@ -91,6 +91,19 @@ describe.each(engines)('POST /auth/external/exchange [%s]', (engine) => {
     expect((await exchange(server, server.demo, { exchangeCode })).status).toBe(200);
   });
 
+  it('SPEC §2: a consumer access token where the publishable key is needed → 403; a bad token → 401', async () => {
+    const exchangeCode = await mint(server);
+    const session = await (await exchange(server, server.demo, { exchangeCode })).json();
+    for (const path of ['/auth/external/exchange', '/auth/refresh']) {
+      const withToken = await server.request(path, { json: { exchangeCode, refreshToken: session.refreshToken }, headers: { authorization: `Bearer ${session.accessToken}` } });
+      expect(withToken.status).toBe(403);
+      expect((await withToken.json()).error).toBe('forbidden');
+      const withGarbage = await server.request(path, { json: { exchangeCode }, headers: { authorization: 'Bearer eyJ.garbage.token' } });
+      expect(withGarbage.status).toBe(401);
+      expect((await withGarbage.json()).error).toBe('authentication_required');
+    }
+  });
+
   it('SPEC §3: a malformed body → 400 validation_error that never echoes the code', async () => {
     const exchangeCode = await mint(server);
     const response = await exchange(server, server.demo, { exchangeCode, codeVerifier: 12 });

@@ -86,6 +86,34 @@ describe.each(engines)('HTTP basics [%s]', (engine) => {
     expect(fromLoopback.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('SPEC §2 CORS: a refusal before the application is known is still readable by an allowed origin', async () => {
+    const response = await server.request('/auth/refresh', {
+      json: { refreshToken: 'rt_x' },
+      headers: { 'x-publishable-key': 'pk_test_unknown', origin: 'http://localhost:5173' },
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    const foreign = await server.request('/auth/refresh', {
+      json: { refreshToken: 'rt_x' },
+      headers: { 'x-publishable-key': 'pk_test_unknown', origin: 'https://evil.example' },
+    });
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('CHECKLIST: a body nested thousands deep → 400, never a 5xx', async () => {
+    const deep = `{"refreshToken":5,"x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+    const large = await server.request('/auth/refresh', { method: 'POST', body: deep, headers: { 'x-publishable-key': server.demo.publishableKey } });
+    expect(large.status).toBe(413); // over this server's 2 KiB limit; the next one fits
+    const fits = `{"refreshToken":5,"x":${'['.repeat(900)}${']'.repeat(900)}}`;
+    const response = await server.request('/auth/refresh', { method: 'POST', body: fits, headers: { 'x-publishable-key': server.demo.publishableKey } });
+    expect(response.status).toBe(400);
+    expect((await response.json()).issues).toEqual([
+      { kind: 'validation', type: 'raw_check', expected: '<= 32 levels of nesting', received: 'invalid', message: 'the body nests deeper than 32 levels', path: [] },
+    ]);
+    const claims = await authorize(server, server.demo, { ...IDENTITY, claims: JSON.parse(`${'{"a":'.repeat(100)}1${'}'.repeat(100)}`) });
+    expect(claims.status).toBe(400);
+  });
+
   it('SPEC §3: no log line contains a secret key, exchange code, refresh token or access token', async () => {
     const before = server.logLines.length;
     const minted = await (await authorize(server, server.demo, { ...IDENTITY, subject: 'log-check' })).json();

@@ -20,12 +20,16 @@ export interface ExternalAuthorizeResult {
   resolution: Resolution;
 }
 
+/** A claim worth storing: blank strings would fill a field for good and block a later real value. */
+const present = (value: string | undefined) => (value !== undefined && value.trim() !== '' ? value.trim() : undefined);
+
 /** Splits claims into the consumer fields they may fill and the rest, which is kept as is. */
 function claimFields(input: ExternalAuthorizeInput) {
   const { email, fullName, name, ...rest } = input.claims ?? {};
-  const fullNameValue = fullName ?? name;
+  const emailValue = present(email);
+  const fullNameValue = present(fullName) ?? present(name);
   return {
-    ...(email !== undefined ? { email } : {}),
+    ...(emailValue !== undefined ? { email: emailValue } : {}),
     ...(fullNameValue !== undefined ? { fullName: fullNameValue } : {}),
     ...(input.canonicalSubject !== undefined ? { canonicalSubject: input.canonicalSubject } : {}),
     claims: rest,

@@ -1,4 +1,5 @@
 import type { Handler, MiddlewareHandler } from 'hono';
+import * as v from 'valibot';
 import type { GenericSchema } from 'valibot';
 import type { FlowDeps } from '../flows/deps.js';
 import type { AppEnv } from './env.js';
@@ -85,7 +86,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         requestBody: ExternalExchangeRequest,
         responses: {
           200: { description: 'Session started', schema: AuthSessionBody },
-          400: { description: 'Validation error, or invalid_exchange_code / exchange_code_expired / invalid_code_verifier', schema: ErrorBody },
+          400: { description: 'validation_error, or invalid_exchange_code / exchange_code_expired / invalid_code_verifier', schema: v.union([ValidationErrorBody, ErrorBody]) },
           401: unauthorized, 403: forbidden, 500: internalError,
         },
       },

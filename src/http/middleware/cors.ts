@@ -25,7 +25,13 @@ export function browserCors(deps: FlowDeps): MiddlewareHandler<AppEnv> {
     let application: Application | undefined = c.get('application');
     const principal = c.get('principal');
     if (!application && principal) application = await deps.store.getApplication(principal.applicationId);
-    if (application && isOriginAllowed(application, origin)) allow(c, origin);
+    if (application) {
+      if (isOriginAllowed(application, origin)) allow(c, origin);
+    } else if (c.res.status >= 400 && (await deps.store.isOriginAllowedByAnyApplication(origin))) {
+      // Refused before an application was known (missing or unknown key, bad token): let the page
+      // read why, under the same rule as the preflight. These bodies hold no data.
+      allow(c, origin);
+    }
   };
 }
 

@@ -78,6 +78,15 @@ export function requirePublishableKey(deps: FlowDeps): MiddlewareHandler<AppEnv>
         await applicationOfSecretKey(deps, secretKey);
         throw new Forbidden('this endpoint takes the publishable key (X-Publishable-Key), not a secret key');
       }
+      const token = bearer(c);
+      if (token) {
+        try {
+          await authenticateConsumerToken(deps, token);
+        } catch (error) {
+          throw withBearerChallenge(error, 'invalid_token');
+        }
+        throw new Forbidden('this endpoint takes the publishable key (X-Publishable-Key); an access token alone is not enough');
+      }
       throw new AuthenticationRequired('send the publishable key as X-Publishable-Key or x-client-key');
     }
     const application = await applicationOfPublishableKey(deps, publishableKey);

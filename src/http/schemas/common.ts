@@ -28,8 +28,26 @@ export const RateLimitedBody = v.object({ error: v.pipe(v.string(), v.value('rat
 export const IsoTime = v.pipe(v.string(), v.isoTimestamp());
 
 /**
- * A bounded string that is safe to store in any text column: U+0000 is refused because PostgreSQL
- * text cannot hold it (SQLite can), and both engines must answer alike.
+ * A check whose issue names what was expected, as seed 000 requires a string `expected` on every
+ * issue (Valibot's plain `check` leaves it null).
+ */
+export const rule = <T>(predicate: (input: T) => boolean, message: string, expected: string) =>
+  v.rawCheck<T>(({ dataset, addIssue }) => {
+    if (dataset.typed && !predicate(dataset.value)) addIssue({ message, expected, received: 'invalid' });
+  });
+
+// Lone UTF-16 surrogates cannot be encoded as UTF-8: PostgreSQL would store U+FFFD in their place,
+// making two different inputs one identity there but not on SQLite. Refused on both.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * A bounded string that is safe to store in any text column: no U+0000 (PostgreSQL text cannot hold
+ * it) and no lone surrogate, so both engines store exactly what was sent.
  */
 export const text = (minLength: number, maxLength: number) =>
-  v.pipe(v.string(), v.minLength(minLength), v.maxLength(maxLength), v.check((value) => !value.includes('\0'), 'must not contain U+0000'));
+  v.pipe(
+    v.string(),
+    v.minLength(minLength),
+    v.maxLength(maxLength),
+    rule<string>((value) => !value.includes('\0') && !LONE_SURROGATE.test(value), 'must be well-formed text without U+0000', 'well-formed text'),
+  );

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { CODE_CHALLENGE_PATTERN } from '../../protocol/pkce.js';
-import { IsoTime, text } from './common.js';
+import { IsoTime, rule, text } from './common.js';
 
 /** SPEC §5.1 claims: whole object ≤ 10,000 characters of JSON. */
 export const MAX_CLAIMS_JSON_LENGTH = 10_000;
@@ -15,7 +15,11 @@ export const ExternalAuthorizeRequest = v.object({
     v.pipe(
       // Known claims are typed; other keys are kept as sent.
       v.looseObject({ email: v.optional(text(0, 320)), fullName: v.optional(text(0, 512)), name: v.optional(text(0, 512)) }),
-      v.check((claims) => JSON.stringify(claims).length <= MAX_CLAIMS_JSON_LENGTH, `claims must be at most ${MAX_CLAIMS_JSON_LENGTH} characters of JSON`),
+      rule(
+        (claims) => JSON.stringify(claims).length <= MAX_CLAIMS_JSON_LENGTH,
+        `claims must be at most ${MAX_CLAIMS_JSON_LENGTH} characters of JSON`,
+        `<= ${MAX_CLAIMS_JSON_LENGTH} characters of JSON`,
+      ),
     ),
   ),
   codeChallenge: v.optional(v.pipe(v.string(), v.regex(CODE_CHALLENGE_PATTERN, 'codeChallenge must be 43 base64url characters (S256)'))),

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { normalizeEmail, normalizePhone } from '../../protocol/contacts.js';
-import { text } from './common.js';
+import { rule, text } from './common.js';
 
 const contact = {
   email: v.optional(v.pipe(text(3, 320), v.trim(), v.email('email must be a valid address'))),
@@ -28,15 +28,15 @@ export function destinationOf(input: Contact): { channel: 'email' | 'sms'; desti
 /** SPEC §5.4 request body. */
 export const OtpRequestBody = v.pipe(
   v.object({ ...contact, name: v.optional(text(1, 200)) }),
-  v.check((input) => hasExactlyOneContact(input), EXACTLY_ONE),
-  v.forward(v.check((input) => hasParsablePhone(input), INVALID_PHONE), ['phone']),
+  rule((input) => hasExactlyOneContact(input), EXACTLY_ONE, 'exactly one of email, phone'),
+  v.forward(rule((input) => hasParsablePhone(input), INVALID_PHONE, 'a valid phone number'), ['phone']),
 );
 
 /** SPEC §5.4 verify body. */
 export const OtpVerifyBody = v.pipe(
   v.object({ ...contact, code: v.pipe(v.string(), v.regex(/^\d{6}$/, 'code must be 6 digits')) }),
-  v.check((input) => hasExactlyOneContact(input), EXACTLY_ONE),
-  v.forward(v.check((input) => hasParsablePhone(input), INVALID_PHONE), ['phone']),
+  rule((input) => hasExactlyOneContact(input), EXACTLY_ONE, 'exactly one of email, phone'),
+  v.forward(rule((input) => hasParsablePhone(input), INVALID_PHONE, 'a valid phone number'), ['phone']),
 );
 
 export const OkBody = v.object({ ok: v.literal(true) });
