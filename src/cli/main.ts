@@ -3,6 +3,7 @@ import { runApps } from './apps.js';
 import { runKeys } from './keys.js';
 import { runMigrate } from './migrate.js';
 import { runOrgs } from './orgs.js';
+import { runOutbox } from './outbox.js';
 import { runServe } from './serve.js';
 import { UsageError } from './usage-error.js';
 
@@ -12,6 +13,9 @@ commands:
   serve                         run the server (migrates, creates the first key and demo app)
   migrate                       apply pending schema migrations
   orgs list|create --name N     organizations
+  orgs set-delivery [--org default] --channel email|sms
+       (--development | --smtp-url smtp://… --from ADDRESS | --webhook-url URL --webhook-secret S)
+  outbox [--to ADDRESS] [--limit N]   messages kept by the development sender
   apps create --name N [--org default] [--type confidential|public] [--environment test|live]
               [--redirect-uri URI]... [--scope S]... [--origin O]...
   apps list [--org default]
@@ -41,6 +45,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
         return await runApps(config, rest);
       case 'keys':
         return await runKeys(config, rest);
+      case 'outbox':
+        return await runOutbox(config, rest);
       default:
         process.stderr.write(`latchkey: unknown command "${command}"\n\n${USAGE}\n`);
         return 2;

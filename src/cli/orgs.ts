@@ -1,13 +1,28 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.js';
 import { createOrganization } from '../flows/bootstrap.js';
+import * as v from 'valibot';
+import { DeliverySettingsSchema, type ChannelSettings } from '../delivery/settings.js';
 import { print, withRuntime } from './runtime.js';
 import { UsageError } from './usage-error.js';
 
 /** `latchkey orgs list|create`. */
 export async function runOrgs(config: Config, argv: string[]): Promise<number> {
   const [sub, ...args] = argv;
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false }, name: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      json: { type: 'boolean', default: false },
+      name: { type: 'string' },
+      org: { type: 'string', default: 'default' },
+      channel: { type: 'string' },
+      development: { type: 'boolean', default: false },
+      'smtp-url': { type: 'string' },
+      from: { type: 'string' },
+      'webhook-url': { type: 'string' },
+      'webhook-secret': { type: 'string' },
+    },
+  });
   return withRuntime(config, async ({ deps }) => {
     if (sub === 'list') {
       const organizations = await deps.store.listOrganizations();
@@ -20,6 +35,30 @@ export async function runOrgs(config: Config, argv: string[]): Promise<number> {
       print(values.json, organization, `created ${organization.id} (${organization.name})`);
       return 0;
     }
-    throw new UsageError('orgs needs one of: list, create');
+    if (sub === 'set-delivery') {
+      const organization = await deps.store.findOrganizationByName(values.org);
+      if (!organization) throw new UsageError(`no organization named "${values.org}"`);
+      if (values.channel !== 'email' && values.channel !== 'sms') throw new UsageError('--channel must be email or sms');
+      const channel = channelSettings(values);
+      const settings = { ...(await deps.delivery.getSettings(organization.id)), [values.channel]: channel };
+      const checked = v.safeParse(DeliverySettingsSchema, settings);
+      if (!checked.success) throw new UsageError(`invalid delivery settings: ${checked.issues.map((i) => i.message).join('; ')}`);
+      await deps.delivery.setSettings(organization.id, checked.output);
+      await deps.audit.record('organization.delivery_changed', organization.id, { channel: values.channel, kind: channel.kind });
+      // Secrets (SMTP password, webhook secret) are never printed back.
+      print(values.json, { organization: organization.name, channel: values.channel, kind: channel.kind }, `${values.channel} delivery of ${organization.name}: ${channel.kind}`);
+      return 0;
+    }
+    throw new UsageError('orgs needs one of: list, create, set-delivery');
   });
+}
+
+function channelSettings(values: Record<string, string | boolean | undefined>): ChannelSettings {
+  if (values.development) return { kind: 'development' };
+  if (values['smtp-url']) {
+    if (values.channel !== 'email') throw new UsageError('SMTP delivers email only: use --channel email');
+    return { kind: 'smtp', url: String(values['smtp-url']), from: String(values.from ?? '') };
+  }
+  if (values['webhook-url']) return { kind: 'webhook', url: String(values['webhook-url']), secret: String(values['webhook-secret'] ?? '') };
+  throw new UsageError('set-delivery needs --development, --smtp-url URL --from ADDRESS, or --webhook-url URL --webhook-secret S');
 }

@@ -9,6 +9,7 @@ export type AuditEventType =
   | 'application.secret_rotated'
   | 'application.redirect_uri_added'
   | 'organization.created'
+  | 'organization.delivery_changed'
   | 'exchange_code.issued'
   | 'exchange_code.rejected'
   | 'consumer.created'
