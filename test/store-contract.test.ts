@@ -117,8 +117,12 @@ describe.each(engines)('Store contract [%s]', (engine) => {
     const other = { ...consumer, id: 'con_other', canonicalSubject: 'taken' };
     await store.createConsumerWithIdentity(other, 'idn_other', { provider: 'p', issuer: 'i', subject: 'other' });
     await store.fillEmptyConsumerFields(consumer.id, { email: 'a@example.com', claims: { plan: 'gold' }, canonicalSubject: 'taken' }, now);
-    const filled = await store.fillEmptyConsumerFields(consumer.id, { email: 'b@example.com', fullName: 'Ann', claims: { plan: 'x', tier: 1 } }, now);
-    expect(filled).toMatchObject({ email: 'a@example.com', fullName: 'Ann', canonicalSubject: null, claims: { plan: 'gold', tier: 1 } });
+    const filled = await store.fillEmptyConsumerFields(
+      consumer.id, { email: 'b@example.com', phone: '+14155552671', fullName: 'Ann', claims: { plan: 'x', tier: 1 } }, now,
+    );
+    expect(filled).toMatchObject({ email: 'a@example.com', phone: '+14155552671', fullName: 'Ann', canonicalSubject: null, claims: { plan: 'gold', tier: 1 } });
+    const again = await store.fillEmptyConsumerFields(consumer.id, { phone: '+442079460958' }, now);
+    expect(again.phone).toBe('+14155552671');
   });
 
   it('isOriginAllowedByAnyApplication: exact listed origins, loopback while a test application exists', async () => {

@@ -198,7 +198,7 @@ export interface Store {
    */
   fillEmptyConsumerFields(
     consumerId: string,
-    fields: { email?: string; fullName?: string; canonicalSubject?: string; claims?: Record<string, unknown> },
+    fields: { email?: string; phone?: string; fullName?: string; canonicalSubject?: string; claims?: Record<string, unknown> },
     now: number,
   ): Promise<Consumer>;
 

@@ -134,6 +134,9 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
       if (fields.email !== undefined) {
         await db.updateTable('consumers').set({ email: fields.email, updated_at: now }).where('id', '=', consumerId).where('email', 'is', null).execute();
       }
+      if (fields.phone !== undefined) {
+        await db.updateTable('consumers').set({ phone: fields.phone, updated_at: now }).where('id', '=', consumerId).where('phone', 'is', null).execute();
+      }
       if (fields.fullName !== undefined) {
         await db.updateTable('consumers').set({ full_name: fields.fullName, updated_at: now }).where('id', '=', consumerId).where('full_name', 'is', null).execute();
       }
