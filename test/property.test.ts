@@ -24,8 +24,23 @@ describe.each(engines)('property: arbitrary bodies never produce a 5xx [%s]', (e
     })
     .map((value) => ({ raw: JSON.stringify(value) }));
 
+  // Shaped like an OTP body, so arbitrary contacts reach phone parsing, the limits and the store.
+  const contact = fc
+    .record(
+      {
+        email: fc.oneof(fc.emailAddress(), binary(0, 80)),
+        phone: fc.oneof(fc.constantFrom('+14155552671', '4155552671', '+442079460958'), binary(0, 40)),
+        defaultCountry: fc.constantFrom('US', 'GB', 'FR', 'ZZ'),
+        code: fc.stringMatching(/^\d{6}$/),
+        name: binary(1, 50),
+      },
+      { requiredKeys: [] },
+    )
+    .map((value) => ({ raw: JSON.stringify(value) }));
+
   const body = fc.oneof(
     plausible,
+    contact,
     fc.string({ unit: 'binary' }).map((text) => ({ raw: text })),
     fc.jsonValue().map((value) => ({ raw: JSON.stringify(value) })),
     fc
@@ -41,6 +56,11 @@ describe.each(engines)('property: arbitrary bodies never produce a 5xx [%s]', (e
           exchangeCode: fc.oneof(fc.string({ unit: 'binary' }), fc.constant('exc_'), fc.integer()),
           codeVerifier: fc.string({ maxLength: 200 }),
           refreshToken: fc.oneof(fc.string({ unit: 'binary' }), fc.constant('rt_')),
+          email: fc.oneof(fc.emailAddress(), fc.string({ unit: 'binary' })),
+          phone: fc.oneof(fc.constantFrom('+14155552671', '(415) 555-2671', '020 7946 0958'), fc.string({ unit: 'binary' })),
+          defaultCountry: fc.oneof(fc.constantFrom('US', 'GB', 'ZZ'), fc.string()),
+          code: fc.oneof(fc.stringMatching(/^\d{6}$/), fc.string({ unit: 'binary' }), fc.integer()),
+          name: fc.string({ unit: 'binary' }),
         },
         { requiredKeys: [] },
       )
@@ -51,6 +71,9 @@ describe.each(engines)('property: arbitrary bodies never produce a 5xx [%s]', (e
     ['/auth/external/authorize', 'secret'],
     ['/auth/external/exchange', 'publishable'],
     ['/auth/refresh', 'publishable'],
+    ['/auth/guest', 'publishable'],
+    ['/auth/otp/request', 'publishable'],
+    ['/auth/otp/verify', 'publishable'],
   ] as const) {
     it(`POST ${path}`, async () => {
       await fc.assert(
