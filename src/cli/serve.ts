@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js';
-import { startServer } from '../server.js';
+import { startServer, type RunningServer } from '../server.js';
 
 /** `latchkey serve`: runs until SIGINT/SIGTERM. */
 export async function runServe(config: Config): Promise<number> {
@@ -22,6 +22,7 @@ export async function runServe(config: Config): Promise<number> {
       ].join('\n') + '\n',
     );
   }
+  await warnAboutDevelopmentDelivery(server);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -29,4 +30,19 @@ export async function runServe(config: Config): Promise<number> {
   logger.info('shutting down');
   await server.close();
   return 0;
+}
+
+/** The development sender delivers nothing: say so at boot, once per organization that uses it. */
+async function warnAboutDevelopmentDelivery(server: RunningServer): Promise<void> {
+  const { deps } = server.runtime;
+  for (const organization of await deps.store.listOrganizations()) {
+    const settings = await deps.delivery.getSettings(organization.id);
+    const channels = (['email', 'sms'] as const).filter((channel) => settings[channel].kind === 'development');
+    if (channels.length > 0) {
+      deps.logger.warn(
+        { organization: organization.name, channels },
+        'one-time passcodes are kept in the development outbox, not sent (latchkey orgs set-delivery)',
+      );
+    }
+  }
 }
