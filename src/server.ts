@@ -75,7 +75,11 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
     runtime,
     demo,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop accepting, let in-flight requests finish, and drop idle keep-alive connections, which
+      // would otherwise hold close() open until they time out.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      await closed;
       await runtime.store.close();
     },
   };

@@ -4,6 +4,12 @@ import { startServer, type RunningServer } from '../server.js';
 /** `latchkey serve`: runs until SIGINT/SIGTERM. */
 export async function runServe(config: Config): Promise<number> {
   const server = await startServer(config);
+  // Listen for the stop signals before saying we are up, so a supervisor that stops us at once
+  // still gets a clean shutdown.
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   const { logger } = server.runtime.deps;
   logger.info({ url: server.url, issuer: server.runtime.config.issuer, engine: server.runtime.store.engine }, 'latchkey listening');
   if (server.demo) {
@@ -23,10 +29,7 @@ export async function runServe(config: Config): Promise<number> {
     );
   }
   await warnAboutDevelopmentDelivery(server);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopped;
   logger.info('shutting down');
   await server.close();
   return 0;
