@@ -26,7 +26,7 @@ describe.each(engines)('Store contract [%s]', (engine) => {
     await store.createApplication(application, hashSecret('sk_test_first'), now);
     consumer = {
       id: 'con_contract', organizationId, type: 'authenticated', email: null, phone: null, fullName: null,
-      canonicalSubject: null, claims: {}, mergedIntoId: null, createdAt: now, updatedAt: now,
+      canonicalSubject: null, claims: {}, mergedIntoId: null, secondFactor: null, createdAt: now, updatedAt: now,
     };
     await store.createConsumerWithIdentity(consumer, 'idn_contract', { provider: 'p', issuer: 'i', subject: 's' });
   });
@@ -70,7 +70,10 @@ describe.each(engines)('Store contract [%s]', (engine) => {
     const id = generateId('ses_');
     const tokenHash = hashSecret(generateSecret('rt_'));
     await store.startSession(
-      { id, organizationId, applicationId: application.id, consumerId: consumer.id, type: 'authenticated', createdAt: now, revokedAt: null },
+      {
+        id, organizationId, applicationId: application.id, consumerId: consumer.id, type: 'authenticated', kind: 'consumer',
+        grantId: null, scope: null, codeHash: null, createdAt: now, revokedAt: null,
+      },
       { tokenHash, sessionId: id, createdAt: now, expiresAt: now + 1000_000, rotatedAt: null, revokedAt: null },
     );
     return { id, tokenHash };
@@ -80,7 +83,7 @@ describe.each(engines)('Store contract [%s]', (engine) => {
     const { id, tokenHash } = await newSession();
     const successorHash = hashSecret(generateSecret('rt_'));
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => store.rotateRefreshToken(tokenHash, application.id, { tokenHash: successorHash, expiresAt: now + 2000_000 }, now + 5)),
+      Array.from({ length: 50 }, () => store.rotateRefreshToken(tokenHash, application.id, 'consumer', { tokenHash: successorHash, expiresAt: now + 2000_000 }, now + 5)),
     );
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await store.findRefreshToken(successorHash)).toEqual({
@@ -91,11 +94,11 @@ describe.each(engines)('Store contract [%s]', (engine) => {
   it('rotateRefreshToken: refuses another application, an expired token and a revoked session', async () => {
     const { id, tokenHash } = await newSession();
     const successor = { tokenHash: hashSecret(generateSecret('rt_')), expiresAt: now + 2000_000 };
-    expect(await store.rotateRefreshToken(tokenHash, 'app_other', successor, now)).toBeUndefined();
-    expect(await store.rotateRefreshToken(tokenHash, application.id, successor, now + 1000_000)).toBeUndefined();
+    expect(await store.rotateRefreshToken(tokenHash, 'app_other', 'consumer', successor, now)).toBeUndefined();
+    expect(await store.rotateRefreshToken(tokenHash, application.id, 'consumer', successor, now + 1000_000)).toBeUndefined();
     expect(await store.revokeSession(id, now)).toBe(true);
     expect(await store.revokeSession(id, now)).toBe(false);
-    expect(await store.rotateRefreshToken(tokenHash, application.id, successor, now)).toBeUndefined();
+    expect(await store.rotateRefreshToken(tokenHash, application.id, 'consumer', successor, now)).toBeUndefined();
     expect((await store.findRefreshToken(tokenHash))!.revokedAt).toBe(now);
     expect((await store.getSession(id))!.revokedAt).toBe(now);
   });

@@ -4,6 +4,7 @@ import { toIsoTime } from '../protocol/clock.js';
 import { EXCHANGE_CODE_TTL_SECONDS } from '../protocol/lifetimes.js';
 import { UniqueConflict, type Application, type Consumer, type ExternalIdentity } from '../storage/store.js';
 import type { FlowDeps } from './deps.js';
+import { newConsumer } from './new-consumer.js';
 
 export interface ExternalAuthorizeInput extends ExternalIdentity {
   canonicalSubject?: string;
@@ -60,19 +61,8 @@ async function resolveConsumer(deps: FlowDeps, organizationId: string, input: Ex
       return { consumer: sibling, resolution: 'linked' };
     }
   }
-  const consumer: Consumer = {
-    id: generateId('con_', now),
-    organizationId,
-    type: 'authenticated',
-    email: null,
-    phone: null,
-    fullName: null,
-    canonicalSubject: input.canonicalSubject ?? null,
-    claims: {},
-    mergedIntoId: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const consumer = newConsumer(organizationId, 'authenticated', now, { canonicalSubject: input.canonicalSubject ?? null });
+
   await deps.store.createConsumerWithIdentity(consumer, generateId('idn_', now), identity);
   await deps.audit.record('consumer.created', organizationId, { consumerId: consumer.id, via: 'external', provider: input.provider });
   return { consumer, resolution: 'created' };

@@ -2,6 +2,7 @@ import { generateId } from '../crypto/random.js';
 import { UniqueConflict, type Application, type Consumer, type ExternalIdentity } from '../storage/store.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
+import { newConsumer } from './new-consumer.js';
 import { startConsumerSession, type AuthSession } from './sessions.js';
 
 /** The issuer of identities Latchkey verified itself (email and phone by OTP). */
@@ -49,10 +50,8 @@ async function resolveVerifiedIdentity(
     await deps.store.attachExternalIdentity(guest.consumerId, organizationId, generateId('idn_', now), identity, now);
     return { consumer: (await deps.store.getConsumer(guest.consumerId))!, isGuestUpgraded: true };
   }
-  const consumer: Consumer = {
-    id: generateId('con_', now), organizationId, type: 'authenticated', email: null, phone: null, fullName: null,
-    canonicalSubject: null, claims: {}, mergedIntoId: null, createdAt: now, updatedAt: now,
-  };
+  const consumer = newConsumer(organizationId, 'authenticated', now);
+
   await deps.store.createConsumerWithIdentity(consumer, generateId('idn_', now), identity);
   await deps.audit.record('consumer.created', organizationId, { consumerId: consumer.id, via: identity.provider });
   return { consumer, isGuestUpgraded: false };

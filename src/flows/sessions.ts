@@ -36,6 +36,10 @@ export async function startConsumerSession(
     applicationId: application.id,
     consumerId: consumer.id,
     type: consumer.type,
+    kind: 'consumer' as const,
+    grantId: null,
+    scope: null,
+    codeHash: null,
     createdAt: now,
     revokedAt: null,
   };

@@ -21,4 +21,11 @@ export const DEFAULT_ORGANIZATION_SETTINGS = Object.freeze({
   accessTokenTtlSeconds: 3600,
   refreshTokenTtlSeconds: 30 * 86400,
   refreshReuseIntervalSeconds: 10,
+  loginTokenTtlSeconds: 6 * 3600,
+  oauthAccessTokenTtlSeconds: 21600,
+  oauthRefreshTokenTtlSeconds: 15897600,
 });
+
+/** SPEC §4: an authorization code lives 60 s; an authorization session (step 1) 10 min. */
+export const AUTHORIZATION_CODE_TTL_SECONDS = 60;
+export const AUTHORIZATION_SESSION_TTL_SECONDS = 600;

@@ -40,6 +40,8 @@ export interface Database {
     canonical_subject: string | null;
     claims: string;
     merged_into_id: string | null;
+    password_hash: string | null;
+    second_factor: 'sms' | null;
     created_at: number;
     updated_at: number;
   };
@@ -69,6 +71,10 @@ export interface Database {
     application_id: string;
     consumer_id: string;
     type: 'guest' | 'authenticated';
+    kind: 'consumer' | 'login' | 'oauth';
+    grant_id: string | null;
+    scope: string | null;
+    code_hash: string | null;
     created_at: number;
     revoked_at: number | null;
   };
@@ -109,6 +115,44 @@ export interface Database {
     subject: string;
     body: string;
     created_at: number;
+  };
+  authorization_requests: {
+    id: string;
+    organization_id: string;
+    application_id: string;
+    redirect_uri: string;
+    state: string;
+    code_challenge: string;
+    scope: string;
+    nonce: string | null;
+    created_at: number;
+    expires_at: number;
+    consumed_at: number | null;
+  };
+  grants: {
+    id: string;
+    organization_id: string;
+    application_id: string;
+    consumer_id: string;
+    scope: string;
+    created_at: number;
+    updated_at: number;
+    revoked_at: number | null;
+  };
+  authorization_codes: {
+    code_hash: string;
+    organization_id: string;
+    application_id: string;
+    consumer_id: string;
+    grant_id: string;
+    redirect_uri: string;
+    code_challenge: string;
+    scope: string;
+    nonce: string | null;
+    auth_time: number;
+    created_at: number;
+    expires_at: number;
+    consumed_at: number | null;
   };
   audit_events: {
     id: string;

@@ -5,6 +5,9 @@ export interface OrganizationSettings {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   refreshReuseIntervalSeconds: number;
+  loginTokenTtlSeconds: number;
+  oauthAccessTokenTtlSeconds: number;
+  oauthRefreshTokenTtlSeconds: number;
 }
 
 export interface Organization {
@@ -40,6 +43,8 @@ export interface Consumer {
   claims: Record<string, unknown>;
   /** Set when this guest was absorbed into another consumer (SPEC §5.4); that one speaks for it now. */
   mergedIntoId: string | null;
+  /** `sms`: password sign-in (SPEC §6.2) also needs a code sent to `phone`. */
+  secondFactor: 'sms' | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -95,14 +100,69 @@ export interface DevMessage {
   createdAt: number;
 }
 
+/**
+ * A revocable sign-in. `consumer`: a consumer-API session (SPEC §5) with its refresh-token family;
+ * `login`: a user login token of SPEC §6.2 (no refresh tokens); `oauth`: the token family issued
+ * from one authorization code (SPEC §6.4), under a grant.
+ */
 export interface Session {
   id: string;
   organizationId: string;
   applicationId: string;
   consumerId: string;
   type: 'guest' | 'authenticated';
+  kind: 'consumer' | 'login' | 'oauth';
+  grantId: string | null;
+  /** Space-separated scopes of an OAuth family. */
+  scope: string | null;
+  /** The authorization code an OAuth family was issued from (RFC 6749 §4.1.2 replay revocation). */
+  codeHash: string | null;
   createdAt: number;
   revokedAt: number | null;
+}
+
+/** Step 1 of SPEC §6.1: the validated authorization request, single use at step 3. */
+export interface AuthorizationRequest {
+  id: string;
+  organizationId: string;
+  applicationId: string;
+  redirectUri: string;
+  state: string;
+  codeChallenge: string;
+  scope: string;
+  nonce: string | null;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+/** A consumer's delegation to an application (SPEC §1), one per pair. */
+export interface Grant {
+  id: string;
+  organizationId: string;
+  applicationId: string;
+  consumerId: string;
+  scope: string;
+  createdAt: number;
+  updatedAt: number;
+  revokedAt: number | null;
+}
+
+/** SPEC §4: `ac_` code, 60 s, bound to client, redirect URI, PKCE challenge, user and scope. */
+export interface AuthorizationCode {
+  codeHash: string;
+  organizationId: string;
+  applicationId: string;
+  consumerId: string;
+  grantId: string;
+  redirectUri: string;
+  codeChallenge: string;
+  scope: string;
+  nonce: string | null;
+  authTime: number;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
 }
 
 export interface RefreshTokenRecord {
@@ -212,8 +272,8 @@ export interface Store {
   /** Reads a code without changing it, to explain a failed consume. */
   findExchangeCode(codeHash: string): Promise<ExchangeCode | undefined>;
 
-  /** Creates the session and the first refresh token of its family in one transaction. */
-  startSession(session: Session, firstRefreshToken: RefreshTokenRecord): Promise<void>;
+  /** Creates the session and (unless it has none, like login tokens) the first refresh token of its family, in one transaction. */
+  startSession(session: Session, firstRefreshToken: RefreshTokenRecord | null): Promise<void>;
   getSession(id: string): Promise<Session | undefined>;
   /** True when the consumer has ever had a session. */
   consumerHasSessions(consumerId: string): Promise<boolean>;
@@ -231,6 +291,7 @@ export interface Store {
   rotateRefreshToken(
     tokenHash: string,
     applicationId: string,
+    kind: Session['kind'],
     successor: { tokenHash: string; expiresAt: number },
     now: number,
   ): Promise<RefreshTokenRecord | undefined>;
@@ -256,6 +317,37 @@ export interface Store {
    * one concurrent caller can verify a code; the attempt that reaches `maxAttempts` burns it.
    */
   attemptOtpCode(organizationId: string, destination: string, codeHash: string, maxAttempts: number, now: number): Promise<OtpAttempt>;
+
+  /** Sets (or clears) a user's argon2id password hash. */
+  setPasswordHash(consumerId: string, passwordHash: string | null, now: number): Promise<void>;
+  setSecondFactor(consumerId: string, secondFactor: 'sms' | null, now: number): Promise<void>;
+  /** The consumer that owns `email` (a verified email identity) and its password hash, if it has one. */
+  findPasswordUser(organizationId: string, email: string): Promise<{ consumer: Consumer; passwordHash: string } | undefined>;
+
+  createAuthorizationRequest(request: AuthorizationRequest): Promise<void>;
+  getAuthorizationRequest(id: string): Promise<AuthorizationRequest | undefined>;
+  /** Marks a request used with one conditional UPDATE (unused, unexpired, of `applicationId`); returns it or undefined. */
+  consumeAuthorizationRequest(id: string, applicationId: string, now: number): Promise<AuthorizationRequest | undefined>;
+
+  /** Records (or widens, or revives) the consumer's grant to the application; returns it. */
+  recordGrant(grant: Grant): Promise<Grant>;
+  /** Revokes the grant of (application, consumer) and every OAuth session under it; returns how many sessions. */
+  revokeGrant(applicationId: string, consumerId: string, now: number): Promise<number>;
+
+  createAuthorizationCode(code: AuthorizationCode): Promise<void>;
+  /**
+   * Redeems an authorization code and starts its token family in one transaction: one conditional
+   * UPDATE matches only an unused, unexpired code of `applicationId` with this exact redirect URI
+   * and PKCE challenge (RFC 6749 §4.1.3, RFC 7636 §4.6); the winner inserts `family` and its first
+   * refresh token. Returns the code, or undefined when nothing matched.
+   */
+  redeemAuthorizationCode(
+    match: { codeHash: string; applicationId: string; redirectUri: string; codeChallenge: string; now: number },
+    family: (code: AuthorizationCode) => { session: Session; firstRefreshToken: RefreshTokenRecord | null },
+  ): Promise<AuthorizationCode | undefined>;
+  findAuthorizationCode(codeHash: string): Promise<AuthorizationCode | undefined>;
+  /** RFC 6749 §4.1.2: revokes every session (token family) issued from the code; returns how many. */
+  revokeSessionsOfCode(codeHash: string, now: number): Promise<number>;
 
   /** The sealed delivery settings of an organization, or null for the development sender. */
   getDeliverySettingsSealed(organizationId: string): Promise<string | null>;

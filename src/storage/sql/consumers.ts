@@ -10,6 +10,7 @@ type ConsumerMethods = Pick<
   | 'getConsumer' | 'listExternalIdentities' | 'findConsumerByExternalIdentity' | 'findConsumerByCanonicalSubject'
   | 'createConsumerWithIdentity' | 'attachExternalIdentity' | 'fillEmptyConsumerFields'
   | 'createConsumer' | 'mergeConsumerIntoGuest' | 'markGuestAbsorbed'
+  | 'setPasswordHash' | 'setSecondFactor' | 'findPasswordUser'
 >;
 
 function consumerRow(consumer: Consumer) {
@@ -23,6 +24,7 @@ function consumerRow(consumer: Consumer) {
     canonical_subject: consumer.canonicalSubject,
     claims: JSON.stringify(consumer.claims),
     merged_into_id: consumer.mergedIntoId,
+    second_factor: consumer.secondFactor,
     created_at: consumer.createdAt,
     updated_at: consumer.updatedAt,
   };
@@ -88,6 +90,28 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
 
     async markGuestAbsorbed(guestId, intoId, now) {
       await db.updateTable('consumers').set({ merged_into_id: intoId, updated_at: now }).where('id', '=', guestId).where('type', '=', 'guest').execute();
+    },
+
+    async setPasswordHash(consumerId, passwordHash, now) {
+      await db.updateTable('consumers').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', consumerId).execute();
+    },
+
+    async setSecondFactor(consumerId, secondFactor, now) {
+      await db.updateTable('consumers').set({ second_factor: secondFactor, updated_at: now }).where('id', '=', consumerId).execute();
+    },
+
+    async findPasswordUser(organizationId, email) {
+      const row = await db
+        .selectFrom('identities as i')
+        .innerJoin('consumers as c', 'c.id', 'i.consumer_id')
+        .selectAll('c')
+        .where('i.organization_id', '=', organizationId)
+        .where('i.provider', '=', 'email')
+        .where('i.issuer', '=', 'latchkey')
+        .where('i.subject', '=', email)
+        .where('c.password_hash', 'is not', null)
+        .executeTakeFirst();
+      return row && { consumer: toConsumer(row), passwordHash: row.password_hash! };
     },
 
     async findConsumerByCanonicalSubject(organizationId, canonicalSubject) {

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../../protocol/lifetimes.js';
 import type { Database } from '../schema.js';
 import type {
-  Application, AuditEvent, Consumer, DevMessage, ExchangeCode, Organization, OrganizationSettings, OtpCode,
+  Application, AuditEvent, AuthorizationCode, AuthorizationRequest, Consumer, Grant, DevMessage, ExchangeCode, Organization, OrganizationSettings, OtpCode,
   RefreshTokenRecord, Session, SigningKeyRecord,
 } from '../store.js';
 
@@ -47,6 +47,7 @@ export function toConsumer(row: Row<'consumers'>): Consumer {
     canonicalSubject: row.canonical_subject,
     claims: JSON.parse(row.claims) as Record<string, unknown>,
     mergedIntoId: row.merged_into_id,
+    secondFactor: row.second_factor,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -73,8 +74,59 @@ export function toSession(row: Row<'sessions'>): Session {
     applicationId: row.application_id,
     consumerId: row.consumer_id,
     type: row.type,
+    kind: row.kind,
+    grantId: row.grant_id,
+    scope: row.scope,
+    codeHash: row.code_hash,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
+  };
+}
+
+export function toAuthorizationRequest(row: Row<'authorization_requests'>): AuthorizationRequest {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    applicationId: row.application_id,
+    redirectUri: row.redirect_uri,
+    state: row.state,
+    codeChallenge: row.code_challenge,
+    scope: row.scope,
+    nonce: row.nonce,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    consumedAt: row.consumed_at,
+  };
+}
+
+export function toGrant(row: Row<'grants'>): Grant {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    applicationId: row.application_id,
+    consumerId: row.consumer_id,
+    scope: row.scope,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export function toAuthorizationCode(row: Row<'authorization_codes'>): AuthorizationCode {
+  return {
+    codeHash: row.code_hash,
+    organizationId: row.organization_id,
+    applicationId: row.application_id,
+    consumerId: row.consumer_id,
+    grantId: row.grant_id,
+    redirectUri: row.redirect_uri,
+    codeChallenge: row.code_challenge,
+    scope: row.scope,
+    nonce: row.nonce,
+    authTime: row.auth_time,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    consumedAt: row.consumed_at,
   };
 }
 

@@ -29,11 +29,15 @@ export function sessionQueries(db: Kysely<Database>): SessionMethods {
             application_id: session.applicationId,
             consumer_id: session.consumerId,
             type: session.type,
+            kind: session.kind,
+            grant_id: session.grantId,
+            scope: session.scope,
+            code_hash: session.codeHash,
             created_at: session.createdAt,
             revoked_at: session.revokedAt,
           })
           .execute();
-        await trx.insertInto('refresh_tokens').values(refreshTokenRow(firstRefreshToken)).execute();
+        if (firstRefreshToken) await trx.insertInto('refresh_tokens').values(refreshTokenRow(firstRefreshToken)).execute();
       });
     },
 
@@ -86,7 +90,7 @@ export function sessionQueries(db: Kysely<Database>): SessionMethods {
       });
     },
 
-    async rotateRefreshToken(tokenHash, applicationId, successor, now) {
+    async rotateRefreshToken(tokenHash, applicationId, kind, successor, now) {
       return db.transaction().execute(async (trx) => {
         // SPEC §4: one conditional UPDATE decides the single winner of a rotation. The session check
         // sits in the same statement so a token of a revoked session can never rotate.
@@ -103,7 +107,8 @@ export function sessionQueries(db: Kysely<Database>): SessionMethods {
                 .select('sessions.id')
                 .whereRef('sessions.id', '=', 'refresh_tokens.session_id')
                 .where('sessions.revoked_at', 'is', null)
-                .where('sessions.application_id', '=', applicationId),
+                .where('sessions.application_id', '=', applicationId)
+                .where('sessions.kind', '=', kind),
             ),
           )
           .returningAll()

@@ -1,0 +1,205 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import type { RefreshTokenRecord, Session, Store } from '../store.js';
+import { toAuthorizationCode, toAuthorizationRequest, toGrant } from './rows.js';
+
+type OAuthMethods = Pick<
+  Store,
+  | 'createAuthorizationRequest' | 'getAuthorizationRequest' | 'consumeAuthorizationRequest'
+  | 'recordGrant' | 'revokeGrant'
+  | 'createAuthorizationCode' | 'redeemAuthorizationCode' | 'findAuthorizationCode' | 'revokeSessionsOfCode'
+>;
+
+function sessionRow(session: Session) {
+  return {
+    id: session.id,
+    organization_id: session.organizationId,
+    application_id: session.applicationId,
+    consumer_id: session.consumerId,
+    type: session.type,
+    kind: session.kind,
+    grant_id: session.grantId,
+    scope: session.scope,
+    code_hash: session.codeHash,
+    created_at: session.createdAt,
+    revoked_at: session.revokedAt,
+  };
+}
+
+function refreshRow(token: RefreshTokenRecord) {
+  return {
+    token_hash: token.tokenHash,
+    session_id: token.sessionId,
+    created_at: token.createdAt,
+    expires_at: token.expiresAt,
+    rotated_at: token.rotatedAt,
+    revoked_at: token.revokedAt,
+  };
+}
+
+/** Authorization requests, grants and authorization codes (SPEC §6). */
+export function oauthQueries(db: Kysely<Database>): OAuthMethods {
+  const revokeSessionsWhere = async (
+    trx: Kysely<Database>,
+    filter: { codeHash?: string; applicationId?: string; consumerId?: string },
+    now: number,
+  ): Promise<number> => {
+    let query = trx.updateTable('sessions').set({ revoked_at: now }).where('kind', '=', 'oauth').where('revoked_at', 'is', null);
+    if (filter.codeHash) query = query.where('code_hash', '=', filter.codeHash);
+    if (filter.applicationId) query = query.where('application_id', '=', filter.applicationId);
+    if (filter.consumerId) query = query.where('consumer_id', '=', filter.consumerId);
+    const revoked = await query.returning('id').execute();
+    if (revoked.length > 0) {
+      await trx
+        .updateTable('refresh_tokens')
+        .set({ revoked_at: now })
+        .where('session_id', 'in', revoked.map((r) => r.id))
+        .where('revoked_at', 'is', null)
+        .execute();
+    }
+    return revoked.length;
+  };
+
+  return {
+    async createAuthorizationRequest(request) {
+      await db
+        .insertInto('authorization_requests')
+        .values({
+          id: request.id,
+          organization_id: request.organizationId,
+          application_id: request.applicationId,
+          redirect_uri: request.redirectUri,
+          state: request.state,
+          code_challenge: request.codeChallenge,
+          scope: request.scope,
+          nonce: request.nonce,
+          created_at: request.createdAt,
+          expires_at: request.expiresAt,
+          consumed_at: null,
+        })
+        .execute();
+    },
+
+    async getAuthorizationRequest(id) {
+      const row = await db.selectFrom('authorization_requests').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toAuthorizationRequest(row);
+    },
+
+    async consumeAuthorizationRequest(id, applicationId, now) {
+      // SPEC §6.3: the session JWT is single use — one conditional write decides.
+      const row = await db
+        .updateTable('authorization_requests')
+        .set({ consumed_at: now })
+        .where('id', '=', id)
+        .where('application_id', '=', applicationId)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returningAll()
+        .executeTakeFirst();
+      return row && toAuthorizationRequest(row);
+    },
+
+    async recordGrant(grant) {
+      return db.transaction().execute(async (trx) => {
+        const existing = await trx
+          .selectFrom('grants')
+          .selectAll()
+          .where('application_id', '=', grant.applicationId)
+          .where('consumer_id', '=', grant.consumerId)
+          .executeTakeFirst();
+        if (!existing) {
+          await trx
+            .insertInto('grants')
+            .values({
+              id: grant.id, organization_id: grant.organizationId, application_id: grant.applicationId, consumer_id: grant.consumerId,
+              scope: grant.scope, created_at: grant.createdAt, updated_at: grant.updatedAt, revoked_at: null,
+            })
+            .onConflict((oc) => oc.columns(['application_id', 'consumer_id']).doNothing())
+            .execute();
+        } else {
+          // A revoked grant comes back with only what is asked now; a live one widens.
+          const scopes = new Set([...(existing.revoked_at === null ? existing.scope.split(' ') : []), ...grant.scope.split(' ')].filter(Boolean));
+          await trx
+            .updateTable('grants')
+            .set({ scope: [...scopes].join(' '), updated_at: grant.updatedAt, revoked_at: null })
+            .where('id', '=', existing.id)
+            .execute();
+        }
+        const row = await trx
+          .selectFrom('grants')
+          .selectAll()
+          .where('application_id', '=', grant.applicationId)
+          .where('consumer_id', '=', grant.consumerId)
+          .executeTakeFirstOrThrow();
+        return toGrant(row);
+      });
+    },
+
+    async revokeGrant(applicationId, consumerId, now) {
+      return db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('grants')
+          .set({ revoked_at: now, updated_at: now })
+          .where('application_id', '=', applicationId)
+          .where('consumer_id', '=', consumerId)
+          .where('revoked_at', 'is', null)
+          .execute();
+        return revokeSessionsWhere(trx, { applicationId, consumerId }, now);
+      });
+    },
+
+    async createAuthorizationCode(code) {
+      await db
+        .insertInto('authorization_codes')
+        .values({
+          code_hash: code.codeHash,
+          organization_id: code.organizationId,
+          application_id: code.applicationId,
+          consumer_id: code.consumerId,
+          grant_id: code.grantId,
+          redirect_uri: code.redirectUri,
+          code_challenge: code.codeChallenge,
+          scope: code.scope,
+          nonce: code.nonce,
+          auth_time: code.authTime,
+          created_at: code.createdAt,
+          expires_at: code.expiresAt,
+          consumed_at: null,
+        })
+        .execute();
+    },
+
+    async redeemAuthorizationCode(match, family) {
+      return db.transaction().execute(async (trx) => {
+        // RFC 6749 §4.1.2 / SPEC §4: one conditional write consumes the code; the bindings of
+        // RFC 6749 §4.1.3 (client, redirect URI) and RFC 7636 §4.6 (challenge) are in the same WHERE.
+        const row = await trx
+          .updateTable('authorization_codes')
+          .set({ consumed_at: match.now })
+          .where('code_hash', '=', match.codeHash)
+          .where('consumed_at', 'is', null)
+          .where('expires_at', '>', match.now)
+          .where('application_id', '=', match.applicationId)
+          .where('redirect_uri', '=', match.redirectUri)
+          .where('code_challenge', '=', match.codeChallenge)
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) return undefined;
+        const code = toAuthorizationCode(row);
+        const { session, firstRefreshToken } = family(code);
+        await trx.insertInto('sessions').values(sessionRow(session)).execute();
+        if (firstRefreshToken) await trx.insertInto('refresh_tokens').values(refreshRow(firstRefreshToken)).execute();
+        return code;
+      });
+    },
+
+    async findAuthorizationCode(codeHash) {
+      const row = await db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+      return row && toAuthorizationCode(row);
+    },
+
+    async revokeSessionsOfCode(codeHash, now) {
+      return db.transaction().execute((trx) => revokeSessionsWhere(trx, { codeHash }, now));
+    },
+  };
+}
