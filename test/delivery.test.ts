@@ -119,6 +119,9 @@ describe.each(engines)('OTP delivery adapters [%s]', (engine) => {
     const response = await requestOtp(server, { email: 'down@example.com' });
     expect(response.status).toBe(502);
     await deps.delivery.setSettings(organization.id, settings);
+    // No usable code was left behind: any code is refused as expired (none pending).
+    const attempt = await verifyOtp(server, { email: 'down@example.com', code: '123456' });
+    expect((await attempt.json()).error).toBe('otp_expired');
   });
 
   it('delivery settings are sealed at rest (no secret in the database)', async () => {

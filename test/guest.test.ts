@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashSecret } from '../src/crypto/hash.js';
 import { engines } from './helpers/engines.js';
 import { IDENTITY, authorize, me, refresh } from './helpers/flows.js';
 import { latestCode, requestOtp, signInByEmail, startGuest, verifyOtp } from './helpers/otp.js';
@@ -90,6 +91,61 @@ describe.each(engines)('guests and guest linking [%s]', (engine) => {
     const session = await (await exchangeAsGuest(second.exchangeCode, guest.accessToken)).json();
     expect(session.session).toMatchObject({ consumerId: owner.session.consumerId, guestId: guest.session.consumerId, type: 'authenticated' });
     await expectGuestSessionEnded(guest);
+  });
+
+  it('SPEC §5.4: one guest linked by two requests at once gets one outcome, the other request is refused', async () => {
+    const known = freshEmail();
+    await signInByEmail(server, known);
+    server.clock.advance(61);
+    const fresh = freshEmail();
+    const guest = await startGuest(server);
+    await requestOtp(server, { email: known });
+    await requestOtp(server, { email: fresh });
+    const [a, b] = await Promise.all([
+      verifyOtp(server, { email: known, code: await latestCode(server, known) }, { guestToken: guest.accessToken }),
+      verifyOtp(server, { email: fresh, code: await latestCode(server, fresh) }, { guestToken: guest.accessToken }),
+    ]);
+    const statuses = [a.status, b.status].sort();
+    // Either both were serialized (the second sees a dead guest token: 401) or one lost the claim (401).
+    expect(statuses).toEqual([200, 401]);
+    const stored = (await server.server.runtime.store.getConsumer(guest.session.consumerId))!;
+    const winner = await (a.status === 200 ? a : b).json();
+    if (winner.session.guestId) {
+      expect(stored).toMatchObject({ type: 'guest', mergedIntoId: winner.session.consumerId });
+    } else {
+      expect(stored).toMatchObject({ type: 'authenticated', mergedIntoId: null, email: fresh });
+    }
+  });
+
+  it('a guest token of another application is not linked, and that guest lives on', async () => {
+    const other = await server.createApp();
+    const foreignGuest = await startGuest(server, other);
+    const email = freshEmail();
+    const session = await signInByEmail(server, email, foreignGuest.accessToken);
+    expect(session.session.consumerId).not.toBe(foreignGuest.session.consumerId);
+    expect(session.session.guestId).toBeUndefined();
+    expect((await me(server, foreignGuest.accessToken)).status).toBe(200);
+  });
+
+  it('a revoked guest token sent along → 401 and the code is not spent', async () => {
+    const guest = await startGuest(server);
+    await server.request('/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${guest.accessToken}` } });
+    const email = freshEmail();
+    await requestOtp(server, { email });
+    const code = await latestCode(server, email);
+    expect((await verifyOtp(server, { email, code }, { guestToken: guest.accessToken })).status).toBe(401);
+    expect((await verifyOtp(server, { email, code })).status).toBe(200);
+  });
+
+  it('an exchange upgrade leaves the consumer minted for the code as a tombstone pointing at the guest', async () => {
+    const guest = await startGuest(server);
+    const minted = await (await authorize(server, server.demo, { ...IDENTITY, subject: 'tombstone-1' })).json();
+    const session = await (await exchangeAsGuest(minted.exchangeCode, guest.accessToken)).json();
+    expect(session.session.consumerId).toBe(guest.session.consumerId);
+    const { deps } = server.server.runtime;
+    const tombstoneId = (await deps.store.findExchangeCode(hashSecret(minted.exchangeCode)))!.consumerId;
+    expect(tombstoneId).not.toBe(guest.session.consumerId);
+    expect((await deps.store.getConsumer(tombstoneId))!.mergedIntoId).toBe(guest.session.consumerId);
   });
 
   it('an invalid token sent along → 401; an authenticated session sent along is not linked', async () => {

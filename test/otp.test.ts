@@ -185,6 +185,41 @@ describe.each(engines)('POST /auth/otp/request and /auth/otp/verify [%s]', (engi
     expect((await response.json()).error).toBe('otp_expired');
   });
 
+  it('SPEC §4: 20 concurrent wrong tries → exactly 5 otp_invalid; the rest otp_expired or 429', async () => {
+    const email = freshEmail();
+    await requestOtp(server, { email });
+    const code = await latestCode(server, email);
+    const wrong = code === '000000' ? '111111' : '000000';
+    const responses = await Promise.all(Array.from({ length: 20 }, () => verifyOtp(server, { email, code: wrong })));
+    const errors = await Promise.all(responses.map(async (r) => (await r.json()).error));
+    expect(errors.filter((e) => e === 'otp_invalid')).toHaveLength(5);
+    // The others found the code burnt, or hit the per-destination verification limit first.
+    expect(errors.filter((e) => e !== 'otp_invalid').every((e) => e === 'otp_expired' || e === 'rate_limit_exceeded')).toBe(true);
+    expect((await verifyOtp(server, { email, code })).status).not.toBe(200);
+  });
+
+  it('SPEC §4: after a code is burnt, a new request gives a working code', async () => {
+    const email = freshEmail();
+    await requestOtp(server, { email });
+    const burnt = await latestCode(server, email);
+    const wrong = burnt === '000000' ? '111111' : '000000';
+    for (let attempt = 0; attempt < 5; attempt++) await verifyOtp(server, { email, code: wrong });
+    server.clock.advance(61);
+    await requestOtp(server, { email });
+    expect((await verifyOtp(server, { email, code: await latestCode(server, email) })).status).toBe(200);
+  });
+
+  it('SPEC §3: a validation error never quotes a code back', async () => {
+    const email = freshEmail();
+    for (const code of ['493817 ', 493817]) {
+      const response = await verifyOtp(server, { email, code });
+      expect(response.status).toBe(400);
+      const text = await response.text();
+      expect(text).not.toContain('493817');
+      expect(JSON.parse(text).issues[0]).toMatchObject({ received: '"[redacted]"', path: [{ key: 'code', value: '[redacted]' }] });
+    }
+  });
+
   it('concurrent verifications of one code → exactly one session', async () => {
     const email = freshEmail();
     await requestOtp(server, { email });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines } from './helpers/engines.js';
 import { IDENTITY, authorize } from './helpers/flows.js';
 import { requestOtp, verifyOtp } from './helpers/otp.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -17,10 +18,10 @@ async function expectRateLimited(response: Response): Promise<void> {
 }
 
 // The limits are memory counters on real time, so these tests use small limits instead of a clock.
-describe('rate limits (issue 3)', () => {
+describe.each(engines)('rate limits (issue 3) [%s]', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer('sqlite', {
+    server = await startTestServer(engine, {
       LATCHKEY_RATE_LIMIT_GUEST_PER_IP: '2/3600',
       LATCHKEY_RATE_LIMIT_OTP_REQUEST_PER_IP: '3/3600',
       LATCHKEY_RATE_LIMIT_OTP_REQUEST_PER_DESTINATION: '2/3600',

@@ -4,7 +4,7 @@ import { computeS256Challenge, CODE_VERIFIER_PATTERN } from '../protocol/pkce.js
 import type { Application } from '../storage/store.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
-import { linkGuest } from './identity-sign-in.js';
+import { guestGone, linkGuest } from './identity-sign-in.js';
 import { startConsumerSession, type AuthSession } from './sessions.js';
 
 /**
@@ -42,7 +42,7 @@ export async function exchangeExternalCode(
     // nobody has signed in as it yet; then the guest takes it over in place (same consumerId).
     const isNew = guest.consumerId !== consumer.id && code.resolution === 'created' && !(await deps.store.consumerHasSessions(consumer.id));
     if (isNew) {
-      await deps.store.mergeConsumerIntoGuest(consumer.id, guest.consumerId, now);
+      if (!(await deps.store.mergeConsumerIntoGuest(consumer.id, guest.consumerId, now))) throw guestGone();
       consumer = (await deps.store.getConsumer(guest.consumerId))!;
     }
     const linked = await linkGuest(deps, guest, { consumer, isGuestUpgraded: isNew });

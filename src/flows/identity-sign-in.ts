@@ -1,4 +1,5 @@
 import { generateId } from '../crypto/random.js';
+import { AuthenticationRequired } from '../protocol/errors.js';
 import { UniqueConflict, type Application, type Consumer, type ExternalIdentity } from '../storage/store.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
@@ -11,7 +12,8 @@ export const LATCHKEY_IDENTITY_ISSUER = 'latchkey';
 export interface VerifiedFields {
   email?: string;
   phone?: string;
-  fullName?: string;
+  /** Used only when the sign-in creates the consumer: whoever asked for the code chose it. */
+  fullNameIfNew?: string;
 }
 
 /**
@@ -25,15 +27,21 @@ export async function linkGuest(
   outcome: { consumer: Consumer; isGuestUpgraded: boolean },
 ): Promise<{ consumer: Consumer; guestId?: string }> {
   const now = deps.clock.now();
-  await deps.store.revokeConsumerSessions(guest.consumerId, now);
   // The identity may already be the guest's own (upgraded earlier on another device): nothing to absorb.
-  if (outcome.isGuestUpgraded || outcome.consumer.id === guest.consumerId) {
-    await deps.audit.record('guest.upgraded', guest.organizationId, { consumerId: guest.consumerId });
+  const isAbsorbed = !outcome.isGuestUpgraded && outcome.consumer.id !== guest.consumerId;
+  if (isAbsorbed && !(await deps.store.markGuestAbsorbed(guest.consumerId, outcome.consumer.id, now))) throw guestGone();
+  await deps.store.revokeConsumerSessions(guest.consumerId, now);
+  if (!isAbsorbed) {
+    if (outcome.isGuestUpgraded) await deps.audit.record('guest.upgraded', guest.organizationId, { consumerId: guest.consumerId });
     return { consumer: outcome.consumer };
   }
-  await deps.store.markGuestAbsorbed(guest.consumerId, outcome.consumer.id, now);
   await deps.audit.record('guest.absorbed', guest.organizationId, { guestId: guest.consumerId, consumerId: outcome.consumer.id });
   return { consumer: outcome.consumer, guestId: guest.consumerId };
+}
+
+/** Another request linked this guest first: its session is over. */
+export function guestGone(): AuthenticationRequired {
+  return new AuthenticationRequired('this guest session has already been linked to an account');
 }
 
 /** Finds the consumer of a verified identity, attaches it to the guest, or creates a consumer. */
@@ -42,15 +50,16 @@ async function resolveVerifiedIdentity(
   organizationId: string,
   identity: ExternalIdentity,
   guest: ConsumerPrincipal | undefined,
+  fullNameIfNew: string | undefined,
 ): Promise<{ consumer: Consumer; isGuestUpgraded: boolean }> {
   const existing = await deps.store.findConsumerByExternalIdentity(organizationId, identity);
   if (existing) return { consumer: existing, isGuestUpgraded: false };
   const now = deps.clock.now();
   if (guest) {
-    await deps.store.attachExternalIdentity(guest.consumerId, organizationId, generateId('idn_', now), identity, now);
+    if (!(await deps.store.upgradeGuest(guest.consumerId, generateId('idn_', now), identity, now))) throw guestGone();
     return { consumer: (await deps.store.getConsumer(guest.consumerId))!, isGuestUpgraded: true };
   }
-  const consumer = newConsumer(organizationId, 'authenticated', now);
+  const consumer = newConsumer(organizationId, 'authenticated', now, { fullName: fullNameIfNew ?? null });
 
   await deps.store.createConsumerWithIdentity(consumer, generateId('idn_', now), identity);
   await deps.audit.record('consumer.created', organizationId, { consumerId: consumer.id, via: identity.provider });
@@ -70,13 +79,14 @@ export async function signInVerifiedIdentity(
 ): Promise<AuthSession> {
   let resolved;
   try {
-    resolved = await resolveVerifiedIdentity(deps, application.organizationId, identity, guest);
+    resolved = await resolveVerifiedIdentity(deps, application.organizationId, identity, guest, fields.fullNameIfNew);
   } catch (error) {
     // Another request attached the same identity first: it now has a consumer.
     if (!(error instanceof UniqueConflict)) throw error;
-    resolved = await resolveVerifiedIdentity(deps, application.organizationId, identity, guest);
+    resolved = await resolveVerifiedIdentity(deps, application.organizationId, identity, guest, fields.fullNameIfNew);
   }
   const linked = guest ? await linkGuest(deps, guest, resolved) : undefined;
-  const consumer = await deps.store.fillEmptyConsumerFields(resolved.consumer.id, fields, deps.clock.now());
+  const { fullNameIfNew: _name, ...verified } = fields;
+  const consumer = await deps.store.fillEmptyConsumerFields(resolved.consumer.id, verified, deps.clock.now());
   return startConsumerSession(deps, application, consumer, { via: identity.provider, guestId: linked?.guestId });
 }

@@ -77,6 +77,7 @@ export async function verifyOtp(
   const attempt = await deps.store.attemptOtpCode(organizationId, input.destination, codeHash, OTP_MAX_ATTEMPTS, deps.clock.now());
   if (attempt.outcome === 'unavailable') throw new OtpExpired('no valid code for this address: it expired, was used or burnt; request a new one');
   if (attempt.outcome === 'wrong') {
+    await deps.audit.record('otp.failed', organizationId, { channel: input.channel, applicationId: application.id, attemptsLeft: attempt.attemptsLeft });
     if (attempt.attemptsLeft === 0) {
       await deps.audit.record('otp.burnt', organizationId, { channel: input.channel, applicationId: application.id });
       throw new OtpInvalid('wrong code; that was the last try, request a new code');
@@ -90,7 +91,7 @@ export async function verifyOtp(
     { provider: isEmail ? 'email' : 'phone', issuer: LATCHKEY_IDENTITY_ISSUER, subject: input.destination },
     {
       ...(isEmail ? { email: input.destination } : { phone: input.destination }),
-      ...(attempt.code.name ? { fullName: attempt.code.name } : {}),
+      ...(attempt.code.name ? { fullNameIfNew: attempt.code.name } : {}),
     },
     guest,
   );

@@ -29,13 +29,17 @@ export function toWireIssues(issues: readonly v.BaseIssue<unknown>[]): WireIssue
     }));
     const lastKey = path.length > 0 ? String(path[path.length - 1]!.key) : undefined;
     const isSecret = lastKey !== undefined && SECRET_FIELDS.has(lastKey);
+    // Valibot's `received` (and the message quoting it) is the value itself for a secret field sent
+    // with a stray character or as a number: replace it too.
+    const received = isSecret && issue.received !== 'undefined' ? `"${REDACTED}"` : issue.received;
+    const message = received === issue.received ? issue.message : issue.message.split(issue.received).join(received);
     return {
       kind: issue.kind,
       type: issue.type,
       ...('input' in issue && issue.input !== undefined ? { input: isSecret ? REDACTED : redactObject(issue.input) } : {}),
       expected: issue.expected,
-      received: issue.received,
-      message: issue.message,
+      received,
+      message,
       path,
       ...(issue.issues ? { issues: toWireIssues(issue.issues) } : {}),
     };

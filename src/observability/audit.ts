@@ -19,6 +19,7 @@ export type AuditEventType =
   | 'guest.absorbed'
   | 'otp.sent'
   | 'otp.delivery_failed'
+  | 'otp.failed'
   | 'otp.burnt'
   | 'session.started'
   | 'session.revoked'

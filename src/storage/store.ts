@@ -240,10 +240,20 @@ export interface Store {
    * SPEC §5.4 guest upgrade for an exchange: moves every identity of `sourceId` (a consumer created
    * for this sign-in) to `guestId`, fills the guest's empty fields from it, makes the guest
    * authenticated and leaves `sourceId` as a tombstone merged into the guest — one transaction.
+   * Returns false (changing nothing) when the guest was already upgraded or absorbed.
    */
-  mergeConsumerIntoGuest(sourceId: string, guestId: string, now: number): Promise<void>;
-  /** Marks a guest as absorbed by `intoId` (SPEC §5.4); the guest keeps its id for the merchant's records. */
-  markGuestAbsorbed(guestId: string, intoId: string, now: number): Promise<void>;
+  mergeConsumerIntoGuest(sourceId: string, guestId: string, now: number): Promise<boolean>;
+  /**
+   * SPEC §5.4 upgrade in place: attaches the identity to the guest and makes it authenticated, in one
+   * transaction that first claims the guest with a conditional UPDATE (still a guest, not merged).
+   * Returns false when another request claimed it first; throws UniqueConflict if the identity is taken.
+   */
+  upgradeGuest(guestId: string, identityId: string, identity: ExternalIdentity, now: number): Promise<boolean>;
+  /**
+   * Marks a guest as absorbed by `intoId` (SPEC §5.4) with one conditional UPDATE; false when it was
+   * already upgraded or absorbed. The guest keeps its id for the merchant's records.
+   */
+  markGuestAbsorbed(guestId: string, intoId: string, now: number): Promise<boolean>;
   listExternalIdentities(consumerId: string): Promise<ExternalIdentity[]>;
   findConsumerByExternalIdentity(organizationId: string, identity: ExternalIdentity): Promise<Consumer | undefined>;
   findConsumerByCanonicalSubject(organizationId: string, canonicalSubject: string): Promise<Consumer | undefined>;

@@ -135,7 +135,7 @@ function withBearerChallenge(error: unknown, code: string | undefined): unknown 
 /**
  * For publishable-key endpoints that link guests (SPEC §5.4): an access token sent along as
  * `Authorization: Bearer` must be valid (else 401); when it is a guest session of the same
- * organization it is put on the context as `guest`, any other session is ignored.
+ * application it is put on the context as `guest`, any other session is ignored.
  */
 export function acceptGuestToken(deps: FlowDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -147,7 +147,9 @@ export function acceptGuestToken(deps: FlowDeps): MiddlewareHandler<AppEnv> {
       } catch (error) {
         throw withBearerChallenge(error, 'invalid_token');
       }
-      const isGuest = principal.sessionType === 'guest' && principal.organizationId === c.get('application').organizationId;
+      // A guest belongs to the application it was created for (its token's `aud`): linking it
+      // through another application, possibly of the other environment, is refused by ignoring it.
+      const isGuest = principal.sessionType === 'guest' && principal.applicationId === c.get('application').id;
       c.set('guest', isGuest ? principal : undefined);
     }
     await next();

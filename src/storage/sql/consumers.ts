@@ -9,7 +9,7 @@ type ConsumerMethods = Pick<
   Store,
   | 'getConsumer' | 'listExternalIdentities' | 'findConsumerByExternalIdentity' | 'findConsumerByCanonicalSubject'
   | 'createConsumerWithIdentity' | 'attachExternalIdentity' | 'fillEmptyConsumerFields'
-  | 'createConsumer' | 'mergeConsumerIntoGuest' | 'markGuestAbsorbed'
+  | 'createConsumer' | 'mergeConsumerIntoGuest' | 'markGuestAbsorbed' | 'upgradeGuest'
   | 'setPasswordHash' | 'setSecondFactor' | 'findPasswordUser'
 >;
 
@@ -28,6 +28,21 @@ function consumerRow(consumer: Consumer) {
     created_at: consumer.createdAt,
     updated_at: consumer.updatedAt,
   };
+}
+
+/**
+ * Turns a guest into an authenticated consumer with one conditional UPDATE — the claim that lets
+ * exactly one of several concurrent linking requests use a guest (SPEC §5.4: one outcome or the other).
+ */
+async function claimGuest(trx: Kysely<Database>, guestId: string, now: number): Promise<boolean> {
+  const result = await trx
+    .updateTable('consumers')
+    .set({ type: 'authenticated', updated_at: now })
+    .where('id', '=', guestId)
+    .where('type', '=', 'guest')
+    .where('merged_into_id', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 /** Consumers and their external identities. */
@@ -66,7 +81,8 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
     },
 
     async mergeConsumerIntoGuest(sourceId, guestId, now) {
-      await db.transaction().execute(async (trx) => {
+      return db.transaction().execute(async (trx) => {
+        if (!(await claimGuest(trx, guestId, now))) return false;
         const source = await trx.selectFrom('consumers').selectAll().where('id', '=', sourceId).executeTakeFirstOrThrow();
         const guest = await trx.selectFrom('consumers').selectAll().where('id', '=', guestId).executeTakeFirstOrThrow();
         // The canonical subject is unique: take it off the source before the guest receives it.
@@ -75,7 +91,6 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
         await trx
           .updateTable('consumers')
           .set({
-            type: 'authenticated',
             email: guest.email ?? source.email,
             phone: guest.phone ?? source.phone,
             full_name: guest.full_name ?? source.full_name,
@@ -85,11 +100,34 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
           })
           .where('id', '=', guestId)
           .execute();
+        return true;
       });
     },
 
+    async upgradeGuest(guestId, identityId, identity, now) {
+      return db
+        .transaction()
+        .execute(async (trx) => {
+          if (!(await claimGuest(trx, guestId, now))) return false;
+          const guest = await trx.selectFrom('consumers').select('organization_id').where('id', '=', guestId).executeTakeFirstOrThrow();
+          await trx
+            .insertInto('identities')
+            .values({ id: identityId, organization_id: guest.organization_id, consumer_id: guestId, ...identity, created_at: now })
+            .execute();
+          return true;
+        })
+        .catch(rethrowConflict);
+    },
+
     async markGuestAbsorbed(guestId, intoId, now) {
-      await db.updateTable('consumers').set({ merged_into_id: intoId, updated_at: now }).where('id', '=', guestId).where('type', '=', 'guest').execute();
+      const result = await db
+        .updateTable('consumers')
+        .set({ merged_into_id: intoId, updated_at: now })
+        .where('id', '=', guestId)
+        .where('type', '=', 'guest')
+        .where('merged_into_id', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
 
     async setPasswordHash(consumerId, passwordHash, now) {
