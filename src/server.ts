@@ -40,6 +40,7 @@ export async function createRuntime(config: Config, options: { clock?: Clock; lo
     secretOverlapSeconds: resolved.secretOverlapSeconds,
     delivery: createDelivery({ store, logger, keyEncryptionKey: serverKeys.keyEncryptionKey, now: () => clock.now() }),
     rateLimits: createMemoryRateLimits(resolved.rateLimits),
+    passwordHashing: resolved.passwordHashing,
   };
   return { config: resolved, deps, store };
 }

@@ -5,6 +5,7 @@ import { runMigrate } from './migrate.js';
 import { runOrgs } from './orgs.js';
 import { runOutbox } from './outbox.js';
 import { runServe } from './serve.js';
+import { runUsers } from './users.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `usage: latchkey <command> [options]
@@ -21,6 +22,8 @@ commands:
   apps list [--org default]
   apps rotate-secret --id app_…
   apps add-redirect-uri --id app_… --redirect-uri URI
+  users create --email E --password P [--phone +1…] [--name N] [--org default]
+  users set-password --email E --password P [--org default]
   keys rotate                   publish a new signing key and retire the old ones
 
 Every command reads the LATCHKEY_* environment (see docs/configuration.md) and accepts --json.`;
@@ -45,6 +48,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
         return await runApps(config, rest);
       case 'keys':
         return await runKeys(config, rest);
+      case 'users':
+        return await runUsers(config, rest);
       case 'outbox':
         return await runOutbox(config, rest);
       default:

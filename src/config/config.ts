@@ -17,6 +17,7 @@ export interface Config {
   readonly secretOverlapSeconds: number;
   readonly trustedProxyHops: number;
   readonly rateLimits: RateLimitSettings;
+  readonly passwordHashing: { readonly memoryCostKib: number; readonly timeCost: number; readonly parallelism: number };
 }
 
 /** Every configurable limit, by endpoint class and key (SPEC §3 429s). */
@@ -60,6 +61,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       otpVerifyPerDestination: values.LATCHKEY_RATE_LIMIT_OTP_VERIFY_PER_DESTINATION as RateLimitRule,
       guestPerIp: values.LATCHKEY_RATE_LIMIT_GUEST_PER_IP as RateLimitRule,
       externalAuthorizePerApplication: values.LATCHKEY_RATE_LIMIT_EXTERNAL_AUTHORIZE_PER_APPLICATION as RateLimitRule,
+      loginPerIp: values.LATCHKEY_RATE_LIMIT_LOGIN_PER_IP as RateLimitRule,
+      loginFailuresPerAccount: values.LATCHKEY_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT as RateLimitRule,
+    }),
+    passwordHashing: Object.freeze({
+      memoryCostKib: values.LATCHKEY_ARGON2_MEMORY_KIB as number,
+      timeCost: values.LATCHKEY_ARGON2_TIME_COST as number,
+      parallelism: values.LATCHKEY_ARGON2_PARALLELISM as number,
     }),
   });
 }

@@ -144,6 +144,31 @@ export const SETTINGS = {
     defaultText: '6000/60',
     schema: rule('6000/60'),
   },
+  LATCHKEY_RATE_LIMIT_LOGIN_PER_IP: {
+    description: 'Password sign-in attempts (`POST /v1/auth/login`) per client IP.',
+    defaultText: '60/600',
+    schema: rule('60/600'),
+  },
+  LATCHKEY_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: {
+    description: 'Failed password sign-ins per email address before the account is locked (429) for the rest of the window.',
+    defaultText: '5/900',
+    schema: rule('5/900'),
+  },
+  LATCHKEY_ARGON2_MEMORY_KIB: {
+    description: 'argon2id memory cost for user passwords, in KiB (OWASP minimum 19456 = 19 MiB).',
+    defaultText: '19456',
+    schema: integer(8192, 4 * 1024 * 1024, 19456),
+  },
+  LATCHKEY_ARGON2_TIME_COST: {
+    description: 'argon2id iterations for user passwords.',
+    defaultText: '2',
+    schema: integer(1, 20, 2),
+  },
+  LATCHKEY_ARGON2_PARALLELISM: {
+    description: 'argon2id lanes for user passwords.',
+    defaultText: '1',
+    schema: integer(1, 16, 1),
+  },
 } satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;

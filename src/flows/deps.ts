@@ -1,4 +1,5 @@
 import type { ServerKeys } from '../crypto/key-encryption.js';
+import type { PasswordHashing } from '../crypto/passwords.js';
 import type { Delivery } from '../delivery/sender.js';
 import type { AuditLog } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
@@ -22,4 +23,6 @@ export interface FlowDeps {
   /** Email and SMS delivery, per organization (SPEC §5.4). */
   readonly delivery: Delivery;
   readonly rateLimits: RateLimits;
+  /** argon2id cost for user passwords (LATCHKEY_ARGON2_*). */
+  readonly passwordHashing: PasswordHashing;
 }

@@ -62,6 +62,14 @@ export async function requestOtp(deps: FlowDeps, application: Application, input
 }
 
 /**
+ * One atomic attempt at the destination's pending code, for any flow that asks for a code
+ * (OTP sign-in, the second factor of password login).
+ */
+export function attemptCode(deps: FlowDeps, organizationId: string, destination: string, code: string) {
+  return deps.store.attemptOtpCode(organizationId, destination, hashOtpCode(deps, organizationId, destination, code), OTP_MAX_ATTEMPTS, deps.clock.now());
+}
+
+/**
  * SPEC §5.4 verify: one atomic attempt against the pending code; on success the verified email or
  * phone signs its consumer in (creating it, or upgrading / absorbing a guest sent along).
  */
@@ -73,8 +81,7 @@ export async function verifyOtp(
 ): Promise<AuthSession> {
   const organizationId = application.organizationId;
   await deps.rateLimits.consume('otpVerifyPerDestination', `${organizationId}:${input.destination}`);
-  const codeHash = hashOtpCode(deps, organizationId, input.destination, input.code);
-  const attempt = await deps.store.attemptOtpCode(organizationId, input.destination, codeHash, OTP_MAX_ATTEMPTS, deps.clock.now());
+  const attempt = await attemptCode(deps, organizationId, input.destination, input.code);
   if (attempt.outcome === 'unavailable') throw new OtpExpired('no valid code for this address: it expired, was used or burnt; request a new one');
   if (attempt.outcome === 'wrong') {
     await deps.audit.record('otp.failed', organizationId, { channel: input.channel, applicationId: application.id, attemptsLeft: attempt.attemptsLeft });

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { FlowDeps } from '../flows/deps.js';
 import { MethodNotAllowed, NotFound, PayloadTooLarge } from '../protocol/errors.js';
+import { InvalidRequest } from '../protocol/oauth-errors.js';
 import type { AppEnv } from './env.js';
 import { errorResponse } from './error-response.js';
 import { accessLog } from './middleware/access-log.js';
@@ -34,6 +35,14 @@ export function createApp(deps: FlowDeps, options: AppOptions): Hono<AppEnv> {
       },
     }),
   );
+
+  // RFC 6750 §2.3 / RFC 9700 §4.3.2: bearer tokens never travel in URLs; refuse rather than ignore.
+  app.use('*', async (c, next) => {
+    if (new URL(c.req.url).searchParams.has('access_token')) {
+      throw new InvalidRequest('access tokens are not accepted in the query string; use the Authorization header');
+    }
+    await next();
+  });
 
   for (const route of routes) {
     app.on([route.method], [route.path], ...route.middleware, route.handler);

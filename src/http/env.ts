@@ -1,4 +1,5 @@
 import type { ConsumerPrincipal } from '../flows/authenticate-consumer.js';
+import type { BearerPrincipal } from '../flows/oauth/tokens.js';
 import type { Application } from '../storage/store.js';
 
 /** What middleware leaves on the request context for handlers. */
@@ -11,5 +12,7 @@ export interface AppEnv {
     principal: ConsumerPrincipal;
     /** Set by acceptGuestToken when the request carries a live guest session of the same organization. */
     guest: ConsumerPrincipal | undefined;
+    /** Set by requireBearer: a verified login token or OAuth access token with a live session. */
+    bearer: BearerPrincipal;
   };
 }

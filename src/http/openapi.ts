@@ -6,6 +6,10 @@ const SECURITY_SCHEMES = {
   secretKey: { type: 'http', scheme: 'bearer', description: 'Secret key `sk_…` (also accepted as the `x-secret-key` header)' },
   publishableKey: { type: 'apiKey', in: 'header', name: 'X-Publishable-Key', description: 'Publishable key `pk_…` (also accepted as `x-client-key`)' },
   consumerToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Consumer access token' },
+  clientKey: { type: 'apiKey', in: 'header', name: 'x-client-key', description: 'The application\'s publishable key (its OAuth client_id)' },
+  loginToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'User login token of POST /v1/auth/login (with x-client-key)' },
+  oauthToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'OAuth access token (RFC 9068), or a login token where stated' },
+  clientAuth: { type: 'http', scheme: 'basic', description: 'Client authentication: HTTP Basic, client_id/client_secret parameters, or x-client-key/x-secret-key headers' },
 } satisfies Record<Credential, unknown>;
 
 function jsonSchema(schema: GenericSchema): Record<string, unknown> {
@@ -36,9 +40,18 @@ export function buildOpenApi(routes: readonly Route[], serverUrl: string): Recor
       ),
     };
     if (doc.requestBody) {
-      operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(doc.requestBody) } } };
+      const schema = jsonSchema(doc.requestBody);
+      operation.requestBody = { required: true, content: Object.fromEntries((doc.requestTypes ?? ['application/json']).map((type) => [type, { schema }])) };
     }
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation;
+    if (doc.query) {
+      const query = jsonSchema(doc.query) as { properties?: Record<string, unknown>; required?: string[] };
+      operation.parameters = Object.entries(query.properties ?? {}).map(([name, schema]) => ({
+        name, in: 'query', required: (query.required ?? []).includes(name), schema,
+      }));
+    }
+    const pathParameters = [...route.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    if (pathParameters.length > 0) operation.parameters = [...((operation.parameters as unknown[]) ?? []), ...pathParameters];
+    (paths[route.path.replace(/:(\w+)/g, '{$1}')] ??= {})[route.method.toLowerCase()] = operation;
   }
   return {
     openapi: '3.1.0',

@@ -9,7 +9,22 @@ import { externalExchange } from './handlers/external-exchange.js';
 import { guest } from './handlers/guest.js';
 import { healthz, readyz } from './handlers/health.js';
 import { jwks } from './handlers/jwks.js';
+import { login, loginLogout, loginOtp } from './handlers/login.js';
 import { logout } from './handlers/logout.js';
+import { oauthMetadata, openIdMetadata } from './handlers/metadata.js';
+import { oauthAuthorize } from './handlers/oauth-authorize.js';
+import { hostedPlaceholder } from './handlers/oauth-hosted-placeholder.js';
+import { oauthInitiate } from './handlers/oauth-initiate.js';
+import { oauthIntrospect } from './handlers/oauth-introspect.js';
+import { oauthRevoke, oauthRevokeGrant } from './handlers/oauth-revoke.js';
+import { oauthToken } from './handlers/oauth-token.js';
+import { user } from './handlers/user.js';
+import { requireBearer, requireClientKey } from './oauth/middleware.js';
+import { LoginOtpRequest, LoginRequest, LoginResponse, SuccessBody } from './schemas/login.js';
+import {
+  AuthorizeRequestBody, AuthorizeResponseBody, InitiateQuery, InitiateResponse, IntrospectionBody, OAuthErrorBody,
+  TokenParamBody, TokenRequestBody, TokenResponseBody, UserBody,
+} from './schemas/oauth.js';
 import { openApiDocument } from './handlers/openapi.js';
 import { otpRequest } from './handlers/otp-request.js';
 import { otpVerify } from './handlers/otp-verify.js';
@@ -22,20 +37,24 @@ import { ExternalAuthorizeRequest, ExternalAuthorizeResponse, ExternalExchangeRe
 import { OkBody, OtpRequestBody, OtpVerifyBody } from './schemas/otp.js';
 import { AuthSessionBody, ConsumerProfileBody, RefreshRequest, RefreshResponse } from './schemas/sessions.js';
 
-export type Credential = 'secretKey' | 'publishableKey' | 'consumerToken';
+export type Credential = 'secretKey' | 'publishableKey' | 'consumerToken' | 'clientKey' | 'loginToken' | 'oauthToken' | 'clientAuth';
 
 export interface RouteDoc {
   operationId: string;
   summary: string;
   tag: string;
   credential?: Credential;
+  /** Query parameters, as an object schema. */
+  query?: GenericSchema;
   requestBody?: GenericSchema;
+  /** Media types of the body (default JSON only). */
+  requestTypes?: string[];
   responses: Record<number, { description: string; schema?: GenericSchema }>;
 }
 
 /** One row of the route table: what runs, in order, for a method and path. */
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   /** Browser-facing: answers CORS for the application's allowed origins (SPEC §2). */
   isBrowserFacing: boolean;
@@ -159,6 +178,121 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         summary: 'The signed-in consumer',
         responses: { 200: { description: 'The consumer', schema: ConsumerProfileBody }, 401: unauthorized, 403: forbidden, 500: internalError },
       },
+    },
+    {
+      method: 'GET', path: '/v1/auth/oauth/authorize/initiate', isBrowserFacing: false,
+      middleware: [], handler: oauthInitiate(deps),
+      doc: {
+        operationId: 'getOAuthAuthorizeInitiate', tag: 'OAuth', summary: 'Step 1: start an authorization request (mode=api → JSON, else 302 to the hosted page)',
+        query: InitiateQuery,
+        responses: {
+          200: { description: 'mode=api (or Accept: application/json): the authorization session', schema: InitiateResponse },
+          302: { description: 'Hosted mode: to the hosted page; or, for errors found after the client and redirect URI were verified, to redirect_uri with error, error_description, state, iss' },
+          400: { description: 'invalid_request (unknown client, unregistered redirect_uri, repeated parameter; in API mode every error)', schema: OAuthErrorBody },
+        },
+      },
+    },
+    {
+      method: 'GET', path: '/oauth/authorize/:id', isBrowserFacing: false, middleware: [], handler: hostedPlaceholder,
+      doc: { operationId: 'getHostedAuthorize', tag: 'OAuth', summary: 'Hosted sign-in page of an authorization session (not built yet: 501)', responses: { 501: { description: 'Not available yet' } } },
+    },
+    {
+      method: 'POST', path: '/v1/auth/login', isBrowserFacing: true,
+      middleware: [cors, publishableKey, perIp('loginPerIp')], handler: login(deps),
+      doc: {
+        operationId: 'postLogin', tag: 'Users', credential: 'clientKey', summary: 'Step 2: sign a user in with email and password (and the SMS code of a second factor)',
+        requestBody: LoginRequest,
+        responses: {
+          200: { description: 'Signed in, or isOtpRequired', schema: LoginResponse }, 400: validationError,
+          401: { description: 'invalid_credentials (the same for an unknown email) / authentication_required / invalid_api_key', schema: ErrorBody },
+          429: { ...rateLimited, description: 'Too many attempts: the account is locked for a while' }, 500: internalError,
+        },
+      },
+    },
+    {
+      method: 'POST', path: '/v1/auth/login/otp', isBrowserFacing: true,
+      middleware: [cors, publishableKey], handler: loginOtp(deps),
+      doc: {
+        operationId: 'postLoginOtp', tag: 'Users', credential: 'clientKey', summary: 'Send the second-factor code to the user\'s phone',
+        requestBody: LoginOtpRequest,
+        responses: { 200: { description: 'Sent (the same answer for any userId)', schema: SuccessBody }, 400: validationError, 401: unauthorized, 429: rateLimited, 502: { description: 'delivery_failed', schema: ErrorBody } },
+      },
+    },
+    {
+      method: 'POST', path: '/v1/auth/logout', isBrowserFacing: true,
+      middleware: [cors, requireBearer(deps, ['login'])], handler: loginLogout(deps),
+      doc: {
+        operationId: 'postLogout', tag: 'Users', credential: 'loginToken', summary: 'End a login token at once',
+        responses: { 200: { description: 'Logged out', schema: SuccessBody }, 401: { description: 'invalid_token', schema: OAuthErrorBody } },
+      },
+    },
+    {
+      method: 'POST', path: '/v1/auth/oauth/authorize', isBrowserFacing: true,
+      middleware: [cors, requireClientKey(deps), requireBearer(deps, ['login'])], handler: oauthAuthorize(deps),
+      doc: {
+        operationId: 'postOAuthAuthorize', tag: 'OAuth', credential: 'loginToken', summary: 'Step 3 (seed 001): generate the authorization code',
+        requestBody: AuthorizeRequestBody,
+        responses: {
+          200: { description: 'The redirect URL with code, state and iss', schema: AuthorizeResponseBody },
+          400: { description: 'invalid_request / invalid_grant (session token invalid, expired, used, of another client or organization)', schema: OAuthErrorBody },
+          401: { description: 'invalid_client (x-client-key) / invalid_token (login token)', schema: OAuthErrorBody },
+        },
+      },
+    },
+    {
+      method: 'POST', path: '/v1/auth/oauth/token', isBrowserFacing: true,
+      middleware: [cors], handler: oauthToken(deps),
+      doc: {
+        operationId: 'postOAuthToken', tag: 'OAuth', credential: 'clientAuth', summary: 'Step 4: authorization_code, refresh_token and client_credentials grants',
+        requestBody: TokenRequestBody, requestTypes: ['application/x-www-form-urlencoded', 'application/json'],
+        responses: {
+          200: { description: 'Tokens (Cache-Control: no-store)', schema: TokenResponseBody },
+          400: { description: 'invalid_request / invalid_grant / unauthorized_client / unsupported_grant_type / invalid_scope', schema: OAuthErrorBody },
+          401: { description: 'invalid_client', schema: OAuthErrorBody },
+        },
+      },
+    },
+    {
+      method: 'POST', path: '/v1/auth/oauth/revoke', isBrowserFacing: true,
+      middleware: [cors], handler: oauthRevoke(deps),
+      doc: {
+        operationId: 'postOAuthRevoke', tag: 'OAuth', credential: 'clientAuth', summary: 'RFC 7009 token revocation',
+        requestBody: TokenParamBody, requestTypes: ['application/x-www-form-urlencoded', 'application/json'],
+        responses: { 200: { description: 'Revoked, or nothing to revoke' }, 400: { description: 'invalid_request', schema: OAuthErrorBody }, 401: { description: 'invalid_client', schema: OAuthErrorBody } },
+      },
+    },
+    {
+      method: 'DELETE', path: '/v1/auth/oauth/revoke', isBrowserFacing: true,
+      middleware: [cors, requireClientKey(deps), requireBearer(deps, ['oauth'])], handler: oauthRevokeGrant(deps),
+      doc: {
+        operationId: 'deleteOAuthRevoke', tag: 'OAuth', credential: 'oauthToken', summary: 'Revoke every token of this application for the token\'s user',
+        responses: { 200: { description: 'Revoked', schema: SuccessBody }, 401: { description: 'invalid_client / invalid_token', schema: OAuthErrorBody } },
+      },
+    },
+    {
+      method: 'POST', path: '/v1/auth/oauth/introspect', isBrowserFacing: false,
+      middleware: [], handler: oauthIntrospect(deps),
+      doc: {
+        operationId: 'postOAuthIntrospect', tag: 'OAuth', credential: 'clientAuth', summary: 'RFC 7662 token introspection (confidential clients)',
+        requestBody: TokenParamBody, requestTypes: ['application/x-www-form-urlencoded', 'application/json'],
+        responses: { 200: { description: 'Active, or exactly { active: false }', schema: IntrospectionBody }, 400: { description: 'invalid_request', schema: OAuthErrorBody }, 401: { description: 'invalid_client', schema: OAuthErrorBody } },
+      },
+    },
+    {
+      method: 'GET', path: '/v1/user', isBrowserFacing: true,
+      middleware: [cors, requireBearer(deps, ['login', 'oauth'])], handler: user(deps),
+      doc: {
+        operationId: 'getUser', tag: 'Users', credential: 'oauthToken', summary: 'The user of a login token or OAuth access token',
+        responses: { 200: { description: 'The user', schema: UserBody }, 401: { description: 'invalid_token', schema: OAuthErrorBody } },
+      },
+    },
+    {
+      method: 'GET', path: '/.well-known/oauth-authorization-server', isBrowserFacing: false, middleware: [], handler: oauthMetadata(deps.issuer),
+      doc: { operationId: 'getOAuthMetadata', tag: 'Discovery', summary: 'RFC 8414 authorization server metadata', responses: { 200: { description: 'Metadata' } } },
+    },
+    {
+      method: 'GET', path: '/.well-known/openid-configuration', isBrowserFacing: false, middleware: [], handler: openIdMetadata(deps.issuer),
+      doc: { operationId: 'getOpenIdConfiguration', tag: 'Discovery', summary: 'OpenID Connect discovery document', responses: { 200: { description: 'Metadata' } } },
     },
     {
       method: 'GET', path: '/.well-known/jwks.json', isBrowserFacing: false,

@@ -4,7 +4,9 @@ export type RateLimitName =
   | 'otpRequestPerIp'
   | 'otpVerifyPerDestination'
   | 'guestPerIp'
-  | 'externalAuthorizePerApplication';
+  | 'externalAuthorizePerApplication'
+  | 'loginPerIp'
+  | 'loginFailuresPerAccount';
 
 /** A fixed-window limit: `points` requests per `durationSeconds`. */
 export interface RateLimitRule {
@@ -15,4 +17,6 @@ export interface RateLimitRule {
 /** Counts requests per rule and key; throws RateLimited (429, SPEC §3) past the rule's points. */
 export interface RateLimits {
   consume(name: RateLimitName, key: string): Promise<void>;
+  /** Throws RateLimited when `key` has used up `name` already, without counting this call (lockouts). */
+  assertAvailable(name: RateLimitName, key: string): Promise<void>;
 }

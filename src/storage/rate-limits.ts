@@ -8,6 +8,8 @@ const MESSAGES: Record<RateLimitName, string> = {
   otpVerifyPerDestination: 'too many verification attempts for this address; try again later',
   guestPerIp: 'too many guest sessions from this network; try again later',
   externalAuthorizePerApplication: 'too many exchange codes for this application; try again later',
+  loginPerIp: 'too many sign-in attempts from this network; try again later',
+  loginFailuresPerAccount: 'too many failed sign-ins for this account; it is locked for a while',
 };
 
 /**
@@ -19,6 +21,14 @@ export function createMemoryRateLimits(settings: Readonly<Record<RateLimitName, 
   for (const [name, rule] of Object.entries(settings) as [RateLimitName, RateLimitRule][]) {
     limiters.set(name, { rule, limiter: new RateLimiterMemory({ keyPrefix: name, points: rule.points, duration: rule.durationSeconds }) });
   }
+  const refuse = (name: RateLimitName, rule: RateLimitRule, msBeforeNext: number, remaining: number) =>
+    new RateLimited(MESSAGES[name], {
+      points: rule.points,
+      remaining,
+      retryAfterSeconds: msBeforeNext / 1000,
+      resetAtMs: Date.now() + msBeforeNext,
+    });
+
   return {
     async consume(name, key) {
       const { limiter, rule } = limiters.get(name)!;
@@ -26,13 +36,13 @@ export function createMemoryRateLimits(settings: Readonly<Record<RateLimitName, 
         await limiter.consume(key);
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        throw new RateLimited(MESSAGES[name], {
-          points: rule.points,
-          remaining: rejection.remainingPoints,
-          retryAfterSeconds: rejection.msBeforeNext / 1000,
-          resetAtMs: Date.now() + rejection.msBeforeNext,
-        });
+        throw refuse(name, rule, rejection.msBeforeNext, rejection.remainingPoints);
       }
+    },
+    async assertAvailable(name, key) {
+      const { limiter, rule } = limiters.get(name)!;
+      const state = await limiter.get(key);
+      if (state && state.consumedPoints >= rule.points) throw refuse(name, rule, state.msBeforeNext, 0);
     },
   };
 }

@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/config.js';
 import { createApplication } from '../../src/flows/applications.js';
@@ -26,6 +28,15 @@ export interface TestServer {
 }
 
 /** Starts a real Latchkey HTTP server on a free loopback port with a fresh database and a test clock. */
+/** A free loopback port, so the issuer can name the URL the server really has (RFC 8414 §3.3). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 export async function startTestServer(engine: EngineName, env: Record<string, string> = {}): Promise<TestServer> {
   const database = await createTestDatabase(engine);
   const clock = new TestClock();
@@ -36,9 +47,11 @@ export async function startTestServer(engine: EngineName, env: Record<string, st
       callback();
     },
   });
+  const port = await freePort();
   const config = loadConfig({
     LATCHKEY_DATABASE_URL: database.url,
-    LATCHKEY_PORT: '0',
+    LATCHKEY_PORT: String(port),
+    LATCHKEY_ISSUER: `http://127.0.0.1:${port}`,
     LATCHKEY_SECRET: 'test-secret-test-secret-test-secret-0123',
     LATCHKEY_LOG_LEVEL: 'debug',
     ...env,

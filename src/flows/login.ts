@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { hashPassword, verifyPassword } from '../crypto/passwords.js';
+import { generateId } from '../crypto/random.js';
+import { maskDestination, normalizeEmail } from '../protocol/contacts.js';
+import { InvalidCredentials } from '../protocol/oauth-errors.js';
+import type { Application, Session } from '../storage/store.js';
+import type { FlowDeps } from './deps.js';
+import { settingsOf } from './organization-settings.js';
+import { attemptCode, requestOtp } from './otp.js';
+import { signLoginToken, type BearerPrincipal } from './oauth/tokens.js';
+
+/** SPEC §6.2 response. */
+export interface LoginResult {
+  accessToken: string | null;
+  userId: string;
+  isOtpRequired: boolean;
+  phoneNumber: string | null;
+}
+
+// A hash to verify against when the email is unknown, so that answer costs what a wrong password
+// costs (SPEC §6.2: same answer and similar time). Made once per process with the configured cost.
+let dummyHash: Promise<string> | undefined;
+function dummyPasswordHash(deps: FlowDeps): Promise<string> {
+  dummyHash ??= hashPassword(randomBytes(16).toString('hex'), deps.passwordHashing);
+  return dummyHash;
+}
+
+/**
+ * SPEC §6.2 step 2: email + password (+ the SMS code when the user has a second factor). Failures
+ * count towards a per-account lockout (429) before the password is even checked again.
+ */
+export async function loginWithPassword(deps: FlowDeps, application: Application, input: { email: string; password: string; otpCode?: string }): Promise<LoginResult> {
+  const organizationId = application.organizationId;
+  const email = normalizeEmail(input.email);
+  const lockoutKey = `${organizationId}:${email}`;
+  await deps.rateLimits.assertAvailable('loginFailuresPerAccount', lockoutKey);
+
+  const user = await deps.store.findPasswordUser(organizationId, email);
+  const isPasswordRight = user
+    ? await verifyPassword(user.passwordHash, input.password)
+    : (await verifyPassword(await dummyPasswordHash(deps), input.password), false);
+  if (!user || !isPasswordRight) {
+    await deps.audit.record('login.failed', organizationId, { applicationId: application.id, ...(user ? { consumerId: user.consumer.id } : {}) });
+    await deps.rateLimits.consume('loginFailuresPerAccount', lockoutKey);
+    throw new InvalidCredentials('wrong email or password');
+  }
+
+  const { consumer } = user;
+  const phoneNumber = consumer.phone ? maskDestination(consumer.phone) : null;
+  if (consumer.secondFactor === 'sms' && consumer.phone) {
+    // SPEC §6.2: without a valid otpCode the answer asks for one (attempts still burn the code).
+    const attempt = input.otpCode ? await attemptCode(deps, organizationId, consumer.phone, input.otpCode) : undefined;
+    if (attempt?.outcome !== 'verified') {
+      await deps.audit.record('login.second_factor_required', organizationId, { consumerId: consumer.id, applicationId: application.id });
+      return { accessToken: null, userId: consumer.id, isOtpRequired: true, phoneNumber };
+    }
+  }
+
+  const settings = await settingsOf(deps, application);
+  const now = deps.clock.now();
+  const session: Session = {
+    id: generateId('ses_', now), organizationId, applicationId: application.id, consumerId: consumer.id, type: 'authenticated',
+    kind: 'login', grantId: null, scope: null, codeHash: null, createdAt: now, revokedAt: null,
+  };
+  await deps.store.startSession(session, null);
+  await deps.audit.record('login.succeeded', organizationId, { consumerId: consumer.id, applicationId: application.id, sessionId: session.id });
+  const accessToken = await signLoginToken(deps, session, application, settings.loginTokenTtlSeconds);
+  return { accessToken, userId: consumer.id, isOtpRequired: false, phoneNumber };
+}
+
+/**
+ * SPEC §6.2: sends the second-factor code to the user's phone. Answers the same for an unknown user
+ * or one without a second factor, so user ids cannot be probed.
+ */
+export async function sendLoginOtp(deps: FlowDeps, application: Application, userId: string): Promise<void> {
+  const consumer = await deps.store.getConsumer(userId);
+  if (!consumer || consumer.organizationId !== application.organizationId || consumer.secondFactor !== 'sms' || !consumer.phone) return;
+  await requestOtp(deps, application, { channel: 'sms', destination: consumer.phone });
+}
+
+/** SPEC §6.2 logout: the login token's session ends at once. */
+export async function logoutUser(deps: FlowDeps, principal: BearerPrincipal): Promise<void> {
+  if (principal.session && (await deps.store.revokeSession(principal.session.id, deps.clock.now()))) {
+    await deps.audit.record('session.revoked', principal.session.organizationId, { sessionId: principal.session.id, reason: 'logout' });
+  }
+}

@@ -1,0 +1,78 @@
+import { hashSecret } from '../../crypto/hash.js';
+import { generateId, generateSecret } from '../../crypto/random.js';
+import { InvalidGrant } from '../../protocol/oauth-errors.js';
+import { CODE_VERIFIER_PATTERN, computeS256Challenge } from '../../protocol/pkce.js';
+import type { Application, AuthorizationCode, Session } from '../../storage/store.js';
+import type { FlowDeps } from '../deps.js';
+import { settingsOf } from '../organization-settings.js';
+import type { TokenResponse } from './token-response.js';
+import { signIdToken, signOAuthAccessToken } from './tokens.js';
+
+/**
+ * RFC 6749 §4.1.3 with RFC 7636 §4.6: one transaction redeems the code — only for this client, this
+ * redirect URI and a verifier that hashes to the challenge — and starts its token family. A code
+ * presented again is a replay: every token issued from it is revoked (RFC 6749 §4.1.2, §10.5).
+ */
+export async function redeemAuthorizationCode(
+  deps: FlowDeps,
+  application: Application,
+  params: { code: string; redirectUri: string; codeVerifier: string },
+): Promise<TokenResponse> {
+  if (!CODE_VERIFIER_PATTERN.test(params.codeVerifier)) throw new InvalidGrant('code_verifier must be 43 to 128 unreserved characters');
+  const settings = await settingsOf(deps, application);
+  const now = deps.clock.now();
+  const codeHash = hashSecret(params.code);
+  const refreshToken = generateSecret('rt_');
+  let session: Session | undefined;
+  const family = (code: AuthorizationCode) => {
+    session = {
+      id: generateId('ses_', now), organizationId: code.organizationId, applicationId: application.id, consumerId: code.consumerId,
+      type: 'authenticated', kind: 'oauth', grantId: code.grantId, scope: code.scope, codeHash, createdAt: now, revokedAt: null,
+    };
+    return {
+      session,
+      firstRefreshToken: {
+        tokenHash: hashSecret(refreshToken), sessionId: session.id, createdAt: now,
+        expiresAt: now + settings.oauthRefreshTokenTtlSeconds * 1000, rotatedAt: null, revokedAt: null,
+      },
+    };
+  };
+  const code = await deps.store.redeemAuthorizationCode(
+    { codeHash, applicationId: application.id, redirectUri: params.redirectUri, codeChallenge: computeS256Challenge(params.codeVerifier), now },
+    family,
+  );
+  if (!code || !session) throw await explainRefusal(deps, application, codeHash, params.redirectUri, now);
+
+  const [accessToken, idToken] = await Promise.all([
+    signOAuthAccessToken(deps, { subject: code.consumerId, application, scope: code.scope, sessionId: session.id, organizationId: code.organizationId }, settings.oauthAccessTokenTtlSeconds),
+    code.scope.split(' ').includes('openid')
+      ? signIdToken(deps, { subject: code.consumerId, application, nonce: code.nonce, authTimeMs: code.authTime }, settings.oauthAccessTokenTtlSeconds)
+      : undefined,
+  ]);
+  await deps.audit.record('oauth.tokens_issued', code.organizationId, { applicationId: application.id, consumerId: code.consumerId, sessionId: session.id, grant: 'authorization_code' });
+  return {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: settings.oauthAccessTokenTtlSeconds,
+    refresh_token: refreshToken,
+    refresh_token_expires_in: settings.oauthRefreshTokenTtlSeconds,
+    scope: code.scope,
+    ...(idToken ? { id_token: idToken } : {}),
+  };
+}
+
+/** Reads the code without changing it to say why it was refused; a replay revokes its tokens. */
+async function explainRefusal(deps: FlowDeps, application: Application, codeHash: string, redirectUri: string, now: number): Promise<InvalidGrant> {
+  const found = await deps.store.findAuthorizationCode(codeHash);
+  if (!found) return new InvalidGrant('the authorization code is invalid');
+  if (found.consumedAt !== null) {
+    // RFC 6749 §4.1.2: a code used twice revokes every token issued from it.
+    const revoked = await deps.store.revokeSessionsOfCode(codeHash, now);
+    await deps.audit.record('authorization_code.replayed', found.organizationId, { applicationId: found.applicationId, presentedBy: application.id, revokedSessions: revoked });
+    return new InvalidGrant('the authorization code was already used; the tokens issued from it are revoked');
+  }
+  if (found.applicationId !== application.id) return new InvalidGrant('the authorization code was issued to another client');
+  if (found.expiresAt <= now) return new InvalidGrant('the authorization code has expired');
+  if (found.redirectUri !== redirectUri) return new InvalidGrant('redirect_uri does not match the authorization request');
+  return new InvalidGrant('code_verifier does not match the code_challenge');
+}

@@ -1,0 +1,50 @@
+import { hashSecret } from '../../crypto/hash.js';
+import { generateId, generateSecret } from '../../crypto/random.js';
+import { AUTHORIZATION_CODE_TTL_SECONDS } from '../../protocol/lifetimes.js';
+import { InvalidGrant } from '../../protocol/oauth-errors.js';
+import { withQuery } from '../../protocol/redirect-uri.js';
+import type { Application } from '../../storage/store.js';
+import type { FlowDeps } from '../deps.js';
+import { AUTHORIZATION_SESSION_TYP, type BearerPrincipal } from './tokens.js';
+
+/** SPEC §6.3 response (seed 001). */
+export interface AuthorizationResponse {
+  url: string;
+  code: string;
+  state: string;
+}
+
+/**
+ * SPEC §6.3 step 3: the authorization session of step 1 (valid, unexpired, unused, this client's)
+ * plus a live login token of the same organization → the grant is recorded and a 60-second code,
+ * bound to client, redirect URI, PKCE challenge, user and scope, goes back with `state` and `iss`
+ * (RFC 9207).
+ */
+export async function authorizeRequest(deps: FlowDeps, application: Application, login: BearerPrincipal, sessionToken: string): Promise<AuthorizationResponse> {
+  let payload;
+  try {
+    payload = await deps.keyring.verify(sessionToken, { issuer: deps.issuer, audience: deps.issuer, typ: AUTHORIZATION_SESSION_TYP, requiredClaims: ['jti', 'exp'] });
+  } catch (error) {
+    throw new InvalidGrant('the authorization session token is invalid or expired', { cause: error });
+  }
+  if (payload.client_id !== application.publishableKey) throw new InvalidGrant('the authorization session was issued to another client');
+  const user = login.session!;
+  if (user.organizationId !== application.organizationId) throw new InvalidGrant('the login token belongs to another organization');
+
+  const now = deps.clock.now();
+  const request = await deps.store.consumeAuthorizationRequest(payload.jti!, application.id, now);
+  if (!request) throw new InvalidGrant('the authorization session was already used or has expired');
+
+  const grant = await deps.store.recordGrant({
+    id: generateId('grt_', now), organizationId: application.organizationId, applicationId: application.id, consumerId: user.consumerId,
+    scope: request.scope, createdAt: now, updatedAt: now, revokedAt: null,
+  });
+  const code = generateSecret('ac_');
+  await deps.store.createAuthorizationCode({
+    codeHash: hashSecret(code), organizationId: application.organizationId, applicationId: application.id, consumerId: user.consumerId,
+    grantId: grant.id, redirectUri: request.redirectUri, codeChallenge: request.codeChallenge, scope: request.scope, nonce: request.nonce,
+    authTime: user.createdAt, createdAt: now, expiresAt: now + AUTHORIZATION_CODE_TTL_SECONDS * 1000, consumedAt: null,
+  });
+  await deps.audit.record('authorization_code.issued', application.organizationId, { applicationId: application.id, consumerId: user.consumerId, grantId: grant.id });
+  return { url: withQuery(request.redirectUri, { code, state: request.state, iss: deps.issuer }), code, state: request.state };
+}

@@ -1,0 +1,20 @@
+import { InvalidScope, UnauthorizedClient } from '../../protocol/oauth-errors.js';
+import { isScopeSubset, parseScope } from '../../protocol/scopes.js';
+import type { FlowDeps } from '../deps.js';
+import { settingsOf } from '../organization-settings.js';
+import type { AuthenticatedClient } from './client-authentication.js';
+import type { TokenResponse } from './token-response.js';
+import { signOAuthAccessToken } from './tokens.js';
+
+/** RFC 6749 §4.4 (SPEC §6.4): confidential clients only; an access token whose `sub` is the application. */
+export async function issueClientCredentialsToken(deps: FlowDeps, client: AuthenticatedClient, params: { scope?: string }): Promise<TokenResponse> {
+  const { application } = client;
+  if (application.type !== 'confidential' || !client.hasSecret) throw new UnauthorizedClient('client_credentials is for confidential clients');
+  const scopes = parseScope(params.scope ?? '');
+  if (!scopes) throw new InvalidScope('scope is malformed');
+  if (!isScopeSubset(scopes, application.allowedScopes)) throw new InvalidScope('scope asks for more than this client may have');
+  const settings = await settingsOf(deps, application);
+  const scope = scopes.join(' ');
+  const accessToken = await signOAuthAccessToken(deps, { subject: application.id, application, scope, organizationId: application.organizationId }, settings.oauthAccessTokenTtlSeconds);
+  return { access_token: accessToken, token_type: 'Bearer', expires_in: settings.oauthAccessTokenTtlSeconds, ...(scope ? { scope } : {}) };
+}

@@ -1,0 +1,49 @@
+import { hashSecret } from '../../crypto/hash.js';
+import { InvalidGrant, InvalidScope } from '../../protocol/oauth-errors.js';
+import { isScopeSubset, parseScope } from '../../protocol/scopes.js';
+import type { Application } from '../../storage/store.js';
+import type { FlowDeps } from '../deps.js';
+import { settingsOf } from '../organization-settings.js';
+import { rotateRefreshFamily } from '../refresh-rotation.js';
+import type { TokenResponse } from './token-response.js';
+import { signOAuthAccessToken } from './tokens.js';
+
+/**
+ * RFC 6749 §6: rotates the refresh token (same reuse window and theft detection as the consumer API,
+ * RFC 9700 §4.14.2). A narrower `scope` narrows the new access token; a wider one is invalid_scope.
+ */
+export async function refreshOAuthTokens(deps: FlowDeps, application: Application, params: { refreshToken: string; scope?: string }): Promise<TokenResponse> {
+  const settings = await settingsOf(deps, application);
+  // Checked before rotating, so a refused request leaves the token usable.
+  const requested = params.scope === undefined ? undefined : parseScope(params.scope);
+  if (params.scope !== undefined && !requested) throw new InvalidScope('scope is malformed');
+  if (requested) {
+    const presented = await deps.store.findRefreshToken(hashSecret(params.refreshToken));
+    const family = presented && (await deps.store.getSession(presented.sessionId));
+    if (family && family.applicationId === application.id && !isScopeSubset(requested, (family.scope ?? '').split(' '))) {
+      throw new InvalidScope('scope is wider than the original grant');
+    }
+  }
+  const outcome = await rotateRefreshFamily(deps, application, 'oauth', params.refreshToken, {
+    refreshTokenTtlSeconds: settings.oauthRefreshTokenTtlSeconds,
+    refreshReuseIntervalSeconds: settings.refreshReuseIntervalSeconds,
+  });
+  if (!outcome.ok) throw new InvalidGrant('the refresh token is invalid, expired, revoked or was already used');
+  const granted = (outcome.session.scope ?? '').split(' ').filter(Boolean);
+  // RFC 6749 §6: "MUST NOT include any scope not originally granted".
+  if (requested && !isScopeSubset(requested, granted)) throw new InvalidScope('scope is wider than the original grant');
+  const scope = (requested ?? granted).join(' ');
+  const accessToken = await signOAuthAccessToken(
+    deps,
+    { subject: outcome.session.consumerId, application, scope, sessionId: outcome.session.id, organizationId: outcome.session.organizationId },
+    settings.oauthAccessTokenTtlSeconds,
+  );
+  return {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: settings.oauthAccessTokenTtlSeconds,
+    refresh_token: outcome.refreshToken,
+    refresh_token_expires_in: settings.oauthRefreshTokenTtlSeconds,
+    scope,
+  };
+}

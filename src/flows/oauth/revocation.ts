@@ -1,0 +1,41 @@
+import { decodeProtectedHeader } from 'jose';
+import { hashSecret } from '../../crypto/hash.js';
+import type { Application } from '../../storage/store.js';
+import type { FlowDeps } from '../deps.js';
+import { OAUTH_ACCESS_TOKEN_TYP, type BearerPrincipal } from './tokens.js';
+
+/**
+ * RFC 7009 §2.1: revokes a refresh token or an access token of this client. Revoking either ends
+ * its whole family (the session), so the access tokens of the same grant die at once where this
+ * server checks them. Unknown, invalid or foreign tokens are ignored: the answer is 200 regardless
+ * (RFC 7009 §2.2), so it tells nothing about other clients' tokens.
+ */
+export async function revokeToken(deps: FlowDeps, application: Application, token: string): Promise<void> {
+  const now = deps.clock.now();
+  const refresh = await deps.store.findRefreshToken(hashSecret(token));
+  let sessionId = refresh?.sessionId;
+  if (!sessionId && token.startsWith('ey')) {
+    try {
+      if (decodeProtectedHeader(token).typ === OAUTH_ACCESS_TOKEN_TYP) {
+        // An expired token may still be revoked (its refresh token lives on): check only the signature.
+        const payload = await deps.keyring.verify(token, { issuer: deps.issuer, typ: OAUTH_ACCESS_TOKEN_TYP, clockTolerance: Number.MAX_SAFE_INTEGER });
+        if (payload.client_id === application.publishableKey && typeof payload.sid === 'string') sessionId = payload.sid;
+      }
+    } catch {
+      return;
+    }
+  }
+  if (!sessionId) return;
+  const session = await deps.store.getSession(sessionId);
+  if (!session || session.kind !== 'oauth' || session.applicationId !== application.id) return;
+  if (await deps.store.revokeSession(session.id, now)) {
+    await deps.audit.record('oauth.revoked', session.organizationId, { applicationId: application.id, sessionId: session.id, via: 'rfc7009' });
+  }
+}
+
+/** SPEC §6.5 `DELETE /v1/auth/oauth/revoke`: ends every token of this application for this user. */
+export async function revokeUserGrant(deps: FlowDeps, application: Application, principal: BearerPrincipal): Promise<void> {
+  const consumerId = principal.session!.consumerId;
+  const revoked = await deps.store.revokeGrant(application.id, consumerId, deps.clock.now());
+  await deps.audit.record('oauth.revoked', application.organizationId, { applicationId: application.id, consumerId, revokedSessions: revoked, via: 'grant' });
+}

@@ -1,0 +1,38 @@
+import type { Handler } from 'hono';
+import type { FlowDeps } from '../../flows/deps.js';
+import { redeemAuthorizationCode } from '../../flows/oauth/authorization-code-grant.js';
+import { authenticateClient } from '../../flows/oauth/client-authentication.js';
+import { issueClientCredentialsToken } from '../../flows/oauth/client-credentials-grant.js';
+import { refreshOAuthTokens } from '../../flows/oauth/refresh-token-grant.js';
+import { UnsupportedGrantType } from '../../protocol/oauth-errors.js';
+import { requireParam } from '../../protocol/oauth-params.js';
+import type { AppEnv } from '../env.js';
+import { readClientCredentials, readOAuthParams } from '../oauth/params.js';
+
+/**
+ * POST /v1/auth/oauth/token — SPEC §6.4 / RFC 6749 §3.2: authenticates the client, then runs the
+ * grant. Responses carry `Cache-Control: no-store` (RFC 6749 §5.1; set for every API response).
+ */
+export const oauthToken = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
+  const params = await readOAuthParams(c);
+  const grantType = requireParam(params, 'grant_type');
+  const client = await authenticateClient(deps, readClientCredentials(c, params));
+  c.header('Pragma', 'no-cache');
+  switch (grantType) {
+    case 'authorization_code':
+      return c.json(
+        await redeemAuthorizationCode(deps, client.application, {
+          code: requireParam(params, 'code'),
+          redirectUri: requireParam(params, 'redirect_uri'),
+          codeVerifier: requireParam(params, 'code_verifier'),
+        }),
+      );
+    case 'refresh_token':
+      return c.json(await refreshOAuthTokens(deps, client.application, { refreshToken: requireParam(params, 'refresh_token'), scope: params.scope }));
+    case 'client_credentials':
+      return c.json(await issueClientCredentialsToken(deps, client, { scope: params.scope }));
+    default:
+      // RFC 9700 §2.4: no resource-owner password grant; no implicit grant exists at this endpoint.
+      throw new UnsupportedGrantType(`grant_type ${grantType} is not supported`);
+  }
+};

@@ -1,0 +1,37 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { findApplicationByPublishableKey } from '../../flows/applications.js';
+import type { FlowDeps } from '../../flows/deps.js';
+import { authenticateBearer } from '../../flows/oauth/tokens.js';
+import { InvalidClient, InvalidToken } from '../../protocol/oauth-errors.js';
+import type { AppEnv } from '../env.js';
+
+function bearerOf(c: Context): string | undefined {
+  return /^Bearer[ ]+(\S+)[ ]*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+}
+
+/** `x-client-key` of a /v1/auth/oauth endpoint: missing or unknown → 401 invalid_client (RFC 6749 §5.2). */
+export function requireClientKey(deps: FlowDeps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const key = c.req.header('x-client-key') ?? c.req.header('x-publishable-key');
+    if (!key) throw new InvalidClient('send the client key as x-client-key');
+    const application = await findApplicationByPublishableKey(deps, key);
+    if (!application) throw new InvalidClient('unknown client key');
+    c.set('application', application);
+    await next();
+  };
+}
+
+/** `Authorization: Bearer` with a login token and/or OAuth access token (RFC 6750 §2.1); 401 invalid_token otherwise. */
+export function requireBearer(deps: FlowDeps, accept: ReadonlyArray<'login' | 'oauth'>): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = bearerOf(c);
+    if (!token) {
+      const error = new InvalidToken('send the token as Authorization: Bearer <token>');
+      // RFC 6750 §3.1: no error code when the request carried no token at all.
+      error.headers['WWW-Authenticate'] = 'Bearer realm="latchkey"';
+      throw error;
+    }
+    c.set('bearer', await authenticateBearer(deps, token, accept));
+    await next();
+  };
+}

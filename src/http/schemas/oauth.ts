@@ -1,0 +1,77 @@
+import * as v from 'valibot';
+
+/** RFC 6749 §5.2 error body (SPEC §3). */
+export const OAuthErrorBody = v.object({ error: v.string(), error_description: v.string() });
+
+/** SPEC §6.1 query parameters (documented; parsed by the OAuth parameter rules of RFC 6749 §3.1). */
+export const InitiateQuery = v.object({
+  response_type: v.literal('code'),
+  client_id: v.optional(v.string()),
+  redirect_uri: v.string(),
+  state: v.pipe(v.string(), v.minLength(8), v.maxLength(512)),
+  code_challenge: v.pipe(v.string(), v.regex(/^[A-Za-z0-9\-_]{43}$/)),
+  code_challenge_method: v.literal('S256'),
+  scope: v.optional(v.string()),
+  nonce: v.optional(v.string()),
+  mode: v.optional(v.literal('api')),
+});
+
+export const InitiateResponse = v.object({ token: v.string(), url: v.string() });
+
+/** Seed 001 request and response. */
+export const AuthorizeRequestBody = v.object({ token: v.string() });
+export const AuthorizeResponseBody = v.object({ url: v.string(), code: v.string(), state: v.string() });
+
+/** SPEC §6.4 request (form or JSON). */
+export const TokenRequestBody = v.object({
+  grant_type: v.picklist(['authorization_code', 'refresh_token', 'client_credentials']),
+  code: v.optional(v.string()),
+  redirect_uri: v.optional(v.string()),
+  code_verifier: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9\-._~]{43,128}$/))),
+  refresh_token: v.optional(v.string()),
+  scope: v.optional(v.string()),
+  client_id: v.optional(v.string()),
+  client_secret: v.optional(v.string()),
+});
+
+/** SPEC §6.4 response. */
+export const TokenResponseBody = v.object({
+  access_token: v.string(),
+  token_type: v.literal('Bearer'),
+  expires_in: v.number(),
+  refresh_token: v.optional(v.string()),
+  refresh_token_expires_in: v.optional(v.number()),
+  scope: v.optional(v.string()),
+  id_token: v.optional(v.string()),
+});
+
+/** RFC 7009 / RFC 7662 request. */
+export const TokenParamBody = v.object({
+  token: v.string(),
+  token_type_hint: v.optional(v.picklist(['access_token', 'refresh_token'])),
+  client_id: v.optional(v.string()),
+  client_secret: v.optional(v.string()),
+});
+
+/** RFC 7662 §2.2 response. */
+export const IntrospectionBody = v.object({
+  active: v.boolean(),
+  token_type: v.optional(v.string()),
+  client_id: v.optional(v.string()),
+  sub: v.optional(v.string()),
+  scope: v.optional(v.string()),
+  iss: v.optional(v.string()),
+  aud: v.optional(v.string()),
+  iat: v.optional(v.number()),
+  exp: v.optional(v.number()),
+  jti: v.optional(v.string()),
+});
+
+/** SPEC §6.7 response. */
+export const UserBody = v.object({
+  id: v.string(),
+  email: v.nullable(v.string()),
+  firstName: v.optional(v.string()),
+  lastName: v.optional(v.string()),
+  phoneNumber: v.optional(v.string()),
+});

@@ -1,0 +1,37 @@
+/**
+ * RFC 8414 §2 authorization server metadata. Lists every endpoint, grant type, PKCE method, client
+ * authentication method and signing algorithm offered — and nothing that is not (CHECKLIST).
+ */
+export function authorizationServerMetadata(issuer: string): Record<string, unknown> {
+  const clientAuthMethods = ['client_secret_basic', 'client_secret_post', 'none'];
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}/v1/auth/oauth/authorize/initiate`,
+    token_endpoint: `${issuer}/v1/auth/oauth/token`,
+    revocation_endpoint: `${issuer}/v1/auth/oauth/revoke`,
+    introspection_endpoint: `${issuer}/v1/auth/oauth/introspect`,
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+    code_challenge_methods_supported: ['S256'],
+    token_endpoint_auth_methods_supported: clientAuthMethods,
+    revocation_endpoint_auth_methods_supported: clientAuthMethods,
+    // RFC 7662 §2.1: introspection always needs client authentication.
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    // RFC 9207: the authorization response carries `iss`.
+    authorization_response_iss_parameter_supported: true,
+    service_documentation: `${issuer}/openapi.json`,
+  };
+}
+
+/** OpenID Connect Discovery 1.0 §3: the same, plus what ID tokens need (issued for the `openid` scope). */
+export function openIdConfiguration(issuer: string): Record<string, unknown> {
+  return {
+    ...authorizationServerMetadata(issuer),
+    scopes_supported: ['openid'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['EdDSA'],
+    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce'],
+  };
+}
