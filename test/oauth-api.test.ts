@@ -1,0 +1,344 @@
+import { decodeProtectedHeader } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines } from './helpers/engines.js';
+import {
+  authorizeStep3, basicOf, createOAuthApp, createPasswordUser, initiate, loginToken, obtainCode, pkce, standardQuery, tokenRequest,
+  type OAuthApp,
+} from './helpers/oauth.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+describe.each(engines)('OAuth 2.0 in API mode (SPEC §6) [%s]', (engine) => {
+  let server: TestServer;
+  let app: OAuthApp;
+  let user: { id: string; email: string; password: string };
+
+  beforeAll(async () => {
+    server = await startTestServer(engine);
+    app = await createOAuthApp(server);
+    user = await createPasswordUser(server);
+  });
+  afterAll(() => server?.close());
+
+  const introspect = async (token: string) =>
+    (await server.request('/v1/auth/oauth/introspect', {
+      method: 'POST', body: new URLSearchParams({ token }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.publishableKey}:${app.secretKey}`).toString('base64')}` },
+    })).json();
+  const userInfo = (token: string) => server.request('/v1/user', { headers: { authorization: `Bearer ${token}` } });
+
+  it('end to end: initiate → login → authorize → token → refresh → revoke; the access token is then dead', async () => {
+    const { verifier, challenge } = pkce();
+    const started = await initiate(server, standardQuery(app, challenge));
+    expect(started.status).toBe(200);
+    const step1 = await started.json();
+    expect(step1).toEqual({ token: expect.stringMatching(/^ey/), url: expect.stringMatching(new RegExp(`^${server.url}/oauth/authorize/azr_`)) });
+
+    const login = await server.request('/v1/auth/login', { json: { email: user.email, password: user.password }, headers: { 'x-client-key': app.publishableKey } });
+    expect(login.status).toBe(200);
+    const step2 = await login.json();
+    expect(step2).toEqual({ accessToken: expect.stringMatching(/^ey/), userId: user.id, isOtpRequired: false, phoneNumber: null });
+
+    const authorized = await authorizeStep3(server, app, step2.accessToken, step1.token);
+    expect(authorized.status).toBe(200);
+    const step3 = await authorized.json();
+    expect(step3).toEqual({
+      url: `https://client.example/callback?code=${step3.code}&state=state-1234567890&iss=${encodeURIComponent(server.url)}`,
+      code: expect.stringMatching(/^ac_[\w-]{43}$/),
+      state: 'state-1234567890',
+    });
+
+    const exchanged = await tokenRequest(server, { grant_type: 'authorization_code', code: step3.code, redirect_uri: app.redirectUri, code_verifier: verifier }, basicOf(app));
+    expect(exchanged.status).toBe(200);
+    expect(exchanged.headers.get('cache-control')).toBe('no-store');
+    const tokens = await exchanged.json();
+    expect(tokens).toEqual({
+      access_token: expect.stringMatching(/^ey/), token_type: 'Bearer', expires_in: 21600,
+      refresh_token: expect.stringMatching(/^rt_/), refresh_token_expires_in: 15897600, scope: 'openid profile', id_token: expect.stringMatching(/^ey/),
+    });
+    expect(decodeProtectedHeader(tokens.access_token)).toMatchObject({ typ: 'at+jwt', alg: 'EdDSA' });
+    expect(await (await userInfo(tokens.access_token)).json()).toEqual({ id: user.id, email: user.email, firstName: 'Ada', lastName: 'King Lovelace' });
+
+    const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, basicOf(app));
+    expect(refreshed.status).toBe(200);
+    const rotated = await refreshed.json();
+    expect(rotated.refresh_token).not.toBe(tokens.refresh_token);
+    expect(await introspect(rotated.access_token)).toMatchObject({ active: true, client_id: app.publishableKey, sub: user.id, scope: 'openid profile' });
+
+    const revoked = await server.request('/v1/auth/oauth/revoke', {
+      method: 'POST', body: new URLSearchParams({ token: rotated.refresh_token, token_type_hint: 'refresh_token' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.publishableKey}:${app.secretKey}`).toString('base64')}` },
+    });
+    expect(revoked.status).toBe(200);
+    expect(await introspect(rotated.access_token)).toEqual({ active: false });
+    expect(await introspect(rotated.refresh_token)).toEqual({ active: false });
+    expect((await userInfo(rotated.access_token)).status).toBe(401);
+  });
+
+  it('SPEC §6.4: JSON bodies and client_secret_post work too', async () => {
+    const { code, verifier } = await obtainCode(server, app, user);
+    const response = await server.request('/v1/auth/oauth/token', {
+      json: { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: verifier, client_id: app.publishableKey, client_secret: app.secretKey },
+    });
+    expect(response.status).toBe(200);
+  });
+
+  it('SPEC §6.4: x-client-key with x-secret-key authenticate a confidential client', async () => {
+    const { code, verifier } = await obtainCode(server, app, user);
+    const response = await server.request('/v1/auth/oauth/token', {
+      json: { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: verifier },
+      headers: { 'x-client-key': app.publishableKey, 'x-secret-key': app.secretKey },
+    });
+    expect(response.status).toBe(200);
+  });
+
+  it('RFC 7636 §4.4.1: a missing or plain challenge is refused — JSON in API mode, redirect with state and iss in hosted mode', async () => {
+    const { challenge } = pkce();
+    const noChallenge = standardQuery(app, challenge);
+    delete noChallenge.code_challenge;
+    const api = await initiate(server, noChallenge);
+    expect(api.status).toBe(400);
+    expect(await api.json()).toEqual({ error: 'invalid_request', error_description: expect.stringContaining('code_challenge') });
+
+    const { mode: _mode, ...hosted } = standardQuery(app, challenge, { code_challenge_method: 'plain' });
+    const redirected = await initiate(server, hosted);
+    expect(redirected.status).toBe(302);
+    const location = new URL(redirected.headers.get('location')!);
+    expect(location.origin + location.pathname).toBe(app.redirectUri);
+    expect(Object.fromEntries(location.searchParams)).toEqual({
+      error: 'invalid_request', error_description: expect.stringContaining('S256'), state: 'state-1234567890', iss: server.url,
+    });
+  });
+
+  it('RFC 6749 §4.1.2.1: unknown client or unregistered redirect_uri → 400 JSON, never a redirect', async () => {
+    const { challenge } = pkce();
+    const { mode: _mode, ...hosted } = standardQuery(app, challenge);
+    for (const query of [{ ...hosted, client_id: 'pk_test_nobody' }, { ...hosted, redirect_uri: 'https://evil.example/callback' }, { ...hosted, redirect_uri: `${app.redirectUri}/` }]) {
+      const response = await initiate(server, query);
+      expect(response.status).toBe(400);
+      expect(response.headers.get('location')).toBeNull();
+      expect((await response.json()).error).toBe('invalid_request');
+    }
+  });
+
+  it('RFC 6749 §3.1: a repeated parameter → invalid_request', async () => {
+    const { challenge } = pkce();
+    const query = Object.entries(standardQuery(app, challenge));
+    const response = await initiate(server, [...query, ['state', 'another-state-value']]);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: 'invalid_request', error_description: 'the state parameter is repeated' });
+    const { code, verifier } = await obtainCode(server, app, user);
+    const token = await tokenRequest(server, [['grant_type', 'authorization_code'], ['code', code], ['code', code], ['redirect_uri', app.redirectUri], ['code_verifier', verifier]], basicOf(app));
+    expect(token.status).toBe(400);
+    expect((await token.json()).error).toBe('invalid_request');
+  });
+
+  it('RFC 9700 §2.1.2: only response_type=code; other errors found after the client is known are redirected', async () => {
+    const { challenge } = pkce();
+    const { mode: _mode, ...hosted } = standardQuery(app, challenge);
+    const token = await initiate(server, { ...hosted, response_type: 'token' });
+    expect(new URL(token.headers.get('location')!).searchParams.get('error')).toBe('unsupported_response_type');
+    const scope = await initiate(server, { ...hosted, scope: 'admin' });
+    expect(new URL(scope.headers.get('location')!).searchParams.get('error')).toBe('invalid_scope');
+    const shortState = await initiate(server, { ...hosted, state: 'short' });
+    expect(new URL(shortState.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
+  });
+
+  it('SPEC §6.1 hosted mode: 302 to the hosted page, or { token, url } with Accept: application/json', async () => {
+    const { challenge } = pkce();
+    const { mode: _mode, ...hosted } = standardQuery(app, challenge);
+    const redirect = await initiate(server, hosted);
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('location')).toMatch(new RegExp(`^${server.url}/oauth/authorize/azr_`));
+    const json = await initiate(server, hosted, { accept: 'application/json' });
+    expect(json.status).toBe(200);
+    expect(await json.json()).toEqual({ token: expect.any(String), url: expect.any(String) });
+  });
+
+  it('RFC 8252 §7.3: a loopback IP redirect URI matches on any port', async () => {
+    const native = await createOAuthApp(server, { type: 'public', redirectUris: ['http://127.0.0.1/callback'] });
+    const { challenge } = pkce();
+    const query = { ...standardQuery(native, challenge), redirect_uri: 'http://127.0.0.1:53123/callback' };
+    expect((await initiate(server, query)).status).toBe(200);
+    expect((await initiate(server, { ...query, redirect_uri: 'http://localhost:53123/callback' })).status).toBe(400);
+  });
+
+  it('RFC 7636 §4.6: a wrong verifier → invalid_grant; RFC 6749 §4.1.3: redirect_uri must equal the request', async () => {
+    const { code, verifier } = await obtainCode(server, app, user);
+    const wrongVerifier = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: pkce().verifier }, basicOf(app));
+    expect(wrongVerifier.status).toBe(400);
+    expect(await wrongVerifier.json()).toEqual({ error: 'invalid_grant', error_description: 'code_verifier does not match the code_challenge' });
+    const wrongRedirect = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/other', code_verifier: verifier }, basicOf(app));
+    expect((await wrongRedirect.json()).error_description).toBe('redirect_uri does not match the authorization request');
+    const missingVerifier = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri }, basicOf(app));
+    expect(await missingVerifier.json()).toEqual({ error: 'invalid_request', error_description: 'the code_verifier parameter is required' });
+  });
+
+  it('RFC 6749 §4.1.2: a code used twice → invalid_grant, and every token issued from it is revoked', async () => {
+    const { code, verifier } = await obtainCode(server, app, user);
+    const params = { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: verifier };
+    const first = await (await tokenRequest(server, params, basicOf(app))).json();
+    const second = await tokenRequest(server, params, basicOf(app));
+    expect(second.status).toBe(400);
+    expect((await second.json()).error).toBe('invalid_grant');
+    expect(await introspect(first.access_token)).toEqual({ active: false });
+    expect((await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: first.refresh_token }, basicOf(app))).status).toBe(400);
+  });
+
+  it('RFC 6749 §4.1.3: a code of another client → invalid_grant (and it stays usable by its own client)', async () => {
+    const other = await createOAuthApp(server);
+    const { code, verifier } = await obtainCode(server, app, user);
+    const params = { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: verifier };
+    const stolen = await tokenRequest(server, params, basicOf(other));
+    expect(await stolen.json()).toEqual({ error: 'invalid_grant', error_description: 'the authorization code was issued to another client' });
+    expect((await tokenRequest(server, params, basicOf(app))).status).toBe(200);
+  });
+
+  it('SPEC §4: an authorization code expires after 60 s', async () => {
+    const { code, verifier } = await obtainCode(server, app, user);
+    server.clock.advance(61);
+    const response = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: verifier }, basicOf(app));
+    expect(await response.json()).toEqual({ error: 'invalid_grant', error_description: 'the authorization code has expired' });
+  });
+
+  it('SPEC §6.3: an expired session JWT, a session JWT used twice, another client\'s session → invalid_grant', async () => {
+    const { challenge } = pkce();
+    const userToken = await loginToken(server, app, user.email, user.password);
+    const session = async () => (await (await initiate(server, standardQuery(app, challenge))).json()).token as string;
+
+    const expiring = await session();
+    server.clock.advance(601);
+    const expired = await authorizeStep3(server, app, await loginToken(server, app, user.email, user.password), expiring);
+    expect(await expired.json()).toMatchObject({ error: 'invalid_grant' });
+
+    const fresh = await loginToken(server, app, user.email, user.password);
+    const once = await session();
+    expect((await authorizeStep3(server, app, fresh, once)).status).toBe(200);
+    const twice = await authorizeStep3(server, app, fresh, once);
+    expect(await twice.json()).toEqual({ error: 'invalid_grant', error_description: 'the authorization session was already used or has expired' });
+
+    const other = await createOAuthApp(server);
+    const foreign = await authorizeStep3(server, other, fresh, await session());
+    expect(await foreign.json()).toEqual({ error: 'invalid_grant', error_description: 'the authorization session was issued to another client' });
+    void userToken;
+  });
+
+  it('SPEC §6.3: a login token of another organization → invalid_grant; no login token → 401 invalid_token', async () => {
+    const { deps } = server.server.runtime;
+    const { createOrganization } = await import('../src/flows/bootstrap.js');
+    const organization = await createOrganization(deps, `other-${Date.now()}`);
+    const foreignApp = await createOAuthApp(server, { organizationId: organization.id });
+    const foreignUser = await createPasswordUser(server, { organizationId: organization.id });
+    const foreignToken = await loginToken(server, foreignApp, foreignUser.email, foreignUser.password);
+    const { challenge } = pkce();
+    const { token } = await (await initiate(server, standardQuery(app, challenge))).json();
+    const response = await authorizeStep3(server, app, foreignToken, token);
+    expect(await response.json()).toEqual({ error: 'invalid_grant', error_description: 'the login token belongs to another organization' });
+    const anonymous = await server.request('/v1/auth/oauth/authorize', { json: { token }, headers: { 'x-client-key': app.publishableKey } });
+    expect(anonymous.status).toBe(401);
+    expect((await anonymous.json()).error).toBe('invalid_token');
+  });
+
+  it('RFC 6749 §5.2: a confidential client without its secret → 401 invalid_client; Basic failures name the scheme', async () => {
+    const { code, verifier } = await obtainCode(server, app, user);
+    const params = { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: verifier };
+    const noSecret = await tokenRequest(server, { ...params, client_id: app.publishableKey });
+    expect(noSecret.status).toBe(401);
+    expect((await noSecret.json()).error).toBe('invalid_client');
+    const wrongSecret = await tokenRequest(server, params, { id: app.publishableKey, secret: `sk_test_${'x'.repeat(43)}` });
+    expect(wrongSecret.status).toBe(401);
+    expect(wrongSecret.headers.get('www-authenticate')).toMatch(/^Basic /);
+    const twoMethods = await tokenRequest(server, { ...params, client_secret: app.secretKey }, basicOf(app));
+    expect(await twoMethods.json()).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it('CHECKLIST: client secrets are never accepted in the query string; access tokens never in URLs', async () => {
+    const response = await server.request(`/v1/auth/oauth/token?client_secret=${app.secretKey}`, {
+      method: 'POST', body: 'grant_type=client_credentials', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-client-key': app.publishableKey },
+    });
+    expect(response.status).toBe(400);
+    expect((await response.json()).error).toBe('invalid_request');
+    const inUrl = await server.request('/v1/user?access_token=abc');
+    expect(inUrl.status).toBe(400);
+  });
+
+  it('RFC 6749 §5.2: unsupported grant types (password, implicit) → unsupported_grant_type', async () => {
+    for (const grantType of ['password', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code']) {
+      const response = await tokenRequest(server, { grant_type: grantType, username: user.email, password: user.password }, basicOf(app));
+      expect(await response.json()).toEqual({ error: 'unsupported_grant_type', error_description: expect.any(String) });
+    }
+  });
+
+  it('SPEC §6.4 client_credentials: confidential clients only; sub is the application', async () => {
+    const response = await tokenRequest(server, { grant_type: 'client_credentials', scope: 'profile' }, basicOf(app));
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 21600, scope: 'profile' });
+    expect(await introspect(body.access_token)).toMatchObject({ active: true, sub: app.id, client_id: app.publishableKey });
+    const wide = await tokenRequest(server, { grant_type: 'client_credentials', scope: 'admin' }, basicOf(app));
+    expect((await wide.json()).error).toBe('invalid_scope');
+    const spa = await createOAuthApp(server, { type: 'public' });
+    const refused = await tokenRequest(server, { grant_type: 'client_credentials', client_id: spa.publishableKey });
+    expect((await refused.json()).error).toBe('unauthorized_client');
+  });
+
+  it('RFC 6749 §6: refresh may narrow scope, never widen it; RFC 9700 §4.14.2: reuse revokes the family', async () => {
+    const { code, verifier } = await obtainCode(server, app, user);
+    const tokens = await (await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: verifier }, basicOf(app))).json();
+    const wider = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, scope: 'openid profile email' }, basicOf(app));
+    expect((await wider.json()).error).toBe('invalid_scope');
+    const narrower = await (await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, scope: 'profile' }, basicOf(app))).json();
+    expect(narrower.scope).toBe('profile');
+    server.clock.advance(11);
+    const replay = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, basicOf(app));
+    expect((await replay.json()).error).toBe('invalid_grant');
+    expect(await introspect(narrower.access_token)).toEqual({ active: false });
+  });
+
+  it('SPEC §6.5: DELETE /v1/auth/oauth/revoke ends every token of the application for the user', async () => {
+    const first = await obtainCode(server, app, user);
+    const a = await (await tokenRequest(server, { grant_type: 'authorization_code', code: first.code, redirect_uri: app.redirectUri, code_verifier: first.verifier }, basicOf(app))).json();
+    const second = await obtainCode(server, app, user);
+    const b = await (await tokenRequest(server, { grant_type: 'authorization_code', code: second.code, redirect_uri: app.redirectUri, code_verifier: second.verifier }, basicOf(app))).json();
+    const response = await server.request('/v1/auth/oauth/revoke', { method: 'DELETE', headers: { authorization: `Bearer ${a.access_token}`, 'x-client-key': app.publishableKey } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ success: true });
+    expect(await introspect(b.access_token)).toEqual({ active: false });
+    expect((await userInfo(a.access_token)).status).toBe(401);
+  });
+
+  it('RFC 7009 §2.2: revocation answers 200 for an unknown token; RFC 7662: introspection needs client authentication', async () => {
+    const unknown = await server.request('/v1/auth/oauth/revoke', {
+      method: 'POST', body: 'token=rt_unknown', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.publishableKey}:${app.secretKey}`).toString('base64')}` },
+    });
+    expect(unknown.status).toBe(200);
+    const spa = await createOAuthApp(server, { type: 'public' });
+    const anonymous = await server.request('/v1/auth/oauth/introspect', { method: 'POST', body: `token=x&client_id=${spa.publishableKey}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(anonymous.status).toBe(401);
+    expect((await anonymous.json()).error).toBe('invalid_client');
+    expect(await introspect('not-a-token')).toEqual({ active: false });
+  });
+
+  it('RFC 8414: metadata names this issuer and lists exactly what is offered', async () => {
+    const metadata = await (await server.request('/.well-known/oauth-authorization-server')).json();
+    expect(metadata).toMatchObject({
+      issuer: server.url,
+      authorization_endpoint: `${server.url}/v1/auth/oauth/authorize/initiate`,
+      token_endpoint: `${server.url}/v1/auth/oauth/token`,
+      jwks_uri: `${server.url}/.well-known/jwks.json`,
+      response_types_supported: ['code'],
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+    });
+    const oidc = await (await server.request('/.well-known/openid-configuration')).json();
+    expect(oidc).toMatchObject({ issuer: server.url, id_token_signing_alg_values_supported: ['EdDSA'] });
+  });
+
+  it('SPEC §4: 50 concurrent redemptions of one authorization code → exactly one success', async () => {
+    const { code, verifier } = await obtainCode(server, app, user);
+    const params = { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: verifier };
+    const responses = await Promise.all(Array.from({ length: 50 }, () => tokenRequest(server, params, basicOf(app))));
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(responses.filter((r) => r.status === 400)).toHaveLength(49);
+  });
+});
