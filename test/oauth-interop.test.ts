@@ -1,0 +1,96 @@
+import * as oauth from 'oauth4webapi';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines } from './helpers/engines.js';
+import { authorizeStep3, createOAuthApp, createPasswordUser, loginToken, type OAuthApp } from './helpers/oauth.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+// An independent client: oauth4webapi knows nothing of Latchkey beyond what its metadata says.
+// Only step 1–3 (the user's sign-in in API mode) are driven by hand, as an app's own login page would.
+describe.each(engines)('interop with oauth4webapi [%s]', (engine) => {
+  let server: TestServer;
+  let as: oauth.AuthorizationServer;
+  const options = { [oauth.allowInsecureRequests]: true } as const;
+
+  beforeAll(async () => {
+    server = await startTestServer(engine);
+    const issuer = new URL(server.url);
+    as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...options, algorithm: 'oauth2' }));
+  });
+  afterAll(() => server?.close());
+
+  /** Step 1 from the discovered authorization_endpoint, steps 2–3 in API mode: the callback URL. */
+  async function signIn(app: OAuthApp, user: { email: string; password: string }, state: string, codeChallenge: string, scope: string) {
+    const url = new URL(as.authorization_endpoint!);
+    for (const [name, value] of Object.entries({
+      response_type: 'code', client_id: app.publishableKey, redirect_uri: app.redirectUri, state, scope,
+      code_challenge: codeChallenge, code_challenge_method: 'S256', mode: 'api',
+    })) url.searchParams.set(name, value);
+    const { token } = await (await fetch(url)).json();
+    const authorized = await authorizeStep3(server, app, await loginToken(server, app, user.email, user.password), token);
+    return new URL((await authorized.json()).url);
+  }
+
+  for (const type of ['confidential', 'public'] as const) {
+    it(`${type} client: discovery → callback validation (state, iss) → code + PKCE → refresh → JWT access token verified by JWKS`, async () => {
+      const app = await createOAuthApp(server, { type });
+      const user = await createPasswordUser(server);
+      const client: oauth.Client = { client_id: app.publishableKey };
+      const clientAuth = type === 'confidential' ? oauth.ClientSecretBasic(app.secretKey) : oauth.None();
+      const codeVerifier = oauth.generateRandomCodeVerifier();
+      const state = oauth.generateRandomState();
+
+      const callback = await signIn(app, user, state, await oauth.calculatePKCECodeChallenge(codeVerifier), 'profile email');
+      const params = oauth.validateAuthResponse(as, client, callback, state);
+
+      const codeResponse = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, app.redirectUri, codeVerifier, options);
+      const tokens = await oauth.processAuthorizationCodeResponse(as, client, codeResponse);
+      expect(tokens).toMatchObject({ token_type: 'bearer', expires_in: 21600, scope: 'profile email' });
+
+      const refreshed = await oauth.processRefreshTokenResponse(
+        as, client, await oauth.refreshTokenGrantRequest(as, client, clientAuth, tokens.refresh_token!, options),
+      );
+      expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+
+      // A resource server validates the RFC 9068 access token against the discovered JWKS.
+      const request = new Request('https://api.example/resource', { headers: { authorization: `Bearer ${refreshed.access_token}` } });
+      const claims = await oauth.validateJwtAccessToken(as, request, server.url, { ...options, [oauth.clockSkew]: Math.floor((Date.now() - server.clock.now()) / 1000) });
+      expect(claims).toMatchObject({ iss: server.url, sub: user.id, client_id: app.publishableKey, scope: 'profile email' });
+
+      if (type === 'confidential') {
+        const introspection = await oauth.processIntrospectionResponse(
+          as, client, await oauth.introspectionRequest(as, client, clientAuth, refreshed.access_token, options),
+        );
+        expect(introspection.active).toBe(true);
+        await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, clientAuth, refreshed.refresh_token!, options));
+        const after = await oauth.processIntrospectionResponse(
+          as, client, await oauth.introspectionRequest(as, client, clientAuth, refreshed.access_token, options),
+        );
+        expect(after.active).toBe(false);
+      }
+    });
+  }
+
+  it('OpenID: discovery of openid-configuration and an ID token validated by oauth4webapi', async () => {
+    const issuer = new URL(server.url);
+    const oidc = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, options));
+    const app = await createOAuthApp(server);
+    const user = await createPasswordUser(server);
+    const client: oauth.Client = { client_id: app.publishableKey };
+    const codeVerifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const callback = await signIn(app, user, state, await oauth.calculatePKCECodeChallenge(codeVerifier), 'openid profile');
+    const params = oauth.validateAuthResponse(oidc, client, callback, state);
+    const response = await oauth.authorizationCodeGrantRequest(oidc, client, oauth.ClientSecretBasic(app.secretKey), params, app.redirectUri, codeVerifier, options);
+    const tokens = await oauth.processAuthorizationCodeResponse(oidc, client, response, { requireIdToken: true });
+    expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ iss: server.url, sub: user.id, aud: app.publishableKey });
+  });
+
+  it('a callback with a wrong iss is rejected by the client (RFC 9207 mix-up defence works end to end)', async () => {
+    const app = await createOAuthApp(server);
+    const user = await createPasswordUser(server);
+    const state = oauth.generateRandomState();
+    const callback = await signIn(app, user, state, await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()), 'profile');
+    callback.searchParams.set('iss', 'https://attacker.example');
+    expect(() => oauth.validateAuthResponse(as, { client_id: app.publishableKey }, callback, state)).toThrow();
+  });
+});
