@@ -1,0 +1,50 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines } from './helpers/engines.js';
+import { createOAuthApp, type OAuthApp } from './helpers/oauth.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+// CHECKLIST "Everywhere": arbitrary OAuth requests never reach a 5xx, and errors keep RFC 6749's shape.
+describe.each(engines)('property: arbitrary OAuth requests never produce a 5xx [%s]', (engine) => {
+  let server: TestServer;
+  let app: OAuthApp;
+  beforeAll(async () => {
+    server = await startTestServer(engine, { LATCHKEY_RATE_LIMIT_LOGIN_PER_IP: '100000/60', LATCHKEY_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: '100000/60' });
+    app = await createOAuthApp(server);
+  });
+  afterAll(() => server?.close());
+
+  const value = fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('authorization_code', 'refresh_token', 'client_credentials', 'S256', 'code', 'api'));
+  const params = fc.dictionary(
+    fc.constantFrom('grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'scope', 'client_id', 'client_secret', 'token', 'response_type', 'state', 'code_challenge', 'code_challenge_method', 'mode', 'nonce', 'x'),
+    value,
+  );
+  const contentType = fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain');
+
+  it('token, revoke, introspect and authorize endpoints', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('/v1/auth/oauth/token', '/v1/auth/oauth/revoke', '/v1/auth/oauth/introspect', '/v1/auth/oauth/authorize'), params, contentType, fc.boolean(), async (path, body, type, withBasic) => {
+        const headers: Record<string, string> = { 'content-type': type, 'x-client-key': app.publishableKey };
+        if (withBasic) headers.authorization = `Basic ${Buffer.from(`${app.publishableKey}:${body.client_secret ?? 'x'}`).toString('base64')}`;
+        const raw = type === 'application/json' ? JSON.stringify(body) : new URLSearchParams(body).toString();
+        const response = await server.request(path, { method: 'POST', body: raw, headers });
+        const text = await response.text();
+        expect(response.status, text).toBeLessThan(500);
+        expect(Object.keys(JSON.parse(text))).not.toContain('stack');
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('the initiate endpoint and /v1/login', async () => {
+    await fc.assert(
+      fc.asyncProperty(params, fc.record({ email: fc.oneof(fc.emailAddress(), fc.string({ unit: 'binary' })), password: fc.string({ unit: 'binary' }) }, { requiredKeys: [] }), async (query, credentials) => {
+        const initiate = await server.request(`/v1/auth/oauth/authorize/initiate?${new URLSearchParams({ client_id: app.publishableKey, redirect_uri: app.redirectUri, ...query })}`, { redirect: 'manual' });
+        expect(initiate.status).toBeLessThan(500);
+        const login = await server.request('/v1/auth/login', { json: credentials, headers: { 'x-client-key': app.publishableKey } });
+        expect(login.status).toBeLessThan(500);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
