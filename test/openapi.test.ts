@@ -49,6 +49,23 @@ describe('GET /openapi.json', () => {
     }
   });
 
+  it('documents every OAuth endpoint of SPEC §6, with form and JSON bodies for the token endpoint', () => {
+    for (const [path, method] of [
+      ['/v1/auth/oauth/authorize/initiate', 'get'], ['/v1/auth/login', 'post'], ['/v1/auth/login/otp', 'post'], ['/v1/auth/logout', 'post'],
+      ['/v1/auth/oauth/authorize', 'post'], ['/v1/auth/oauth/token', 'post'], ['/v1/auth/oauth/revoke', 'post'], ['/v1/auth/oauth/revoke', 'delete'],
+      ['/v1/auth/oauth/introspect', 'post'], ['/v1/user', 'get'], ['/.well-known/oauth-authorization-server', 'get'], ['/.well-known/openid-configuration', 'get'],
+    ] as const) {
+      expect(document.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+    }
+    expect(Object.keys(document.paths['/v1/auth/oauth/token'].post.requestBody.content)).toEqual(['application/x-www-form-urlencoded', 'application/json']);
+    const initiate = document.paths['/v1/auth/oauth/authorize/initiate'].get.parameters;
+    expect(initiate.find((p: { name: string }) => p.name === 'code_challenge_method')).toMatchObject({ in: 'query', required: true, schema: { const: 'S256' } });
+    // Seed 001: the step-3 request and response fields.
+    const authorize = document.paths['/v1/auth/oauth/authorize'].post;
+    expect(authorize.requestBody.content['application/json'].schema).toMatchObject({ required: ['token'] });
+    expect(authorize.responses['200'].content['application/json'].schema).toMatchObject({ required: ['url', 'code', 'state'] });
+  });
+
   it('request schemas are the validating schemas: limits appear in the document', () => {
     const body = document.paths['/auth/external/authorize'].post.requestBody.content['application/json'].schema;
     expect(body.properties.provider).toMatchObject({ type: 'string', minLength: 1, maxLength: 64 });
