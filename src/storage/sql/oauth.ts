@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { RefreshTokenRecord, Session, Store } from '../store.js';
+import type { Store } from '../store.js';
 import { toAuthorizationCode, toAuthorizationRequest, toGrant } from './rows.js';
+import { refreshTokenRow, revokeSessionsWhere, sessionRow } from './session-rows.js';
 
 type OAuthMethods = Pick<
   Store,
@@ -10,56 +11,8 @@ type OAuthMethods = Pick<
   | 'createAuthorizationCode' | 'redeemAuthorizationCode' | 'findAuthorizationCode' | 'revokeSessionsOfCode'
 >;
 
-function sessionRow(session: Session) {
-  return {
-    id: session.id,
-    organization_id: session.organizationId,
-    application_id: session.applicationId,
-    consumer_id: session.consumerId,
-    type: session.type,
-    kind: session.kind,
-    grant_id: session.grantId,
-    scope: session.scope,
-    code_hash: session.codeHash,
-    created_at: session.createdAt,
-    revoked_at: session.revokedAt,
-  };
-}
-
-function refreshRow(token: RefreshTokenRecord) {
-  return {
-    token_hash: token.tokenHash,
-    session_id: token.sessionId,
-    created_at: token.createdAt,
-    expires_at: token.expiresAt,
-    rotated_at: token.rotatedAt,
-    revoked_at: token.revokedAt,
-  };
-}
-
 /** Authorization requests, grants and authorization codes (SPEC §6). */
 export function oauthQueries(db: Kysely<Database>): OAuthMethods {
-  const revokeSessionsWhere = async (
-    trx: Kysely<Database>,
-    filter: { codeHash?: string; applicationId?: string; consumerId?: string },
-    now: number,
-  ): Promise<number> => {
-    let query = trx.updateTable('sessions').set({ revoked_at: now }).where('kind', '=', 'oauth').where('revoked_at', 'is', null);
-    if (filter.codeHash) query = query.where('code_hash', '=', filter.codeHash);
-    if (filter.applicationId) query = query.where('application_id', '=', filter.applicationId);
-    if (filter.consumerId) query = query.where('consumer_id', '=', filter.consumerId);
-    const revoked = await query.returning('id').execute();
-    if (revoked.length > 0) {
-      await trx
-        .updateTable('refresh_tokens')
-        .set({ revoked_at: now })
-        .where('session_id', 'in', revoked.map((r) => r.id))
-        .where('revoked_at', 'is', null)
-        .execute();
-    }
-    return revoked.length;
-  };
-
   return {
     async createAuthorizationRequest(request) {
       await db
@@ -144,7 +97,7 @@ export function oauthQueries(db: Kysely<Database>): OAuthMethods {
           .where('consumer_id', '=', consumerId)
           .where('revoked_at', 'is', null)
           .execute();
-        return revokeSessionsWhere(trx, { applicationId, consumerId }, now);
+        return revokeSessionsWhere(trx, { applicationId, consumerId, kind: 'oauth' }, now);
       });
     },
 
@@ -188,7 +141,7 @@ export function oauthQueries(db: Kysely<Database>): OAuthMethods {
         const code = toAuthorizationCode(row);
         const { session, firstRefreshToken } = family(code);
         await trx.insertInto('sessions').values(sessionRow(session)).execute();
-        if (firstRefreshToken) await trx.insertInto('refresh_tokens').values(refreshRow(firstRefreshToken)).execute();
+        if (firstRefreshToken) await trx.insertInto('refresh_tokens').values(refreshTokenRow(firstRefreshToken)).execute();
         return code;
       });
     },
@@ -199,7 +152,7 @@ export function oauthQueries(db: Kysely<Database>): OAuthMethods {
     },
 
     async revokeSessionsOfCode(codeHash, now) {
-      return db.transaction().execute((trx) => revokeSessionsWhere(trx, { codeHash }, now));
+      return db.transaction().execute((trx) => revokeSessionsWhere(trx, { codeHash, kind: 'oauth' }, now));
     },
   };
 }

@@ -1,42 +1,17 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { RefreshTokenRecord, Store } from '../store.js';
+import type { Store } from '../store.js';
 import { toRefreshToken, toSession } from './rows.js';
+import { refreshTokenRow, revokeSessionsWhere, sessionRow } from './session-rows.js';
 
 type SessionMethods = Pick<Store, 'startSession' | 'getSession' | 'revokeSession' | 'revokeConsumerSessions' | 'consumerHasSessions' | 'rotateRefreshToken' | 'findRefreshToken'>;
-
-function refreshTokenRow(token: RefreshTokenRecord) {
-  return {
-    token_hash: token.tokenHash,
-    session_id: token.sessionId,
-    created_at: token.createdAt,
-    expires_at: token.expiresAt,
-    rotated_at: token.rotatedAt,
-    revoked_at: token.revokedAt,
-  };
-}
 
 /** Sessions and their refresh-token families (SPEC §4). */
 export function sessionQueries(db: Kysely<Database>): SessionMethods {
   return {
     async startSession(session, firstRefreshToken) {
       await db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('sessions')
-          .values({
-            id: session.id,
-            organization_id: session.organizationId,
-            application_id: session.applicationId,
-            consumer_id: session.consumerId,
-            type: session.type,
-            kind: session.kind,
-            grant_id: session.grantId,
-            scope: session.scope,
-            code_hash: session.codeHash,
-            created_at: session.createdAt,
-            revoked_at: session.revokedAt,
-          })
-          .execute();
+        await trx.insertInto('sessions').values(sessionRow(session)).execute();
         if (firstRefreshToken) await trx.insertInto('refresh_tokens').values(refreshTokenRow(firstRefreshToken)).execute();
       });
     },
@@ -47,21 +22,7 @@ export function sessionQueries(db: Kysely<Database>): SessionMethods {
     },
 
     async revokeSession(sessionId, now) {
-      return db.transaction().execute(async (trx) => {
-        const result = await trx
-          .updateTable('sessions')
-          .set({ revoked_at: now })
-          .where('id', '=', sessionId)
-          .where('revoked_at', 'is', null)
-          .executeTakeFirst();
-        await trx
-          .updateTable('refresh_tokens')
-          .set({ revoked_at: now })
-          .where('session_id', '=', sessionId)
-          .where('revoked_at', 'is', null)
-          .execute();
-        return Number(result.numUpdatedRows) > 0;
-      });
+      return (await db.transaction().execute((trx) => revokeSessionsWhere(trx, { id: sessionId }, now))) > 0;
     },
 
     async consumerHasSessions(consumerId) {
@@ -70,24 +31,7 @@ export function sessionQueries(db: Kysely<Database>): SessionMethods {
     },
 
     async revokeConsumerSessions(consumerId, now) {
-      return db.transaction().execute(async (trx) => {
-        const revoked = await trx
-          .updateTable('sessions')
-          .set({ revoked_at: now })
-          .where('consumer_id', '=', consumerId)
-          .where('revoked_at', 'is', null)
-          .returning('id')
-          .execute();
-        if (revoked.length > 0) {
-          await trx
-            .updateTable('refresh_tokens')
-            .set({ revoked_at: now })
-            .where('session_id', 'in', revoked.map((r) => r.id))
-            .where('revoked_at', 'is', null)
-            .execute();
-        }
-        return revoked.length;
-      });
+      return db.transaction().execute((trx) => revokeSessionsWhere(trx, { consumerId }, now));
     },
 
     async rotateRefreshToken(tokenHash, applicationId, kind, successor, now) {
