@@ -85,6 +85,14 @@ describe.each(engines)('latchkey CLI (SPEC §8) [%s]', (engine) => {
     expect(orgs.map((o: { name: string }) => o.name)).toContain('default');
   });
 
+  it('users create --json prints { id, email }; a malformed email is refused', async () => {
+    const user = await latchkey('users', 'create', '--email', 'Grace@Example.com', '--password', 'a long password', '--phone', '+14155550111', '--json');
+    expect(user).toMatchObject({ id: expect.stringMatching(/^con_/), email: 'grace@example.com', hasSecondFactor: true });
+    await expect(run(process.execPath, [BIN, 'users', 'create', '--email', 'a@b', '--password', 'a long password'], { env }))
+      .rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('is not a valid address') });
+    expect(await latchkey('users', 'set-password', '--email', 'grace@example.com', '--password', 'another long one', '--json')).toMatchObject({ id: user.id });
+  });
+
   it('a bad configuration value exits 2 with the variable named', async () => {
     await expect(run(process.execPath, [BIN, 'apps', 'list'], { env: { ...env, LATCHKEY_PORT: 'eighty' } }))
       .rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('LATCHKEY_PORT: must be a whole number') });

@@ -39,6 +39,7 @@ describe('configuration (SPEC §8)', () => {
       'LATCHKEY_DATABASE_URL', 'LATCHKEY_PORT', 'LATCHKEY_ISSUER', 'LATCHKEY_SECRET', 'LATCHKEY_REDIS_URL', 'LATCHKEY_LOG_LEVEL',
     ]);
     expect(problems[1]).toBe('LATCHKEY_PORT: must be at most 65535 (got "70000")');
+    expect(() => loadConfig({ LATCHKEY_ISSUER: 'https://example.com/auth' })).toThrow(/LATCHKEY_ISSUER: must be an origin without a path/);
     expect(message).not.toContain('too-short-secret');
   });
 

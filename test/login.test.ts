@@ -36,6 +36,22 @@ describe.each(engines)('POST /v1/auth/login, /login/otp, /logout (SPEC §6.2) [%
     expect((await login(server, app, other.email, other.password)).status).toBe(200);
   });
 
+  it('a burst of concurrent guesses cannot pass the lockout', async () => {
+    const user = await createPasswordUser(server);
+    const burst = await Promise.all(Array.from({ length: 12 }, () => login(server, app, user.email, 'wrong')));
+    expect(burst.filter((r) => r.status === 401)).toHaveLength(3);
+    expect(burst.filter((r) => r.status === 429)).toHaveLength(9);
+    expect((await login(server, app, user.email, user.password)).status).toBe(429);
+  });
+
+  it('a success starts the failure count over', async () => {
+    const user = await createPasswordUser(server);
+    for (let i = 0; i < 2; i++) await login(server, app, user.email, 'wrong');
+    expect((await login(server, app, user.email, user.password)).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await login(server, app, user.email, 'wrong')).status).toBe(401);
+    expect((await login(server, app, user.email, user.password)).status).toBe(200);
+  });
+
   it('a second factor: isOtpRequired with the masked phone; /login/otp sends the code; login with it succeeds', async () => {
     const user = await createPasswordUser(server, { phone: '+14155550199' });
     const first = await login(server, app, user.email, user.password);
@@ -51,9 +67,16 @@ describe.each(engines)('POST /v1/auth/login, /login/otp, /logout (SPEC §6.2) [%
     expect((await (await login(server, app, user.email, user.password, code)).json()).isOtpRequired).toBe(true);
   });
 
-  it('/login/otp answers the same for an unknown user id', async () => {
-    const response = await server.request('/v1/auth/login/otp', { json: { userId: 'con_nobody' }, headers: { 'x-client-key': app.publishableKey } });
-    expect(await response.json()).toEqual({ success: true });
+  it('/login/otp answers the same for an unknown user id, and for a resend inside the cooldown', async () => {
+    const unknown = await server.request('/v1/auth/login/otp', { json: { userId: 'con_nobody' }, headers: { 'x-client-key': app.publishableKey } });
+    const user = await createPasswordUser(server, { phone: '+14155550142' });
+    const send = () => server.request('/v1/auth/login/otp', { json: { userId: user.id }, headers: { 'x-client-key': app.publishableKey } });
+    const first = await send();
+    const resend = await send();
+    for (const response of [unknown, first, resend]) {
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ success: true });
+    }
   });
 
   it('logout → { success: true } and the login token is dead at once', async () => {

@@ -56,7 +56,8 @@ describe.each(engines)('OAuth 2.0 in API mode (SPEC §6) [%s]', (engine) => {
       refresh_token: expect.stringMatching(/^rt_/), refresh_token_expires_in: 15897600, scope: 'openid profile', id_token: expect.stringMatching(/^ey/),
     });
     expect(decodeProtectedHeader(tokens.access_token)).toMatchObject({ typ: 'at+jwt', alg: 'EdDSA' });
-    expect(await (await userInfo(tokens.access_token)).json()).toEqual({ id: user.id, email: user.email, firstName: 'Ada', lastName: 'King Lovelace' });
+    // Scope `openid profile`: the names, not the email (that needs `email`).
+    expect(await (await userInfo(tokens.access_token)).json()).toEqual({ id: user.id, email: null, firstName: 'Ada', lastName: 'King Lovelace' });
 
     const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, basicOf(app));
     expect(refreshed.status).toBe(200);
@@ -320,7 +321,14 @@ describe.each(engines)('OAuth 2.0 in API mode (SPEC §6) [%s]', (engine) => {
 
   it('RFC 8414: metadata names this issuer and lists exactly what is offered', async () => {
     const metadata = await (await server.request('/.well-known/oauth-authorization-server')).json();
-    expect(metadata).toMatchObject({
+    expect(metadata).toEqual({
+      revocation_endpoint: `${server.url}/v1/auth/oauth/revoke`,
+      introspection_endpoint: `${server.url}/v1/auth/oauth/introspect`,
+      response_modes_supported: ['query'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      service_documentation: `${server.url}/openapi.json`,
       issuer: server.url,
       authorization_endpoint: `${server.url}/v1/auth/oauth/authorize/initiate`,
       token_endpoint: `${server.url}/v1/auth/oauth/token`,
@@ -332,6 +340,87 @@ describe.each(engines)('OAuth 2.0 in API mode (SPEC §6) [%s]', (engine) => {
     });
     const oidc = await (await server.request('/.well-known/openid-configuration')).json();
     expect(oidc).toMatchObject({ issuer: server.url, id_token_signing_alg_values_supported: ['EdDSA'] });
+  });
+
+  it('SPEC §6.7: /v1/user shows what the token\'s scopes allow', async () => {
+    const { code, verifier } = await obtainCode(server, app, user, { scope: 'email' });
+    const tokens = await (await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: verifier }, basicOf(app))).json();
+    expect(await (await userInfo(tokens.access_token)).json()).toEqual({ id: user.id, email: user.email });
+  });
+
+  it('client_credentials tokens are revocable (RFC 7009, DELETE revoke) and are not users', async () => {
+    const issue = async () => (await (await tokenRequest(server, { grant_type: 'client_credentials' }, basicOf(app))).json()).access_token as string;
+    const first = await issue();
+    expect((await userInfo(first)).status).toBe(401);
+    expect(await introspect(first)).toMatchObject({ active: true });
+    await server.request('/v1/auth/oauth/revoke', { method: 'POST', body: `token=${first}`, headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.publishableKey}:${app.secretKey}`).toString('base64')}` } });
+    expect(await introspect(first)).toEqual({ active: false });
+    const second = await issue();
+    const del = await server.request('/v1/auth/oauth/revoke', { method: 'DELETE', headers: { authorization: `Bearer ${second}`, 'x-client-key': app.publishableKey } });
+    expect(del.status).toBe(200);
+    expect(await introspect(second)).toEqual({ active: false });
+  });
+
+  it('a login token issued to another client cannot authorize this one', async () => {
+    const other = await createOAuthApp(server);
+    const { challenge } = pkce();
+    const { token } = await (await initiate(server, standardQuery(app, challenge))).json();
+    const response = await authorizeStep3(server, app, await loginToken(server, other, user.email, user.password), token);
+    expect(await response.json()).toEqual({ error: 'invalid_grant', error_description: 'the login token was issued to another client' });
+  });
+
+  it('RFC 6749 §3.1: parameters without a value count as omitted', async () => {
+    const { code, verifier } = await obtainCode(server, app, user);
+    const response = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: verifier, client_secret: '', scope: '' }, basicOf(app));
+    expect(response.status).toBe(200);
+  });
+
+  it('RFC 6749 §2.3.1: HTTP Basic credentials are form-urlencoded before base64', async () => {
+    const encoded = (value: string) => value.replace(/[-_]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+    const header = `Basic ${Buffer.from(`${encoded(app.publishableKey)}:${encoded(app.secretKey)}`).toString('base64')}`;
+    expect(header).toContain('Basic ');
+    const response = await server.request('/v1/auth/oauth/token', { method: 'POST', body: 'grant_type=client_credentials', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: header } });
+    expect(response.status).toBe(200);
+  });
+
+  it('RFC 7009 §2.1: a confidential client must authenticate to revoke', async () => {
+    const response = await server.request('/v1/auth/oauth/revoke', { method: 'POST', body: `token=x&client_id=${app.publishableKey}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(response.status).toBe(401);
+    expect((await response.json()).error).toBe('invalid_client');
+  });
+
+  it('RFC 7662 §4: introspection reports only the caller\'s own tokens', async () => {
+    const other = await createOAuthApp(server);
+    const { access_token: token } = await (await tokenRequest(server, { grant_type: 'client_credentials' }, basicOf(other))).json();
+    expect(await introspect(token)).toEqual({ active: false });
+  });
+
+  it('a grant revoked while its code is in flight takes the code with it', async () => {
+    const { code, verifier, userToken: _unused } = await obtainCode(server, app, user);
+    const earlier = await obtainCode(server, app, user);
+    const tokens = await (await tokenRequest(server, { grant_type: 'authorization_code', code: earlier.code, redirect_uri: app.redirectUri, code_verifier: earlier.verifier }, basicOf(app))).json();
+    await server.request('/v1/auth/oauth/revoke', { method: 'DELETE', headers: { authorization: `Bearer ${tokens.access_token}`, 'x-client-key': app.publishableKey } });
+    const response = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: verifier }, basicOf(app));
+    expect(await response.json()).toEqual({ error: 'invalid_grant', error_description: 'the grant behind this code was revoked' });
+  });
+
+  it('SPEC §2: a browser client (allowed origin) can read successful OAuth responses', async () => {
+    const spa = await createOAuthApp(server, { type: 'public' });
+    const origin = 'http://localhost:5173';
+    const { challenge, verifier } = pkce();
+    const started = await initiate(server, standardQuery(spa, challenge), { origin });
+    expect(started.headers.get('access-control-allow-origin')).toBe(origin);
+    const authorized = await authorizeStep3(server, spa, await loginToken(server, spa, user.email, user.password), (await started.json()).token);
+    const { code } = await authorized.json();
+    const token = await server.request('/v1/auth/oauth/token', {
+      method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: spa.redirectUri, code_verifier: verifier, client_id: spa.publishableKey }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+    });
+    expect(token.status).toBe(200);
+    expect(token.headers.get('access-control-allow-origin')).toBe(origin);
+    const { access_token: accessToken } = await token.json();
+    const me = await server.request('/v1/user', { headers: { authorization: `Bearer ${accessToken}`, origin } });
+    expect(me.headers.get('access-control-allow-origin')).toBe(origin);
   });
 
   it('SPEC §4: 50 concurrent redemptions of one authorization code → exactly one success', async () => {

@@ -72,12 +72,14 @@ export const SETTINGS = {
   },
   LATCHKEY_ISSUER: {
     description:
-      'Public base URL of this server: the `iss` of every token and the base of metadata URLs. No trailing slash, query or fragment.',
+      'Public base URL of this server: the `iss` of every token and the base of metadata URLs. An origin only: no path, trailing slash, query or fragment.',
     defaultText: 'http://localhost:<port>',
     schema: v.optional(
       v.pipe(
         url(['http:', 'https:'], 'must be an http(s) URL'),
         v.check((value) => !/[?#]/.test(value) && !value.endsWith('/'), 'must have no query, fragment or trailing slash'),
+        // Metadata is served at the root (/.well-known/…), so the issuer has no path (RFC 8414 §3).
+        v.check((value) => new URL(value).pathname === '/', 'must be an origin without a path, e.g. https://auth.example.com'),
       ),
     ),
   },

@@ -12,18 +12,19 @@ export interface ConsumerPrincipal {
 }
 
 /**
- * Verifies a consumer access token: signature by a published key, `typ`, issuer, expiry — and that
- * its session is still live, so logout takes effect at once (SPEC §4).
+ * Verifies a consumer access token: signature by a published key, `typ`, issuer, expiry, the
+ * `session_type` claim only consumer tokens carry (an ID token shares `typ: JWT`) — and that its
+ * session is still live and a consumer session, so logout takes effect at once (SPEC §4).
  */
 export async function authenticateConsumerToken(deps: FlowDeps, token: string): Promise<ConsumerPrincipal> {
   let payload;
   try {
-    payload = await deps.keyring.verify(token, { issuer: deps.issuer, typ: CONSUMER_ACCESS_TOKEN_TYP, requiredClaims: ['sub', 'sid', 'exp'] });
+    payload = await deps.keyring.verify(token, { issuer: deps.issuer, typ: CONSUMER_ACCESS_TOKEN_TYP, requiredClaims: ['sub', 'sid', 'exp', 'session_type'] });
   } catch (error) {
     throw new AuthenticationRequired('the access token is invalid or expired', { cause: error });
   }
   const session = typeof payload.sid === 'string' ? await deps.store.getSession(payload.sid) : undefined;
-  if (!session || session.revokedAt !== null || session.consumerId !== payload.sub) {
+  if (!session || session.revokedAt !== null || session.kind !== 'consumer' || session.consumerId !== payload.sub) {
     throw new AuthenticationRequired('the session of this access token has ended');
   }
   return {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../crypto/passwords.js';
 import { generateId } from '../crypto/random.js';
 import { maskDestination, normalizeEmail } from '../protocol/contacts.js';
+import { RateLimited } from '../protocol/errors.js';
 import { InvalidCredentials } from '../protocol/oauth-errors.js';
 import type { Application, Session } from '../storage/store.js';
 import type { FlowDeps } from './deps.js';
@@ -26,14 +27,15 @@ function dummyPasswordHash(deps: FlowDeps): Promise<string> {
 }
 
 /**
- * SPEC §6.2 step 2: email + password (+ the SMS code when the user has a second factor). Failures
- * count towards a per-account lockout (429) before the password is even checked again.
+ * SPEC §6.2 step 2: email + password (+ the SMS code when the user has a second factor). Every
+ * attempt takes a point of the per-account lockout before the password is checked — so a burst of
+ * concurrent guesses cannot all pass the gate — and a right password starts the count over.
  */
 export async function loginWithPassword(deps: FlowDeps, application: Application, input: { email: string; password: string; otpCode?: string }): Promise<LoginResult> {
   const organizationId = application.organizationId;
   const email = normalizeEmail(input.email);
   const lockoutKey = `${organizationId}:${email}`;
-  await deps.rateLimits.assertAvailable('loginFailuresPerAccount', lockoutKey);
+  await deps.rateLimits.consume('loginFailuresPerAccount', lockoutKey);
 
   const user = await deps.store.findPasswordUser(organizationId, email);
   const isPasswordRight = user
@@ -41,9 +43,9 @@ export async function loginWithPassword(deps: FlowDeps, application: Application
     : (await verifyPassword(await dummyPasswordHash(deps), input.password), false);
   if (!user || !isPasswordRight) {
     await deps.audit.record('login.failed', organizationId, { applicationId: application.id, ...(user ? { consumerId: user.consumer.id } : {}) });
-    await deps.rateLimits.consume('loginFailuresPerAccount', lockoutKey);
     throw new InvalidCredentials('wrong email or password');
   }
+  await deps.rateLimits.reset('loginFailuresPerAccount', lockoutKey);
 
   const { consumer } = user;
   const phoneNumber = consumer.phone ? maskDestination(consumer.phone) : null;
@@ -75,7 +77,13 @@ export async function loginWithPassword(deps: FlowDeps, application: Application
 export async function sendLoginOtp(deps: FlowDeps, application: Application, userId: string): Promise<void> {
   const consumer = await deps.store.getConsumer(userId);
   if (!consumer || consumer.organizationId !== application.organizationId || consumer.secondFactor !== 'sms' || !consumer.phone) return;
-  await requestOtp(deps, application, { channel: 'sms', destination: consumer.phone });
+  try {
+    await requestOtp(deps, application, { channel: 'sms', destination: consumer.phone });
+  } catch (error) {
+    // A resend inside the cooldown (or past the limit) is dropped quietly: a 429 here would tell
+    // that this userId has a second factor. The code sent earlier is still valid.
+    if (!(error instanceof RateLimited)) throw error;
+  }
 }
 
 /** SPEC §6.2 logout: the login token's session ends at once. */

@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import { hashPassword } from '../crypto/passwords.js';
 import { generateId } from '../crypto/random.js';
 import { normalizeEmail, normalizePhone } from '../protocol/contacts.js';
@@ -8,6 +9,8 @@ import { newConsumer } from './new-consumer.js';
 
 /** Thrown for an administrative request that cannot be carried out; the CLI prints the message. */
 export class UserAdminError extends Error {}
+
+const EMAIL = v.pipe(v.string(), v.email());
 
 const emailIdentity = (email: string) => ({ provider: 'email', issuer: LATCHKEY_IDENTITY_ISSUER, subject: email });
 
@@ -20,6 +23,8 @@ export async function createUser(
   input: { organizationId: string; email: string; password: string; phone?: string; fullName?: string },
 ): Promise<Consumer> {
   const email = normalizeEmail(input.email);
+  // The same rule as the login body, so every user created here can sign in.
+  if (!v.is(EMAIL, email)) throw new UserAdminError(`--email ${input.email} is not a valid address`);
   const phone = input.phone === undefined ? undefined : normalizePhone(input.phone);
   if (input.phone !== undefined && !phone) throw new UserAdminError(`--phone ${input.phone} is not a valid E.164 number`);
   if (input.password.length < 8) throw new UserAdminError('the password must have at least 8 characters');

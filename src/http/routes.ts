@@ -180,8 +180,8 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
       },
     },
     {
-      method: 'GET', path: '/v1/auth/oauth/authorize/initiate', isBrowserFacing: false,
-      middleware: [], handler: oauthInitiate(deps),
+      method: 'GET', path: '/v1/auth/oauth/authorize/initiate', isBrowserFacing: true,
+      middleware: [cors], handler: oauthInitiate(deps),
       doc: {
         operationId: 'getOAuthAuthorizeInitiate', tag: 'OAuth', summary: 'Step 1: start an authorization request (mode=api → JSON, else 302 to the hosted page)',
         query: InitiateQuery,

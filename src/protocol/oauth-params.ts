@@ -1,13 +1,14 @@
 import { InvalidRequest } from './oauth-errors.js';
 
 /**
- * Turns form or query parameters into single values. RFC 6749 §3.1 / §3.2: parameters MUST NOT be
- * included more than once — a repeat is `invalid_request`. Unknown parameters are kept (and ignored
- * by whoever reads them).
+ * Turns form or query parameters into single values. RFC 6749 §3.1 / §3.2: parameters sent without
+ * a value are treated as omitted, and parameters MUST NOT be included more than once — a repeat is
+ * `invalid_request`. Unknown parameters are kept (and ignored by whoever reads them).
  */
-export function singleValuedParams(params: URLSearchParams): Record<string, string> {
+export function singleValuedParams(params: Iterable<[string, string]>): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [name, value] of params) {
+    if (value === '') continue;
     if (Object.hasOwn(values, name)) throw new InvalidRequest(`the ${name} parameter is repeated`);
     values[name] = value;
   }

@@ -17,6 +17,6 @@ export interface RateLimitRule {
 /** Counts requests per rule and key; throws RateLimited (429, SPEC §3) past the rule's points. */
 export interface RateLimits {
   consume(name: RateLimitName, key: string): Promise<void>;
-  /** Throws RateLimited when `key` has used up `name` already, without counting this call (lockouts). */
-  assertAvailable(name: RateLimitName, key: string): Promise<void>;
+  /** Forgets `key`'s count (a lockout counts consecutive failures: a success starts over). */
+  reset(name: RateLimitName, key: string): Promise<void>;
 }

@@ -39,10 +39,8 @@ export function createMemoryRateLimits(settings: Readonly<Record<RateLimitName, 
         throw refuse(name, rule, rejection.msBeforeNext, rejection.remainingPoints);
       }
     },
-    async assertAvailable(name, key) {
-      const { limiter, rule } = limiters.get(name)!;
-      const state = await limiter.get(key);
-      if (state && state.consumedPoints >= rule.points) throw refuse(name, rule, state.msBeforeNext, 0);
+    async reset(name, key) {
+      await limiters.get(name)!.limiter.delete(key);
     },
   };
 }

@@ -37,11 +37,9 @@ export async function redeemAuthorizationCode(
       },
     };
   };
-  const code = await deps.store.redeemAuthorizationCode(
-    { codeHash, applicationId: application.id, redirectUri: params.redirectUri, codeChallenge: computeS256Challenge(params.codeVerifier), now },
-    family,
-  );
-  if (!code || !session) throw await explainRefusal(deps, application, codeHash, params.redirectUri, now);
+  const codeChallenge = computeS256Challenge(params.codeVerifier);
+  const code = await deps.store.redeemAuthorizationCode({ codeHash, applicationId: application.id, redirectUri: params.redirectUri, codeChallenge, now }, family);
+  if (!code || !session) throw await explainRefusal(deps, application, codeHash, { redirectUri: params.redirectUri, codeChallenge }, now);
 
   const [accessToken, idToken] = await Promise.all([
     signOAuthAccessToken(deps, { subject: code.consumerId, application, scope: code.scope, sessionId: session.id, organizationId: code.organizationId }, settings.oauthAccessTokenTtlSeconds),
@@ -62,7 +60,13 @@ export async function redeemAuthorizationCode(
 }
 
 /** Reads the code without changing it to say why it was refused; a replay revokes its tokens. */
-async function explainRefusal(deps: FlowDeps, application: Application, codeHash: string, redirectUri: string, now: number): Promise<InvalidGrant> {
+async function explainRefusal(
+  deps: FlowDeps,
+  application: Application,
+  codeHash: string,
+  presented: { redirectUri: string; codeChallenge: string },
+  now: number,
+): Promise<InvalidGrant> {
   const found = await deps.store.findAuthorizationCode(codeHash);
   if (!found) return new InvalidGrant('the authorization code is invalid');
   if (found.consumedAt !== null) {
@@ -73,6 +77,7 @@ async function explainRefusal(deps: FlowDeps, application: Application, codeHash
   }
   if (found.applicationId !== application.id) return new InvalidGrant('the authorization code was issued to another client');
   if (found.expiresAt <= now) return new InvalidGrant('the authorization code has expired');
-  if (found.redirectUri !== redirectUri) return new InvalidGrant('redirect_uri does not match the authorization request');
-  return new InvalidGrant('code_verifier does not match the code_challenge');
+  if (found.redirectUri !== presented.redirectUri) return new InvalidGrant('redirect_uri does not match the authorization request');
+  if (found.codeChallenge !== presented.codeChallenge) return new InvalidGrant('code_verifier does not match the code_challenge');
+  return new InvalidGrant('the grant behind this code was revoked');
 }

@@ -30,6 +30,9 @@ export async function authorizeRequest(deps: FlowDeps, application: Application,
   if (payload.client_id !== application.publishableKey) throw new InvalidGrant('the authorization session was issued to another client');
   const user = login.session!;
   if (user.organizationId !== application.organizationId) throw new InvalidGrant('the login token belongs to another organization');
+  // Stricter than SPEC §6.3's "same organization": in API mode the app holds the user's login token,
+  // so a token issued to one client must not mint codes (and scopes) of another.
+  if (login.payload.client_id !== application.publishableKey) throw new InvalidGrant('the login token was issued to another client');
 
   const now = deps.clock.now();
   const request = await deps.store.consumeAuthorizationRequest(payload.jti!, application.id, now);

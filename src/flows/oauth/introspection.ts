@@ -10,8 +10,9 @@ export type IntrospectionResponse = { active: false } | ({ active: true } & Reco
 const INACTIVE = { active: false } as const;
 
 /**
- * RFC 7662: tells an authenticated client whether a token is active. Only tokens of the client's
- * own organization are ever reported active (nothing crosses organizations, SPEC §1).
+ * RFC 7662: tells an authenticated client whether a token is active. Only the client's own tokens
+ * are ever reported active: another client's token — even in the same organization — is answered
+ * `{ active: false }`, so no client learns another's users or scopes (RFC 7662 §4).
  */
 export async function introspectToken(deps: FlowDeps, client: Application, token: string): Promise<IntrospectionResponse> {
   const now = deps.clock.now();
@@ -19,10 +20,9 @@ export async function introspectToken(deps: FlowDeps, client: Application, token
   if (refresh) {
     const session = await deps.store.getSession(refresh.sessionId);
     const isActive = refresh.rotatedAt === null && refresh.revokedAt === null && refresh.expiresAt > now && session?.revokedAt === null && session.kind === 'oauth';
-    if (!isActive || session.organizationId !== client.organizationId) return INACTIVE;
-    const owner = await deps.store.getApplication(session.applicationId);
+    if (!isActive || session.applicationId !== client.id) return INACTIVE;
     return {
-      active: true, token_type: 'refresh_token', client_id: owner?.publishableKey, sub: session.consumerId,
+      active: true, token_type: 'refresh_token', client_id: client.publishableKey, sub: session.consumerId,
       ...(session.scope ? { scope: session.scope } : {}), iss: deps.issuer,
       iat: Math.floor(refresh.createdAt / 1000), exp: Math.floor(refresh.expiresAt / 1000),
     };
@@ -30,8 +30,7 @@ export async function introspectToken(deps: FlowDeps, client: Application, token
   try {
     if (decodeProtectedHeader(token).typ !== 'at+jwt') return INACTIVE;
     const { payload } = await authenticateBearer(deps, token, ['oauth']);
-    const owner = payload.client_id ? await deps.store.findApplicationByPublishableKey(payload.client_id) : undefined;
-    if (!owner || owner.organizationId !== client.organizationId) return INACTIVE;
+    if (payload.client_id !== client.publishableKey) return INACTIVE;
     return {
       active: true, token_type: 'Bearer', client_id: payload.client_id, sub: payload.sub, ...(payload.scope ? { scope: payload.scope } : {}),
       iss: payload.iss, aud: payload.aud, iat: payload.iat, exp: payload.exp, jti: payload.jti,

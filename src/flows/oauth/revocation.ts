@@ -1,5 +1,6 @@
 import { decodeProtectedHeader } from 'jose';
 import { hashSecret } from '../../crypto/hash.js';
+import { InvalidToken } from '../../protocol/oauth-errors.js';
 import type { Application } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
 import { OAUTH_ACCESS_TOKEN_TYP, type BearerPrincipal } from './tokens.js';
@@ -35,7 +36,8 @@ export async function revokeToken(deps: FlowDeps, application: Application, toke
 
 /** SPEC §6.5 `DELETE /v1/auth/oauth/revoke`: ends every token of this application for this user. */
 export async function revokeUserGrant(deps: FlowDeps, application: Application, principal: BearerPrincipal): Promise<void> {
-  const consumerId = principal.session!.consumerId;
+  if (!principal.session) throw new InvalidToken('this token has no session to revoke');
+  const consumerId = principal.session.consumerId;
   const revoked = await deps.store.revokeGrant(application.id, consumerId, deps.clock.now());
   await deps.audit.record('oauth.revoked', application.organizationId, { applicationId: application.id, consumerId, revokedSessions: revoked, via: 'grant' });
 }

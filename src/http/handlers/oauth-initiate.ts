@@ -17,6 +17,7 @@ export const oauthInitiate = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
   const params = singleValuedParams(new URL(c.req.url).searchParams);
   try {
     const initiated = await initiateAuthorization(deps, params, c.req.header('x-client-key'));
+    c.set('application', initiated.application);
     if (wantsJson(c, params)) return c.json({ token: initiated.token, url: initiated.url });
     return c.redirect(initiated.url, 302);
   } catch (error) {

@@ -12,6 +12,10 @@ export const oauthIntrospect = (deps: FlowDeps): Handler<AppEnv> => async (c) =>
   const params = await readOAuthParams(c);
   const credentials = readClientCredentials(c, params);
   const client = await authenticateClient(deps, credentials);
-  if (!client.hasSecret) throw new InvalidClient('introspection needs client authentication with the secret key', { usedBasic: credentials.usedBasic });
+  // SPEC §6.5: introspection is for confidential clients, authenticated with their secret.
+  if (!client.hasSecret || client.application.type !== 'confidential') {
+    throw new InvalidClient('introspection is for confidential clients authenticated with their secret key', { usedBasic: credentials.usedBasic });
+  }
+  c.set('application', client.application);
   return c.json(await introspectToken(deps, client.application, requireParam(params, 'token')));
 };

@@ -11,6 +11,7 @@ import { readClientCredentials, readOAuthParams } from '../oauth/params.js';
 export const oauthRevoke = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
   const params = await readOAuthParams(c);
   const client = await authenticateClient(deps, readClientCredentials(c, params));
+  c.set('application', client.application);
   await revokeToken(deps, client.application, requireParam(params, 'token'));
   return c.json({});
 };

@@ -17,6 +17,7 @@ export const oauthToken = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
   const params = await readOAuthParams(c);
   const grantType = requireParam(params, 'grant_type');
   const client = await authenticateClient(deps, readClientCredentials(c, params));
+  c.set('application', client.application);
   c.header('Pragma', 'no-cache');
   switch (grantType) {
     case 'authorization_code':

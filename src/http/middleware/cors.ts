@@ -22,9 +22,13 @@ export function browserCors(deps: FlowDeps): MiddlewareHandler<AppEnv> {
     const origin = c.req.header('origin');
     c.header('Vary', 'Origin', { append: true });
     if (!origin || !parseOrigin(origin)) return;
+    // The application the request turned out to be for: from its key, its consumer token, or the
+    // client of its OAuth/login bearer token.
     let application: Application | undefined = c.get('application');
     const principal = c.get('principal');
+    const bearerClientId = c.get('bearer')?.payload.client_id;
     if (!application && principal) application = await deps.store.getApplication(principal.applicationId);
+    if (!application && bearerClientId) application = await deps.store.findApplicationByPublishableKey(bearerClientId);
     if (application) {
       if (isOriginAllowed(application, origin)) allow(c, origin);
     } else if (c.res.status >= 400 && (await deps.store.isOriginAllowedByAnyApplication(origin))) {

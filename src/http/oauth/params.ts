@@ -21,12 +21,10 @@ export async function readOAuthParams(c: Context): Promise<Record<string, string
       throw new InvalidRequest('the body is not valid JSON');
     }
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequest('the body must be a JSON object');
-    const params: Record<string, string> = {};
     for (const [name, value] of Object.entries(body)) {
       if (typeof value !== 'string') throw new InvalidRequest(`the ${name} parameter must be a string`);
-      params[name] = value;
     }
-    return params;
+    return singleValuedParams(Object.entries(body) as Array<[string, string]>);
   }
   throw new InvalidRequest('the body must be application/x-www-form-urlencoded or application/json');
 }

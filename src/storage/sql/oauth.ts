@@ -135,6 +135,10 @@ export function oauthQueries(db: Kysely<Database>): OAuthMethods {
           .where('application_id', '=', match.applicationId)
           .where('redirect_uri', '=', match.redirectUri)
           .where('code_challenge', '=', match.codeChallenge)
+          // A grant revoked while the code was in flight takes the code with it.
+          .where(({ exists, selectFrom }) =>
+            exists(selectFrom('grants').select('grants.id').whereRef('grants.id', '=', 'authorization_codes.grant_id').where('grants.revoked_at', 'is', null)),
+          )
           .returningAll()
           .executeTakeFirst();
         if (!row) return undefined;
