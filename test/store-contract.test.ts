@@ -18,10 +18,12 @@ describe.each(engines)('Store contract [%s]', (engine) => {
   beforeAll(async () => {
     database = await createTestDatabase(engine);
     store = await openStore(database.url, { poolSize: 20 });
-    await store.createOrganization({ id: organizationId, name: 'contract', settings: { ...DEFAULT_ORGANIZATION_SETTINGS }, createdAt: now });
+    await store.createOrganization({
+      id: organizationId, name: 'contract', settings: { ...DEFAULT_ORGANIZATION_SETTINGS }, branding: { displayName: null, logoUrl: null, accentColor: null }, createdAt: now,
+    });
     application = {
       id: 'app_contract', organizationId, name: 'c', publishableKey: 'pk_test_contract', environment: 'test', type: 'confidential',
-      redirectUris: [], allowedScopes: [], allowedOrigins: ['https://shop.example'], logoUrl: null, createdAt: now,
+      redirectUris: [], allowedScopes: [], allowedOrigins: ['https://shop.example'], logoUrl: null, accentColor: null, isFirstParty: false, createdAt: now,
     };
     await store.createApplication(application, hashSecret('sk_test_first'), now);
     consumer = {

@@ -8,6 +8,8 @@ export interface ServerKeys {
   readonly refreshSuccessorKey: Buffer;
   /** HMAC key for one-time passcodes: a 6-digit code hashed without a key is brute-forced offline. */
   readonly otpCodeKey: Buffer;
+  /** HMAC key binding hosted-page CSRF tokens to the browser's CSRF cookie. */
+  readonly csrfKey: Buffer;
 }
 
 function derive(secret: string, purpose: string): Buffer {
@@ -20,6 +22,7 @@ export function deriveServerKeys(secret: string): ServerKeys {
     keyEncryptionKey: derive(secret, 'signing-key-encryption/v1'),
     refreshSuccessorKey: derive(secret, 'refresh-successor/v1'),
     otpCodeKey: derive(secret, 'otp-code/v1'),
+    csrfKey: derive(secret, 'csrf/v1'),
   };
 }
 

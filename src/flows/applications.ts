@@ -13,6 +13,8 @@ export interface NewApplication {
   allowedScopes?: string[];
   allowedOrigins?: string[];
   logoUrl?: string | null;
+  accentColor?: string | null;
+  isFirstParty?: boolean;
 }
 
 /** A secret key in full: returned exactly once, at creation or rotation (SPEC §1). */
@@ -40,6 +42,8 @@ export async function createApplication(deps: FlowDeps, input: NewApplication): 
     allowedScopes: input.allowedScopes ?? [],
     allowedOrigins: input.allowedOrigins ?? [],
     logoUrl: input.logoUrl ?? null,
+    accentColor: input.accentColor ?? null,
+    isFirstParty: input.isFirstParty ?? false,
     createdAt: now,
   };
   const secretKey = newSecretKey(input.environment);

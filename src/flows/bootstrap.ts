@@ -10,7 +10,13 @@ export const DEFAULT_ORGANIZATION_NAME = 'default';
 /** Creates an organization with the default lifetimes of SPEC §4. */
 export async function createOrganization(deps: FlowDeps, name: string): Promise<Organization> {
   const now = deps.clock.now();
-  const organization: Organization = { id: generateId('org_', now), name, settings: { ...DEFAULT_ORGANIZATION_SETTINGS }, createdAt: now };
+  const organization: Organization = {
+    id: generateId('org_', now),
+    name,
+    settings: { ...DEFAULT_ORGANIZATION_SETTINGS },
+    branding: { displayName: null, logoUrl: null, accentColor: null },
+    createdAt: now,
+  };
   await deps.store.createOrganization(organization);
   await deps.audit.record('organization.created', organization.id, { name });
   return organization;

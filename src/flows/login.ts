@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../crypto/passwords.js';
 import { generateId } from '../crypto/random.js';
 import { maskDestination, normalizeEmail } from '../protocol/contacts.js';
-import { RateLimited } from '../protocol/errors.js';
+import { OtpExpired, OtpInvalid, RateLimited } from '../protocol/errors.js';
 import { InvalidCredentials } from '../protocol/oauth-errors.js';
-import type { Application, Session } from '../storage/store.js';
+import { UniqueConflict, type Application, type Session } from '../storage/store.js';
 import type { FlowDeps } from './deps.js';
+import { LATCHKEY_IDENTITY_ISSUER } from './identity-sign-in.js';
+import { newConsumer } from './new-consumer.js';
 import { settingsOf } from './organization-settings.js';
 import { attemptCode, requestOtp } from './otp.js';
 import { signLoginToken, type BearerPrincipal } from './oauth/tokens.js';
@@ -58,15 +60,7 @@ export async function loginWithPassword(deps: FlowDeps, application: Application
     }
   }
 
-  const settings = await settingsOf(deps, application);
-  const now = deps.clock.now();
-  const session: Session = {
-    id: generateId('ses_', now), organizationId, applicationId: application.id, consumerId: consumer.id, type: 'authenticated',
-    kind: 'login', grantId: null, scope: null, codeHash: null, createdAt: now, revokedAt: null,
-  };
-  await deps.store.startSession(session, null);
-  await deps.audit.record('login.succeeded', organizationId, { consumerId: consumer.id, applicationId: application.id, sessionId: session.id });
-  const accessToken = await signLoginToken(deps, session, application, settings.loginTokenTtlSeconds);
+  const accessToken = await startLoginSession(deps, application, consumer.id);
   return { accessToken, userId: consumer.id, isOtpRequired: false, phoneNumber };
 }
 
@@ -91,4 +85,68 @@ export async function logoutUser(deps: FlowDeps, principal: BearerPrincipal): Pr
   if (principal.session && (await deps.store.revokeSession(principal.session.id, deps.clock.now()))) {
     await deps.audit.record('session.revoked', principal.session.organizationId, { sessionId: principal.session.id, reason: 'logout' });
   }
+}
+
+/** Opens a login session (SPEC §6.2) for the consumer and signs its 6-hour login token. */
+export async function startLoginSession(deps: FlowDeps, application: Application, consumerId: string): Promise<string> {
+  const settings = await settingsOf(deps, application);
+  const now = deps.clock.now();
+  const session: Session = {
+    id: generateId('ses_', now), organizationId: application.organizationId, applicationId: application.id, consumerId, type: 'authenticated',
+    kind: 'login', grantId: null, scope: null, codeHash: null, createdAt: now, revokedAt: null,
+  };
+  await deps.store.startSession(session, null);
+  await deps.audit.record('login.succeeded', application.organizationId, { consumerId, applicationId: application.id, sessionId: session.id });
+  return signLoginToken(deps, session, application, settings.loginTokenTtlSeconds);
+}
+
+/** JOSE `typ` of the short-lived proof that the password step passed and the SMS code is pending. */
+const SECOND_FACTOR_TYP = 'second-factor+jwt';
+
+/** A 10-minute token naming the user whose password was right, for the hosted second-factor form. */
+export async function signSecondFactorPending(deps: FlowDeps, application: Application, userId: string): Promise<string> {
+  const iat = Math.floor(deps.clock.now() / 1000);
+  return deps.keyring.sign({ iss: deps.issuer, aud: application.publishableKey, sub: userId, iat, exp: iat + 600 }, SECOND_FACTOR_TYP);
+}
+
+/** Completes a password login with the SMS code; OtpInvalid / OtpExpired otherwise. */
+export async function completeSecondFactor(deps: FlowDeps, application: Application, pending: string, code: string): Promise<string> {
+  let userId: string | undefined;
+  try {
+    userId = (await deps.keyring.verify(pending, { issuer: deps.issuer, audience: application.publishableKey, typ: SECOND_FACTOR_TYP })).sub;
+  } catch {
+    userId = undefined;
+  }
+  const consumer = userId ? await deps.store.getConsumer(userId) : undefined;
+  if (!consumer?.phone || consumer.organizationId !== application.organizationId) throw new OtpExpired('this sign-in has expired; start again');
+  const attempt = await attemptCode(deps, application.organizationId, consumer.phone, code);
+  if (attempt.outcome === 'unavailable') throw new OtpExpired('the code has expired or was used; start again');
+  if (attempt.outcome === 'wrong') throw new OtpInvalid('wrong code');
+  return startLoginSession(deps, application, consumer.id);
+}
+
+/**
+ * Password-less sign-in by an emailed code (hosted pages): the verified email's consumer — created
+ * on first use — gets a login session.
+ */
+export async function loginWithEmailCode(deps: FlowDeps, application: Application, email: string, code: string): Promise<string> {
+  const organizationId = application.organizationId;
+  const destination = normalizeEmail(email);
+  const attempt = await attemptCode(deps, organizationId, destination, code);
+  if (attempt.outcome === 'unavailable') throw new OtpExpired('the code has expired or was used; ask for a new one');
+  if (attempt.outcome === 'wrong') throw new OtpInvalid('wrong code');
+  const identity = { provider: 'email', issuer: LATCHKEY_IDENTITY_ISSUER, subject: destination };
+  let consumer = await deps.store.findConsumerByExternalIdentity(organizationId, identity);
+  if (!consumer) {
+    const now = deps.clock.now();
+    const created = newConsumer(organizationId, 'authenticated', now, { email: destination });
+    try {
+      await deps.store.createConsumerWithIdentity(created, generateId('idn_', now), identity);
+      consumer = created;
+    } catch (error) {
+      if (!(error instanceof UniqueConflict)) throw error;
+      consumer = await deps.store.findConsumerByExternalIdentity(organizationId, identity);
+    }
+  }
+  return startLoginSession(deps, application, consumer!.id);
 }

@@ -13,13 +13,14 @@ import { login, loginLogout, loginOtp } from './handlers/login.js';
 import { logout } from './handlers/logout.js';
 import { oauthMetadata, openIdMetadata } from './handlers/metadata.js';
 import { oauthAuthorize } from './handlers/oauth-authorize.js';
-import { hostedPlaceholder } from './handlers/oauth-hosted-placeholder.js';
 import { oauthInitiate } from './handlers/oauth-initiate.js';
 import { oauthIntrospect } from './handlers/oauth-introspect.js';
 import { oauthRevoke, oauthRevokeGrant } from './handlers/oauth-revoke.js';
 import { oauthToken } from './handlers/oauth-token.js';
 import { user } from './handlers/user.js';
 import { requireBearer, requireClientKey } from './oauth/middleware.js';
+import { hostedHandlers } from './hosted/handlers.js';
+import { hostedCss, themeStylesheet } from './handlers/assets.js';
 import { LoginOtpRequest, LoginRequest, LoginResponse, SuccessBody } from './schemas/login.js';
 import {
   AuthorizeRequestBody, AuthorizeResponseBody, InitiateQuery, InitiateResponse, IntrospectionBody, OAuthErrorBody,
@@ -81,6 +82,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
   const cors = browserCors(deps);
   const guestToken = acceptGuestToken(deps);
   const perIp = (name: Parameters<typeof limitPerIp>[1]) => limitPerIp(deps, name, options.trustedProxyHops);
+  const hosted = hostedHandlers(deps, options);
 
   const routes: Route[] = [
     {
@@ -192,10 +194,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         },
       },
     },
-    {
-      method: 'GET', path: '/oauth/authorize/:id', isBrowserFacing: false, middleware: [], handler: hostedPlaceholder,
-      doc: { operationId: 'getHostedAuthorize', tag: 'OAuth', summary: 'Hosted sign-in page of an authorization session (not built yet: 501)', responses: { 501: { description: 'Not available yet' } } },
-    },
+    ...hostedRoutes(hosted, deps),
     {
       method: 'POST', path: '/v1/auth/login', isBrowserFacing: true,
       middleware: [cors, publishableKey, perIp('loginPerIp')], handler: login(deps),
@@ -316,4 +315,22 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
     doc: { operationId: 'getOpenApi', tag: 'Discovery', summary: 'This OpenAPI 3.1 document', responses: { 200: { description: 'OpenAPI document' } } },
   });
   return routes;
+}
+
+/** The hosted pages (SPEC §7) and their assets: HTML, not JSON; documented for completeness. */
+function hostedRoutes(hosted: ReturnType<typeof hostedHandlers>, deps: FlowDeps): Route[] {
+  const page = (method: 'GET' | 'POST', path: string, handler: Handler<AppEnv>, summary: string): Route => ({
+    method, path, isBrowserFacing: false, middleware: [], handler,
+    doc: { operationId: `${method.toLowerCase()}Hosted${path.replace(/[^A-Za-z]/g, '')}`, tag: 'Hosted pages', summary, responses: { 200: { description: 'HTML page' }, 303: { description: 'Next page, or back to the client' } } },
+  });
+  return [
+    page('GET', '/oauth/authorize/:id', hosted.show, 'Sign-in page of an authorization session (or consent, or straight back to the client)'),
+    page('POST', '/oauth/authorize/:id/login', hosted.login, 'Password sign-in form'),
+    page('POST', '/oauth/authorize/:id/second-factor', hosted.secondFactor, 'SMS code of the second factor'),
+    page('POST', '/oauth/authorize/:id/email-code', hosted.emailCode, 'Send a sign-in code by email'),
+    page('POST', '/oauth/authorize/:id/email-code/verify', hosted.emailCodeVerify, 'Sign in with the emailed code'),
+    page('POST', '/oauth/authorize/:id/consent', hosted.consent, 'Approve or deny'),
+    page('GET', '/assets/hosted.css', hostedCss, 'Stylesheet of the hosted pages'),
+    page('GET', '/assets/theme/:file', themeStylesheet(deps), 'Accent colour of an application'),
+  ];
 }

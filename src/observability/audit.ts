@@ -27,6 +27,7 @@ export type AuditEventType =
   | 'login.failed'
   | 'login.second_factor_required'
   | 'authorization.requested'
+  | 'authorization.denied'
   | 'authorization_code.issued'
   | 'authorization_code.replayed'
   | 'oauth.tokens_issued'

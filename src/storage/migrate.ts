@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as initial from './migrations/001-initial.js';
 import * as guestsAndOtp from './migrations/002-guests-and-otp.js';
 import * as oauth from './migrations/003-oauth.js';
+import * as branding from './migrations/004-branding.js';
 
 // Migrations are compiled into the program (no directory scanning), in order of their names.
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': initial,
   '002-guests-and-otp': guestsAndOtp,
   '003-oauth': oauth,
+  '004-branding': branding,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -9,6 +9,9 @@ export interface Database {
     name: string;
     settings: string;
     delivery_sealed: string | null;
+    display_name: string | null;
+    logo_url: string | null;
+    accent_color: string | null;
     created_at: number;
   };
   applications: {
@@ -22,6 +25,8 @@ export interface Database {
     allowed_scopes: string;
     allowed_origins: string;
     logo_url: string | null;
+    accent_color: string | null;
+    is_first_party: number;
     created_at: number;
   };
   application_secrets: {

@@ -10,10 +10,18 @@ export interface OrganizationSettings {
   oauthRefreshTokenTtlSeconds: number;
 }
 
+/** What the hosted pages show of an organization when an application sets nothing (SPEC §7). */
+export interface OrganizationBranding {
+  displayName: string | null;
+  logoUrl: string | null;
+  accentColor: string | null;
+}
+
 export interface Organization {
   id: string;
   name: string;
   settings: OrganizationSettings;
+  branding: OrganizationBranding;
   createdAt: number;
 }
 
@@ -28,6 +36,10 @@ export interface Application {
   allowedScopes: string[];
   allowedOrigins: string[];
   logoUrl: string | null;
+  /** `#rrggbb` accent of the hosted pages, or null for the organization's. */
+  accentColor: string | null;
+  /** First-party applications skip the consent page (SPEC §7, by configuration). */
+  isFirstParty: boolean;
   createdAt: number;
 }
 
@@ -230,6 +242,11 @@ export interface Store {
    */
   rotateApplicationSecret(applicationId: string, newSecretHash: string, oldSecretsExpireAt: number, now: number): Promise<void>;
   addRedirectUri(applicationId: string, redirectUri: string): Promise<Application | undefined>;
+  /** Sets the hosted-page branding of an application (name, logo, accent) and its first-party flag. */
+  updateApplicationBranding(applicationId: string, branding: { name?: string; logoUrl?: string | null; accentColor?: string | null; isFirstParty?: boolean }): Promise<Application | undefined>;
+  setOrganizationBranding(organizationId: string, branding: OrganizationBranding): Promise<void>;
+  /** The consumer's live grant to the application, if any (remembered consent, SPEC §7). */
+  findLiveGrant(applicationId: string, consumerId: string): Promise<Grant | undefined>;
   /** True when some application lists `origin`, or it is a loopback origin and a `test` application exists (SPEC §2). */
   isOriginAllowedByAnyApplication(origin: string): Promise<boolean>;
 

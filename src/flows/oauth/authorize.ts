@@ -3,7 +3,7 @@ import { generateId, generateSecret } from '../../crypto/random.js';
 import { AUTHORIZATION_CODE_TTL_SECONDS } from '../../protocol/lifetimes.js';
 import { InvalidGrant } from '../../protocol/oauth-errors.js';
 import { withQuery } from '../../protocol/redirect-uri.js';
-import type { Application } from '../../storage/store.js';
+import type { Application, AuthorizationRequest, Session } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
 import { AUTHORIZATION_SESSION_TYP, type BearerPrincipal } from './tokens.js';
 
@@ -38,6 +38,20 @@ export async function authorizeRequest(deps: FlowDeps, application: Application,
   const request = await deps.store.consumeAuthorizationRequest(payload.jti!, application.id, now);
   if (!request) throw new InvalidGrant('the authorization session was already used or has expired');
 
+  return issueAuthorizationCode(deps, application, request, user);
+}
+
+/**
+ * Records the grant (user, application, scopes) and mints the 60-second code of a consumed
+ * authorization request; shared by API mode (step 3) and the hosted consent page.
+ */
+export async function issueAuthorizationCode(
+  deps: FlowDeps,
+  application: Application,
+  request: AuthorizationRequest,
+  user: Session,
+): Promise<AuthorizationResponse> {
+  const now = deps.clock.now();
   const grant = await deps.store.recordGrant({
     id: generateId('grt_', now), organizationId: application.organizationId, applicationId: application.id, consumerId: user.consumerId,
     scope: request.scope, createdAt: now, updatedAt: now, revokedAt: null,
@@ -49,5 +63,6 @@ export async function authorizeRequest(deps: FlowDeps, application: Application,
     authTime: user.createdAt, createdAt: now, expiresAt: now + AUTHORIZATION_CODE_TTL_SECONDS * 1000, consumedAt: null,
   });
   await deps.audit.record('authorization_code.issued', application.organizationId, { applicationId: application.id, consumerId: user.consumerId, grantId: grant.id });
+  // RFC 9207: `iss` goes back with the code.
   return { url: withQuery(request.redirectUri, { code, state: request.state, iss: deps.issuer }), code, state: request.state };
 }

@@ -7,7 +7,7 @@ import { refreshTokenRow, revokeSessionsWhere, sessionRow } from './session-rows
 type OAuthMethods = Pick<
   Store,
   | 'createAuthorizationRequest' | 'getAuthorizationRequest' | 'consumeAuthorizationRequest'
-  | 'recordGrant' | 'revokeGrant'
+  | 'recordGrant' | 'revokeGrant' | 'findLiveGrant'
   | 'createAuthorizationCode' | 'redeemAuthorizationCode' | 'findAuthorizationCode' | 'revokeSessionsOfCode'
 >;
 
@@ -86,6 +86,17 @@ export function oauthQueries(db: Kysely<Database>): OAuthMethods {
           .executeTakeFirstOrThrow();
         return toGrant(row);
       });
+    },
+
+    async findLiveGrant(applicationId, consumerId) {
+      const row = await db
+        .selectFrom('grants')
+        .selectAll()
+        .where('application_id', '=', applicationId)
+        .where('consumer_id', '=', consumerId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return row && toGrant(row);
     },
 
     async revokeGrant(applicationId, consumerId, now) {

@@ -16,6 +16,7 @@ export function toOrganization(row: Row<'organizations'>): Organization {
     id: row.id,
     name: row.name,
     settings: { ...DEFAULT_ORGANIZATION_SETTINGS, ...(JSON.parse(row.settings) as Partial<OrganizationSettings>) },
+    branding: { displayName: row.display_name, logoUrl: row.logo_url, accentColor: row.accent_color },
     createdAt: row.created_at,
   };
 }
@@ -32,6 +33,8 @@ export function toApplication(row: Row<'applications'>): Application {
     allowedScopes: JSON.parse(row.allowed_scopes) as string[],
     allowedOrigins: JSON.parse(row.allowed_origins) as string[],
     logoUrl: row.logo_url,
+    accentColor: row.accent_color,
+    isFirstParty: Boolean(row.is_first_party),
     createdAt: row.created_at,
   };
 }

@@ -10,6 +10,7 @@ type TenantMethods = Pick<
   | 'createOrganization' | 'findOrganizationByName' | 'getOrganization' | 'listOrganizations'
   | 'createApplication' | 'listApplications' | 'getApplication' | 'findApplicationByPublishableKey'
   | 'findApplicationBySecretHash' | 'rotateApplicationSecret' | 'addRedirectUri' | 'isOriginAllowedByAnyApplication'
+  | 'updateApplicationBranding' | 'setOrganizationBranding'
 >;
 
 /** Organizations, applications and application secrets. */
@@ -27,6 +28,9 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
           id: organization.id,
           name: organization.name,
           settings: JSON.stringify(organization.settings),
+          display_name: organization.branding.displayName,
+          logo_url: organization.branding.logoUrl,
+          accent_color: organization.branding.accentColor,
           created_at: organization.createdAt,
         })
         .execute()
@@ -63,6 +67,8 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
             allowed_scopes: JSON.stringify(application.allowedScopes),
             allowed_origins: JSON.stringify(application.allowedOrigins),
             logo_url: application.logoUrl,
+            accent_color: application.accentColor,
+            is_first_party: application.isFirstParty ? 1 : 0,
             created_at: application.createdAt,
           })
           .execute();
@@ -126,6 +132,25 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
       if (!isLoopbackOrigin(origin)) return false;
       const testApplication = await db.selectFrom('applications').select('id').where('environment', '=', 'test').limit(1).executeTakeFirst();
       return testApplication !== undefined;
+    },
+
+    async updateApplicationBranding(applicationId, branding) {
+      const set = {
+        ...(branding.name !== undefined ? { name: branding.name } : {}),
+        ...(branding.logoUrl !== undefined ? { logo_url: branding.logoUrl } : {}),
+        ...(branding.accentColor !== undefined ? { accent_color: branding.accentColor } : {}),
+        ...(branding.isFirstParty !== undefined ? { is_first_party: branding.isFirstParty ? 1 : 0 } : {}),
+      };
+      if (Object.keys(set).length > 0) await db.updateTable('applications').set(set).where('id', '=', applicationId).execute();
+      return getApplication(applicationId);
+    },
+
+    async setOrganizationBranding(organizationId, branding) {
+      await db
+        .updateTable('organizations')
+        .set({ display_name: branding.displayName, logo_url: branding.logoUrl, accent_color: branding.accentColor })
+        .where('id', '=', organizationId)
+        .execute();
     },
 
     async addRedirectUri(applicationId, redirectUri) {

@@ -1,0 +1,59 @@
+import { AccessDenied } from '../../protocol/oauth-errors.js';
+import { withQuery } from '../../protocol/redirect-uri.js';
+import { isScopeSubset } from '../../protocol/scopes.js';
+import type { Application, AuthorizationRequest, Organization, Session } from '../../storage/store.js';
+import type { FlowDeps } from '../deps.js';
+import { issueAuthorizationCode } from './authorize.js';
+
+export type HostedRequest =
+  | { status: 'pending'; request: AuthorizationRequest; application: Application; organization: Organization }
+  | { status: 'finished'; request: AuthorizationRequest; application: Application; organization: Organization };
+
+/** The authorization session behind a hosted page, and whether it can still be completed. */
+export async function loadHostedRequest(deps: FlowDeps, requestId: string): Promise<HostedRequest | undefined> {
+  const request = await deps.store.getAuthorizationRequest(requestId);
+  if (!request) return undefined;
+  const [application, organization] = await Promise.all([
+    deps.store.getApplication(request.applicationId),
+    deps.store.getOrganization(request.organizationId),
+  ]);
+  if (!application || !organization) return undefined;
+  const isPending = request.consumedAt === null && request.expiresAt > deps.clock.now();
+  return { status: isPending ? 'pending' : 'finished', request, application, organization };
+}
+
+/**
+ * SPEC §7: consent is asked unless the application is first-party (configuration) or the user's
+ * live grant to it already covers every requested scope (remembered consent; withdrawn by revoking).
+ */
+export async function needsConsent(deps: FlowDeps, application: Application, consumerId: string, scope: string): Promise<boolean> {
+  if (application.isFirstParty) return false;
+  const grant = await deps.store.findLiveGrant(application.id, consumerId);
+  return !grant || !isScopeSubset(scope.split(' ').filter(Boolean), grant.scope.split(' '));
+}
+
+/**
+ * Ends a hosted authorization: the request is consumed (single use, one conditional write) and the
+ * browser is sent back to the client with a code — or, on deny, `error=access_denied` — with `state`
+ * and `iss` (RFC 6749 §4.1.2, §4.1.2.1; RFC 9207). Returns undefined when the request is no longer
+ * pending (used in another tab, or expired).
+ */
+export async function finishHostedAuthorization(
+  deps: FlowDeps,
+  hosted: HostedRequest,
+  user: Session,
+  decision: 'approve' | 'deny',
+): Promise<string | undefined> {
+  const request = await deps.store.consumeAuthorizationRequest(hosted.request.id, hosted.application.id, deps.clock.now());
+  if (!request) return undefined;
+  if (decision === 'deny') {
+    await deps.audit.record('authorization.denied', hosted.application.organizationId, { applicationId: hosted.application.id, consumerId: user.consumerId });
+    return deniedRedirect(deps, request, new AccessDenied('the user denied the request'));
+  }
+  return (await issueAuthorizationCode(deps, hosted.application, request, user)).url;
+}
+
+/** The client's redirect URI carrying an error (the "way back to the app" of an expired session too). */
+export function deniedRedirect(deps: FlowDeps, request: AuthorizationRequest, error: AccessDenied): string {
+  return withQuery(request.redirectUri, { error: error.code, error_description: error.message, state: request.state, iss: deps.issuer });
+}

@@ -1,0 +1,24 @@
+import type { Handler } from 'hono';
+import type { FlowDeps } from '../../flows/deps.js';
+import { HOSTED_CSS, themeCss } from '../../ui/assets.js';
+import { DEFAULT_ACCENT } from '../../ui/branding.js';
+import type { AppEnv } from '../env.js';
+
+/** GET /assets/hosted.css — the one stylesheet of the hosted pages (served here: no external assets). */
+export const hostedCss: Handler<AppEnv> = (c) => {
+  c.header('Content-Type', 'text/css; charset=utf-8');
+  c.header('Cache-Control', 'public, max-age=3600');
+  return c.body(HOSTED_CSS);
+};
+
+/** GET /assets/theme/:file — `<application id>.css`: the accent colour as a CSS variable (no inline styles). */
+export const themeStylesheet = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
+  const applicationId = (c.req.param('file') ?? '').replace(/\.css$/, '');
+  const application = applicationId.startsWith('app_') ? await deps.store.getApplication(applicationId) : undefined;
+  const organization = application ? await deps.store.getOrganization(application.organizationId) : undefined;
+  const accent = application?.accentColor ?? organization?.branding.accentColor ?? DEFAULT_ACCENT;
+  c.header('Content-Type', 'text/css; charset=utf-8');
+  c.header('Cache-Control', 'public, max-age=300');
+  // The colour was validated as #rrggbb when stored; checked again so nothing else reaches CSS.
+  return c.body(themeCss(/^#[0-9a-fA-F]{6}$/.test(accent) ? accent : DEFAULT_ACCENT));
+};

@@ -1,0 +1,203 @@
+import type { Context, Handler } from 'hono';
+import type { FlowDeps } from '../../flows/deps.js';
+import { completeSecondFactor, loginWithEmailCode, loginWithPassword, sendLoginOtp, signSecondFactorPending } from '../../flows/login.js';
+import { deniedRedirect, finishHostedAuthorization, loadHostedRequest, needsConsent, type HostedRequest } from '../../flows/oauth/hosted.js';
+import { authenticateBearer } from '../../flows/oauth/tokens.js';
+import { requestOtp } from '../../flows/otp.js';
+import { settingsOf } from '../../flows/organization-settings.js';
+import { normalizeEmail } from '../../protocol/contacts.js';
+import { ApiError, DeliveryFailed, OtpExpired, OtpInvalid, RateLimited } from '../../protocol/errors.js';
+import { AccessDenied, InvalidCredentials } from '../../protocol/oauth-errors.js';
+import type { Session } from '../../storage/store.js';
+import { consentPage } from '../../ui/pages/consent.js';
+import { codePage, loginPage, type PageContext } from '../../ui/pages/login.js';
+import { messagePage } from '../../ui/pages/message.js';
+import type { AppEnv } from '../env.js';
+import { clientIp } from '../middleware/rate-limit.js';
+import { clearSessionCookie, csrfTokenFor, readSessionCookie, verifyFormOrigin, writeSessionCookie } from './browser-state.js';
+import { brandingOf, sendPage } from './render.js';
+
+type Form = Record<string, string>;
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
+
+/** The hosted pages of SPEC §7, as handlers for the route table. */
+export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: number }) {
+  const context = (c: Context, hosted: HostedRequest): PageContext => ({
+    branding: brandingOf(hosted),
+    themeHref: `/assets/theme/${hosted.application.id}.css`,
+    basePath: `/oauth/authorize/${hosted.request.id}`,
+    csrfToken: csrfTokenFor(c, deps, hosted.request.id),
+  });
+
+  /** Loads the session of the page, or answers with the page that explains why it cannot go on. */
+  async function load(c: Context<AppEnv>): Promise<HostedRequest | Response> {
+    const hosted = await loadHostedRequest(deps, c.req.param('id') ?? '');
+    if (!hosted) {
+      return sendPage(c, messagePage({ title: 'Sign-in link not valid', message: 'This sign-in link is not valid. Go back to the application and start again.' }), 404);
+    }
+    if (hosted.status === 'finished') {
+      const back = deniedRedirect(deps, hosted.request, new AccessDenied('the sign-in session expired'));
+      return sendPage(
+        c,
+        messagePage({
+          title: 'This sign-in has expired',
+          message: `This sign-in session has ended: it expired or was already used. Go back to ${hosted.application.name} to start again.`,
+          branding: brandingOf(hosted),
+          themeHref: `/assets/theme/${hosted.application.id}.css`,
+          link: { href: back, label: `Back to ${hosted.application.name}` },
+        }),
+        410,
+        hosted.request.redirectUri,
+      );
+    }
+    return hosted;
+  }
+
+  /** The user signed in on these pages (session cookie → live login session of this organization). */
+  async function currentUser(c: Context<AppEnv>, hosted: HostedRequest): Promise<Session | undefined> {
+    const token = readSessionCookie(c, deps.issuer);
+    if (!token) return undefined;
+    try {
+      const { session } = await authenticateBearer(deps, token, ['login']);
+      if (session && session.organizationId === hosted.application.organizationId) return session;
+    } catch {
+      clearSessionCookie(c, deps.issuer);
+    }
+    return undefined;
+  }
+
+  /** Signed in: ask for consent, or finish and send the browser back to the client. */
+  async function proceed(c: Context<AppEnv>, hosted: HostedRequest, user: Session, status = 302): Promise<Response> {
+    if (await needsConsent(deps, hosted.application, user.consumerId, hosted.request.scope)) {
+      const consumer = await deps.store.getConsumer(user.consumerId);
+      const page = consentPage(context(c, hosted), { scope: hosted.request.scope, userLabel: consumer?.email ?? consumer?.phone ?? 'your account' });
+      return sendPage(c, page, 200, hosted.request.redirectUri);
+    }
+    const url = await finishHostedAuthorization(deps, hosted, user, 'approve');
+    if (!url) return c.redirect(`/oauth/authorize/${hosted.request.id}`, 303);
+    return c.redirect(url, status as 302);
+  }
+
+  async function signedIn(c: Context<AppEnv>, hosted: HostedRequest, loginToken: string): Promise<Response> {
+    const settings = await settingsOf(deps, hosted.application);
+    writeSessionCookie(c, deps.issuer, loginToken, settings.loginTokenTtlSeconds);
+    // Post/redirect/get: the page decides between consent and the way back.
+    return c.redirect(`/oauth/authorize/${hosted.request.id}`, 303);
+  }
+
+  /** A POST of one of the forms: parsed, CSRF and origin checked. */
+  async function form(c: Context<AppEnv>, hosted: HostedRequest): Promise<Form> {
+    const body = await c.req.parseBody();
+    const values: Form = {};
+    for (const [name, value] of Object.entries(body)) if (typeof value === 'string') values[name] = value;
+    verifyFormOrigin(c, deps, hosted.request.id, values.csrf);
+    return values;
+  }
+
+  /** Any refusal becomes a page; anything unexpected a page with only the request id (SPEC §3). */
+  const page = (handler: (c: Context<AppEnv>, hosted: HostedRequest) => Promise<Response>): Handler<AppEnv> => async (c) => {
+    const hosted = await load(c);
+    if (hosted instanceof Response) return hosted;
+    try {
+      return await handler(c, hosted);
+    } catch (error) {
+      if (error instanceof ApiError) {
+        return sendPage(c, messagePage({ title: 'That did not work', message: error.message, branding: brandingOf(hosted), link: { href: `/oauth/authorize/${hosted.request.id}`, label: 'Start over' } }), error.status);
+      }
+      deps.logger.error({ requestId: c.get('requestId'), err: error }, 'hosted page failed');
+      return sendPage(c, messagePage({ title: 'Something went wrong', message: 'Please try again in a moment.', requestId: c.get('requestId') }), 500);
+    }
+  };
+
+  const secondFactorPage = (c: Context<AppEnv>, hosted: HostedRequest, pending: string, sentTo: string, error?: string) =>
+    codePage(context(c, hosted), { title: 'Enter your code', action: `/oauth/authorize/${hosted.request.id}/second-factor`, sentTo, hidden: { pending, sentTo }, error });
+
+  const emailCodePage = (c: Context<AppEnv>, hosted: HostedRequest, email: string, error?: string) =>
+    codePage(context(c, hosted), { title: 'Check your email', action: `/oauth/authorize/${hosted.request.id}/email-code/verify`, sentTo: email, hidden: { email }, error });
+
+  return {
+    /** GET /oauth/authorize/:id — login, or consent, or straight back to the client. */
+    show: page(async (c, hosted) => {
+      const user = await currentUser(c, hosted);
+      if (user) return proceed(c, hosted, user);
+      return sendPage(c, loginPage(context(c, hosted)), 200, hosted.request.redirectUri);
+    }),
+
+    /** POST …/login — email and password, with the API's lockout and limits. */
+    login: page(async (c, hosted) => {
+      const values = await form(c, hosted);
+      const email = values.email ?? '';
+      const again = (status: number, error: string) => sendPage(c, loginPage(context(c, hosted), { email, error }), status, hosted.request.redirectUri);
+      if (!EMAIL.test(email) || !values.password || values.password.length > 1024) return again(400, 'Enter your email address and password.');
+      try {
+        await deps.rateLimits.consume('loginPerIp', clientIp(c, options.trustedProxyHops));
+        const result = await loginWithPassword(deps, hosted.application, { email, password: values.password });
+        if (result.accessToken) return signedIn(c, hosted, result.accessToken);
+        await sendLoginOtp(deps, hosted.application, result.userId);
+        const pending = await signSecondFactorPending(deps, hosted.application, result.userId);
+        return sendPage(c, secondFactorPage(c, hosted, pending, result.phoneNumber ?? 'your phone'), 200, hosted.request.redirectUri);
+      } catch (error) {
+        if (error instanceof InvalidCredentials) return again(401, 'Wrong email or password.');
+        if (error instanceof RateLimited) return again(429, 'Too many attempts. Wait a while before trying again.');
+        throw error;
+      }
+    }),
+
+    /** POST …/second-factor — the SMS code after a right password. */
+    secondFactor: page(async (c, hosted) => {
+      const values = await form(c, hosted);
+      const sentTo = values.sentTo ?? 'your phone';
+      if (!/^\d{6}$/.test(values.code ?? '')) return sendPage(c, secondFactorPage(c, hosted, values.pending ?? '', sentTo, 'Enter the 6-digit code.'), 400, hosted.request.redirectUri);
+      try {
+        return await signedIn(c, hosted, await completeSecondFactor(deps, hosted.application, values.pending ?? '', values.code!));
+      } catch (error) {
+        if (error instanceof OtpInvalid) return sendPage(c, secondFactorPage(c, hosted, values.pending ?? '', sentTo, 'That code is not right.'), 401, hosted.request.redirectUri);
+        if (error instanceof OtpExpired) return sendPage(c, loginPage(context(c, hosted), { error: 'That code has expired. Sign in again.' }), 401, hosted.request.redirectUri);
+        throw error;
+      }
+    }),
+
+    /** POST …/email-code — sends a sign-in code to the address (the same page whether it is known or not). */
+    emailCode: page(async (c, hosted) => {
+      const values = await form(c, hosted);
+      const email = normalizeEmail(values.email ?? '');
+      if (!EMAIL.test(email)) return sendPage(c, loginPage(context(c, hosted), { error: 'Enter a valid email address.' }), 400, hosted.request.redirectUri);
+      try {
+        await deps.rateLimits.consume('otpRequestPerIp', clientIp(c, options.trustedProxyHops));
+        await requestOtp(deps, hosted.application, { channel: 'email', destination: email });
+      } catch (error) {
+        // Inside the resend cooldown the code sent before still works: show the same page.
+        if (error instanceof DeliveryFailed) return sendPage(c, loginPage(context(c, hosted), { email, error: 'The code could not be sent. Try again.' }), 502, hosted.request.redirectUri);
+        if (!(error instanceof RateLimited)) throw error;
+      }
+      return sendPage(c, emailCodePage(c, hosted, email), 200, hosted.request.redirectUri);
+    }),
+
+    /** POST …/email-code/verify — the emailed code signs the address's account in. */
+    emailCodeVerify: page(async (c, hosted) => {
+      const values = await form(c, hosted);
+      const email = normalizeEmail(values.email ?? '');
+      if (!EMAIL.test(email) || !/^\d{6}$/.test(values.code ?? '')) return sendPage(c, emailCodePage(c, hosted, email, 'Enter the 6-digit code.'), 400, hosted.request.redirectUri);
+      try {
+        await deps.rateLimits.consume('otpVerifyPerDestination', `${hosted.application.organizationId}:${email}`);
+        return await signedIn(c, hosted, await loginWithEmailCode(deps, hosted.application, email, values.code!));
+      } catch (error) {
+        if (error instanceof OtpInvalid) return sendPage(c, emailCodePage(c, hosted, email, 'That code is not right.'), 401, hosted.request.redirectUri);
+        if (error instanceof OtpExpired) return sendPage(c, loginPage(context(c, hosted), { email, error: 'That code has expired. Ask for a new one.' }), 401, hosted.request.redirectUri);
+        if (error instanceof RateLimited) return sendPage(c, emailCodePage(c, hosted, email, 'Too many attempts. Wait a while before trying again.'), 429, hosted.request.redirectUri);
+        throw error;
+      }
+    }),
+
+    /** POST …/consent — approve or deny (deny → `error=access_denied&state=…`). */
+    consent: page(async (c, hosted) => {
+      const values = await form(c, hosted);
+      const user = await currentUser(c, hosted);
+      if (!user) return sendPage(c, loginPage(context(c, hosted), { error: 'Your sign-in has ended. Sign in again.' }), 401, hosted.request.redirectUri);
+      const decision = values.decision === 'approve' ? 'approve' : 'deny';
+      const url = await finishHostedAuthorization(deps, hosted, user, decision);
+      return url ? c.redirect(url, 303) : c.redirect(`/oauth/authorize/${hosted.request.id}`, 303);
+    }),
+  };
+}

@@ -1,0 +1,52 @@
+import type { Branding } from '../branding.js';
+import { html, type SafeHtml } from '../html.js';
+import { layout } from '../layout.js';
+import { errorMessage, form } from './forms.js';
+
+export interface PageContext {
+  branding: Branding;
+  themeHref: string;
+  /** Base path of this authorization session's pages, e.g. `/oauth/authorize/azr_…`. */
+  basePath: string;
+  csrfToken: string;
+}
+
+/** Sign in with email and password, or ask for an email code. */
+export function loginPage(ctx: PageContext, options: { email?: string; error?: string } = {}): SafeHtml {
+  return layout({
+    title: 'Sign in',
+    branding: ctx.branding,
+    themeHref: ctx.themeHref,
+    body: html`<h1>Sign in to continue to ${ctx.branding.appName}</h1>
+${errorMessage(options.error)}
+${form(`${ctx.basePath}/login`, ctx.csrfToken, html`
+<label for="email">Email</label>
+<input id="email" name="email" type="email" autocomplete="username" required value="${options.email ?? ''}">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>`)}
+<p class="divider">or</p>
+${form(`${ctx.basePath}/email-code`, ctx.csrfToken, html`
+<label for="code-email">Email me a sign-in code</label>
+<input id="code-email" name="email" type="email" autocomplete="email" required value="${options.email ?? ''}">
+<button type="submit" class="secondary">Send me a code</button>`)}`,
+  });
+}
+
+/** The code sent by email (or SMS for a second factor), with the state that comes back with it. */
+export function codePage(ctx: PageContext, options: { action: string; sentTo: string; hidden: Record<string, string>; error?: string; title: string }): SafeHtml {
+  return layout({
+    title: options.title,
+    branding: ctx.branding,
+    themeHref: ctx.themeHref,
+    body: html`<h1>${options.title}</h1>
+<p class="muted">We sent a 6-digit code to ${options.sentTo}. It expires in 10 minutes.</p>
+${errorMessage(options.error)}
+${form(options.action, ctx.csrfToken, html`
+${Object.entries(options.hidden).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
+<label for="code">Code</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
+<button type="submit">Continue</button>`)}
+<p><a class="button secondary" href="${ctx.basePath}">Start over</a></p>`,
+  });
+}

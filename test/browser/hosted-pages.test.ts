@@ -1,0 +1,178 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import * as oauth from 'oauth4webapi';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../helpers/browser.js';
+import { createOAuthApp, createPasswordUser, type OAuthApp } from '../helpers/oauth.js';
+import { latestCode } from '../helpers/otp.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+const SCREENSHOTS = new URL('../../test-results/screenshots/', import.meta.url);
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** A callback server on loopback, as a native or local app would run: it records where the browser landed. */
+async function startCallbackServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const server: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('back at the app'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe.skipIf(!hasChromium())('hosted pages in Chromium (SPEC §7)', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let callback: Awaited<ReturnType<typeof startCallbackServer>>;
+  let app: OAuthApp;
+  let as: oauth.AuthorizationServer;
+  const insecure = { [oauth.allowInsecureRequests]: true } as const;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    server = await startTestServer('sqlite');
+    callback = await startCallbackServer();
+    app = await createOAuthApp(server, { redirectUris: ['http://127.0.0.1/callback'], scopes: ['openid', 'profile', 'email'] });
+    const issuer = new URL(server.url);
+    as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...insecure, algorithm: 'oauth2' }));
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await callback?.close();
+    await server?.close();
+  });
+
+  /** The local test client: an authorization URL built from discovery alone (hosted mode, the default). */
+  async function startClient(scope = 'profile email') {
+    const codeVerifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const redirectUri = `http://127.0.0.1:${callback.port}/callback`;
+    const url = new URL(as.authorization_endpoint!);
+    for (const [name, value] of Object.entries({
+      response_type: 'code', client_id: app.publishableKey, redirect_uri: redirectUri, scope, state,
+      code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256',
+    })) url.searchParams.set(name, value);
+    return { url: url.href, codeVerifier, state, redirectUri };
+  }
+
+  async function newPage(width = 1280): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width, height: 800 } });
+    return context.newPage();
+  }
+
+  const onCallback = (page: Page) => page.waitForURL((url) => url.port === String(callback.port) && url.pathname === '/callback');
+
+  async function checkAccessibility(page: Page, name: string): Promise<void> {
+    // axe runs as a script; a separate page with the same HTML but CSP bypassed, so the real page's
+    // strict policy stays as it is.
+    const context = await browser.newContext({ bypassCSP: true });
+    const copy = await context.newPage();
+    await copy.goto(page.url()).catch(() => undefined);
+    await copy.setContent(await page.content(), { waitUntil: 'load' });
+    await copy.addScriptTag({ content: AXE_SOURCE });
+    const results = await copy.evaluate(async () => (globalThis as any).axe.run());
+    const serious = results.violations.filter((v: { impact: string }) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v: { id: string; help: string }) => `${v.id}: ${v.help}`), name).toEqual([]);
+    await context.close();
+  }
+
+  it('sign in with a password, approve consent, land on the callback; the client redeems the code and reads /v1/user', async () => {
+    const user = await createPasswordUser(server);
+    const client = await startClient();
+    const page = await newPage();
+    await page.goto(client.url);
+    await expect(page.getByRole('heading', { level: 1 })).toBeDefined();
+    expect(await page.title()).toContain('Sign in');
+    await page.screenshot({ path: new URL('login-desktop.png', SCREENSHOTS).pathname, fullPage: true });
+    await checkAccessibility(page, 'login');
+
+    await page.getByLabel('Email', { exact: true }).fill(user.email);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
+    expect(await page.textContent('h1')).toContain('wants to access your account');
+    expect(await page.textContent('ul.scopes')).toContain('See your email address');
+    await page.screenshot({ path: new URL('consent-desktop.png', SCREENSHOTS).pathname, fullPage: true });
+    await checkAccessibility(page, 'consent');
+
+    await Promise.all([onCallback(page), page.getByRole('button', { name: 'Allow' }).click()]);
+    const params = oauth.validateAuthResponse(as, { client_id: app.publishableKey }, new URL(page.url()), client.state);
+    const tokens = await oauth.processAuthorizationCodeResponse(
+      as, { client_id: app.publishableKey },
+      await oauth.authorizationCodeGrantRequest(as, { client_id: app.publishableKey }, oauth.ClientSecretBasic(app.secretKey), params, client.redirectUri, client.codeVerifier, insecure),
+    );
+    const me = await fetch(`${server.url}/v1/user`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(await me.json()).toMatchObject({ id: user.id, email: user.email });
+
+    // Consent is remembered: the next sign-in from this browser goes straight back to the app.
+    const again = await startClient();
+    await Promise.all([onCallback(page), page.goto(again.url)]);
+    expect(new URL(page.url()).searchParams.get('code')).toMatch(/^ac_/);
+    await page.context().close();
+  });
+
+  it('deny → back at the app with error=access_denied and the state', async () => {
+    const user = await createPasswordUser(server);
+    const client = await startClient();
+    const page = await newPage();
+    await page.goto(client.url);
+    await page.getByLabel('Email', { exact: true }).fill(user.email);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await Promise.all([onCallback(page), page.getByRole('button', { name: 'Deny' }).click()]);
+    const landed = new URL(page.url());
+    expect(landed.searchParams.get('error')).toBe('access_denied');
+    expect(landed.searchParams.get('state')).toBe(client.state);
+    expect(landed.searchParams.get('iss')).toBe(server.url);
+    await page.context().close();
+  });
+
+  it('a wrong password shows an error on the page and goes nowhere', async () => {
+    const user = await createPasswordUser(server);
+    const client = await startClient();
+    const page = await newPage();
+    await page.goto(client.url);
+    const loginUrl = page.url();
+    await page.getByLabel('Email', { exact: true }).fill(user.email);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('Wrong email or password');
+    expect(new URL(page.url()).pathname).toBe(`${new URL(loginUrl).pathname}/login`);
+    expect(new URL(page.url()).port).not.toBe(String(callback.port));
+    await page.context().close();
+  });
+
+  it('sign in by email code read from the development outbox (360 px wide)', async () => {
+    const client = await startClient('profile');
+    const page = await newPage(360);
+    await page.goto(client.url);
+    await page.screenshot({ path: new URL('login-360.png', SCREENSHOTS).pathname, fullPage: true });
+    await page.getByLabel('Email me a sign-in code').fill('browser-otp@example.com');
+    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.getByLabel('Code').waitFor();
+    await page.getByLabel('Code').fill(await latestCode(server, 'browser-otp@example.com'));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
+    await page.screenshot({ path: new URL('consent-360.png', SCREENSHOTS).pathname, fullPage: true });
+    await Promise.all([onCallback(page), page.getByRole('button', { name: 'Allow' }).click()]);
+    expect(new URL(page.url()).searchParams.get('code')).toMatch(/^ac_/);
+    await page.context().close();
+  });
+
+  it('an expired authorization session shows a clear page with a way back to the app', async () => {
+    const client = await startClient();
+    const page = await newPage();
+    await page.goto(client.url);
+    server.clock.advance(601);
+    await page.reload();
+    expect(await page.textContent('h1')).toBe('This sign-in has expired');
+    await checkAccessibility(page, 'expired');
+    await Promise.all([onCallback(page), page.getByRole('link', { name: /Back to/ }).click()]);
+    const landed = new URL(page.url());
+    expect(landed.searchParams.get('error')).toBe('access_denied');
+    expect(landed.searchParams.get('state')).toBe(client.state);
+    await page.context().close();
+  });
+});
