@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines } from './helpers/engines.js';
+import { basicOf, createOAuthApp, createPasswordUser, initiate, obtainCode, pkce, standardQuery, tokenRequest, type OAuthApp } from './helpers/oauth.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+/** Cookies of a response as name → attribute string. */
+function cookies(response: Response): Map<string, string> {
+  return new Map(response.headers.getSetCookie().map((line) => [line.split('=')[0]!, line]));
+}
+
+describe.each(engines)('hosted pages over HTTP (SPEC §7) [%s]', (engine) => {
+  let server: TestServer;
+  let app: OAuthApp;
+
+  beforeAll(async () => {
+    server = await startTestServer(engine);
+    app = await createOAuthApp(server);
+  });
+  afterAll(() => server?.close());
+
+  /** A hosted authorization session: its page path, the page response, and the browser's cookies. */
+  async function openPage(target: OAuthApp = app) {
+    const { challenge } = pkce();
+    const { mode: _mode, ...query } = standardQuery(target, challenge);
+    const started = await initiate(server, query);
+    const path = new URL(started.headers.get('location')!).pathname;
+    const page = await server.request(path);
+    const jar = [...cookies(page).values()].map((line) => line.split(';')[0]).join('; ');
+    const body = await page.text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(body)![1]!;
+    return { path, page, body, jar, csrf };
+  }
+
+  const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
+    server.request(path, { method: 'POST', body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, redirect: 'manual' });
+
+  it('RFC 9700 §4.16 / SPEC §7: CSP without unsafe-inline, frame-ancestors none, no referrer, no framing', async () => {
+    const { page } = await openPage();
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("form-action 'self' https://client.example");
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  });
+
+  it('SPEC §7: cookies are HttpOnly and SameSite=Lax (Secure is dropped only for an http loopback issuer)', async () => {
+    const { page } = await openPage();
+    const csrf = cookies(page).get('latchkey_csrf')!;
+    expect(csrf).toMatch(/HttpOnly/);
+    expect(csrf).toMatch(/SameSite=Lax/);
+    expect(csrf).not.toMatch(/Secure/);
+  });
+
+  it('RFC 9700 §4.7: a form without the CSRF token, with another browser\'s token, or from another site → 403, nothing done', async () => {
+    const user = await createPasswordUser(server);
+    const { path, jar, csrf } = await openPage();
+    const credentials = { email: user.email, password: user.password };
+    const missing = await post(`${path}/login`, credentials, { cookie: jar });
+    expect(missing.status).toBe(403);
+    expect(await missing.text()).toContain('The form has expired'.replace('The', 'the'));
+    const otherBrowser = await post(`${path}/login`, { ...credentials, csrf }, { cookie: 'latchkey_csrf=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
+    expect(otherBrowser.status).toBe(403);
+    const crossSite = await post(`${path}/login`, { ...credentials, csrf }, { cookie: jar, origin: 'https://evil.example' });
+    expect(crossSite.status).toBe(403);
+    const fetchMetadata = await post(`${path}/login`, { ...credentials, csrf }, { cookie: jar, 'sec-fetch-site': 'cross-site' });
+    expect(fetchMetadata.status).toBe(403);
+    // None of them signed in: no session cookie was set.
+    for (const response of [missing, otherBrowser, crossSite, fetchMetadata]) expect(cookies(response).has('latchkey_session')).toBe(false);
+    const genuine = await post(`${path}/login`, { ...credentials, csrf }, { cookie: jar, 'sec-fetch-site': 'same-origin' });
+    expect(genuine.status).toBe(303);
+    const session = cookies(genuine).get('latchkey_session')!;
+    expect(session).toMatch(/HttpOnly/);
+    expect(session).toMatch(/SameSite=Lax/);
+  });
+
+  it('a token for one authorization session does not work for another', async () => {
+    const first = await openPage();
+    const second = await openPage();
+    const user = await createPasswordUser(server);
+    const response = await post(`${second.path}/login`, { email: user.email, password: user.password, csrf: first.csrf }, { cookie: first.jar });
+    expect(response.status).toBe(403);
+  });
+
+  it('error pages show no internals; an unknown session is a 404 page', async () => {
+    const response = await server.request('/oauth/authorize/azr_unknown');
+    expect(response.status).toBe(404);
+    const body = await response.text();
+    expect(body).toContain('Sign-in link not valid');
+    expect(body).not.toMatch(/at .*\.ts|Error:|stack/);
+  });
+
+  it('page text is escaped: a hostile application name cannot inject markup', async () => {
+    const { deps } = server.server.runtime;
+    const hostile = await createOAuthApp(server);
+    await deps.store.updateApplicationBranding(hostile.id, { name: '<script>alert(1)</script>' });
+    const { body } = await openPage(hostile);
+    expect(body).not.toContain('<script>');
+    expect(body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('SPEC §7: consent is skipped for first-party applications, and remembered consent can be withdrawn', async () => {
+    const { deps } = server.server.runtime;
+    const user = await createPasswordUser(server);
+    const firstParty = await createOAuthApp(server);
+    await deps.store.updateApplicationBranding(firstParty.id, { isFirstParty: true });
+    const signIn = async (target: OAuthApp) => {
+      const { path, jar, csrf } = await openPage(target);
+      const login = await post(`${path}/login`, { email: user.email, password: user.password, csrf }, { cookie: jar });
+      const sessionCookie = cookies(login).get('latchkey_session')!.split(';')[0];
+      return server.request(path, { headers: { cookie: `${jar}; ${sessionCookie}` }, redirect: 'manual' });
+    };
+    const direct = await signIn(firstParty);
+    expect(direct.status).toBe(302);
+    expect(direct.headers.get('location')).toMatch(/^https:\/\/client\.example\/callback\?code=ac_/);
+
+    const thirdParty = await createOAuthApp(server);
+    const asked = await signIn(thirdParty);
+    expect(asked.status).toBe(200);
+    expect(await asked.text()).toContain('wants to access your account');
+    // Approved once (here in API mode, which records the same grant), consent is remembered…
+    const { code, verifier } = await obtainCode(server, thirdParty, user);
+    const tokens = await (await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: thirdParty.redirectUri, code_verifier: verifier }, basicOf(thirdParty))).json();
+    expect((await signIn(thirdParty)).status).toBe(302);
+    // …until it is withdrawn with the revoke endpoint.
+    const revoked = await server.request('/v1/auth/oauth/revoke', { method: 'DELETE', headers: { authorization: `Bearer ${tokens.access_token}`, 'x-client-key': thirdParty.publishableKey } });
+    expect(revoked.status).toBe(200);
+    expect((await signIn(thirdParty)).status).toBe(200);
+  });
+});
+
+describe('hosted cookies behind an https issuer', () => {
+  it('SPEC §7: Secure cookies with the __Host- prefix', async () => {
+    const server = await startTestServer('sqlite', { LATCHKEY_ISSUER: 'https://auth.example.test' });
+    try {
+      const app = await createOAuthApp(server);
+      const { challenge } = pkce();
+      const { mode: _mode, ...query } = standardQuery(app, challenge);
+      const started = await initiate(server, query);
+      const page = await server.request(new URL(started.headers.get('location')!).pathname);
+      const csrf = page.headers.getSetCookie().find((line) => line.startsWith('__Host-latchkey_csrf='))!;
+      expect(csrf).toMatch(/; Path=\//);
+      expect(csrf).toMatch(/; Secure/);
+      expect(csrf).toMatch(/; HttpOnly/);
+      expect(csrf).not.toMatch(/Domain=/);
+    } finally {
+      await server.close();
+    }
+  });
+});
