@@ -85,6 +85,19 @@ describe.each(engines)('latchkey CLI (SPEC §8) [%s]', (engine) => {
     expect(orgs.map((o: { name: string }) => o.name)).toContain('default');
   });
 
+  it('SPEC §7 branding: apps create/set-branding and orgs set-branding; the theme stylesheet follows', async () => {
+    const created = await latchkey('apps', 'create', '--name', 'Branded', '--accent-color', '#aa3377', '--logo-url', 'https://cdn.example/logo.png', '--first-party', '--json');
+    expect(created).toMatchObject({ accentColor: '#aa3377', logoUrl: 'https://cdn.example/logo.png', isFirstParty: true });
+    expect(await (await server.request(`/assets/theme/${created.id}.css`)).text()).toContain('--accent: #aa3377');
+    await expect(run(process.execPath, [BIN, 'apps', 'set-branding', '--id', created.id, '--accent-color', 'red'], { env }))
+      .rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('must be #rrggbb') });
+    await expect(run(process.execPath, [BIN, 'apps', 'set-branding', '--id', created.id, '--logo-url', 'http://cdn.example/logo.png'], { env }))
+      .rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('must be https') });
+    expect(await latchkey('apps', 'set-branding', '--id', created.id, '--accent-color', '', '--third-party', '--json')).toMatchObject({ accentColor: null, isFirstParty: false });
+    expect(await latchkey('orgs', 'set-branding', '--display-name', 'Shop & Co', '--accent-color', '#113355', '--json')).toMatchObject({ displayName: 'Shop & Co' });
+    expect(await (await server.request(`/assets/theme/${created.id}.css`)).text()).toContain('--accent: #113355');
+  });
+
   it('users create --json prints { id, email }; a malformed email is refused', async () => {
     const user = await latchkey('users', 'create', '--email', 'Grace@Example.com', '--password', 'a long password', '--phone', '+14155550111', '--json');
     expect(user).toMatchObject({ id: expect.stringMatching(/^con_/), email: 'grace@example.com', hasSecondFactor: true });

@@ -1,11 +1,29 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.js';
 import { createApplication, rotateApplicationSecret } from '../flows/applications.js';
+import { BrandingError, setApplicationBranding } from '../flows/branding.js';
 import type { FlowDeps } from '../flows/deps.js';
 import { parseOrigin } from '../protocol/origins.js';
 import type { Application } from '../storage/store.js';
 import { print, withRuntime } from './runtime.js';
 import { UsageError } from './usage-error.js';
+
+/** Applies the branding options given on the command line, if any. */
+async function brand(deps: FlowDeps, application: Application, values: Record<string, unknown>): Promise<Application> {
+  const branding = {
+    ...(typeof values.name === 'string' && values.name !== application.name ? { name: values.name } : {}),
+    ...(typeof values['logo-url'] === 'string' ? { logoUrl: values['logo-url'] || null } : {}),
+    ...(typeof values['accent-color'] === 'string' ? { accentColor: values['accent-color'] || null } : {}),
+    ...(values['first-party'] ? { isFirstParty: true } : values['third-party'] ? { isFirstParty: false } : {}),
+  };
+  if (Object.keys(branding).length === 0) return application;
+  try {
+    return await setApplicationBranding(deps, application.id, branding);
+  } catch (error) {
+    if (error instanceof BrandingError) throw new UsageError(error.message);
+    throw error;
+  }
+}
 
 function describe(application: Application) {
   return {
@@ -18,6 +36,9 @@ function describe(application: Application) {
     redirectUris: application.redirectUris,
     allowedScopes: application.allowedScopes,
     allowedOrigins: application.allowedOrigins,
+    logoUrl: application.logoUrl,
+    accentColor: application.accentColor,
+    isFirstParty: application.isFirstParty,
     createdAt: new Date(application.createdAt).toISOString(),
   };
 }
@@ -59,6 +80,10 @@ export async function runApps(config: Config, argv: string[]): Promise<number> {
       scope: { type: 'string', multiple: true, default: [] },
       origin: { type: 'string', multiple: true, default: [] },
       id: { type: 'string' },
+      'logo-url': { type: 'string' },
+      'accent-color': { type: 'string' },
+      'first-party': { type: 'boolean' },
+      'third-party': { type: 'boolean' },
     },
   });
   const json = values.json;
@@ -73,7 +98,7 @@ export async function runApps(config: Config, argv: string[]): Promise<number> {
           if (!parseOrigin(o)) throw new UsageError(`--origin ${JSON.stringify(o)} is not an origin (scheme://host[:port])`);
           return o;
         });
-        const { application, secretKey } = await createApplication(deps, {
+        const created = await createApplication(deps, {
           organizationId: await organizationId(deps, values.org),
           name: values.name,
           type: values.type,
@@ -82,6 +107,8 @@ export async function runApps(config: Config, argv: string[]): Promise<number> {
           allowedScopes: values.scope,
           allowedOrigins: origins,
         });
+        const { secretKey } = created;
+        const application = await brand(deps, created.application, values);
         print(json, { ...describe(application), secretKey }, [
           `created ${application.id} (${application.name})`,
           `  publishable key  ${application.publishableKey}`,
@@ -112,8 +139,16 @@ export async function runApps(config: Config, argv: string[]): Promise<number> {
         print(json, describe(updated), `redirect URIs of ${updated.id}: ${updated.redirectUris.join(' ')}`);
         return 0;
       }
+      case 'set-branding': {
+        if (!values.id) throw new UsageError('apps set-branding needs --id');
+        const existing = await deps.store.getApplication(values.id);
+        if (!existing) throw new UsageError(`no application ${values.id}`);
+        const updated = await brand(deps, existing, values);
+        print(json, describe(updated), `branding of ${updated.id}: ${updated.name}, logo ${updated.logoUrl ?? '-'}, accent ${updated.accentColor ?? '-'}, ${updated.isFirstParty ? 'first' : 'third'}-party`);
+        return 0;
+      }
       default:
-        throw new UsageError('apps needs one of: create, list, rotate-secret, add-redirect-uri');
+        throw new UsageError('apps needs one of: create, list, rotate-secret, add-redirect-uri, set-branding');
     }
   });
 }

@@ -19,9 +19,12 @@ commands:
   outbox [--to ADDRESS] [--limit N]   messages kept by the development sender
   apps create --name N [--org default] [--type confidential|public] [--environment test|live]
               [--redirect-uri URI]... [--scope S]... [--origin O]...
+              [--logo-url https://…] [--accent-color #rrggbb] [--first-party]
   apps list [--org default]
   apps rotate-secret --id app_…
   apps add-redirect-uri --id app_… --redirect-uri URI
+  apps set-branding --id app_… [--name N] [--logo-url https://…] [--accent-color #rrggbb] [--first-party|--third-party]
+  orgs set-branding [--org default] [--display-name N] [--logo-url https://…] [--accent-color #rrggbb]
   users create --email E --password P [--phone +1…] [--name N] [--org default]
   users set-password --email E --password P [--org default]
   keys rotate                   publish a new signing key and retire the old ones

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.js';
 import { createOrganization } from '../flows/bootstrap.js';
+import { BrandingError, setOrganizationBranding } from '../flows/branding.js';
 import * as v from 'valibot';
 import { DeliverySettingsSchema, type ChannelSettings } from '../delivery/settings.js';
 import { print, withRuntime } from './runtime.js';
@@ -21,6 +22,9 @@ export async function runOrgs(config: Config, argv: string[]): Promise<number> {
       from: { type: 'string' },
       'webhook-url': { type: 'string' },
       'webhook-secret': { type: 'string' },
+      'display-name': { type: 'string' },
+      'logo-url': { type: 'string' },
+      'accent-color': { type: 'string' },
     },
   });
   return withRuntime(config, async ({ deps }) => {
@@ -49,7 +53,24 @@ export async function runOrgs(config: Config, argv: string[]): Promise<number> {
       print(values.json, { organization: organization.name, channel: values.channel, kind: channel.kind }, `${values.channel} delivery of ${organization.name}: ${channel.kind}`);
       return 0;
     }
-    throw new UsageError('orgs needs one of: list, create, set-delivery');
+    if (sub === 'set-branding') {
+      const organization = await deps.store.findOrganizationByName(values.org);
+      if (!organization) throw new UsageError(`no organization named "${values.org}"`);
+      const branding = {
+        displayName: values['display-name'] ?? organization.branding.displayName,
+        logoUrl: values['logo-url'] ?? organization.branding.logoUrl,
+        accentColor: values['accent-color'] ?? organization.branding.accentColor,
+      };
+      try {
+        await setOrganizationBranding(deps, organization.id, branding);
+      } catch (error) {
+        if (error instanceof BrandingError) throw new UsageError(error.message);
+        throw error;
+      }
+      print(values.json, { organization: organization.name, ...branding }, `branding of ${organization.name} updated`);
+      return 0;
+    }
+    throw new UsageError('orgs needs one of: list, create, set-delivery, set-branding');
   });
 }
 

@@ -331,6 +331,7 @@ function hostedRoutes(hosted: ReturnType<typeof hostedHandlers>, deps: FlowDeps)
     page('POST', '/oauth/authorize/:id/email-code/verify', hosted.emailCodeVerify, 'Sign in with the emailed code'),
     page('POST', '/oauth/authorize/:id/consent', hosted.consent, 'Approve or deny'),
     page('GET', '/assets/hosted.css', hostedCss, 'Stylesheet of the hosted pages'),
+    page('GET', '/favicon.ico', (c) => c.body(null, 204), 'No icon (browsers ask for one)'),
     page('GET', '/assets/theme/:file', themeStylesheet(deps), 'Accent colour of an application'),
   ];
 }

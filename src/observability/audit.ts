@@ -8,6 +8,8 @@ export type AuditEventType =
   | 'application.created'
   | 'application.secret_rotated'
   | 'application.redirect_uri_added'
+  | 'application.branding_changed'
+  | 'organization.branding_changed'
   | 'organization.created'
   | 'organization.delivery_changed'
   | 'exchange_code.issued'

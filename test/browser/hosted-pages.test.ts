@@ -85,6 +85,7 @@ describe.skipIf(!hasChromium())('hosted pages in Chromium (SPEC §7)', () => {
     await expect(page.getByRole('heading', { level: 1 })).toBeDefined();
     expect(await page.title()).toContain('Sign in');
     await page.screenshot({ path: new URL('login-desktop.png', SCREENSHOTS).pathname, fullPage: true });
+    await page.locator('main').screenshot({ path: new URL('login-card.png', SCREENSHOTS).pathname });
     await checkAccessibility(page, 'login');
 
     await page.getByLabel('Email', { exact: true }).fill(user.email);
