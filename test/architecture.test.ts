@@ -8,7 +8,9 @@ const SRC = fileURLToPath(new URL('../src', import.meta.url));
 
 /** Which top-level folders each layer may import from (besides itself). */
 const ALLOWED: Record<string, string[]> = {
-  http: ['flows', 'protocol', 'crypto', 'storage', 'observability', 'config'],
+  http: ['flows', 'protocol', 'crypto', 'storage', 'observability', 'config', 'ui'],
+  // The hosted pages render what http/ hands them; they reach no flow, store or token (STYLE §5).
+  ui: [],
   flows: ['protocol', 'crypto', 'storage', 'observability', 'delivery'],
   protocol: ['crypto', 'storage'],
   crypto: [],

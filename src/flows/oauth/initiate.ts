@@ -27,7 +27,7 @@ export interface InitiatedAuthorization {
   isApiMode: boolean;
 }
 
-/** The hosted page of an authorization session (SPEC §7; served by the hosted-pages work). */
+/** The hosted page of an authorization session (SPEC §7). */
 export function hostedPageUrl(issuer: string, requestId: string): string {
   return `${issuer}/oauth/authorize/${requestId}`;
 }
