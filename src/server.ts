@@ -12,13 +12,14 @@ import { createApp } from './http/app.js';
 import { createAuditLog } from './observability/audit.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { systemClock, type Clock } from './protocol/clock.js';
-import { createMemoryRateLimits } from './storage/rate-limits.js';
+import { createRateLimits, type RateLimitBackend } from './storage/rate-limits.js';
 import { openStore, type SqlStore } from './storage/sql-store.js';
 
 export interface Runtime {
   readonly config: Config;
   readonly deps: FlowDeps;
   readonly store: SqlStore;
+  readonly rateLimits: RateLimitBackend;
 }
 
 /** Opens the store (migrating it), loads the signing keys and assembles the flows' dependencies. */
@@ -28,6 +29,7 @@ export async function createRuntime(config: Config, options: { clock?: Clock; lo
   const clock = options.clock ?? systemClock;
   const store = await openStore(resolved.databaseUrl, { migrate: options.migrate });
   const serverKeys = deriveServerKeys(resolved.secret!);
+  const rateLimits = createRateLimits(resolved.rateLimits, { redisUrl: resolved.redisUrl, failureMode: resolved.redisFailureMode, logger });
   const keyring = new Keyring({ store, clock, keyEncryptionKey: serverKeys.keyEncryptionKey, cacheSeconds: resolved.keyCacheSeconds });
   const deps: FlowDeps = {
     store,
@@ -39,10 +41,10 @@ export async function createRuntime(config: Config, options: { clock?: Clock; lo
     issuer: resolved.issuer,
     secretOverlapSeconds: resolved.secretOverlapSeconds,
     delivery: createDelivery({ store, logger, keyEncryptionKey: serverKeys.keyEncryptionKey, now: () => clock.now() }),
-    rateLimits: createMemoryRateLimits(resolved.rateLimits),
+    rateLimits,
     passwordHashing: resolved.passwordHashing,
   };
-  return { config: resolved, deps, store };
+  return { config: resolved, deps, store, rateLimits };
 }
 
 export interface RunningServer {
@@ -63,6 +65,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
     bodyLimitBytes: runtime.config.bodyLimitBytes,
     jwksMaxAgeSeconds: runtime.config.keyCacheSeconds,
     trustedProxyHops: runtime.config.trustedProxyHops,
+    rateLimitHealth: { health: () => runtime.rateLimits.health(), failureMode: runtime.config.redisFailureMode },
   });
 
   const server = await new Promise<ServerType>((resolve, reject) => {
@@ -81,6 +84,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       await closed;
+      await runtime.rateLimits.close();
       await runtime.store.close();
     },
   };

@@ -48,7 +48,7 @@ describe.each(engines)('HTTP basics [%s]', (engine) => {
 
   it('healthz and readyz', async () => {
     expect(await (await server.request('/healthz')).json()).toEqual({ status: 'ok' });
-    expect(await (await server.request('/readyz')).json()).toEqual({ status: 'ready', checks: { store: 'ok' } });
+    expect(await (await server.request('/readyz')).json()).toEqual({ status: 'ready', checks: { store: 'ok', rateLimits: 'memory' } });
   });
 
   it('RFC 6749 §5.1 spirit: token-bearing responses are not cacheable', async () => {

@@ -13,6 +13,7 @@ export async function withRuntime<T>(config: Config, run: (runtime: Runtime) => 
   try {
     return await run(runtime);
   } finally {
+    await runtime.rateLimits.close();
     await runtime.store.close();
   }
 }

@@ -11,6 +11,7 @@ export interface Config {
   /** Undefined until {@link resolveSecret} fills it from the environment or the secret file. */
   readonly secret: string | undefined;
   readonly redisUrl: string | undefined;
+  readonly redisFailureMode: 'memory' | 'closed';
   readonly logLevel: string;
   readonly bodyLimitBytes: number;
   readonly keyCacheSeconds: number;
@@ -50,6 +51,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     issuer: (values.LATCHKEY_ISSUER as string | undefined) ?? `http://localhost:${port}`,
     secret: values.LATCHKEY_SECRET as string | undefined,
     redisUrl: values.LATCHKEY_REDIS_URL as string | undefined,
+    redisFailureMode: values.LATCHKEY_REDIS_FAILURE_MODE as 'memory' | 'closed',
     logLevel: values.LATCHKEY_LOG_LEVEL as string,
     bodyLimitBytes: values.LATCHKEY_BODY_LIMIT_BYTES as number,
     keyCacheSeconds: values.LATCHKEY_KEY_CACHE_SECONDS as number,

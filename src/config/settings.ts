@@ -94,6 +94,12 @@ export const SETTINGS = {
     defaultText: undefined,
     schema: v.optional(url(['redis:', 'rediss:'], 'must be a redis:// or rediss:// URL')),
   },
+  LATCHKEY_REDIS_FAILURE_MODE: {
+    description:
+      'What rate limits do while Redis is unreachable: `memory` keeps serving with per-instance counters (fail open to local limits); `closed` refuses rate-limited requests with 503. Either way the log and /readyz say so.',
+    defaultText: 'memory',
+    schema: v.optional(v.picklist(['memory', 'closed'], 'must be memory or closed'), 'memory'),
+  },
   LATCHKEY_LOG_LEVEL: {
     description: 'pino log level.',
     defaultText: 'info',

@@ -9,12 +9,14 @@ import { errorResponse } from './error-response.js';
 import { accessLog } from './middleware/access-log.js';
 import { corsPreflight } from './middleware/cors.js';
 import { securityHeaders } from './middleware/security-headers.js';
+import type { RateLimitHealth } from './handlers/health.js';
 import { buildRoutes } from './routes.js';
 
 export interface AppOptions {
   bodyLimitBytes: number;
   jwksMaxAgeSeconds: number;
   trustedProxyHops: number;
+  rateLimitHealth: RateLimitHealth;
 }
 
 /** Builds the HTTP application: global middleware, then the route table of routes.ts. */

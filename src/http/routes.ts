@@ -7,7 +7,7 @@ import { consumersMe } from './handlers/consumers-me.js';
 import { externalAuthorize } from './handlers/external-authorize.js';
 import { externalExchange } from './handlers/external-exchange.js';
 import { guest } from './handlers/guest.js';
-import { healthz, readyz } from './handlers/health.js';
+import { healthz, readyz, type RateLimitHealth } from './handlers/health.js';
 import { jwks } from './handlers/jwks.js';
 import { login, loginLogout, loginOtp } from './handlers/login.js';
 import { logout } from './handlers/logout.js';
@@ -75,7 +75,7 @@ const rateLimited = { description: 'Too many requests (Retry-After and X-RateLim
  * and its OpenAPI description. Global middleware (request id, access log, body limit, security
  * headers, error serialization) is applied in app.ts, before any of these.
  */
-export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number; trustedProxyHops: number }): Route[] {
+export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number; trustedProxyHops: number; rateLimitHealth: RateLimitHealth }): Route[] {
   const secretKey = requireSecretKey(deps);
   const publishableKey = requirePublishableKey(deps);
   const consumerToken = requireConsumerToken(deps);
@@ -303,7 +303,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
       doc: { operationId: 'getHealthz', tag: 'Operations', summary: 'Liveness: the process is up', responses: { 200: { description: 'Up' } } },
     },
     {
-      method: 'GET', path: '/readyz', isBrowserFacing: false, middleware: [], handler: readyz(deps),
+      method: 'GET', path: '/readyz', isBrowserFacing: false, middleware: [], handler: readyz(deps, options.rateLimitHealth),
       doc: {
         operationId: 'getReadyz', tag: 'Operations', summary: 'Readiness: the store is reachable',
         responses: { 200: { description: 'Ready' }, 503: { description: 'Store unreachable', schema: ErrorBody } },

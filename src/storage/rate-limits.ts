@@ -1,5 +1,7 @@
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { RateLimited } from '../protocol/errors.js';
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Logger } from '../observability/logger.js';
+import { RateLimited, ServiceUnavailable } from '../protocol/errors.js';
 import type { RateLimitName, RateLimitRule, RateLimits } from '../protocol/rate-limits.js';
 
 const MESSAGES: Record<RateLimitName, string> = {
@@ -12,35 +14,88 @@ const MESSAGES: Record<RateLimitName, string> = {
   loginFailuresPerAccount: 'too many failed sign-ins for this account; it is locked for a while',
 };
 
+/** What the limits do while Redis is unreachable (LATCHKEY_REDIS_FAILURE_MODE). */
+export type RedisFailureMode = 'memory' | 'closed';
+
+export interface RateLimitBackend extends RateLimits {
+  /** `memory` (no Redis configured), or the state of the Redis connection. */
+  health(): 'memory' | 'ok' | 'unavailable';
+  /** Called when a request was refused with 429 (for metrics). */
+  onRejected?: (name: RateLimitName) => void;
+  close(): Promise<void>;
+}
+
 /**
- * In-process limits (rate-limiter-flexible's memory store). Each instance counts on its own; the
- * Redis store that shares counts between instances comes with the scale-out work.
+ * Rate limits with rate-limiter-flexible: in process memory, or — with a Redis URL — in Redis, so
+ * every instance shares the counts (SPEC §8). While Redis is unreachable the limits either fall back
+ * to per-instance memory counters (`memory`, the default: keep serving) or refuse with 503
+ * (`closed`); the log and /readyz say so.
  */
-export function createMemoryRateLimits(settings: Readonly<Record<RateLimitName, RateLimitRule>>): RateLimits {
+export function createRateLimits(
+  settings: Readonly<Record<RateLimitName, RateLimitRule>>,
+  options: { redisUrl?: string; failureMode?: RedisFailureMode; logger: Logger },
+): RateLimitBackend {
+  const failureMode = options.failureMode ?? 'memory';
+  let redis: Redis | undefined;
+  if (options.redisUrl) {
+    // Fail fast while disconnected (no offline queue), keep reconnecting in the background.
+    redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(times * 200, 2000) });
+    let isDown = false;
+    redis.on('error', (error) => {
+      if (!isDown) options.logger.warn({ err: error.message, failureMode }, 'redis unreachable: rate limits are degraded');
+      isDown = true;
+    });
+    redis.on('ready', () => {
+      if (isDown) options.logger.info('redis is back: rate limits are shared again');
+      isDown = false;
+    });
+  }
+
   const limiters = new Map<RateLimitName, { limiter: RateLimiterAbstract; rule: RateLimitRule }>();
   for (const [name, rule] of Object.entries(settings) as [RateLimitName, RateLimitRule][]) {
-    limiters.set(name, { rule, limiter: new RateLimiterMemory({ keyPrefix: name, points: rule.points, duration: rule.durationSeconds }) });
+    const memory = new RateLimiterMemory({ keyPrefix: name, points: rule.points, duration: rule.durationSeconds });
+    const limiter = redis
+      ? new RateLimiterRedis({
+          storeClient: redis, keyPrefix: `latchkey:${name}`, points: rule.points, duration: rule.durationSeconds,
+          rejectIfRedisNotReady: true, ...(failureMode === 'memory' ? { insuranceLimiter: memory } : {}),
+        })
+      : memory;
+    limiters.set(name, { limiter, rule });
   }
-  const refuse = (name: RateLimitName, rule: RateLimitRule, msBeforeNext: number, remaining: number) =>
-    new RateLimited(MESSAGES[name], {
-      points: rule.points,
-      remaining,
-      retryAfterSeconds: msBeforeNext / 1000,
-      resetAtMs: Date.now() + msBeforeNext,
-    });
 
-  return {
+  const backend: RateLimitBackend = {
     async consume(name, key) {
       const { limiter, rule } = limiters.get(name)!;
       try {
         await limiter.consume(key);
       } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        throw refuse(name, rule, rejection.msBeforeNext, rejection.remainingPoints);
+        if (rejection instanceof RateLimiterRes) {
+          backend.onRejected?.(name);
+          throw new RateLimited(MESSAGES[name], {
+            points: rule.points,
+            remaining: rejection.remainingPoints,
+            retryAfterSeconds: rejection.msBeforeNext / 1000,
+            resetAtMs: Date.now() + rejection.msBeforeNext,
+          });
+        }
+        // Only reachable without an insurance limiter: the `closed` failure mode.
+        throw new ServiceUnavailable('rate limiting is unavailable; try again shortly', { cause: rejection });
       }
     },
     async reset(name, key) {
-      await limiters.get(name)!.limiter.delete(key);
+      try {
+        await limiters.get(name)!.limiter.delete(key);
+      } catch (error) {
+        options.logger.warn({ err: (error as Error).message, limit: name }, 'could not reset a rate-limit counter');
+      }
+    },
+    health() {
+      if (!redis) return 'memory';
+      return redis.status === 'ready' ? 'ok' : 'unavailable';
+    },
+    async close() {
+      redis?.disconnect();
     },
   };
+  return backend;
 }
