@@ -41,10 +41,12 @@ export function createRateLimits(
     // Fail fast while disconnected (no offline queue), keep reconnecting in the background.
     redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(times * 200, 2000) });
     let isDown = false;
-    redis.on('error', (error) => {
-      if (!isDown) options.logger.warn({ err: error.message, failureMode }, 'redis unreachable: rate limits are degraded');
+    const down = (reason: string) => {
+      if (!isDown) options.logger.warn({ reason, failureMode }, 'redis unreachable: rate limits are degraded');
       isDown = true;
-    });
+    };
+    redis.on('error', (error) => down(error.message));
+    redis.on('close', () => down('connection closed'));
     redis.on('ready', () => {
       if (isDown) options.logger.info('redis is back: rate limits are shared again');
       isDown = false;

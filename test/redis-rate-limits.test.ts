@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasRedisServer, startPrivateRedis } from './helpers/redis.js';
+import { startTestServer, type TestServer } from './helpers/server.js';
+
+const guest = (server: TestServer, pk: string, ip: string) =>
+  server.request('/auth/guest', { method: 'POST', headers: { 'x-publishable-key': pk, 'x-forwarded-for': ip } });
+
+/** Waits (real time: Redis reconnects on its own schedule) until `check` holds. */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe.skipIf(!hasRedisServer())('rate limits in Redis (SPEC §8)', () => {
+  let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
+  let a: TestServer;
+  let b: TestServer;
+  let closed: TestServer;
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    const env = { LATCHKEY_REDIS_URL: redis.url, LATCHKEY_RATE_LIMIT_GUEST_PER_IP: '2/3600', LATCHKEY_TRUSTED_PROXY_HOPS: '1' };
+    a = await startTestServer('sqlite', env);
+    b = await startTestServer('sqlite', env);
+    closed = await startTestServer('sqlite', { ...env, LATCHKEY_REDIS_FAILURE_MODE: 'closed' });
+    await eventually(async () => (await (await a.request('/readyz')).json()).checks.rateLimits === 'redis');
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close(), closed?.close()]);
+    await redis?.stop();
+  });
+
+  it('a limit reached through one instance holds on another', async () => {
+    expect((await guest(a, a.demo.publishableKey, '203.0.113.50')).status).toBe(200);
+    expect((await guest(a, a.demo.publishableKey, '203.0.113.50')).status).toBe(200);
+    const third = await guest(b, b.demo.publishableKey, '203.0.113.50');
+    expect(third.status).toBe(429);
+    expect(third.headers.get('x-ratelimit-limit')).toBe('2');
+  });
+
+  it('Redis stopped: serving continues on per-instance limits (memory mode), or refuses with 503 (closed mode); both say so', async () => {
+    await redis.stop();
+    await eventually(async () => (await (await a.request('/readyz')).json()).checks.rateLimits !== 'redis');
+    const ready = await a.request('/readyz');
+    expect(ready.status).toBe(200);
+    expect((await ready.json()).checks.rateLimits).toBe('redis-unavailable (memory fallback)');
+    expect((await guest(a, a.demo.publishableKey, '203.0.113.60')).status).toBe(200);
+    await eventually(async () => a.logLines.some((line) => line.includes('redis unreachable')));
+
+    const refused = await guest(closed, closed.demo.publishableKey, '203.0.113.61');
+    expect(refused.status).toBe(503);
+    expect((await closed.request('/readyz')).status).toBe(503);
+    // Endpoints without limits keep working.
+    expect((await closed.request('/.well-known/jwks.json')).status).toBe(200);
+
+    redis = await startPrivateRedis(redis.port);
+    await eventually(async () => (await (await a.request('/readyz')).json()).checks.rateLimits === 'redis');
+    expect((await guest(closed, closed.demo.publishableKey, '203.0.113.62')).status).toBe(200);
+  });
+});
