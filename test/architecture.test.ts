@@ -14,7 +14,7 @@ const ALLOWED: Record<string, string[]> = {
   flows: ['protocol', 'crypto', 'storage', 'observability', 'delivery'],
   protocol: ['crypto', 'storage'],
   crypto: [],
-  storage: ['protocol'],
+  storage: ['protocol', 'observability'],
   delivery: ['crypto', 'observability', 'protocol', 'storage'],
   config: ['protocol'],
   observability: ['crypto', 'protocol', 'storage'],

@@ -74,7 +74,7 @@ describe.each(engines)('latchkey CLI (SPEC §8) [%s]', (engine) => {
   it('apps add-redirect-uri refuses http for non-loopback hosts of live applications', async () => {
     const created = await latchkey('apps', 'create', '--name', 'Live', '--environment', 'live', '--json');
     await expect(run(process.execPath, [BIN, 'apps', 'add-redirect-uri', '--id', created.id, '--redirect-uri', 'http://evil.example/cb'], { env }))
-      .rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('http is allowed only for loopback') });
+      .rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('may use http only for loopback hosts') });
     const updated = await latchkey('apps', 'add-redirect-uri', '--id', created.id, '--redirect-uri', 'https://live.example/cb', '--json');
     expect(updated.redirectUris).toEqual(['https://live.example/cb']);
   });

@@ -43,6 +43,12 @@ describe('configuration (SPEC §8)', () => {
     expect(message).not.toContain('too-short-secret');
   });
 
+  it('SPEC §7: an http issuer only on loopback, unless the insecure override is set (and then it is flagged)', () => {
+    expect(() => loadConfig({ LATCHKEY_ISSUER: 'http://auth.example.com' })).toThrow(/LATCHKEY_ISSUER: must be https unless its host is localhost/);
+    expect(loadConfig({ LATCHKEY_ISSUER: 'http://127.0.0.1:4802' }).isInsecureHttpIssuer).toBe(false);
+    expect(loadConfig({ LATCHKEY_ISSUER: 'http://auth.example.com', LATCHKEY_INSECURE_HTTP_ISSUER: 'true' }).isInsecureHttpIssuer).toBe(true);
+  });
+
   it('PostgreSQL needs LATCHKEY_SECRET; SQLite generates one beside the database, once', async () => {
     expect(() => resolveSecret(loadConfig({ LATCHKEY_DATABASE_URL: 'postgres://db/latchkey' }))).toThrow(/LATCHKEY_SECRET: required/);
     const { mkdtempSync, statSync } = await import('node:fs');

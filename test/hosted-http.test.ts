@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from './helpers/engines.js';
 import { basicOf, createOAuthApp, createPasswordUser, initiate, obtainCode, pkce, standardQuery, tokenRequest, type OAuthApp } from './helpers/oauth.js';
+import { latestCode } from './helpers/otp.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /** Cookies of a response as name → attribute string. */
@@ -76,6 +77,84 @@ describe.each(engines)('hosted pages over HTTP (SPEC §7) [%s]', (engine) => {
     expect(session).toMatch(/SameSite=Lax/);
   });
 
+  it('RFC 9700 §4.7: every hosted form refuses a missing token and a cross-site POST', async () => {
+    const { path, jar, csrf } = await openPage();
+    for (const form of ['login', 'second-factor', 'email-code', 'email-code/verify', 'consent']) {
+      expect((await post(`${path}/${form}`, { email: 'a@example.com', code: '123456', decision: 'approve' }, { cookie: jar })).status, form).toBe(403);
+      expect((await post(`${path}/${form}`, { csrf, decision: 'approve' }, { cookie: jar, 'sec-fetch-site': 'cross-site' })).status, form).toBe(403);
+    }
+  });
+
+  it('a second factor on the hosted pages: password, then the SMS code; an email code does not skip it', async () => {
+    const user = await createPasswordUser(server, { phone: '+14155550177' });
+    const { path, jar, csrf } = await openPage();
+    const afterPassword = await post(`${path}/login`, { email: user.email, password: user.password, csrf }, { cookie: jar });
+    expect(afterPassword.status).toBe(200);
+    const page = await afterPassword.text();
+    expect(page).toContain('We sent a 6-digit code to +1•••77');
+    expect(cookies(afterPassword).has('latchkey_session')).toBe(false);
+    const pending = /name="pending" value="([^"]+)"/.exec(page)![1]!;
+    const wrong = await post(`${path}/second-factor`, { pending, code: '000000', csrf }, { cookie: jar });
+    expect(wrong.status).toBe(401);
+    const right = await post(`${path}/second-factor`, { pending, code: await latestCode(server, '+14155550177'), csrf }, { cookie: jar });
+    expect(right.status).toBe(303);
+    expect(cookies(right).has('latchkey_session')).toBe(true);
+
+    // The pending token of one request does not work for another.
+    const other = await openPage();
+    const foreign = await post(`${other.path}/second-factor`, { pending, code: '123456', csrf: other.csrf }, { cookie: other.jar });
+    expect(foreign.status).toBe(401);
+
+    // An email code replaces the password, not the second factor.
+    const viaEmail = await openPage();
+    server.clock.advance(61);
+    await post(`${viaEmail.path}/email-code`, { email: user.email, csrf: viaEmail.csrf }, { cookie: viaEmail.jar });
+    const emailed = await post(`${viaEmail.path}/email-code/verify`, { email: user.email, code: await latestCode(server, user.email), csrf: viaEmail.csrf }, { cookie: viaEmail.jar });
+    expect(emailed.status).toBe(200);
+    expect(await emailed.text()).toContain('We sent a 6-digit code to +1•••77');
+    expect(cookies(emailed).has('latchkey_session')).toBe(false);
+  });
+
+  it('SPEC §7: the same lockout as the API on the hosted login form (429 page)', async () => {
+    const user = await createPasswordUser(server);
+    const { path, jar, csrf } = await openPage();
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await post(`${path}/login`, { email: user.email, password: 'wrong', csrf }, { cookie: jar })).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    const locked = await post(`${path}/login`, { email: user.email, password: user.password, csrf }, { cookie: jar });
+    expect(locked.status).toBe(429);
+    expect(await locked.text()).toContain('Too many attempts');
+  });
+
+  it('every hosted page carries the CSP and no-store: consent, expired, not found, refused', async () => {
+    const user = await createPasswordUser(server);
+    const { path, jar, csrf } = await openPage();
+    const login = await post(`${path}/login`, { email: user.email, password: user.password, csrf }, { cookie: jar });
+    const session = cookies(login).get('latchkey_session')!.split(';')[0];
+    const consent = await server.request(path, { headers: { cookie: `${jar}; ${session}` } });
+    expect(await consent.text()).toContain('wants to access your account');
+    server.clock.advance(601);
+    const expired = await server.request(path);
+    expect(expired.status).toBe(410);
+    const refused = await post(`${path}/login`, {}, { cookie: jar });
+    for (const response of [consent, expired, await server.request('/oauth/authorize/azr_none'), refused]) {
+      expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+    }
+  });
+
+  it('RFC 8252 §7.1: a native app\'s private-use scheme is allowed as a form target in the CSP', async () => {
+    const native = await createOAuthApp(server, { type: 'public', redirectUris: ['com.example.app:/oauth/callback'] });
+    const { page } = await openPage(native);
+    expect(page.headers.get('content-security-policy')).toContain("form-action 'self' com.example.app:");
+  });
+
+  it('script-running redirect URIs are refused at registration', async () => {
+    await expect(createOAuthApp(server, { redirectUris: ['javascript:alert(1)'] })).rejects.toThrow(/must not use the javascript: scheme/);
+    await expect(createOAuthApp(server, { redirectUris: ['data:text/html,hi'] })).rejects.toThrow(/data:/);
+  });
+
   it('a token for one authorization session does not work for another', async () => {
     const first = await openPage();
     const second = await openPage();
@@ -114,7 +193,7 @@ describe.each(engines)('hosted pages over HTTP (SPEC §7) [%s]', (engine) => {
     };
     const direct = await signIn(firstParty);
     expect(direct.status).toBe(302);
-    expect(direct.headers.get('location')).toMatch(/^https:\/\/client\.example\/callback\?code=ac_/);
+    expect(direct.headers.get('location')).toMatch(/^https:\/\/client\.example\/callback\?code=ac_[\w-]{43}&state=state-1234567890&iss=/);
 
     const thirdParty = await createOAuthApp(server);
     const asked = await signIn(thirdParty);
@@ -123,7 +202,9 @@ describe.each(engines)('hosted pages over HTTP (SPEC §7) [%s]', (engine) => {
     // Approved once (here in API mode, which records the same grant), consent is remembered…
     const { code, verifier } = await obtainCode(server, thirdParty, user);
     const tokens = await (await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: thirdParty.redirectUri, code_verifier: verifier }, basicOf(thirdParty))).json();
-    expect((await signIn(thirdParty)).status).toBe(302);
+    const remembered = await signIn(thirdParty);
+    expect(remembered.status).toBe(302);
+    expect(remembered.headers.get('location')).toMatch(/^https:\/\/client\.example\/callback\?code=ac_/);
     // …until it is withdrawn with the revoke endpoint.
     const revoked = await server.request('/v1/auth/oauth/revoke', { method: 'DELETE', headers: { authorization: `Bearer ${tokens.access_token}`, 'x-client-key': thirdParty.publishableKey } });
     expect(revoked.status).toBe(200);

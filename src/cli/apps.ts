@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Config } from '../config/config.js';
-import { createApplication, rotateApplicationSecret } from '../flows/applications.js';
+import { InvalidApplication, addRedirectUri, createApplication, rotateApplicationSecret } from '../flows/applications.js';
 import { BrandingError, setApplicationBranding } from '../flows/branding.js';
 import type { FlowDeps } from '../flows/deps.js';
 import { parseOrigin } from '../protocol/origins.js';
@@ -49,52 +49,48 @@ async function organizationId(deps: FlowDeps, name: string): Promise<string> {
   return organization.id;
 }
 
-function checkRedirectUri(uri: string, environment: 'test' | 'live'): string {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    throw new UsageError(`--redirect-uri ${JSON.stringify(uri)} is not an absolute URI`);
-  }
-  // RFC 6749 §3.1.2: no fragment. SPEC §1: http only for loopback hosts or in the test environment.
-  if (url.hash) throw new UsageError(`--redirect-uri ${uri} must not have a fragment`);
-  const isLoopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol === 'http:' && !isLoopback && environment !== 'test') {
-    throw new UsageError(`--redirect-uri ${uri}: http is allowed only for loopback hosts or test applications`);
-  }
-  return uri;
-}
-
-/** `latchkey apps create|list|rotate-secret|add-redirect-uri`. */
-export async function runApps(config: Config, argv: string[]): Promise<number> {
-  const [sub, ...args] = argv;
-  const { values } = parseArgs({
-    args,
-    options: {
+const OPTIONS = {
       json: { type: 'boolean', default: false },
       name: { type: 'string' },
       org: { type: 'string', default: 'default' },
       type: { type: 'string', default: 'confidential' },
       environment: { type: 'string', default: 'test' },
-      'redirect-uri': { type: 'string', multiple: true, default: [] },
-      scope: { type: 'string', multiple: true, default: [] },
-      origin: { type: 'string', multiple: true, default: [] },
+      'redirect-uri': { type: 'string', multiple: true, default: [] as string[] },
+      scope: { type: 'string', multiple: true, default: [] as string[] },
+      origin: { type: 'string', multiple: true, default: [] as string[] },
       id: { type: 'string' },
       'logo-url': { type: 'string' },
       'accent-color': { type: 'string' },
       'first-party': { type: 'boolean' },
       'third-party': { type: 'boolean' },
-    },
-  });
+    } satisfies NonNullable<ParseArgsConfig['options']>;
+
+type AppsOptions = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+
+/** `latchkey apps create|list|rotate-secret|add-redirect-uri|set-branding`. */
+export async function runApps(config: Config, argv: string[]): Promise<number> {
+  const [sub, ...args] = argv;
+  const { values } = parseArgs({ args, options: OPTIONS });
   const json = values.json;
   return withRuntime(config, async ({ deps }) => {
+    try {
+      return await runAppsCommand(deps, sub, values, json);
+    } catch (error) {
+      if (error instanceof InvalidApplication) throw new UsageError(error.message);
+      throw error;
+    }
+  });
+}
+
+async function runAppsCommand(deps: FlowDeps, sub: string | undefined, values: AppsOptions, json: boolean): Promise<number> {
+  {
     switch (sub) {
       case 'create': {
         if (!values.name) throw new UsageError('apps create needs --name');
         if (values.type !== 'confidential' && values.type !== 'public') throw new UsageError('--type must be confidential or public');
         if (values.environment !== 'test' && values.environment !== 'live') throw new UsageError('--environment must be test or live');
         const environment = values.environment;
-        const origins = values.origin.map((o) => {
+        const origins = values.origin.map((o: string) => {
           if (!parseOrigin(o)) throw new UsageError(`--origin ${JSON.stringify(o)} is not an origin (scheme://host[:port])`);
           return o;
         });
@@ -103,7 +99,7 @@ export async function runApps(config: Config, argv: string[]): Promise<number> {
           name: values.name,
           type: values.type,
           environment,
-          redirectUris: values['redirect-uri'].map((uri) => checkRedirectUri(uri, environment)),
+          redirectUris: values['redirect-uri'],
           allowedScopes: values.scope,
           allowedOrigins: origins,
         });
@@ -133,9 +129,7 @@ export async function runApps(config: Config, argv: string[]): Promise<number> {
         if (!values.id || values['redirect-uri'].length !== 1) throw new UsageError('apps add-redirect-uri needs --id and one --redirect-uri');
         const existing = await deps.store.getApplication(values.id);
         if (!existing) throw new UsageError(`no application ${values.id}`);
-        const uri = checkRedirectUri(values['redirect-uri'][0]!, existing.environment);
-        const updated = (await deps.store.addRedirectUri(values.id, uri))!;
-        await deps.audit.record('application.redirect_uri_added', updated.organizationId, { applicationId: updated.id, redirectUri: uri });
+        const updated = await addRedirectUri(deps, existing, values['redirect-uri'][0]!);
         print(json, describe(updated), `redirect URIs of ${updated.id}: ${updated.redirectUris.join(' ')}`);
         return 0;
       }
@@ -150,5 +144,5 @@ export async function runApps(config: Config, argv: string[]): Promise<number> {
       default:
         throw new UsageError('apps needs one of: create, list, rotate-secret, add-redirect-uri, set-branding');
     }
-  });
+  }
 }

@@ -28,6 +28,9 @@ export async function runServe(config: Config): Promise<number> {
       ].join('\n') + '\n',
     );
   }
+  if (server.runtime.config.isInsecureHttpIssuer) {
+    logger.warn({ issuer: server.runtime.config.issuer }, 'INSECURE: the issuer is plain http on a non-loopback host (LATCHKEY_INSECURE_HTTP_ISSUER)');
+  }
   await warnAboutDevelopmentDelivery(server);
   await stopped;
   logger.info('shutting down');

@@ -10,6 +10,8 @@ export interface Config {
   readonly issuer: string;
   /** Undefined until {@link resolveSecret} fills it from the environment or the secret file. */
   readonly secret: string | undefined;
+  /** LATCHKEY_INSECURE_HTTP_ISSUER: an http issuer on a non-loopback host was allowed. */
+  readonly isInsecureHttpIssuer: boolean;
   readonly redisUrl: string | undefined;
   readonly redisFailureMode: 'memory' | 'closed';
   readonly logLevel: string;
@@ -42,13 +44,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (result.success) values[name] = result.output;
     else problems.push(`${name}: ${result.issues[0].message}${name === 'LATCHKEY_SECRET' ? '' : ` (got ${JSON.stringify(raw)})`}`);
   }
-  if (problems.length > 0) throw new ConfigError(problems);
   const port = values.LATCHKEY_PORT as number;
+  const issuer = (values.LATCHKEY_ISSUER as string | undefined) ?? `http://localhost:${port}`;
+  const allowInsecureIssuer = values.LATCHKEY_INSECURE_HTTP_ISSUER === true;
+  // SPEC §7: cookies are Secure except on loopback in development — so is the issuer.
+  if (problems.length === 0 && isPlainHttpOffLoopback(issuer) && !allowInsecureIssuer) {
+    problems.push(`LATCHKEY_ISSUER: must be https unless its host is localhost, 127.0.0.1 or [::1] (got ${JSON.stringify(issuer)}; LATCHKEY_INSECURE_HTTP_ISSUER=true overrides)`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     databaseUrl: values.LATCHKEY_DATABASE_URL as string,
     port,
     host: values.LATCHKEY_HOST as string,
-    issuer: (values.LATCHKEY_ISSUER as string | undefined) ?? `http://localhost:${port}`,
+    issuer,
+    isInsecureHttpIssuer: isPlainHttpOffLoopback(issuer),
     secret: values.LATCHKEY_SECRET as string | undefined,
     redisUrl: values.LATCHKEY_REDIS_URL as string | undefined,
     redisFailureMode: values.LATCHKEY_REDIS_FAILURE_MODE as 'memory' | 'closed',
@@ -72,4 +81,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       parallelism: values.LATCHKEY_ARGON2_PARALLELISM as number,
     }),
   });
+}
+
+/** True for an http URL whose host is not a loopback name or address. */
+export function isPlainHttpOffLoopback(url: string): boolean {
+  const parsed = new URL(url);
+  return parsed.protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname);
 }

@@ -83,6 +83,13 @@ export const SETTINGS = {
       ),
     ),
   },
+  LATCHKEY_INSECURE_HTTP_ISSUER: {
+    description:
+      'INSECURE. Allow an http issuer on a non-loopback host (cookies then lose `Secure`, tokens travel in clear). Only for a trusted network behind no TLS at all; warns at boot. Without it an http issuer must be localhost, 127.0.0.1 or [::1].',
+    defaultText: 'false',
+    insecure: true,
+    schema: v.pipe(v.optional(v.picklist(['true', 'false'], 'must be true or false'), 'false'), v.transform((value) => value === 'true')),
+  },
   LATCHKEY_SECRET: {
     description:
       'Key-encryption secret (at least 32 characters): encrypts signing keys at rest and derives other server keys. When absent on SQLite, one is generated into `latchkey.secret` beside the database file (mode 0600); required on PostgreSQL.',

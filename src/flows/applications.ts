@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constantTimeEqual, hashSecret } from '../crypto/hash.js';
 import { generateId, generateSecret } from '../crypto/random.js';
+import { redirectUriProblem } from '../protocol/redirect-uri.js';
 import type { Application } from '../storage/store.js';
 import type { FlowDeps } from './deps.js';
 
@@ -17,6 +18,9 @@ export interface NewApplication {
   isFirstParty?: boolean;
 }
 
+/** An application setting that cannot be stored; the CLI prints the message. */
+export class InvalidApplication extends Error {}
+
 /** A secret key in full: returned exactly once, at creation or rotation (SPEC §1). */
 export interface IssuedSecret {
   application: Application;
@@ -29,6 +33,10 @@ function newSecretKey(environment: 'test' | 'live'): string {
 
 /** Creates an application with fresh keys; the secret is stored only as its SHA-256. */
 export async function createApplication(deps: FlowDeps, input: NewApplication): Promise<IssuedSecret> {
+  for (const uri of input.redirectUris ?? []) {
+    const problem = redirectUriProblem(uri, input.environment);
+    if (problem) throw new InvalidApplication(`redirect URI ${uri} ${problem}`);
+  }
   const now = deps.clock.now();
   const application: Application = {
     id: generateId('app_', now),
@@ -86,4 +94,13 @@ export async function findApplicationBySecretKey(deps: FlowDeps, secretKey: stri
   if (!application) return undefined;
   // Guard against a key of one environment presented with the other's prefix.
   return constantTimeEqual(secretKey.slice(0, 8), `sk_${application.environment}_`) ? application : undefined;
+}
+
+/** Registers one more redirect URI (checked like at creation). */
+export async function addRedirectUri(deps: FlowDeps, application: Application, uri: string): Promise<Application> {
+  const problem = redirectUriProblem(uri, application.environment);
+  if (problem) throw new InvalidApplication(`redirect URI ${uri} ${problem}`);
+  const updated = (await deps.store.addRedirectUri(application.id, uri))!;
+  await deps.audit.record('application.redirect_uri_added', updated.organizationId, { applicationId: updated.id, redirectUri: uri });
+  return updated;
 }

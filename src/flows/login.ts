@@ -4,7 +4,7 @@ import { generateId } from '../crypto/random.js';
 import { maskDestination, normalizeEmail } from '../protocol/contacts.js';
 import { OtpExpired, OtpInvalid, RateLimited } from '../protocol/errors.js';
 import { InvalidCredentials } from '../protocol/oauth-errors.js';
-import { UniqueConflict, type Application, type Session } from '../storage/store.js';
+import { UniqueConflict, type Application, type Consumer, type Session } from '../storage/store.js';
 import type { FlowDeps } from './deps.js';
 import { LATCHKEY_IDENTITY_ISSUER } from './identity-sign-in.js';
 import { newConsumer } from './new-consumer.js';
@@ -103,21 +103,31 @@ export async function startLoginSession(deps: FlowDeps, application: Application
 /** JOSE `typ` of the short-lived proof that the password step passed and the SMS code is pending. */
 const SECOND_FACTOR_TYP = 'second-factor+jwt';
 
-/** A 10-minute token naming the user whose password was right, for the hosted second-factor form. */
-export async function signSecondFactorPending(deps: FlowDeps, application: Application, userId: string): Promise<string> {
+/**
+ * A 10-minute token naming the user whose password (or email code) was right, bound to the
+ * authorization request it belongs to, with the masked phone to show — the hosted second-factor form
+ * carries it instead of keeping server state.
+ */
+export async function signSecondFactorPending(deps: FlowDeps, application: Application, consumer: Consumer, requestId: string): Promise<string> {
   const iat = Math.floor(deps.clock.now() / 1000);
-  return deps.keyring.sign({ iss: deps.issuer, aud: application.publishableKey, sub: userId, iat, exp: iat + 600 }, SECOND_FACTOR_TYP);
+  const hint = consumer.phone ? maskDestination(consumer.phone) : 'your phone';
+  return deps.keyring.sign({ iss: deps.issuer, aud: application.publishableKey, sub: consumer.id, rid: requestId, hint, iat, exp: iat + 600 }, SECOND_FACTOR_TYP);
 }
 
-/** Completes a password login with the SMS code; OtpInvalid / OtpExpired otherwise. */
-export async function completeSecondFactor(deps: FlowDeps, application: Application, pending: string, code: string): Promise<string> {
-  let userId: string | undefined;
+/** Reads a pending second factor of this request; undefined when it is not valid (expired, forged, other request). */
+export async function readSecondFactorPending(deps: FlowDeps, application: Application, pending: string, requestId: string): Promise<{ userId: string; hint: string } | undefined> {
   try {
-    userId = (await deps.keyring.verify(pending, { issuer: deps.issuer, audience: application.publishableKey, typ: SECOND_FACTOR_TYP })).sub;
+    const payload = await deps.keyring.verify(pending, { issuer: deps.issuer, audience: application.publishableKey, typ: SECOND_FACTOR_TYP });
+    if (payload.rid !== requestId || typeof payload.sub !== 'string') return undefined;
+    return { userId: payload.sub, hint: typeof payload.hint === 'string' ? payload.hint : 'your phone' };
   } catch {
-    userId = undefined;
+    return undefined;
   }
-  const consumer = userId ? await deps.store.getConsumer(userId) : undefined;
+}
+
+/** Completes a sign-in with the SMS code; OtpInvalid / OtpExpired otherwise. */
+export async function completeSecondFactor(deps: FlowDeps, application: Application, userId: string, code: string): Promise<string> {
+  const consumer = await deps.store.getConsumer(userId);
   if (!consumer?.phone || consumer.organizationId !== application.organizationId) throw new OtpExpired('this sign-in has expired; start again');
   const attempt = await attemptCode(deps, application.organizationId, consumer.phone, code);
   if (attempt.outcome === 'unavailable') throw new OtpExpired('the code has expired or was used; start again');
@@ -127,9 +137,15 @@ export async function completeSecondFactor(deps: FlowDeps, application: Applicat
 
 /**
  * Password-less sign-in by an emailed code (hosted pages): the verified email's consumer — created
- * on first use — gets a login session.
+ * on first use — gets a login session, unless it has an SMS second factor: an email code replaces
+ * the password, never the second factor (SPEC §6.2), so the caller must ask for the SMS code next.
  */
-export async function loginWithEmailCode(deps: FlowDeps, application: Application, email: string, code: string): Promise<string> {
+export async function loginWithEmailCode(
+  deps: FlowDeps,
+  application: Application,
+  email: string,
+  code: string,
+): Promise<{ loginToken: string } | { secondFactorFor: Consumer }> {
   const organizationId = application.organizationId;
   const destination = normalizeEmail(email);
   const attempt = await attemptCode(deps, organizationId, destination, code);
@@ -148,5 +164,6 @@ export async function loginWithEmailCode(deps: FlowDeps, application: Applicatio
       consumer = await deps.store.findConsumerByExternalIdentity(organizationId, identity);
     }
   }
-  return startLoginSession(deps, application, consumer!.id);
+  if (consumer!.secondFactor === 'sms' && consumer!.phone) return { secondFactorFor: consumer! };
+  return { loginToken: await startLoginSession(deps, application, consumer!.id) };
 }

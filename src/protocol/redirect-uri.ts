@@ -38,3 +38,25 @@ export function withQuery(uri: string, params: Record<string, string | undefined
   for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.append(name, value);
   return url.href;
 }
+
+/** Schemes a redirect URI may never use: they would run code or read files in the browser. */
+const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:']);
+
+/**
+ * Whether a URI may be registered as a redirect URI: absolute, no fragment (RFC 6749 §3.1.2), not a
+ * script-running scheme, and http only for loopback hosts or test applications (SPEC §1). Returns
+ * the reason it may not, or undefined.
+ */
+export function redirectUriProblem(uri: string, environment: 'test' | 'live'): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return 'is not an absolute URI';
+  }
+  if (url.hash) return 'must not have a fragment';
+  if (FORBIDDEN_SCHEMES.has(url.protocol)) return `must not use the ${url.protocol} scheme`;
+  const isLoopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol === 'http:' && !isLoopback && environment !== 'test') return 'may use http only for loopback hosts or test applications';
+  return undefined;
+}

@@ -82,7 +82,7 @@ describe.skipIf(!hasChromium())('hosted pages in Chromium (SPEC §7)', () => {
     const client = await startClient();
     const page = await newPage();
     await page.goto(client.url);
-    await expect(page.getByRole('heading', { level: 1 })).toBeDefined();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in to continue to OAuth client');
     expect(await page.title()).toContain('Sign in');
     await page.screenshot({ path: new URL('login-desktop.png', SCREENSHOTS).pathname, fullPage: true });
     await page.locator('main').screenshot({ path: new URL('login-card.png', SCREENSHOTS).pathname });

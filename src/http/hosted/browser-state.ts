@@ -11,6 +11,8 @@ import { Forbidden } from '../../protocol/errors.js';
  * could not be set over http otherwise.
  */
 export function cookieNames(issuer: string) {
+  // Secure whenever the issuer is https; an http issuer is loopback development (or the explicitly
+  // insecure LATCHKEY_INSECURE_HTTP_ISSUER), where a Secure cookie would never be stored.
   const isSecure = issuer.startsWith('https://');
   const prefix = isSecure ? '__Host-' : '';
   return { isSecure, session: `${prefix}latchkey_session`, csrf: `${prefix}latchkey_csrf` };

@@ -1,14 +1,15 @@
 import type { Context, Handler } from 'hono';
 import type { FlowDeps } from '../../flows/deps.js';
-import { completeSecondFactor, loginWithEmailCode, loginWithPassword, sendLoginOtp, signSecondFactorPending } from '../../flows/login.js';
+import { completeSecondFactor, loginWithEmailCode, loginWithPassword, readSecondFactorPending, sendLoginOtp, signSecondFactorPending } from '../../flows/login.js';
 import { deniedRedirect, finishHostedAuthorization, loadHostedRequest, needsConsent, type HostedRequest } from '../../flows/oauth/hosted.js';
 import { authenticateBearer } from '../../flows/oauth/tokens.js';
 import { requestOtp } from '../../flows/otp.js';
 import { settingsOf } from '../../flows/organization-settings.js';
-import { normalizeEmail } from '../../protocol/contacts.js';
+import { maskDestination, normalizeEmail } from '../../protocol/contacts.js';
 import { ApiError, DeliveryFailed, OtpExpired, OtpInvalid, RateLimited } from '../../protocol/errors.js';
 import { AccessDenied, InvalidCredentials } from '../../protocol/oauth-errors.js';
-import type { Session } from '../../storage/store.js';
+import type { Consumer, Session } from '../../storage/store.js';
+import type { SafeHtml } from '../../ui/html.js';
 import { consentPage } from '../../ui/pages/consent.js';
 import { codePage, loginPage, type PageContext } from '../../ui/pages/login.js';
 import { messagePage } from '../../ui/pages/message.js';
@@ -67,12 +68,17 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
     return undefined;
   }
 
+  /** A page of this authorization session, under the CSP that names its redirect URI and logo. */
+  function show(c: Context<AppEnv>, hosted: HostedRequest, body: SafeHtml, status: number): Response {
+    return sendPage(c, body, status, hosted.request.redirectUri, brandingOf(hosted).logoUrl);
+  }
+
   /** Signed in: ask for consent, or finish and send the browser back to the client. */
   async function proceed(c: Context<AppEnv>, hosted: HostedRequest, user: Session, status = 302): Promise<Response> {
     if (await needsConsent(deps, hosted.application, user.consumerId, hosted.request.scope)) {
       const consumer = await deps.store.getConsumer(user.consumerId);
       const page = consentPage(context(c, hosted), { scope: hosted.request.scope, userLabel: consumer?.email ?? consumer?.phone ?? 'your account' });
-      return sendPage(c, page, 200, hosted.request.redirectUri);
+      return show(c, hosted, page, 200);
     }
     const url = await finishHostedAuthorization(deps, hosted, user, 'approve');
     if (!url) return c.redirect(`/oauth/authorize/${hosted.request.id}`, 303);
@@ -97,13 +103,15 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
 
   /** Any refusal becomes a page; anything unexpected a page with only the request id (SPEC §3). */
   const page = (handler: (c: Context<AppEnv>, hosted: HostedRequest) => Promise<Response>): Handler<AppEnv> => async (c) => {
-    const hosted = await load(c);
-    if (hosted instanceof Response) return hosted;
+    let hosted: HostedRequest | Response | undefined;
     try {
+      hosted = await load(c);
+      if (hosted instanceof Response) return hosted;
       return await handler(c, hosted);
     } catch (error) {
-      if (error instanceof ApiError) {
-        return sendPage(c, messagePage({ title: 'That did not work', message: error.message, branding: brandingOf(hosted), link: { href: `/oauth/authorize/${hosted.request.id}`, label: 'Start over' } }), error.status);
+      const branding = hosted && !(hosted instanceof Response) ? brandingOf(hosted) : undefined;
+      if (error instanceof ApiError && hosted && !(hosted instanceof Response)) {
+        return sendPage(c, messagePage({ title: 'That did not work', message: error.message, branding, link: { href: `/oauth/authorize/${hosted.request.id}`, label: 'Start over' } }), error.status);
       }
       deps.logger.error({ requestId: c.get('requestId'), err: error }, 'hosted page failed');
       return sendPage(c, messagePage({ title: 'Something went wrong', message: 'Please try again in a moment.', requestId: c.get('requestId') }), 500);
@@ -111,7 +119,14 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
   };
 
   const secondFactorPage = (c: Context<AppEnv>, hosted: HostedRequest, pending: string, sentTo: string, error?: string) =>
-    codePage(context(c, hosted), { title: 'Enter your code', action: `/oauth/authorize/${hosted.request.id}/second-factor`, sentTo, hidden: { pending, sentTo }, error });
+    codePage(context(c, hosted), { title: 'Enter your code', action: `/oauth/authorize/${hosted.request.id}/second-factor`, sentTo, hidden: { pending }, error });
+
+  /** The user passed the first factor and has an SMS second factor: send the code, ask for it. */
+  async function askSecondFactor(c: Context<AppEnv>, hosted: HostedRequest, consumer: Consumer): Promise<Response> {
+    await sendLoginOtp(deps, hosted.application, consumer.id);
+    const pending = await signSecondFactorPending(deps, hosted.application, consumer, hosted.request.id);
+    return show(c, hosted, secondFactorPage(c, hosted, pending, consumer.phone ? maskDestination(consumer.phone) : 'your phone'), 200);
+  }
 
   const emailCodePage = (c: Context<AppEnv>, hosted: HostedRequest, email: string, error?: string) =>
     codePage(context(c, hosted), { title: 'Check your email', action: `/oauth/authorize/${hosted.request.id}/email-code/verify`, sentTo: email, hidden: { email }, error });
@@ -121,22 +136,20 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
     show: page(async (c, hosted) => {
       const user = await currentUser(c, hosted);
       if (user) return proceed(c, hosted, user);
-      return sendPage(c, loginPage(context(c, hosted)), 200, hosted.request.redirectUri);
+      return show(c, hosted, loginPage(context(c, hosted)), 200);
     }),
 
     /** POST …/login — email and password, with the API's lockout and limits. */
     login: page(async (c, hosted) => {
       const values = await form(c, hosted);
       const email = values.email ?? '';
-      const again = (status: number, error: string) => sendPage(c, loginPage(context(c, hosted), { email, error }), status, hosted.request.redirectUri);
+      const again = (status: number, error: string) => show(c, hosted, loginPage(context(c, hosted), { email, error }), status);
       if (!EMAIL.test(email) || !values.password || values.password.length > 1024) return again(400, 'Enter your email address and password.');
       try {
         await deps.rateLimits.consume('loginPerIp', clientIp(c, options.trustedProxyHops));
         const result = await loginWithPassword(deps, hosted.application, { email, password: values.password });
         if (result.accessToken) return signedIn(c, hosted, result.accessToken);
-        await sendLoginOtp(deps, hosted.application, result.userId);
-        const pending = await signSecondFactorPending(deps, hosted.application, result.userId);
-        return sendPage(c, secondFactorPage(c, hosted, pending, result.phoneNumber ?? 'your phone'), 200, hosted.request.redirectUri);
+        return askSecondFactor(c, hosted, (await deps.store.getConsumer(result.userId))!);
       } catch (error) {
         if (error instanceof InvalidCredentials) return again(401, 'Wrong email or password.');
         if (error instanceof RateLimited) return again(429, 'Too many attempts. Wait a while before trying again.');
@@ -147,13 +160,14 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
     /** POST …/second-factor — the SMS code after a right password. */
     secondFactor: page(async (c, hosted) => {
       const values = await form(c, hosted);
-      const sentTo = values.sentTo ?? 'your phone';
-      if (!/^\d{6}$/.test(values.code ?? '')) return sendPage(c, secondFactorPage(c, hosted, values.pending ?? '', sentTo, 'Enter the 6-digit code.'), 400, hosted.request.redirectUri);
+      const pending = await readSecondFactorPending(deps, hosted.application, values.pending ?? '', hosted.request.id);
+      if (!pending) return show(c, hosted, loginPage(context(c, hosted), { error: 'That sign-in has expired. Sign in again.' }), 401);
+      if (!/^\d{6}$/.test(values.code ?? '')) return show(c, hosted, secondFactorPage(c, hosted, values.pending!, pending.hint, 'Enter the 6-digit code.'), 400);
       try {
-        return await signedIn(c, hosted, await completeSecondFactor(deps, hosted.application, values.pending ?? '', values.code!));
+        return await signedIn(c, hosted, await completeSecondFactor(deps, hosted.application, pending.userId, values.code!));
       } catch (error) {
-        if (error instanceof OtpInvalid) return sendPage(c, secondFactorPage(c, hosted, values.pending ?? '', sentTo, 'That code is not right.'), 401, hosted.request.redirectUri);
-        if (error instanceof OtpExpired) return sendPage(c, loginPage(context(c, hosted), { error: 'That code has expired. Sign in again.' }), 401, hosted.request.redirectUri);
+        if (error instanceof OtpInvalid) return show(c, hosted, secondFactorPage(c, hosted, values.pending!, pending.hint, 'That code is not right.'), 401);
+        if (error instanceof OtpExpired) return show(c, hosted, loginPage(context(c, hosted), { error: 'That code has expired. Sign in again.' }), 401);
         throw error;
       }
     }),
@@ -162,30 +176,32 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
     emailCode: page(async (c, hosted) => {
       const values = await form(c, hosted);
       const email = normalizeEmail(values.email ?? '');
-      if (!EMAIL.test(email)) return sendPage(c, loginPage(context(c, hosted), { error: 'Enter a valid email address.' }), 400, hosted.request.redirectUri);
+      if (!EMAIL.test(email)) return show(c, hosted, loginPage(context(c, hosted), { error: 'Enter a valid email address.' }), 400);
       try {
         await deps.rateLimits.consume('otpRequestPerIp', clientIp(c, options.trustedProxyHops));
         await requestOtp(deps, hosted.application, { channel: 'email', destination: email });
       } catch (error) {
         // Inside the resend cooldown the code sent before still works: show the same page.
-        if (error instanceof DeliveryFailed) return sendPage(c, loginPage(context(c, hosted), { email, error: 'The code could not be sent. Try again.' }), 502, hosted.request.redirectUri);
+        if (error instanceof DeliveryFailed) return show(c, hosted, loginPage(context(c, hosted), { email, error: 'The code could not be sent. Try again.' }), 502);
         if (!(error instanceof RateLimited)) throw error;
       }
-      return sendPage(c, emailCodePage(c, hosted, email), 200, hosted.request.redirectUri);
+      return show(c, hosted, emailCodePage(c, hosted, email), 200);
     }),
 
     /** POST …/email-code/verify — the emailed code signs the address's account in. */
     emailCodeVerify: page(async (c, hosted) => {
       const values = await form(c, hosted);
       const email = normalizeEmail(values.email ?? '');
-      if (!EMAIL.test(email) || !/^\d{6}$/.test(values.code ?? '')) return sendPage(c, emailCodePage(c, hosted, email, 'Enter the 6-digit code.'), 400, hosted.request.redirectUri);
+      if (!EMAIL.test(email) || !/^\d{6}$/.test(values.code ?? '')) return show(c, hosted, emailCodePage(c, hosted, email, 'Enter the 6-digit code.'), 400);
       try {
         await deps.rateLimits.consume('otpVerifyPerDestination', `${hosted.application.organizationId}:${email}`);
-        return await signedIn(c, hosted, await loginWithEmailCode(deps, hosted.application, email, values.code!));
+        const outcome = await loginWithEmailCode(deps, hosted.application, email, values.code!);
+        if ('secondFactorFor' in outcome) return await askSecondFactor(c, hosted, outcome.secondFactorFor);
+        return await signedIn(c, hosted, outcome.loginToken);
       } catch (error) {
-        if (error instanceof OtpInvalid) return sendPage(c, emailCodePage(c, hosted, email, 'That code is not right.'), 401, hosted.request.redirectUri);
-        if (error instanceof OtpExpired) return sendPage(c, loginPage(context(c, hosted), { email, error: 'That code has expired. Ask for a new one.' }), 401, hosted.request.redirectUri);
-        if (error instanceof RateLimited) return sendPage(c, emailCodePage(c, hosted, email, 'Too many attempts. Wait a while before trying again.'), 429, hosted.request.redirectUri);
+        if (error instanceof OtpInvalid) return show(c, hosted, emailCodePage(c, hosted, email, 'That code is not right.'), 401);
+        if (error instanceof OtpExpired) return show(c, hosted, loginPage(context(c, hosted), { email, error: 'That code has expired. Ask for a new one.' }), 401);
+        if (error instanceof RateLimited) return show(c, hosted, emailCodePage(c, hosted, email, 'Too many attempts. Wait a while before trying again.'), 429);
         throw error;
       }
     }),
@@ -194,7 +210,7 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
     consent: page(async (c, hosted) => {
       const values = await form(c, hosted);
       const user = await currentUser(c, hosted);
-      if (!user) return sendPage(c, loginPage(context(c, hosted), { error: 'Your sign-in has ended. Sign in again.' }), 401, hosted.request.redirectUri);
+      if (!user) return show(c, hosted, loginPage(context(c, hosted), { error: 'Your sign-in has ended. Sign in again.' }), 401);
       const decision = values.decision === 'approve' ? 'approve' : 'deny';
       const url = await finishHostedAuthorization(deps, hosted, user, decision);
       return url ? c.redirect(url, 303) : c.redirect(`/oauth/authorize/${hosted.request.id}`, 303);

@@ -15,15 +15,25 @@ export function brandingOf(hosted: HostedRequest): Branding {
 }
 
 /**
- * Sends a hosted page with its Content-Security-Policy (SPEC §7, RFC 9700 §4.16): no script at all,
- * styles and images from here (logos over https), forms posting only here and — because the final
- * redirect of a form submission is checked too — to the client's redirect URI.
+ * The CSP source that allows a URL: its origin for http(s), its scheme for a native app's
+ * private-use URI scheme (`com.example.app:`, RFC 8252 §7.1), whose origin is opaque.
  */
-export function sendPage(c: Context, page: SafeHtml, status: number, redirectUri?: string): Response {
-  const formTargets = ["'self'", ...(redirectUri ? [new URL(redirectUri).origin] : [])].join(' ');
+function cspSourceOf(url: string): string {
+  const parsed = new URL(url);
+  return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : parsed.protocol;
+}
+
+/**
+ * Sends a hosted page with its Content-Security-Policy (SPEC §7, RFC 9700 §4.16): no script at all,
+ * styles from here, images from here and the configured logo's origin only, forms posting only here
+ * and — because the final redirect of a form submission is checked too — to the client's redirect URI.
+ */
+export function sendPage(c: Context, page: SafeHtml, status: number, redirectUri?: string, logoUrl?: string | null): Response {
+  const formTargets = ["'self'", ...(redirectUri ? [cspSourceOf(redirectUri)] : [])].join(' ');
+  const images = ["'self'", ...(logoUrl ? [cspSourceOf(logoUrl)] : [])].join(' ');
   c.header(
     'Content-Security-Policy',
-    `default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action ${formTargets}; frame-ancestors 'none'; base-uri 'none'`,
+    `default-src 'none'; style-src 'self'; img-src ${images}; form-action ${formTargets}; frame-ancestors 'none'; base-uri 'none'`,
   );
   c.header('Cache-Control', 'no-store');
   return c.html(page.value, status as 200);
