@@ -11,6 +11,7 @@ import { Keyring } from './flows/keyring.js';
 import { createApp } from './http/app.js';
 import { createAuditLog } from './observability/audit.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { createMetrics, measureStore } from './observability/metrics.js';
 import { systemClock, type Clock } from './protocol/clock.js';
 import { createRateLimits, type RateLimitBackend } from './storage/rate-limits.js';
 import { openStore, type SqlStore } from './storage/sql-store.js';
@@ -27,9 +28,12 @@ export async function createRuntime(config: Config, options: { clock?: Clock; lo
   const resolved = resolveSecret(config);
   const logger = options.logger ?? createLogger(resolved.logLevel);
   const clock = options.clock ?? systemClock;
-  const store = await openStore(resolved.databaseUrl, { migrate: options.migrate });
+  const rawStore = await openStore(resolved.databaseUrl, { migrate: options.migrate });
+  const metrics = createMetrics();
+  const store = measureStore(rawStore, metrics);
   const serverKeys = deriveServerKeys(resolved.secret!);
   const rateLimits = createRateLimits(resolved.rateLimits, { redisUrl: resolved.redisUrl, failureMode: resolved.redisFailureMode, logger });
+  rateLimits.onRejected = (name) => metrics.rateLimited(name);
   const keyring = new Keyring({ store, clock, keyEncryptionKey: serverKeys.keyEncryptionKey, cacheSeconds: resolved.keyCacheSeconds });
   const deps: FlowDeps = {
     store,
@@ -43,6 +47,7 @@ export async function createRuntime(config: Config, options: { clock?: Clock; lo
     delivery: createDelivery({ store, logger, keyEncryptionKey: serverKeys.keyEncryptionKey, now: () => clock.now() }),
     rateLimits,
     passwordHashing: resolved.passwordHashing,
+    metrics,
   };
   return { config: resolved, deps, store, rateLimits };
 }

@@ -40,6 +40,7 @@ export async function issueAccessTokens(
       BEACON_TOKEN_TYP,
     ),
   ]);
+  deps.metrics.tokenIssued('consumer_access');
   return { accessToken, accessTokenExpiresAt: toIsoTime(exp * 1000), beaconToken };
 }
 

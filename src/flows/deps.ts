@@ -3,6 +3,7 @@ import type { PasswordHashing } from '../crypto/passwords.js';
 import type { Delivery } from '../delivery/sender.js';
 import type { AuditLog } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../protocol/clock.js';
 import type { RateLimits } from '../protocol/rate-limits.js';
 import type { Store } from '../storage/store.js';
@@ -25,4 +26,5 @@ export interface FlowDeps {
   readonly rateLimits: RateLimits;
   /** argon2id cost for user passwords (LATCHKEY_ARGON2_*). */
   readonly passwordHashing: PasswordHashing;
+  readonly metrics: Metrics;
 }

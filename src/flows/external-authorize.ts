@@ -98,6 +98,7 @@ export async function authorizeExternalIdentity(deps: FlowDeps, application: App
     expiresAt,
     consumedAt: null,
   });
+  deps.metrics.tokenIssued('exchange_code');
   await deps.audit.record('exchange_code.issued', application.organizationId, {
     applicationId: application.id,
     consumerId: resolved.consumer.id,

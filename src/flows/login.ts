@@ -97,6 +97,7 @@ export async function startLoginSession(deps: FlowDeps, application: Application
   };
   await deps.store.startSession(session, null);
   await deps.audit.record('login.succeeded', application.organizationId, { consumerId, applicationId: application.id, sessionId: session.id });
+  deps.metrics.tokenIssued('login');
   return signLoginToken(deps, session, application, settings.loginTokenTtlSeconds);
 }
 

@@ -46,6 +46,7 @@ export async function requestOtp(deps: FlowDeps, application: Application, input
     OTP_RESEND_COOLDOWN_SECONDS,
   );
   if (!replaced.issued) {
+    deps.metrics.rateLimited('otpResendCooldown');
     const resetAtMs = replaced.cooldownSince + OTP_RESEND_COOLDOWN_SECONDS * 1000;
     throw new RateLimited(`a code was sent to this address less than ${OTP_RESEND_COOLDOWN_SECONDS} seconds ago`, {
       points: 1, remaining: 0, retryAfterSeconds: (resetAtMs - now) / 1000, resetAtMs,

@@ -53,6 +53,7 @@ export async function rotateRefreshFamily(
     return { ok: true, session, refreshToken: successorToken };
   }
   await deps.store.revokeSession(session.id, now);
+  deps.metrics.replayDetected('refresh_token');
   await deps.audit.record('refresh_token.reuse_detected', session.organizationId, {
     sessionId: session.id,
     applicationId: application.id,

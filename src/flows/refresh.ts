@@ -19,6 +19,7 @@ export async function refreshConsumerSession(deps: FlowDeps, application: Applic
   const settings = await settingsOf(deps, application);
   const outcome = await rotateRefreshFamily(deps, application, 'consumer', refreshToken, settings);
   if (!outcome.ok) throw new InvalidRefreshToken('the refresh token is invalid, expired or revoked');
+  deps.metrics.tokenIssued('consumer_refresh');
   const tokens = await issueAccessTokens(deps, outcome.session, application, settings);
   return {
     accessToken: tokens.accessToken,

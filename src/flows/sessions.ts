@@ -52,6 +52,7 @@ export async function startConsumerSession(
     rotatedAt: null,
     revokedAt: null,
   });
+  deps.metrics.tokenIssued('consumer_refresh');
   const tokens = await issueAccessTokens(deps, session, application, settings);
   await deps.audit.record('session.started', session.organizationId, {
     sessionId: session.id,

@@ -26,7 +26,7 @@ export function createApp(deps: FlowDeps, options: AppOptions): Hono<AppEnv> {
 
   // Global pipeline, in order, for every request.
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
-  app.use('*', accessLog(deps.logger));
+  app.use('*', accessLog(deps.logger, deps.metrics));
   app.use('*', securityHeaders);
   app.use(
     '*',

@@ -47,6 +47,9 @@ export async function redeemAuthorizationCode(
       ? signIdToken(deps, { subject: code.consumerId, application, nonce: code.nonce, authTimeMs: code.authTime }, settings.oauthAccessTokenTtlSeconds)
       : undefined,
   ]);
+  deps.metrics.tokenIssued('oauth_access');
+  deps.metrics.tokenIssued('oauth_refresh');
+  if (idToken) deps.metrics.tokenIssued('id_token');
   await deps.audit.record('oauth.tokens_issued', code.organizationId, { applicationId: application.id, consumerId: code.consumerId, sessionId: session.id, grant: 'authorization_code' });
   return {
     access_token: accessToken,
@@ -72,6 +75,7 @@ async function explainRefusal(
   if (found.consumedAt !== null) {
     // RFC 6749 §4.1.2: a code used twice revokes every token issued from it.
     const revoked = await deps.store.revokeSessionsOfCode(codeHash, now);
+    deps.metrics.replayDetected('authorization_code');
     await deps.audit.record('authorization_code.replayed', found.organizationId, { applicationId: found.applicationId, presentedBy: application.id, revokedSessions: revoked });
     return new InvalidGrant('the authorization code was already used; the tokens issued from it are revoked');
   }

@@ -62,6 +62,7 @@ export async function issueAuthorizationCode(
     grantId: grant.id, redirectUri: request.redirectUri, codeChallenge: request.codeChallenge, scope: request.scope, nonce: request.nonce,
     authTime: user.createdAt, createdAt: now, expiresAt: now + AUTHORIZATION_CODE_TTL_SECONDS * 1000, consumedAt: null,
   });
+  deps.metrics.tokenIssued('authorization_code');
   await deps.audit.record('authorization_code.issued', application.organizationId, { applicationId: application.id, consumerId: user.consumerId, grantId: grant.id });
   // RFC 9207: `iss` goes back with the code.
   return { url: withQuery(request.redirectUri, { code, state: request.state, iss: deps.issuer }), code, state: request.state };

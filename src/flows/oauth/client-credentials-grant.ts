@@ -29,5 +29,6 @@ export async function issueClientCredentialsToken(deps: FlowDeps, client: Authen
     { subject: application.id, application, scope, sessionId: session.id, organizationId: application.organizationId },
     settings.oauthAccessTokenTtlSeconds,
   );
+  deps.metrics.tokenIssued('oauth_access');
   return { access_token: accessToken, token_type: 'Bearer', expires_in: settings.oauthAccessTokenTtlSeconds, ...(scope ? { scope } : {}) };
 }

@@ -38,6 +38,8 @@ export async function refreshOAuthTokens(deps: FlowDeps, application: Applicatio
     { subject: outcome.session.consumerId, application, scope, sessionId: outcome.session.id, organizationId: outcome.session.organizationId },
     settings.oauthAccessTokenTtlSeconds,
   );
+  deps.metrics.tokenIssued('oauth_access');
+  deps.metrics.tokenIssued('oauth_refresh');
   return {
     access_token: accessToken,
     token_type: 'Bearer',

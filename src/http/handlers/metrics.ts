@@ -1,0 +1,9 @@
+import type { Handler } from 'hono';
+import type { Metrics } from '../../observability/metrics.js';
+import type { AppEnv } from '../env.js';
+
+/** GET /metrics — Prometheus text format. Meant for the internal network: see docs/deployment.md. */
+export const metricsEndpoint = (metrics: Metrics): Handler<AppEnv> => async (c) => {
+  c.header('Content-Type', metrics.registry.contentType);
+  return c.body(await metrics.registry.metrics());
+};
