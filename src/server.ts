@@ -7,6 +7,7 @@ import { createDelivery } from './delivery/delivery.js';
 import type { IssuedSecret } from './flows/applications.js';
 import { bootstrapIfEmpty } from './flows/bootstrap.js';
 import type { FlowDeps } from './flows/deps.js';
+import { runHousekeeping } from './flows/housekeeping.js';
 import { Keyring } from './flows/keyring.js';
 import { createApp } from './http/app.js';
 import { createAuditLog } from './observability/audit.js';
@@ -79,18 +80,45 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const stopHousekeeping = scheduleHousekeeping(runtime);
   return {
     url: `http://${host}:${address.port}`,
     runtime,
     demo,
     async close() {
-      // Stop accepting, let in-flight requests finish, and drop idle keep-alive connections, which
-      // would otherwise hold close() open until they time out.
+      stopHousekeeping();
+      // Graceful: stop accepting; in-flight requests finish (their writes included) and get
+      // `Connection: close`; idle keep-alive connections go at once; whatever still runs after the
+      // timeout is cut. Only then are the pools closed, so no request loses its store.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      const http = server as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+      http.closeIdleConnections?.();
+      const timer = setTimeout(() => http.closeAllConnections?.(), runtime.config.shutdownTimeoutSeconds * 1000);
       await closed;
+      clearTimeout(timer);
       await runtime.rateLimits.close();
       await runtime.store.close();
     },
+  };
+}
+
+/** Runs housekeeping every LATCHKEY_HOUSEKEEPING_INTERVAL_SECONDS (first run after a random part of it). */
+function scheduleHousekeeping(runtime: Runtime): () => void {
+  const intervalMs = runtime.config.housekeepingIntervalSeconds * 1000;
+  if (intervalMs === 0) return () => undefined;
+  const options = { batchSize: runtime.config.housekeepingBatchSize, maxBatches: 20, leaseMs: Math.max(intervalMs / 2, 30_000) };
+  const run = () =>
+    runHousekeeping(runtime.deps, options).catch((error: unknown) => runtime.deps.logger.warn({ err: (error as Error).message }, 'housekeeping failed'));
+  let interval: NodeJS.Timeout | undefined;
+  // Spread instances out so they do not all ask for the lease at the same moment.
+  const first = setTimeout(() => {
+    void run();
+    interval = setInterval(run, intervalMs);
+    interval.unref();
+  }, Math.floor(Math.random() * intervalMs));
+  first.unref();
+  return () => {
+    clearTimeout(first);
+    if (interval) clearInterval(interval);
   };
 }

@@ -21,6 +21,9 @@ export interface Config {
   readonly trustedProxyHops: number;
   readonly rateLimits: RateLimitSettings;
   readonly passwordHashing: { readonly memoryCostKib: number; readonly timeCost: number; readonly parallelism: number };
+  readonly housekeepingIntervalSeconds: number;
+  readonly housekeepingBatchSize: number;
+  readonly shutdownTimeoutSeconds: number;
 }
 
 /** Every configurable limit, by endpoint class and key (SPEC §3 429s). */
@@ -75,6 +78,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       loginPerIp: values.LATCHKEY_RATE_LIMIT_LOGIN_PER_IP as RateLimitRule,
       loginFailuresPerAccount: values.LATCHKEY_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT as RateLimitRule,
     }),
+    housekeepingIntervalSeconds: values.LATCHKEY_HOUSEKEEPING_INTERVAL_SECONDS as number,
+    housekeepingBatchSize: values.LATCHKEY_HOUSEKEEPING_BATCH_SIZE as number,
+    shutdownTimeoutSeconds: values.LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS as number,
     passwordHashing: Object.freeze({
       memoryCostKib: values.LATCHKEY_ARGON2_MEMORY_KIB as number,
       timeCost: values.LATCHKEY_ARGON2_TIME_COST as number,

@@ -169,6 +169,21 @@ export const SETTINGS = {
     defaultText: '5/900',
     schema: rule('5/900'),
   },
+  LATCHKEY_HOUSEKEEPING_INTERVAL_SECONDS: {
+    description: 'How often an instance tries to delete expired rows (one instance at a time holds the lease); 0 turns housekeeping off.',
+    defaultText: '300',
+    schema: integer(0, 86400, 300),
+  },
+  LATCHKEY_HOUSEKEEPING_BATCH_SIZE: {
+    description: 'Rows deleted per statement by housekeeping (at most 20 statements per kind of row per run).',
+    defaultText: '1000',
+    schema: integer(10, 100000, 1000),
+  },
+  LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS: {
+    description: 'On SIGTERM/SIGINT: how long in-flight requests may take to finish before their connections are cut.',
+    defaultText: '10',
+    schema: integer(0, 600, 10),
+  },
   LATCHKEY_ARGON2_MEMORY_KIB: {
     description: 'argon2id memory cost for user passwords, in KiB (OWASP minimum 19456 = 19 MiB).',
     defaultText: '19456',

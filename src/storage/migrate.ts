@@ -3,6 +3,7 @@ import * as initial from './migrations/001-initial.js';
 import * as guestsAndOtp from './migrations/002-guests-and-otp.js';
 import * as oauth from './migrations/003-oauth.js';
 import * as branding from './migrations/004-branding.js';
+import * as housekeeping from './migrations/005-housekeeping.js';
 
 // Migrations are compiled into the program (no directory scanning), in order of their names.
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-guests-and-otp': guestsAndOtp,
   '003-oauth': oauth,
   '004-branding': branding,
+  '005-housekeeping': housekeeping,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

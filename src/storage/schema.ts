@@ -159,6 +159,11 @@ export interface Database {
     expires_at: number;
     consumed_at: number | null;
   };
+  leases: {
+    name: string;
+    holder: string;
+    expires_at: number;
+  };
   audit_events: {
     id: string;
     organization_id: string | null;

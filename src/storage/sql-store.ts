@@ -5,6 +5,7 @@ import { auditQueries } from './sql/audit.js';
 import { consumerQueries } from './sql/consumers.js';
 import { deliveryQueries } from './sql/delivery.js';
 import { exchangeCodeQueries } from './sql/exchange-codes.js';
+import { housekeepingQueries } from './sql/housekeeping.js';
 import { oauthQueries } from './sql/oauth.js';
 import { otpQueries } from './sql/otp-codes.js';
 import { sessionQueries } from './sql/sessions.js';
@@ -44,6 +45,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     ...otpQueries(db),
     ...oauthQueries(db),
     ...deliveryQueries(db),
+    ...housekeepingQueries(db),
     ...auditQueries(db),
   };
 }

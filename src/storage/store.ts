@@ -206,6 +206,22 @@ export interface AuditEvent {
   createdAt: number;
 }
 
+/** The kinds of rows housekeeping deletes. */
+export type PurgeableArtefact =
+  | 'exchange_codes' | 'otp_codes' | 'authorization_requests' | 'authorization_codes' | 'refresh_tokens' | 'sessions' | 'dev_outbox';
+
+/** Instants (ms) before which rows are no longer needed; computed by the housekeeping flow. */
+export interface PurgeCutoffs {
+  /** Short-lived codes and requests that expired before this. */
+  expiredBefore: number;
+  /** Authorization codes expired before this (kept longer: a replay revokes the tokens issued from them). */
+  codesExpiredBefore: number;
+  /** Sessions revoked, or without any live refresh token and older than, this. */
+  sessionsBefore: number;
+  /** Development outbox messages older than this. */
+  outboxBefore: number;
+}
+
 /** Thrown by a create when a unique key (identity triple, canonical subject, name) is already taken. */
 export class UniqueConflict extends Error {
   constructor(cause: unknown) {
@@ -382,6 +398,17 @@ export interface Store {
   appendDevMessage(message: DevMessage): Promise<void>;
   /** Newest first. */
   listDevMessages(filter: { organizationId?: string; recipient?: string; limit?: number }): Promise<DevMessage[]>;
+
+  /**
+   * Takes (or renews) the named lease for `holder` until `expiresAt` with one conditional upsert:
+   * true only when no other holder has it unexpired — one instance at a time runs periodic work.
+   */
+  acquireLease(name: string, holder: string, now: number, expiresAt: number): Promise<boolean>;
+  /**
+   * Deletes at most `batchSize` rows of `artefact` that nothing needs any more (see PURGE_RULES in
+   * storage/sql/housekeeping.ts); returns how many went. Rows still needed for replay detection stay.
+   */
+  purgeExpired(artefact: PurgeableArtefact, cutoffs: PurgeCutoffs, batchSize: number): Promise<number>;
 
   recordAuditEvent(event: AuditEvent): Promise<void>;
   listAuditEvents(organizationId: string | null, type?: string): Promise<AuditEvent[]>;
