@@ -43,6 +43,19 @@ describe.each(engines)('Store contract [%s]', (engine) => {
     await again.close();
   });
 
+  it('migrations of several databases at once do not take each other\'s tables for their own', async () => {
+    const others = await Promise.all(Array.from({ length: 4 }, () => createTestDatabase(engine)));
+    try {
+      const stores = await Promise.all(others.map((other) => openStore(other.url)));
+      for (const other of stores) {
+        expect(await other.listOrganizations()).toEqual([]);
+        await other.close();
+      }
+    } finally {
+      await Promise.all(others.map((other) => other.drop()));
+    }
+  });
+
   it('consumeExchangeCode: 100 concurrent consumes → exactly one winner', async () => {
     const codeHash = hashSecret(generateSecret('exc_'));
     await store.createExchangeCode({

@@ -7,9 +7,9 @@ import { print } from './runtime.js';
 /** `latchkey migrate`: applies pending migrations and reports which. */
 export async function runMigrate(config: Config, argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } } });
-  const { db } = openDatabase(config.databaseUrl);
+  const { db, engine } = openDatabase(config.databaseUrl);
   try {
-    const applied = await migrateToLatest(db);
+    const applied = await migrateToLatest(db, engine);
     print(values.json, { applied }, applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');
   } finally {
     await db.destroy();

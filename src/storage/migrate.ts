@@ -1,4 +1,5 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Engine } from './database.js';
 import * as initial from './migrations/001-initial.js';
 import * as guestsAndOtp from './migrations/002-guests-and-otp.js';
 import * as oauth from './migrations/003-oauth.js';
@@ -21,8 +22,13 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
  * PostgreSQL), so several instances starting at once apply each migration exactly once.
  * Returns the names of the migrations applied by this call.
  */
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<string[]> {
+  // On PostgreSQL the migration tables live in the current schema, named explicitly: without it
+  // Kysely takes a same-named table in *any* schema of the database for ours (another application,
+  // or another Latchkey schema) and then fails to find it on the search path.
+  const migrationTableSchema =
+    engine === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]!.schema : undefined;
+  const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

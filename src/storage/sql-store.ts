@@ -25,7 +25,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
   const { db, engine } = openDatabase(databaseUrl, options);
   if (options.migrate !== false) {
     try {
-      await migrateToLatest(db);
+      await migrateToLatest(db, engine);
     } catch (error) {
       await db.destroy();
       throw error;
