@@ -67,15 +67,16 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   const { deps } = runtime;
   await deps.keyring.ensureKey();
   const demo = await bootstrapIfEmpty(deps);
+  const drain = createDrain();
   const app = createApp(deps, {
     bodyLimitBytes: runtime.config.bodyLimitBytes,
     jwksMaxAgeSeconds: runtime.config.keyCacheSeconds,
     trustedProxyHops: runtime.config.trustedProxyHops,
-    rateLimitHealth: { health: () => runtime.rateLimits.health(), failureMode: runtime.config.redisFailureMode },
+    rateLimitHealth: { health: () => runtime.rateLimits.health(), failureMode: runtime.config.redisFailureMode, isDraining: () => drain.isDraining },
   });
 
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: runtime.config.host, port: runtime.config.port }, () => resolve(s));
+    const s = serve({ fetch: (request, env) => drain.track(() => app.fetch(request, env)), hostname: runtime.config.host, port: runtime.config.port }, () => resolve(s));
     s.once('error', reject);
   });
   const address = server.address() as AddressInfo;
@@ -87,17 +88,61 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
     demo,
     async close() {
       stopHousekeeping();
-      // Graceful: stop accepting; in-flight requests finish (their writes included) and get
-      // `Connection: close`; idle keep-alive connections go at once; whatever still runs after the
-      // timeout is cut. Only then are the pools closed, so no request loses its store.
+      // Graceful (issue 6): stop accepting new connections; answer what arrives on open ones with
+      // `Connection: close` and mark the instance not ready; wait for every request in flight (its
+      // write included) up to the timeout, then cut what is left; only then close the pools.
+      drain.start();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const http = server as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
       http.closeIdleConnections?.();
-      const timer = setTimeout(() => http.closeAllConnections?.(), runtime.config.shutdownTimeoutSeconds * 1000);
+      await drain.idle(runtime.config.shutdownTimeoutSeconds * 1000);
+      http.closeAllConnections?.();
       await closed;
-      clearTimeout(timer);
       await runtime.rateLimits.close();
       await runtime.store.close();
+    },
+  };
+}
+
+/** Counts requests in flight and, once draining, tells clients to close their connections. */
+function createDrain() {
+  let inFlight = 0;
+  let isDraining = false;
+  let onIdle: (() => void) | undefined;
+  return {
+    get isDraining() {
+      return isDraining;
+    },
+    async track(handle: () => Response | Promise<Response>): Promise<Response> {
+      inFlight++;
+      try {
+        const response = await handle();
+        if (isDraining) {
+          try {
+            response.headers.set('Connection', 'close');
+          } catch {
+            // Immutable headers (a proxied response): the server closes the connection anyway.
+          }
+        }
+        return response;
+      } finally {
+        inFlight--;
+        if (inFlight === 0) onIdle?.();
+      }
+    },
+    start() {
+      isDraining = true;
+    },
+    /** Resolves when no request is in flight, or after `timeoutMs`. */
+    idle(timeoutMs: number): Promise<void> {
+      if (inFlight === 0) return Promise.resolve();
+      return new Promise((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        onIdle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     },
   };
 }

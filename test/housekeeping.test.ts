@@ -62,6 +62,30 @@ describe.each(engines)('housekeeping (issue 6) [%s]', (engine) => {
     expect(final.refresh_tokens).toBeLessThan(days * 4);
   });
 
+  it('what is still live survives a run: a fresh exchange code, OTP code, session and authorization code', async () => {
+    const { createOAuthApp, createPasswordUser, obtainCode } = await import('./helpers/oauth.js');
+    const app = await createOAuthApp(server);
+    const user = await createPasswordUser(server);
+    const oauth = await obtainCode(server, app, user);
+    const code = (await (await server.request('/auth/external/authorize', { json: { ...IDENTITY, subject: 'hk-live' }, headers: { authorization: `Bearer ${server.demo.secretKey}` } })).json()).exchangeCode;
+    await requestOtp(server, { email: 'hk-live@example.com' });
+    const session = await signIn(server, server.demo, { ...IDENTITY, subject: 'hk-live-session' });
+    server.clock.advance(30);
+    await housekeep();
+    const { exchange } = await import('./helpers/flows.js');
+    expect((await exchange(server, server.demo, { exchangeCode: code })).status).toBe(200);
+    expect((await verifyOtp(server, { email: 'hk-live@example.com', code: await latestCode(server, 'hk-live@example.com') })).status).toBe(200);
+    expect((await refresh(server, server.demo, session.refreshToken)).status).toBe(200);
+    const { basicOf, tokenRequest } = await import('./helpers/oauth.js');
+    const redeemed = await tokenRequest(server, { grant_type: 'authorization_code', code: oauth.code, redirect_uri: app.redirectUri, code_verifier: oauth.verifier }, basicOf(app));
+    expect(redeemed.status).toBe(200);
+    // A day and an hour later the OAuth artefacts are gone too.
+    server.clock.advance(86400 + 3600);
+    await housekeep();
+    const { store } = server.server.runtime;
+    expect(await store.findAuthorizationCode((await import('../src/crypto/hash.js')).hashSecret(oauth.code))).toBeUndefined();
+  });
+
   it('a rotated refresh token is kept until its own expiry, so a late replay is still caught', async () => {
     const session = await signIn(server, server.demo, { ...IDENTITY, subject: 'hk-replay' });
     const rotated = await (await refresh(server, server.demo, session.refreshToken)).json();

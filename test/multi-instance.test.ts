@@ -45,6 +45,9 @@ describe.skipIf(!hasPostgres || !hasRedisServer())('three instances on one Postg
     instances = await Promise.all([startInstance(env), startInstance(env), startInstance(env)]);
     const banners = instances.map((i) => i.stdout()).filter((out) => out.includes('First start'));
     expect(banners).toHaveLength(1);
+    // …and agree on one first signing key.
+    const jwks = await Promise.all(instances.map(async (i) => (await (await fetch(`${i.url}/.well-known/jwks.json`)).json()).keys.length));
+    expect(jwks).toEqual([1, 1, 1]);
     demo = {
       publishableKey: /publishable key\s+(pk_test_\S+)/.exec(banners[0]!)![1]!,
       secretKey: /secret key\s+(sk_test_\S+)/.exec(banners[0]!)![1]!,
@@ -72,7 +75,7 @@ describe.skipIf(!hasPostgres || !hasRedisServer())('three instances on one Postg
     await client.connect();
     const { rows } = await client.query('select name from kysely_migration order by name');
     await client.end();
-    expect(rows.map((r: { name: string }) => r.name)).toEqual(['001-initial', '002-guests-and-otp', '003-oauth', '004-branding', '005-housekeeping']);
+    expect(rows.map((r: { name: string }) => r.name)).toEqual(['001-initial', '002-guests-and-otp', '003-oauth', '004-branding', '005-housekeeping', '006-session-indexes']);
   });
 
   it('300 concurrent redemptions of one exchange code through all three → exactly one 200', async () => {
@@ -126,8 +129,17 @@ describe.skipIf(!hasPostgres || !hasRedisServer())('three instances on one Postg
   it('a key rotated through one instance signs and verifies everywhere after the cache delay', async () => {
     const before = await (await exchange(instances[0]!.url, await mint(instances[0]!.url, 'multi-keys-before'))).json();
     const rotated = await cliJson(env, ['keys', 'rotate']);
-    // LATCHKEY_KEY_CACHE_SECONDS=1: published at once, signing one second later, every cache reloaded.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // Published before any instance signs with it: right after rotating, every instance still signs
+    // with the old key; after one cache period (1 s) every instance lists the new one.
+    const early = await (await exchange(instances[2]!.url, await mint(instances[2]!.url, 'multi-keys-early'))).json();
+    expect(decodeProtectedHeader(early.accessToken).kid).toBe(decodeProtectedHeader(before.accessToken).kid);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    for (const instance of instances) {
+      const kids = (await (await fetch(`${instance.url}/.well-known/jwks.json`)).json()).keys.map((k: { kid: string }) => k.kid);
+      expect(kids).toContain(rotated.kid);
+    }
+    // LATCHKEY_KEY_CACHE_SECONDS=1: signing starts two cache periods after publication.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
     const after = await (await exchange(instances[1]!.url, await mint(instances[1]!.url, 'multi-keys-after'))).json();
     expect(decodeProtectedHeader(after.accessToken).kid).toBe(rotated.kid);
     for (const instance of instances) {

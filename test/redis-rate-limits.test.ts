@@ -47,17 +47,37 @@ describe.skipIf(!hasRedisServer())('rate limits in Redis (SPEC §8)', () => {
     const ready = await a.request('/readyz');
     expect(ready.status).toBe(200);
     expect((await ready.json()).checks.rateLimits).toBe('redis-unavailable (memory fallback)');
+    // Per-instance limits still hold: the third request from one address is refused.
     expect((await guest(a, a.demo.publishableKey, '203.0.113.60')).status).toBe(200);
+    expect((await guest(a, a.demo.publishableKey, '203.0.113.60')).status).toBe(200);
+    expect((await guest(a, a.demo.publishableKey, '203.0.113.60')).status).toBe(429);
     await eventually(async () => a.logLines.some((line) => line.includes('redis unreachable')));
 
     const refused = await guest(closed, closed.demo.publishableKey, '203.0.113.61');
     expect(refused.status).toBe(503);
-    expect((await closed.request('/readyz')).status).toBe(503);
+    // Reported, but still ready: the whole fleet shares this Redis (docs/deployment.md).
+    const closedReady = await closed.request('/readyz');
+    expect(closedReady.status).toBe(200);
+    expect((await closedReady.json()).checks.rateLimits).toBe('redis-unavailable (refusing)');
     // Endpoints without limits keep working.
     expect((await closed.request('/.well-known/jwks.json')).status).toBe(200);
 
     redis = await startPrivateRedis(redis.port);
     await eventually(async () => (await (await a.request('/readyz')).json()).checks.rateLimits === 'redis');
+    await eventually(async () => (await (await closed.request('/readyz')).json()).checks.rateLimits === 'redis');
     expect((await guest(closed, closed.demo.publishableKey, '203.0.113.62')).status).toBe(200);
+  });
+
+  it('a Redis that stops answering (SIGSTOP) neither hangs requests nor passes for healthy', async () => {
+    redis.pause();
+    try {
+      const response = await guest(a, a.demo.publishableKey, '203.0.113.70');
+      expect(response.status).toBe(200);
+      expect((await (await a.request('/readyz')).json()).checks.rateLimits).toBe('redis-unavailable (memory fallback)');
+      expect((await guest(closed, closed.demo.publishableKey, '203.0.113.71')).status).toBe(503);
+    } finally {
+      redis.resume();
+    }
+    await eventually(async () => (await (await a.request('/readyz')).json()).checks.rateLimits === 'redis');
   });
 });

@@ -78,18 +78,22 @@ describe.each(engines)('tokens and JWKS [%s]', (engine) => {
     const rotated = await cli(server, ['keys', 'rotate', '--json']);
     expect(rotated.kid).not.toBe(oldKid);
 
-    // Stored as published at once; signing starts only after LATCHKEY_KEY_CACHE_SECONDS (30 s), by
-    // when every instance has reloaded its key cache and publishes it too.
-    expect(Date.parse(rotated.signsFrom) - Date.parse(rotated.publishedAt)).toBe(30_000);
+    // Stored as published at once; signing starts only after twice LATCHKEY_KEY_CACHE_SECONDS (30 s):
+    // every instance has reloaded its cache, and every verifier its cached JWKS.
+    expect(Date.parse(rotated.signsFrom) - Date.parse(rotated.publishedAt)).toBe(60_000);
     const stillOld = await (await refresh(server, server.demo, before.refreshToken)).json();
     expect(decodeProtectedHeader(stillOld.accessToken).kid).toBe(oldKid);
     // The CLI ran on the system clock: bring the server's test clock to it, then past the delay.
     server.clock.catchUpWithSystemClock();
     server.clock.advance(31);
+    // One cache period later: published by this instance, not yet signing.
     const jwks = (await (await server.request('/.well-known/jwks.json')).json()).keys.map((k: { kid: string }) => k.kid);
     expect(jwks).toEqual(expect.arrayContaining([oldKid, rotated.kid]));
+    const meanwhile = await (await refresh(server, server.demo, stillOld.refreshToken)).json();
+    expect(decodeProtectedHeader(meanwhile.accessToken).kid).toBe(oldKid);
+    server.clock.advance(30);
 
-    const after = await (await refresh(server, server.demo, stillOld.refreshToken)).json();
+    const after = await (await refresh(server, server.demo, meanwhile.refreshToken)).json();
     expect(decodeProtectedHeader(after.accessToken).kid).toBe(rotated.kid);
     const freshJwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
     await expect(verify(before.accessToken, freshJwks)).resolves.toBeDefined();

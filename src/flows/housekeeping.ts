@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { LONGEST_FIXED_JWT_TTL_SECONDS } from '../protocol/lifetimes.js';
 import type { PurgeableArtefact, PurgeCutoffs } from '../storage/store.js';
 import type { FlowDeps } from './deps.js';
+import { INSTANCE_ID } from './instance.js';
 
 const HOUR_MS = 3600_000;
 const DAY_MS = 24 * HOUR_MS;
 const ARTEFACTS: PurgeableArtefact[] = ['exchange_codes', 'otp_codes', 'authorization_requests', 'authorization_codes', 'refresh_tokens', 'sessions', 'dev_outbox'];
 
-/** This process's name as a lease holder. */
-export const INSTANCE_ID = randomUUID();
 
 export interface HousekeepingOptions {
   batchSize: number;

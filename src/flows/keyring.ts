@@ -3,6 +3,7 @@ import { SIGNING_ALGORITHM, generateSigningKey, importPrivateKey, importPublicKe
 import type { Clock } from '../protocol/clock.js';
 import { CLOCK_SKEW_SECONDS, LONGEST_FIXED_JWT_TTL_SECONDS } from '../protocol/lifetimes.js';
 import type { SigningKeyRecord, Store } from '../storage/store.js';
+import { INSTANCE_ID } from './instance.js';
 
 interface LoadedKey {
   record: SigningKeyRecord;
@@ -37,24 +38,38 @@ export class Keyring {
 
   constructor(private readonly options: KeyringOptions) {}
 
-  /** Creates the first key when the store has none (first start). */
+  /**
+   * Creates the first key when the store has none (first start). Instances starting together agree
+   * through a lease: one creates it, the others wait for it — so there is one first key, which every
+   * instance knows before anyone signs with it.
+   */
   async ensureKey(): Promise<void> {
     await this.reload();
     if (this.keys.length > 0) return;
     const now = this.options.clock.now();
-    // No instance can have signed yet, so the first key may be used at once.
-    await this.insertKey(now, now);
-    await this.reload();
+    if (await this.options.store.acquireLease('first-signing-key', INSTANCE_ID, now, now + 30_000)) {
+      await this.reload();
+      // No instance can have signed yet, so the first key may be used at once.
+      if (this.keys.length === 0) await this.insertKey(now, now);
+      await this.reload();
+      return;
+    }
+    for (let waited = 0; this.keys.length === 0 && waited < 30_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await this.reload();
+    }
+    if (this.keys.length === 0) throw new Error('no signing key appeared while another instance was creating the first one');
   }
 
   /**
-   * SPEC §4 rotation: the new key is published now and signs only after `cacheSeconds`, so every
-   * instance has reloaded it before any token it signed reaches them; older keys stay published
+   * SPEC §4 rotation: the new key is published now and signs only after twice `cacheSeconds`: every
+   * instance has reloaded it after one cache period, and a verifier that cached an instance's JWKS
+   * (served with max-age = cacheSeconds) has refetched it after the second. Older keys stay published
    * until the longest-lived token they could have signed has expired.
    */
   async rotate(longestAccessTokenTtlSeconds: number): Promise<RotationResult> {
     const now = this.options.clock.now();
-    const activatesAt = now + this.options.cacheSeconds * 1000;
+    const activatesAt = now + 2 * this.options.cacheSeconds * 1000;
     const lifetime = Math.max(longestAccessTokenTtlSeconds, LONGEST_FIXED_JWT_TTL_SECONDS) + CLOCK_SKEW_SECONDS;
     // An instance with a stale cache may sign with an old key for up to cacheSeconds after activation.
     const previousRetireAt = activatesAt + (this.options.cacheSeconds + lifetime) * 1000;

@@ -5,6 +5,7 @@ import * as guestsAndOtp from './migrations/002-guests-and-otp.js';
 import * as oauth from './migrations/003-oauth.js';
 import * as branding from './migrations/004-branding.js';
 import * as housekeeping from './migrations/005-housekeeping.js';
+import * as sessionIndexes from './migrations/006-session-indexes.js';
 
 // Migrations are compiled into the program (no directory scanning), in order of their names.
 const MIGRATIONS: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003-oauth': oauth,
   '004-branding': branding,
   '005-housekeeping': housekeeping,
+  '006-session-indexes': sessionIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

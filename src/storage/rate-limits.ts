@@ -18,8 +18,8 @@ const MESSAGES: Record<RateLimitName, string> = {
 export type RedisFailureMode = 'memory' | 'closed';
 
 export interface RateLimitBackend extends RateLimits {
-  /** `memory` (no Redis configured), or the state of the Redis connection. */
-  health(): 'memory' | 'ok' | 'unavailable';
+  /** `memory` (no Redis configured), or whether Redis answers right now. */
+  health(): Promise<'memory' | 'ok' | 'unavailable'>;
   /** Called when a request was refused with 429 (for metrics). */
   onRejected?: (name: RateLimitName) => void;
   close(): Promise<void>;
@@ -39,7 +39,11 @@ export function createRateLimits(
   let redis: Redis | undefined;
   if (options.redisUrl) {
     // Fail fast while disconnected (no offline queue), keep reconnecting in the background.
-    redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(times * 200, 2000) });
+    // A Redis that stops answering must not hold requests: commands time out (and count as down).
+    redis = new Redis(options.redisUrl, {
+      enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2000,
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+    });
     let isDown = false;
     const down = (reason: string) => {
       if (!isDown) options.logger.warn({ reason, failureMode }, 'redis unreachable: rate limits are degraded');
@@ -91,9 +95,16 @@ export function createRateLimits(
         options.logger.warn({ err: (error as Error).message, limit: name }, 'could not reset a rate-limit counter');
       }
     },
-    health() {
+    async health() {
       if (!redis) return 'memory';
-      return redis.status === 'ready' ? 'ok' : 'unavailable';
+      if (redis.status !== 'ready') return 'unavailable';
+      // Connected is not enough: a Redis that stopped answering keeps its socket open.
+      try {
+        await redis.ping();
+        return 'ok';
+      } catch {
+        return 'unavailable';
+      }
     },
     async close() {
       redis?.disconnect();

@@ -23,7 +23,7 @@ async function freePort(): Promise<number> {
  * A private Redis on its own port, so a test may stop and restart it without touching the
  * machine's shared Redis or other test files.
  */
-export async function startPrivateRedis(port?: number): Promise<{ url: string; port: number; stop(): Promise<void> }> {
+export async function startPrivateRedis(port?: number): Promise<{ url: string; port: number; stop(): Promise<void>; pause(): void; resume(): void }> {
   const chosen = port ?? (await freePort());
   const child: ChildProcess = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${chosen}`;
@@ -43,6 +43,9 @@ export async function startPrivateRedis(port?: number): Promise<{ url: string; p
   return {
     url,
     port: chosen,
+    // SIGSTOP: the socket stays open but nothing answers — the nastiest way for Redis to fail.
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

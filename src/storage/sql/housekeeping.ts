@@ -25,8 +25,10 @@ export function housekeepingQueries(db: Kysely<Database>): HousekeepingMethods {
     async purgeExpired(artefact, cutoffs, batchSize) {
       // Each batch is one DELETE of at most batchSize rows chosen by primary key, so no statement
       // holds locks for long and a backlog drains over several runs.
+      // The condition is repeated outside the subquery: on PostgreSQL a row replaced under the same key
+      // while the DELETE waits (a new OTP code for the address) is re-checked against it, not deleted.
       const batch = (table: string, key: string, where: ReturnType<typeof sql>) =>
-        sql`delete from ${sql.table(table)} where ${sql.ref(key)} in (select ${sql.ref(key)} from ${sql.table(table)} where ${where} limit ${batchSize})`;
+        sql`delete from ${sql.table(table)} where ${sql.ref(key)} in (select ${sql.ref(key)} from ${sql.table(table)} where ${where} limit ${batchSize}) and (${where})`;
       let statement;
       switch (artefact) {
         case 'exchange_codes':
@@ -37,7 +39,7 @@ export function housekeepingQueries(db: Kysely<Database>): HousekeepingMethods {
           break;
         case 'otp_codes':
           // A composite key: compare the pair (row values work on both engines).
-          statement = sql`delete from otp_codes where (organization_id, destination) in (select organization_id, destination from otp_codes where expires_at < ${cutoffs.expiredBefore} limit ${batchSize})`;
+          statement = sql`delete from otp_codes where (organization_id, destination) in (select organization_id, destination from otp_codes where expires_at < ${cutoffs.expiredBefore} limit ${batchSize}) and expires_at < ${cutoffs.expiredBefore}`;
           break;
         case 'authorization_codes':
           statement = batch(artefact, 'code_hash', sql`expires_at < ${cutoffs.codesExpiredBefore}`);
