@@ -1,0 +1,347 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** One measured scenario. */
+export interface ScenarioResult {
+  name: string;
+  target: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+  requests: number;
+  rssMb: number;
+  statusCodes: Record<string, number>;
+}
+
+export interface BenchOptions {
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  /** Scenario names to run (all when empty). */
+  only: string[];
+  /** Also run Latchkey on PostgreSQL when this URL is given. */
+  postgresUrl?: string;
+  log?: (line: string) => void;
+}
+
+interface Server {
+  url: string;
+  process: ChildProcess;
+  stdout: () => string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Starts a server process and waits until `ready` appears (or it answers /healthz). */
+async function startProcess(command: string, args: string[], env: Record<string, string>, readyPath?: string): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port), LATCHKEY_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (chunk) => (out += String(chunk)));
+  child.stderr!.on('data', (chunk) => (out += String(chunk)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited: ${out}`);
+    if (out.includes('ready\n')) break;
+    if (readyPath) {
+      try {
+        if ((await fetch(url + readyPath)).ok) break;
+      } catch {
+        // not yet
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`${args.join(' ')} did not start: ${out}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url,
+    process: child,
+    stdout: () => out,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+function rssMb(pid: number | undefined): number {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+    return Math.round(kb / 1024);
+  } catch {
+    return 0;
+  }
+}
+
+async function json(url: string, init: RequestInit & { json?: unknown } = {}): Promise<any> {
+  const { json: body, ...rest } = init;
+  const response = await fetch(url, {
+    method: body === undefined ? 'GET' : 'POST',
+    ...rest,
+    headers: { 'content-type': 'application/json', ...(rest.headers as Record<string, string>) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+type Requests = autocannon.Options['requests'];
+
+interface Scenario {
+  name: string;
+  target: string;
+  server: Server;
+  /** autocannon options beyond url/connections/duration. */
+  options: () => Promise<Partial<autocannon.Options>>;
+}
+
+/** Runs autocannon once and summarizes. */
+async function measure(scenario: Scenario, options: BenchOptions, extra: Partial<autocannon.Options>, isWarmup: boolean): Promise<ScenarioResult> {
+  // autocannon takes the path of a single-request scenario from the URL, not from `path`.
+  const { path, ...rest } = extra as Partial<autocannon.Options> & { path?: string };
+  const result = await autocannon({
+    url: scenario.server.url + (path ?? ''),
+    connections: options.connections,
+    ...(rest.amount ? {} : { duration: isWarmup ? options.warmupSeconds : options.durationSeconds }),
+    ...rest,
+  } as autocannon.Options);
+  return {
+    name: scenario.name,
+    target: scenario.target,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    requests: result.requests.total,
+    rssMb: rssMb(scenario.server.process.pid),
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, (stats as { count: number }).count])),
+  };
+}
+
+type Latchkey = Awaited<ReturnType<typeof startLatchkeyWith>> & { databaseUrl: string; secret: string };
+
+const pkce = () => {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+};
+
+/** The scenarios on one Latchkey (SQLite or PostgreSQL). */
+function latchkeyScenarios(lk: Latchkey, connections: number): Scenario[] {
+  const { server, publishableKey, secretKey, label } = lk;
+  const basic = `Basic ${Buffer.from(`${publishableKey}:${secretKey}`).toString('base64')}`;
+  const identity = (n: number) => ({ provider: 'bench', issuer: 'https://bench.example', subject: `user-${n % 1000}` });
+  const signIn = async (n: number) => {
+    const { exchangeCode } = await json(`${server.url}/auth/external/authorize`, { json: identity(n), headers: { authorization: `Bearer ${secretKey}` } });
+    return json(`${server.url}/auth/external/exchange`, { json: { exchangeCode }, headers: { 'x-publishable-key': publishableKey } });
+  };
+  /**
+   * Rotating tokens: a shared queue holds one live token per connection; each request takes one and
+   * its response puts the successor back (autocannon's per-connection context does not outlive one
+   * pass over the request list).
+   */
+  const chained = (path: string, body: (token: string) => string, contentType: string, headers: Record<string, string>, pick: (response: any) => string, pool: string[]): Requests => [
+    {
+      method: 'POST',
+      path,
+      headers: { 'content-type': contentType, ...headers },
+      setupRequest: (request: any) => ({ ...request, body: body(pool.shift()!) }),
+      onResponse: (status: number, responseBody: string) => {
+        if (status === 200) pool.push(pick(JSON.parse(responseBody)));
+      },
+    } as any,
+  ];
+  return [
+    {
+      name: 'external authorize', target: `latchkey-${label}`, server,
+      options: async () => ({ method: 'POST', path: '/auth/external/authorize', headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' }, body: JSON.stringify(identity(1)) }),
+    },
+    {
+      name: 'external authorize+exchange (pairs)', target: `latchkey-${label}`, server,
+      options: async () => ({
+        requests: [
+          {
+            method: 'POST', path: '/auth/external/authorize', headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' }, body: JSON.stringify(identity(2)),
+            onResponse: (status: number, responseBody: string, context: any) => {
+              if (status === 200) context.code = JSON.parse(responseBody).exchangeCode;
+            },
+          },
+          {
+            method: 'POST', path: '/auth/external/exchange', headers: { 'x-publishable-key': publishableKey, 'content-type': 'application/json' },
+            setupRequest: (request: any, context: any) => ({ ...request, body: JSON.stringify({ exchangeCode: context.code }) }),
+          },
+        ] as any,
+      }),
+    },
+    {
+      name: 'consumer refresh', target: `latchkey-${label}`, server,
+      options: async () => {
+        const pool = await Promise.all(Array.from({ length: connections }, async (_, i) => (await signIn(i)).refreshToken as string));
+        return { requests: chained('/auth/refresh', (t) => JSON.stringify({ refreshToken: t }), 'application/json', { 'x-publishable-key': publishableKey }, (r) => r.refreshToken, pool) };
+      },
+    },
+    {
+      name: 'oauth client_credentials', target: `latchkey-${label}`, server,
+      options: async () => ({ method: 'POST', path: '/v1/auth/oauth/token', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=profile' }),
+    },
+    {
+      name: 'oauth refresh_token', target: `latchkey-${label}`, server,
+      options: async () => {
+        const pool = await mintOAuthRefreshTokens(lk, connections);
+        return { requests: chained('/v1/auth/oauth/token', (t) => `grant_type=refresh_token&refresh_token=${t}`, 'application/x-www-form-urlencoded', { authorization: basic }, (r) => r.refresh_token, pool) };
+      },
+    },
+    {
+      name: 'oauth authorization_code', target: `latchkey-${label}`, server,
+      options: async () => {
+        const codes = await mintAuthorizationCodes(lk, 3000);
+        return {
+          amount: codes.length,
+          requests: [
+            {
+              method: 'POST', path: '/v1/auth/oauth/token', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+              setupRequest: (request: any) => {
+                const { code, verifier } = codes.pop()!;
+                return { ...request, body: `grant_type=authorization_code&code=${code}&redirect_uri=${encodeURIComponent('http://127.0.0.1:8080/callback')}&code_verifier=${verifier}` };
+              },
+            },
+          ] as any,
+        };
+      },
+    },
+    { name: 'jwks', target: `latchkey-${label}`, server, options: async () => ({ method: 'GET', path: '/.well-known/jwks.json' }) },
+  ];
+}
+
+/** A user's login token, then codes minted through API mode (steps 1 and 3). */
+async function loginToken(lk: Latchkey): Promise<string> {
+  const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
+  const cli = spawn(process.execPath, ['bin/latchkey.js', 'users', 'create', '--email', email, '--password', 'bench password 123'], {
+    cwd: ROOT, env: { ...process.env, LATCHKEY_DATABASE_URL: lk.databaseUrl, LATCHKEY_SECRET: lk.secret }, stdio: 'ignore',
+  });
+  await new Promise((resolve) => cli.once('exit', resolve));
+  const login = await json(`${lk.server.url}/v1/auth/login`, { json: { email, password: 'bench password 123' }, headers: { 'x-client-key': lk.publishableKey } });
+  return login.accessToken;
+}
+
+async function mintAuthorizationCodes(lk: Latchkey, count: number) {
+  const token = await loginToken(lk);
+  const codes: Array<{ code: string; verifier: string }> = [];
+  const mintOne = async () => {
+    const { verifier, challenge } = pkce();
+    const query = new URLSearchParams({
+      response_type: 'code', client_id: lk.publishableKey, redirect_uri: 'http://127.0.0.1:8080/callback', state: 'bench-state-1',
+      code_challenge: challenge, code_challenge_method: 'S256', scope: 'profile', mode: 'api',
+    });
+    const { token: session } = await json(`${lk.server.url}/v1/auth/oauth/authorize/initiate?${query}`);
+    const { code } = await json(`${lk.server.url}/v1/auth/oauth/authorize`, { json: { token: session }, headers: { 'x-client-key': lk.publishableKey, authorization: `Bearer ${token}` } });
+    codes.push({ code, verifier });
+  };
+  for (let i = 0; i < count; i += 50) await Promise.all(Array.from({ length: Math.min(50, count - i) }, mintOne));
+  return codes;
+}
+
+async function mintOAuthRefreshTokens(lk: Latchkey, count: number): Promise<string[]> {
+  const codes = await mintAuthorizationCodes(lk, count);
+  const basic = `Basic ${Buffer.from(`${lk.publishableKey}:${lk.secretKey}`).toString('base64')}`;
+  return Promise.all(
+    codes.map(async ({ code, verifier }) => {
+      const response = await fetch(`${lk.server.url}/v1/auth/oauth/token`, {
+        method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=authorization_code&code=${code}&redirect_uri=${encodeURIComponent('http://127.0.0.1:8080/callback')}&code_verifier=${verifier}`,
+      });
+      return (await response.json()).refresh_token as string;
+    }),
+  );
+}
+
+/** Starts everything, runs the scenarios (warm-up, then measure), stops everything. */
+export async function runBench(options: BenchOptions): Promise<ScenarioResult[]> {
+  const log = options.log ?? (() => undefined);
+  const wants = (name: string) => options.only.length === 0 || options.only.some((o) => name.includes(o));
+  const servers: Server[] = [];
+  const results: ScenarioResult[] = [];
+  try {
+    const scenarios: Scenario[] = [];
+    const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
+    if (wants('ceiling')) {
+      const ceiling = await startProcess(tsx, ['bench/servers/ceiling.ts'], {});
+      servers.push(ceiling);
+      scenarios.push({ name: 'ceiling: bare hono JSON POST', target: 'hono', server: ceiling, options: async () => ({ method: 'POST', path: '/echo', headers: { 'content-type': 'application/json' }, body: '{"n":1}' }) });
+    }
+    if (wants('floor')) {
+      const floor = await startProcess(tsx, ['bench/servers/floor.ts'], {});
+      servers.push(floor);
+      scenarios.push({ name: 'floor: one Ed25519 JWT + one SQLite insert', target: 'hono', server: floor, options: async () => ({ method: 'POST', path: '/token', headers: { 'content-type': 'application/json' }, body: '{}' }) });
+    }
+    if (wants('peer')) {
+      const peer = await startProcess(tsx, ['bench/servers/oidc-provider-peer.ts'], {});
+      servers.push(peer);
+      const basic = `Basic ${Buffer.from('bench:bench-secret-0123456789abcdef0123456789').toString('base64')}`;
+      scenarios.push({
+        name: 'oauth client_credentials', target: 'oidc-provider', server: peer,
+        options: async () => ({ method: 'POST', path: '/token', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=api' }),
+      });
+    }
+    const databases: Array<{ url: string; label: string }> = [];
+    if (options.only.length === 0 || options.only.some((o) => !['ceiling', 'floor', 'peer'].includes(o))) {
+      databases.push({ url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'latchkey-bench-')), 'bench.db')}`, label: 'sqlite' });
+      if (options.postgresUrl) databases.push({ url: options.postgresUrl, label: 'postgres' });
+    }
+    for (const database of databases) {
+      const secret = randomBytes(32).toString('base64url');
+      const lk = Object.assign(await startLatchkeyWith(database.url, database.label, secret), { databaseUrl: database.url, secret });
+      servers.push(lk.server);
+      scenarios.push(...latchkeyScenarios(lk, options.connections).filter((s) => wants(s.name) || options.only.length === 0 || options.only.includes(database.label)));
+    }
+    for (const scenario of scenarios) {
+      log(`… ${scenario.target}: ${scenario.name}`);
+      const extra = await scenario.options();
+      if (!extra.amount && options.warmupSeconds > 0) await measure(scenario, options, extra, true);
+      const fresh = extra.amount ? extra : await scenario.options(); // chained scenarios need fresh tokens after the warm-up
+      results.push(await measure(scenario, options, fresh, false));
+    }
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+  return results;
+}
+
+async function startLatchkeyWith(databaseUrl: string, label: string, secret: string) {
+  const server = await startProcess(process.execPath, ['bin/latchkey.js', 'serve'], {
+    LATCHKEY_DATABASE_URL: databaseUrl,
+    LATCHKEY_SECRET: secret,
+    LATCHKEY_LOG_LEVEL: 'warn',
+    LATCHKEY_HOUSEKEEPING_INTERVAL_SECONDS: '0',
+    LATCHKEY_RATE_LIMIT_EXTERNAL_AUTHORIZE_PER_APPLICATION: '100000000/60',
+    LATCHKEY_RATE_LIMIT_LOGIN_PER_IP: '100000000/60',
+    LATCHKEY_RATE_LIMIT_GUEST_PER_IP: '100000000/60',
+  }, '/healthz');
+  const out = server.stdout();
+  const publishableKey = /publishable key\s+(pk_test_\S+)/.exec(out)?.[1];
+  const secretKey = /secret key\s+(sk_test_\S+)/.exec(out)?.[1];
+  if (!publishableKey || !secretKey) throw new Error(`no demo keys in the ${label} output: ${out}`);
+  return { server, publishableKey, secretKey, label };
+}
+

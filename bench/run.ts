@@ -1,0 +1,59 @@
+// `npm run bench`: Latchkey, the bare-hono ceiling, the minimal floor and oidc-provider, measured in
+// one run on this machine. Options: --duration S (default 5), --warmup S (2), --connections N (50),
+// --only name[,name] (substring of scenario names or: ceiling, floor, peer, sqlite, postgres),
+// --postgres URL (default: LATCHKEY_BENCH_DATABASE_URL; PostgreSQL scenarios are skipped without it).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { runBench, type ScenarioResult } from './harness.js';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '50' },
+    only: { type: 'string', default: '' },
+    postgres: { type: 'string' },
+  },
+});
+
+const results = await runBench({
+  durationSeconds: Number(values.duration),
+  warmupSeconds: Number(values.warmup),
+  connections: Number(values.connections),
+  only: values.only ? values.only.split(',') : [],
+  postgresUrl: values.postgres ?? process.env.LATCHKEY_BENCH_DATABASE_URL,
+  log: (line) => process.stderr.write(`${line}\n`),
+});
+
+const find = (name: string, target: string) => results.find((r) => r.name.startsWith(name) && r.target === target);
+const ceiling = results.find((r) => r.name.startsWith('ceiling'));
+const floor = results.find((r) => r.name.startsWith('floor'));
+const ratio = (a: ScenarioResult | undefined, b: ScenarioResult | undefined) => (a && b && b.requestsPerSecond > 0 ? (a.requestsPerSecond / b.requestsPerSecond).toFixed(2) : '—');
+
+const lines = [
+  '| target | scenario | req/s | p50 ms | p99 ms | errors | non-2xx | RSS MB | ÷ ceiling | ÷ floor |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...results.map((r) => `| ${r.target} | ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.rssMb} | ${ratio(r, ceiling)} | ${ratio(r, floor)} |`),
+];
+const comparisons = ['oauth client_credentials', 'oauth refresh_token'].map((name) => {
+  const peer = find(name, 'oidc-provider');
+  const ours = find(name, 'latchkey-sqlite');
+  return `- ${name}: Latchkey (SQLite) ÷ oidc-provider = ${ratio(ours, peer)}`;
+});
+const report = [
+  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  `Settings: ${values.connections} connections, ${values.warmup} s warm-up, ${values.duration} s measured per scenario`,
+  '',
+  ...lines,
+  '',
+  ...comparisons,
+].join('\n');
+process.stdout.write(`${report}\n`);
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/latest.json', import.meta.url), JSON.stringify({ at: new Date().toISOString(), options: values, results }, null, 2));
+const failed = results.filter((r) => r.errors > 0 || r.non2xx > 0);
+if (failed.length > 0) {
+  process.stderr.write(`errors in: ${failed.map((r) => `${r.target}/${r.name}`).join(', ')}\n`);
+  process.exitCode = 1;
+}
