@@ -15,6 +15,7 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, measureStore } from './observability/metrics.js';
 import { systemClock, type Clock } from './protocol/clock.js';
 import { createRateLimits, type RateLimitBackend } from './storage/rate-limits.js';
+import { cacheOrganizationReads } from './storage/organization-cache.js';
 import { openStore, type SqlStore } from './storage/sql-store.js';
 
 export interface Runtime {
@@ -31,7 +32,8 @@ export async function createRuntime(config: Config, options: { clock?: Clock; lo
   const clock = options.clock ?? systemClock;
   const rawStore = await openStore(resolved.databaseUrl, { migrate: options.migrate });
   const metrics = createMetrics();
-  const store = measureStore(rawStore, metrics);
+  // Five seconds: organization lifetimes changed elsewhere apply within that (docs/configuration.md).
+  const store = cacheOrganizationReads(measureStore(rawStore, metrics), 5_000, () => Date.now());
   const serverKeys = deriveServerKeys(resolved.secret!);
   const rateLimits = createRateLimits(resolved.rateLimits, { redisUrl: resolved.redisUrl, failureMode: resolved.redisFailureMode, logger });
   rateLimits.onRejected = (name) => metrics.rateLimited(name);

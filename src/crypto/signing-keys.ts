@@ -1,3 +1,4 @@
+import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { decryptAtRest, encryptAtRest } from './key-encryption.js';
 
@@ -24,10 +25,15 @@ export async function generateSigningKey(keyEncryptionKey: Buffer): Promise<Gene
   };
 }
 
-/** Unseals and imports a stored private key for signing. */
-export async function importPrivateKey(keyEncryptionKey: Buffer, sealed: string): Promise<CryptoKey> {
+/** Unseals a stored private key into a node:crypto KeyObject (imported once per key and process). */
+export async function importPrivateKeyObject(keyEncryptionKey: Buffer, sealed: string): Promise<KeyObject> {
   const jwk = JSON.parse(decryptAtRest(keyEncryptionKey, sealed)) as JWK;
-  return (await importJWK(jwk, SIGNING_ALGORITHM)) as CryptoKey;
+  return createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+}
+
+/** Ed25519 signature of the JWS signing input, base64url (RFC 8037 §3.1). */
+export function signEd25519(privateKey: KeyObject, signingInput: string): string {
+  return sign(null, Buffer.from(signingInput), privateKey).toString('base64url');
 }
 
 /** Imports a public JWK for verification. */

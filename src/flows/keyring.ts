@@ -1,5 +1,6 @@
-import { SignJWT, jwtVerify, type CryptoKey, type JWK, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import { SIGNING_ALGORITHM, generateSigningKey, importPrivateKey, importPublicKey } from '../crypto/signing-keys.js';
+import type { KeyObject } from 'node:crypto';
+import { jwtVerify, type CryptoKey, type JWK, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { SIGNING_ALGORITHM, generateSigningKey, importPrivateKeyObject, importPublicKey, signEd25519 } from '../crypto/signing-keys.js';
 import type { Clock } from '../protocol/clock.js';
 import { CLOCK_SKEW_SECONDS, LONGEST_FIXED_JWT_TTL_SECONDS } from '../protocol/lifetimes.js';
 import type { SigningKeyRecord, Store } from '../storage/store.js';
@@ -8,7 +9,10 @@ import { INSTANCE_ID } from './instance.js';
 interface LoadedKey {
   record: SigningKeyRecord;
   publicKey: CryptoKey;
-  privateKey?: CryptoKey;
+  /** The unsealed private key as a node:crypto KeyObject, imported once. */
+  privateKey?: KeyObject;
+  /** base64url of the protected header per `typ`, built once. */
+  headers?: Map<string, string>;
 }
 
 export interface RotationResult {
@@ -79,11 +83,23 @@ export class Keyring {
     return { kid, publishedAt: now, activatesAt, previousRetireAt };
   }
 
-  /** Signs `payload` with the newest active key; `typ` names the kind of token (RFC 8725 §3.11). */
+  /**
+   * Signs `payload` with the newest active key; `typ` names the kind of token (RFC 8725 §3.11).
+   * The JWS compact form (RFC 7515 §7.1) is assembled here and signed with a cached node:crypto
+   * KeyObject: jose's WebCrypto path costs more than twice as much per token (docs/benchmarks.md).
+   * Every token is verified with jose — by this server and in the tests.
+   */
   async sign(payload: JWTPayload, typ: string): Promise<string> {
     const key = await this.currentSigningKey();
-    if (!key.privateKey) key.privateKey = await importPrivateKey(this.options.keyEncryptionKey, key.record.privateKeySealed);
-    return new SignJWT(payload).setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: key.record.kid, typ }).sign(key.privateKey);
+    key.privateKey ??= await importPrivateKeyObject(this.options.keyEncryptionKey, key.record.privateKeySealed);
+    key.headers ??= new Map();
+    let header = key.headers.get(typ);
+    if (!header) {
+      header = Buffer.from(JSON.stringify({ alg: SIGNING_ALGORITHM, kid: key.record.kid, typ })).toString('base64url');
+      key.headers.set(typ, header);
+    }
+    const signingInput = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+    return `${signingInput}.${signEd25519(key.privateKey, signingInput)}`;
   }
 
   /**

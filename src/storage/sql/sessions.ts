@@ -10,6 +10,11 @@ type SessionMethods = Pick<Store, 'startSession' | 'getSession' | 'revokeSession
 export function sessionQueries(db: Kysely<Database>): SessionMethods {
   return {
     async startSession(session, firstRefreshToken) {
+      // One row needs no transaction (login sessions, client_credentials families).
+      if (!firstRefreshToken) {
+        await db.insertInto('sessions').values(sessionRow(session)).execute();
+        return;
+      }
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('sessions').values(sessionRow(session)).execute();
         if (firstRefreshToken) await trx.insertInto('refresh_tokens').values(refreshTokenRow(firstRefreshToken)).execute();
