@@ -18,9 +18,10 @@ function allow(c: Context, origin: string): void {
  */
 export function browserCors(deps: FlowDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    // Set before the handler: touching headers of a finished response makes the Node adapter rebuild it.
+    c.header('Vary', 'Origin', { append: true });
     await next();
     const origin = c.req.header('origin');
-    c.header('Vary', 'Origin', { append: true });
     if (!origin || !parseOrigin(origin)) return;
     // The application the request turned out to be for: from its key, its consumer token, or the
     // client of its OAuth/login bearer token.
