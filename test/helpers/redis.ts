@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from './ports.js';
 
 /** True when this machine can start a private redis-server; CI requires it. */
 export function hasRedisServer(): boolean {
@@ -11,13 +10,6 @@ export function hasRedisServer(): boolean {
   return false;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /**
  * A private Redis on its own port, so a test may stop and restart it without touching the

@@ -1,5 +1,3 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/config.js';
 import { createApplication } from '../../src/flows/applications.js';
@@ -7,6 +5,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { TestClock } from './clock.js';
 import { createTestDatabase, type EngineName } from './engines.js';
+import { freePort } from './ports.js';
 
 export interface TestApp {
   id: string;
@@ -28,14 +27,6 @@ export interface TestServer {
 }
 
 /** Starts a real Latchkey HTTP server on a free loopback port with a fresh database and a test clock. */
-/** A free loopback port, so the issuer can name the URL the server really has (RFC 8414 §3.3). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export async function startTestServer(engine: EngineName, env: Record<string, string> = {}): Promise<TestServer> {
   const database = await createTestDatabase(engine);
