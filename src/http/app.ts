@@ -49,7 +49,8 @@ export function createApp(deps: FlowDeps, options: AppOptions): Hono<AppEnv> {
 
   // RFC 6750 §2.3 / RFC 9700 §4.3.2: bearer tokens never travel in URLs; refuse rather than ignore.
   app.use('*', async (c, next) => {
-    if (new URL(c.req.url).searchParams.has('access_token')) {
+    // hono's query reader, not a second URL parse of every request.
+    if (c.req.query('access_token') !== undefined) {
       throw new InvalidRequest('access tokens are not accepted in the query string; use the Authorization header');
     }
     await next();
