@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { prepareQuery, type Placeholder } from '../prepared.js';
 import { isLoopbackOrigin } from '../../protocol/origins.js';
 import type { Database } from '../schema.js';
 import type { Store } from '../store.js';
@@ -15,8 +16,23 @@ type TenantMethods = Pick<
 
 /** Organizations, applications and application secrets. */
 export function tenantQueries(db: Kysely<Database>): TenantMethods {
+  // Every authenticated request runs one of these: prepared once (prepared.ts).
+  const applicationById = prepareQuery(db, (db, $: Placeholder<{ id: string }>) =>
+    db.selectFrom('applications').selectAll().where('id', '=', $('id')),
+  );
+  const applicationByPublishableKey = prepareQuery(db, (db, $: Placeholder<{ publishableKey: string }>) =>
+    db.selectFrom('applications').selectAll().where('publishable_key', '=', $('publishableKey')),
+  );
+  const applicationBySecretHash = prepareQuery(db, (db, $: Placeholder<{ secretHash: string; now: number }>) =>
+    db
+      .selectFrom('application_secrets as s')
+      .innerJoin('applications as a', 'a.id', 's.application_id')
+      .selectAll('a')
+      .where('s.secret_hash', '=', $('secretHash'))
+      .where((eb) => eb.or([eb('s.expires_at', 'is', null), eb('s.expires_at', '>', $('now'))])),
+  );
   const getApplication = async (id: string) => {
-    const row = await db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await applicationById.first({ id });
     return row && toApplication(row);
   };
 
@@ -88,18 +104,12 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
     getApplication,
 
     async findApplicationByPublishableKey(publishableKey) {
-      const row = await db.selectFrom('applications').selectAll().where('publishable_key', '=', publishableKey).executeTakeFirst();
+      const row = await applicationByPublishableKey.first({ publishableKey });
       return row && toApplication(row);
     },
 
     async findApplicationBySecretHash(secretHash, now) {
-      const row = await db
-        .selectFrom('application_secrets as s')
-        .innerJoin('applications as a', 'a.id', 's.application_id')
-        .selectAll('a')
-        .where('s.secret_hash', '=', secretHash)
-        .where((eb) => eb.or([eb('s.expires_at', 'is', null), eb('s.expires_at', '>', now)]))
-        .executeTakeFirst();
+      const row = await applicationBySecretHash.first({ secretHash, now });
       return row && toApplication(row);
     },
 
