@@ -37,6 +37,19 @@ function claimFields(input: ExternalAuthorizeInput) {
   };
 }
 
+/**
+ * The claim fields that could still change `consumer` (the store fills only empty fields and adds
+ * only new claim keys), or undefined when none could: a returning user's sign-in then writes nothing.
+ */
+function fieldsItCouldFill(consumer: Consumer, fields: ReturnType<typeof claimFields>): ReturnType<typeof claimFields> | undefined {
+  const couldFill =
+    (fields.email !== undefined && consumer.email === null) ||
+    (fields.fullName !== undefined && consumer.fullName === null) ||
+    (fields.canonicalSubject !== undefined && consumer.canonicalSubject === null) ||
+    Object.keys(fields.claims).some((key) => !Object.hasOwn(consumer.claims, key));
+  return couldFill ? fields : undefined;
+}
+
 /** Finds or creates the consumer of an external identity (SPEC §5.1 resolution rules). */
 async function resolveConsumer(deps: FlowDeps, organizationId: string, input: ExternalAuthorizeInput): Promise<{ consumer: Consumer; resolution: Resolution }> {
   const identity = { provider: input.provider, issuer: input.issuer, subject: input.subject };
@@ -83,7 +96,8 @@ export async function authorizeExternalIdentity(deps: FlowDeps, application: App
     resolved = await resolveConsumer(deps, application.organizationId, input);
   }
   const now = deps.clock.now();
-  await deps.store.fillEmptyConsumerFields(resolved.consumer.id, claimFields(input), now);
+  const fill = fieldsItCouldFill(resolved.consumer, claimFields(input));
+  if (fill) await deps.store.fillEmptyConsumerFields(resolved.consumer.id, fill, now);
 
   const exchangeCode = generateSecret('exc_');
   const expiresAt = now + EXCHANGE_CODE_TTL_SECONDS * 1000;

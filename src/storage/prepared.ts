@@ -1,4 +1,4 @@
-import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+import type { Compilable, CompiledQuery, Insertable, Kysely, QueryResult } from 'kysely';
 import type { Database } from './schema.js';
 
 /**
@@ -62,5 +62,27 @@ export function prepareQuery<P extends Record<string, unknown>, R>(
     all: async (params, executor) => (await execute(params, executor)).rows,
     first: async (params, executor) => (await execute(params, executor)).rows[0],
     changes: async (params, executor) => Number((await execute(params, executor)).numAffectedRows ?? 0n),
+  };
+}
+
+/**
+ * Inserts one row into `table`, through a query prepared once per table and column set (the row's
+ * keys, in order); the hot paths always write the same columns, so each gets one prepared INSERT.
+ */
+export function rowInserter(db: Kysely<Database>) {
+  const prepared = new Map<string, PreparedQuery<Record<string, unknown>, unknown>>();
+  return async function insertRow<T extends keyof Database & string>(table: T, row: Insertable<Database[T]>, executor?: Kysely<Database>): Promise<void> {
+    const values = row as Record<string, unknown>;
+    const columns = Object.keys(values);
+    const key = `${table}(${columns.join(',')})`;
+    let query = prepared.get(key);
+    if (!query) {
+      query = prepareQuery(db, (db, $: Placeholder<Record<string, unknown>>) =>
+        // The table and columns are ours, never input: `row` is built by the storage modules.
+        (db as unknown as Kysely<Record<string, Record<string, unknown>>>).insertInto(table).values(Object.fromEntries(columns.map((column) => [column, $(column)]))),
+      );
+      prepared.set(key, query);
+    }
+    await query.execute(values, executor);
   };
 }

@@ -410,6 +410,7 @@ export interface Store {
    */
   purgeExpired(artefact: PurgeableArtefact, cutoffs: PurgeCutoffs, batchSize: number): Promise<number>;
 
-  recordAuditEvent(event: AuditEvent): Promise<void>;
+  /** Appends events in one statement (the audit log writes what concurrent requests recorded together). */
+  recordAuditEvents(events: readonly AuditEvent[]): Promise<void>;
   listAuditEvents(organizationId: string | null, type?: string): Promise<AuditEvent[]>;
 }

@@ -3,21 +3,24 @@ import type { Database } from '../schema.js';
 import type { Store } from '../store.js';
 import { toAuditEvent } from './rows.js';
 
-type AuditMethods = Pick<Store, 'recordAuditEvent' | 'listAuditEvents'>;
+type AuditMethods = Pick<Store, 'recordAuditEvents' | 'listAuditEvents'>;
 
 /** The append-only audit log of security events (SPEC §8). */
 export function auditQueries(db: Kysely<Database>): AuditMethods {
   return {
-    async recordAuditEvent(event) {
+    async recordAuditEvents(events) {
+      if (events.length === 0) return;
       await db
         .insertInto('audit_events')
-        .values({
-          id: event.id,
-          organization_id: event.organizationId,
-          type: event.type,
-          data: JSON.stringify(event.data),
-          created_at: event.createdAt,
-        })
+        .values(
+          events.map((event) => ({
+            id: event.id,
+            organization_id: event.organizationId,
+            type: event.type,
+            data: JSON.stringify(event.data),
+            created_at: event.createdAt,
+          })),
+        )
         .execute();
     },
 

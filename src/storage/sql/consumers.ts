@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Consumer, Store } from '../store.js';
 import { isUniqueViolation } from '../database.js';
+import { prepareQuery, type Placeholder } from '../prepared.js';
 import { rethrowConflict } from './conflict.js';
 import { toConsumer } from './rows.js';
 
@@ -47,9 +48,22 @@ async function claimGuest(trx: Kysely<Database>, guestId: string, now: number): 
 
 /** Consumers and their external identities. */
 export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
+  // Every sign-in reads these (prepared.ts).
+  const byId = prepareQuery(db, (db, $: Placeholder<{ id: string }>) => db.selectFrom('consumers').selectAll().where('id', '=', $('id')));
+  const byExternalIdentity = prepareQuery(db, (db, $: Placeholder<{ organizationId: string; provider: string; issuer: string; subject: string }>) =>
+    db
+      .selectFrom('identities as i')
+      .innerJoin('consumers as c', 'c.id', 'i.consumer_id')
+      .selectAll('c')
+      .where('i.organization_id', '=', $('organizationId'))
+      .where('i.provider', '=', $('provider'))
+      .where('i.issuer', '=', $('issuer'))
+      .where('i.subject', '=', $('subject')),
+  );
+
   return {
     async getConsumer(id) {
-      const row = await db.selectFrom('consumers').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await byId.first({ id });
       return row && toConsumer(row);
     },
 
@@ -64,15 +78,7 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
     },
 
     async findConsumerByExternalIdentity(organizationId, identity) {
-      const row = await db
-        .selectFrom('identities as i')
-        .innerJoin('consumers as c', 'c.id', 'i.consumer_id')
-        .selectAll('c')
-        .where('i.organization_id', '=', organizationId)
-        .where('i.provider', '=', identity.provider)
-        .where('i.issuer', '=', identity.issuer)
-        .where('i.subject', '=', identity.subject)
-        .executeTakeFirst();
+      const row = await byExternalIdentity.first({ organizationId, provider: identity.provider, issuer: identity.issuer, subject: identity.subject });
       return row && toConsumer(row);
     },
 
@@ -237,7 +243,8 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
             .execute();
         }
       }
-      const updated = await db.selectFrom('consumers').selectAll().where('id', '=', consumerId).executeTakeFirstOrThrow();
+      const updated = await byId.first({ id: consumerId });
+      if (!updated) throw new Error(`consumer ${consumerId} vanished while its fields were filled`);
       return toConsumer(updated);
     },
   };

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { prepareQuery, rowInserter, type Placeholder } from '../prepared.js';
 import type { Database } from '../schema.js';
 import type { Store } from '../store.js';
 import { toAuthorizationCode, toAuthorizationRequest, toGrant } from './rows.js';
@@ -13,6 +14,28 @@ type OAuthMethods = Pick<
 
 /** Authorization requests, grants and authorization codes (SPEC §6). */
 export function oauthQueries(db: Kysely<Database>): OAuthMethods {
+  // The token endpoint's queries, prepared once (prepared.ts).
+  const insertRow = rowInserter(db);
+  // RFC 6749 §4.1.2 / SPEC §4: one conditional write consumes the code; the bindings of RFC 6749
+  // §4.1.3 (client, redirect URI) and RFC 7636 §4.6 (challenge) are in the same WHERE.
+  const redeemCode = prepareQuery(db, (db, $: Placeholder<{ codeHash: string; applicationId: string; redirectUri: string; codeChallenge: string; now: number }>) =>
+    db
+      .updateTable('authorization_codes')
+      .set({ consumed_at: $('now') })
+      .where('code_hash', '=', $('codeHash'))
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', $('now'))
+      .where('application_id', '=', $('applicationId'))
+      .where('redirect_uri', '=', $('redirectUri'))
+      .where('code_challenge', '=', $('codeChallenge'))
+      // A grant revoked while the code was in flight takes the code with it.
+      .where(({ exists, selectFrom }) =>
+        exists(selectFrom('grants').select('grants.id').whereRef('grants.id', '=', 'authorization_codes.grant_id').where('grants.revoked_at', 'is', null)),
+      )
+      .returningAll(),
+  );
+  const codeByHash = prepareQuery(db, (db, $: Placeholder<{ codeHash: string }>) => db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', $('codeHash')));
+
   return {
     async createAuthorizationRequest(request) {
       await db
@@ -135,34 +158,18 @@ export function oauthQueries(db: Kysely<Database>): OAuthMethods {
 
     async redeemAuthorizationCode(match, family) {
       return db.transaction().execute(async (trx) => {
-        // RFC 6749 §4.1.2 / SPEC §4: one conditional write consumes the code; the bindings of
-        // RFC 6749 §4.1.3 (client, redirect URI) and RFC 7636 §4.6 (challenge) are in the same WHERE.
-        const row = await trx
-          .updateTable('authorization_codes')
-          .set({ consumed_at: match.now })
-          .where('code_hash', '=', match.codeHash)
-          .where('consumed_at', 'is', null)
-          .where('expires_at', '>', match.now)
-          .where('application_id', '=', match.applicationId)
-          .where('redirect_uri', '=', match.redirectUri)
-          .where('code_challenge', '=', match.codeChallenge)
-          // A grant revoked while the code was in flight takes the code with it.
-          .where(({ exists, selectFrom }) =>
-            exists(selectFrom('grants').select('grants.id').whereRef('grants.id', '=', 'authorization_codes.grant_id').where('grants.revoked_at', 'is', null)),
-          )
-          .returningAll()
-          .executeTakeFirst();
+        const row = await redeemCode.first(match, trx);
         if (!row) return undefined;
         const code = toAuthorizationCode(row);
         const { session, firstRefreshToken } = family(code);
-        await trx.insertInto('sessions').values(sessionRow(session)).execute();
-        if (firstRefreshToken) await trx.insertInto('refresh_tokens').values(refreshTokenRow(firstRefreshToken)).execute();
+        await insertRow('sessions', sessionRow(session), trx);
+        if (firstRefreshToken) await insertRow('refresh_tokens', refreshTokenRow(firstRefreshToken), trx);
         return code;
       });
     },
 
     async findAuthorizationCode(codeHash) {
-      const row = await db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+      const row = await codeByHash.first({ codeHash });
       return row && toAuthorizationCode(row);
     },
 

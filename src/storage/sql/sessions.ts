@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
+import { prepareQuery, rowInserter, type Placeholder } from '../prepared.js';
 import type { Database } from '../schema.js';
-import type { Store } from '../store.js';
+import type { Session, Store } from '../store.js';
 import { toRefreshToken, toSession } from './rows.js';
 import { refreshTokenRow, revokeSessionsWhere, sessionRow } from './session-rows.js';
 
@@ -8,21 +9,50 @@ type SessionMethods = Pick<Store, 'startSession' | 'getSession' | 'revokeSession
 
 /** Sessions and their refresh-token families (SPEC §4). */
 export function sessionQueries(db: Kysely<Database>): SessionMethods {
+  // Every sign-in, refresh and authenticated request runs these (prepared.ts).
+  const insertRow = rowInserter(db);
+  const sessionById = prepareQuery(db, (db, $: Placeholder<{ id: string }>) => db.selectFrom('sessions').selectAll().where('id', '=', $('id')));
+  const refreshTokenByHash = prepareQuery(db, (db, $: Placeholder<{ tokenHash: string }>) =>
+    db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', $('tokenHash')),
+  );
+  // SPEC §4: one conditional UPDATE decides the single winner of a rotation. The session check sits
+  // in the same statement so a token of a revoked session can never rotate.
+  const rotate = prepareQuery(db, (db, $: Placeholder<{ tokenHash: string; applicationId: string; kind: Session['kind']; now: number }>) =>
+    db
+      .updateTable('refresh_tokens')
+      .set({ rotated_at: $('now') })
+      .where('token_hash', '=', $('tokenHash'))
+      .where('rotated_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', $('now'))
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('sessions')
+            .select('sessions.id')
+            .whereRef('sessions.id', '=', 'refresh_tokens.session_id')
+            .where('sessions.revoked_at', 'is', null)
+            .where('sessions.application_id', '=', $('applicationId'))
+            .where('sessions.kind', '=', $('kind')),
+        ),
+      )
+      .returningAll(),
+  );
+
   return {
     async startSession(session, firstRefreshToken) {
       // One row needs no transaction (login sessions, client_credentials families).
       if (!firstRefreshToken) {
-        await db.insertInto('sessions').values(sessionRow(session)).execute();
+        await insertRow('sessions', sessionRow(session));
         return;
       }
       await db.transaction().execute(async (trx) => {
-        await trx.insertInto('sessions').values(sessionRow(session)).execute();
-        if (firstRefreshToken) await trx.insertInto('refresh_tokens').values(refreshTokenRow(firstRefreshToken)).execute();
+        await insertRow('sessions', sessionRow(session), trx);
+        await insertRow('refresh_tokens', refreshTokenRow(firstRefreshToken), trx);
       });
     },
 
     async getSession(id) {
-      const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await sessionById.first({ id });
       return row && toSession(row);
     },
 
@@ -41,38 +71,15 @@ export function sessionQueries(db: Kysely<Database>): SessionMethods {
 
     async rotateRefreshToken(tokenHash, applicationId, kind, successor, now) {
       return db.transaction().execute(async (trx) => {
-        // SPEC §4: one conditional UPDATE decides the single winner of a rotation. The session check
-        // sits in the same statement so a token of a revoked session can never rotate.
-        const row = await trx
-          .updateTable('refresh_tokens')
-          .set({ rotated_at: now })
-          .where('token_hash', '=', tokenHash)
-          .where('rotated_at', 'is', null)
-          .where('revoked_at', 'is', null)
-          .where('expires_at', '>', now)
-          .where(({ exists, selectFrom }) =>
-            exists(
-              selectFrom('sessions')
-                .select('sessions.id')
-                .whereRef('sessions.id', '=', 'refresh_tokens.session_id')
-                .where('sessions.revoked_at', 'is', null)
-                .where('sessions.application_id', '=', applicationId)
-                .where('sessions.kind', '=', kind),
-            ),
-          )
-          .returningAll()
-          .executeTakeFirst();
+        const row = await rotate.first({ tokenHash, applicationId, kind, now }, trx);
         if (!row) return undefined;
-        await trx
-          .insertInto('refresh_tokens')
-          .values(refreshTokenRow({ ...successor, sessionId: row.session_id, createdAt: now, rotatedAt: null, revokedAt: null }))
-          .execute();
+        await insertRow('refresh_tokens', refreshTokenRow({ ...successor, sessionId: row.session_id, createdAt: now, rotatedAt: null, revokedAt: null }), trx);
         return toRefreshToken(row);
       });
     },
 
     async findRefreshToken(tokenHash) {
-      const row = await db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      const row = await refreshTokenByHash.first({ tokenHash });
       return row && toRefreshToken(row);
     },
   };
