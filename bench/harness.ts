@@ -120,16 +120,26 @@ interface Scenario {
 async function measure(scenario: Scenario, options: BenchOptions, extra: Partial<autocannon.Options>, isWarmup: boolean): Promise<ScenarioResult> {
   // autocannon takes the path of a single-request scenario from the URL, not from `path`.
   const { path, ...rest } = extra as Partial<autocannon.Options> & { path?: string };
-  const result = await autocannon({
-    url: scenario.server.url + (path ?? ''),
-    connections: options.connections,
-    ...(rest.amount ? {} : { duration: isWarmup ? options.warmupSeconds : options.durationSeconds }),
-    ...rest,
-  } as autocannon.Options);
+  let lastResponseAt = 0;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const run = autocannon(
+      {
+        url: scenario.server.url + (path ?? ''),
+        connections: options.connections,
+        ...(rest.amount ? {} : { duration: isWarmup ? options.warmupSeconds : options.durationSeconds }),
+        ...rest,
+      } as autocannon.Options,
+      (error, done) => (error ? reject(error) : resolve(done)),
+    );
+    run.on('response', () => (lastResponseAt = Date.now()));
+  });
+  // A fixed-count run (`amount`) ends mid-second, but autocannon only notices on its next one-second
+  // tick, so its per-second average undercounts: divide by the time to the last response instead.
+  const seconds = rest.amount ? (lastResponseAt - result.start.getTime()) / 1000 : 0;
   return {
     name: scenario.name,
     target: scenario.target,
-    requestsPerSecond: Math.round(result.requests.average),
+    requestsPerSecond: Math.round(seconds > 0 ? result.requests.total / seconds : result.requests.average),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,
@@ -147,31 +157,66 @@ const pkce = () => {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 };
 
+/** An authorization code and the PKCE verifier that redeems it. */
+interface Code {
+  code: string;
+  verifier: string;
+}
+
+const REDIRECT_URI = 'http://127.0.0.1:8080/callback';
+const basicAuth = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+const codeBody = ({ code, verifier }: Code) =>
+  `grant_type=authorization_code&code=${code}&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&code_verifier=${verifier}`;
+
+/**
+ * Rotating tokens: a shared queue holds one live token per connection; each request takes one and
+ * its response puts the successor back (autocannon's per-connection context does not outlive one
+ * pass over the request list).
+ */
+const chained = (path: string, body: (token: string) => string, contentType: string, headers: Record<string, string>, pick: (response: any) => string, pool: string[]): Requests => [
+  {
+    method: 'POST',
+    path,
+    headers: { 'content-type': contentType, ...headers },
+    setupRequest: (request: any) => ({ ...request, body: body(pool.shift()!) }),
+    onResponse: (status: number, responseBody: string) => {
+      if (status === 200) pool.push(pick(JSON.parse(responseBody)));
+    },
+  } as any,
+];
+
+/** The authorization_code scenario: exactly one request per pre-minted code, each with its PKCE verifier. */
+const redeemEachOnce = (path: string, basic: string, codes: Code[]): Partial<autocannon.Options> => ({
+  amount: codes.length,
+  requests: [
+    {
+      method: 'POST', path, headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      setupRequest: (request: any) => ({ ...request, body: codeBody(codes.pop()!) }),
+    },
+  ] as any,
+});
+
+/** Each code redeemed once at the token endpoint; the refresh tokens that start the chains. */
+async function redeemForRefreshTokens(tokenUrl: string, basic: string, codes: Code[]): Promise<string[]> {
+  return Promise.all(
+    codes.map(async (code) => {
+      const response = await fetch(tokenUrl, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: codeBody(code) });
+      const body = await response.json();
+      if (!body.refresh_token) throw new Error(`${tokenUrl}: no refresh_token (${response.status} ${JSON.stringify(body)})`);
+      return body.refresh_token as string;
+    }),
+  );
+}
+
 /** The scenarios on one Latchkey (SQLite or PostgreSQL). */
 function latchkeyScenarios(lk: Latchkey, connections: number): Scenario[] {
   const { server, publishableKey, secretKey, label } = lk;
-  const basic = `Basic ${Buffer.from(`${publishableKey}:${secretKey}`).toString('base64')}`;
+  const basic = basicAuth(publishableKey, secretKey);
   const identity = (n: number) => ({ provider: 'bench', issuer: 'https://bench.example', subject: `user-${n % 1000}` });
   const signIn = async (n: number) => {
     const { exchangeCode } = await json(`${server.url}/auth/external/authorize`, { json: identity(n), headers: { authorization: `Bearer ${secretKey}` } });
     return json(`${server.url}/auth/external/exchange`, { json: { exchangeCode }, headers: { 'x-publishable-key': publishableKey } });
   };
-  /**
-   * Rotating tokens: a shared queue holds one live token per connection; each request takes one and
-   * its response puts the successor back (autocannon's per-connection context does not outlive one
-   * pass over the request list).
-   */
-  const chained = (path: string, body: (token: string) => string, contentType: string, headers: Record<string, string>, pick: (response: any) => string, pool: string[]): Requests => [
-    {
-      method: 'POST',
-      path,
-      headers: { 'content-type': contentType, ...headers },
-      setupRequest: (request: any) => ({ ...request, body: body(pool.shift()!) }),
-      onResponse: (status: number, responseBody: string) => {
-        if (status === 200) pool.push(pick(JSON.parse(responseBody)));
-      },
-    } as any,
-  ];
   return [
     {
       name: 'external authorize', target: `latchkey-${label}`, server,
@@ -216,18 +261,7 @@ function latchkeyScenarios(lk: Latchkey, connections: number): Scenario[] {
       name: 'oauth authorization_code', target: `latchkey-${label}`, server,
       options: async () => {
         const codes = await mintAuthorizationCodes(lk, 3000);
-        return {
-          amount: codes.length,
-          requests: [
-            {
-              method: 'POST', path: '/v1/auth/oauth/token', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-              setupRequest: (request: any) => {
-                const { code, verifier } = codes.pop()!;
-                return { ...request, body: `grant_type=authorization_code&code=${code}&redirect_uri=${encodeURIComponent('http://127.0.0.1:8080/callback')}&code_verifier=${verifier}` };
-              },
-            },
-          ] as any,
-        };
+        return redeemEachOnce('/v1/auth/oauth/token', basic, codes);
       },
     },
     { name: 'jwks', target: `latchkey-${label}`, server, options: async () => ({ method: 'GET', path: '/.well-known/jwks.json' }) },
@@ -247,11 +281,11 @@ async function loginToken(lk: Latchkey): Promise<string> {
 
 async function mintAuthorizationCodes(lk: Latchkey, count: number) {
   const token = await loginToken(lk);
-  const codes: Array<{ code: string; verifier: string }> = [];
+  const codes: Code[] = [];
   const mintOne = async () => {
     const { verifier, challenge } = pkce();
     const query = new URLSearchParams({
-      response_type: 'code', client_id: lk.publishableKey, redirect_uri: 'http://127.0.0.1:8080/callback', state: 'bench-state-1',
+      response_type: 'code', client_id: lk.publishableKey, redirect_uri: REDIRECT_URI, state: 'bench-state-1',
       code_challenge: challenge, code_challenge_method: 'S256', scope: 'profile', mode: 'api',
     });
     const { token: session } = await json(`${lk.server.url}/v1/auth/oauth/authorize/initiate?${query}`);
@@ -264,16 +298,97 @@ async function mintAuthorizationCodes(lk: Latchkey, count: number) {
 
 async function mintOAuthRefreshTokens(lk: Latchkey, count: number): Promise<string[]> {
   const codes = await mintAuthorizationCodes(lk, count);
-  const basic = `Basic ${Buffer.from(`${lk.publishableKey}:${lk.secretKey}`).toString('base64')}`;
-  return Promise.all(
-    codes.map(async ({ code, verifier }) => {
-      const response = await fetch(`${lk.server.url}/v1/auth/oauth/token`, {
-        method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-        body: `grant_type=authorization_code&code=${code}&redirect_uri=${encodeURIComponent('http://127.0.0.1:8080/callback')}&code_verifier=${verifier}`,
-      });
-      return (await response.json()).refresh_token as string;
-    }),
-  );
+  return redeemForRefreshTokens(`${lk.server.url}/v1/auth/oauth/token`, basicAuth(lk.publishableKey, lk.secretKey), codes);
+}
+
+const PEER_BASIC = basicAuth('bench', 'bench-secret-0123456789abcdef0123456789');
+
+/** The scenarios on oidc-provider; names match Latchkey's so run.ts can compare them. */
+function peerScenarios(server: Server, connections: number): Scenario[] {
+  const form = { authorization: PEER_BASIC, 'content-type': 'application/x-www-form-urlencoded' };
+  return [
+    {
+      name: 'oauth client_credentials', target: 'oidc-provider', server,
+      options: async () => ({ method: 'POST', path: '/token', headers: form, body: 'grant_type=client_credentials&scope=api' }),
+    },
+    {
+      name: 'oauth refresh_token', target: 'oidc-provider', server,
+      options: async () => {
+        const pool = await redeemForRefreshTokens(`${server.url}/token`, PEER_BASIC, await mintPeerCodes(server.url, connections));
+        return { requests: chained('/token', (t) => `grant_type=refresh_token&refresh_token=${t}`, 'application/x-www-form-urlencoded', { authorization: PEER_BASIC }, (r) => r.refresh_token, pool) };
+      },
+    },
+    {
+      name: 'oauth authorization_code', target: 'oidc-provider', server,
+      options: async () => redeemEachOnce('/token', PEER_BASIC, await mintPeerCodes(server.url, 3000)),
+    },
+  ];
+}
+
+/**
+ * Codes from oidc-provider's real authorization endpoint, driven over HTTP like a browser would:
+ * GET /auth, then follow the redirects through the peer's auto-approving interaction route
+ * (bench/servers/oidc-provider-peer.ts) until the redirect URI carries the code. A few flows run
+ * side by side, each with its own cookie jar; a flow's first round signs in, later rounds reuse its
+ * `_session` cookie and only consent again.
+ */
+async function mintPeerCodes(baseUrl: string, count: number): Promise<Code[]> {
+  const codes: Code[] = [];
+  let inFlight = 0;
+  const flow = async (jar: CookieJar) => {
+    while (codes.length + inFlight < count) {
+      inFlight++;
+      try {
+        codes.push(await authorizePeer(baseUrl, jar));
+      } finally {
+        inFlight--;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(50, count) }, () => flow(new Map())));
+  return codes;
+}
+
+/** One authorization request through to its code. `offline_access` (with prompt=consent, as oidc-provider requires) gets a refresh token issued. */
+async function authorizePeer(baseUrl: string, jar: CookieJar): Promise<Code> {
+  const { verifier, challenge } = pkce();
+  const query = new URLSearchParams({
+    response_type: 'code', client_id: 'bench', redirect_uri: REDIRECT_URI, state: 'bench-state-1',
+    code_challenge: challenge, code_challenge_method: 'S256', scope: 'offline_access api', prompt: 'consent',
+  });
+  let location = `${baseUrl}/auth?${query}`;
+  for (let hop = 0; hop < 10; hop++) {
+    const response = await fetch(location, { redirect: 'manual', headers: { cookie: cookieHeader(jar, location) } });
+    keepCookies(jar, response.headers.getSetCookie());
+    const next = response.headers.get('location');
+    const body = await response.text();
+    if (!next) throw new Error(`${location}: ${response.status} ${body}`);
+    location = new URL(next, baseUrl).href;
+    if (location.startsWith(REDIRECT_URI)) {
+      const code = new URL(location).searchParams.get('code');
+      if (!code) throw new Error(`authorization failed: ${location}`);
+      return { code, verifier };
+    }
+  }
+  throw new Error(`too many redirects, last ${location}`);
+}
+
+/** A minimal cookie jar for one sequential flow: cookies by path and name; an empty value deletes one. */
+type CookieJar = Map<string, { path: string; pair: string }>;
+
+function keepCookies(jar: CookieJar, setCookies: string[]): void {
+  for (const header of setCookies) {
+    const [pair = '', ...attributes] = header.split(';').map((part) => part.trim());
+    const name = pair.slice(0, pair.indexOf('='));
+    const path = attributes.find((a) => a.toLowerCase().startsWith('path='))?.slice(5) ?? '/';
+    if (pair.endsWith('=')) jar.delete(`${path} ${name}`);
+    else jar.set(`${path} ${name}`, { path, pair });
+  }
+}
+
+function cookieHeader(jar: CookieJar, url: string): string {
+  const { pathname } = new URL(url);
+  return [...jar.values()].filter(({ path }) => pathname.startsWith(path)).map(({ pair }) => pair).join('; ');
 }
 
 /** Starts everything, runs the scenarios (warm-up, then measure), stops everything. */
@@ -284,25 +399,22 @@ export async function runBench(options: BenchOptions): Promise<ScenarioResult[]>
   const results: ScenarioResult[] = [];
   try {
     const scenarios: Scenario[] = [];
-    const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
+    // `node --import tsx`, not the tsx wrapper: RSS is then read off the server process itself.
+    const typescript = (script: string) => startProcess(process.execPath, ['--import', 'tsx', script], {});
     if (wants('ceiling')) {
-      const ceiling = await startProcess(tsx, ['bench/servers/ceiling.ts'], {});
+      const ceiling = await typescript('bench/servers/ceiling.ts');
       servers.push(ceiling);
       scenarios.push({ name: 'ceiling: bare hono JSON POST', target: 'hono', server: ceiling, options: async () => ({ method: 'POST', path: '/echo', headers: { 'content-type': 'application/json' }, body: '{"n":1}' }) });
     }
     if (wants('floor')) {
-      const floor = await startProcess(tsx, ['bench/servers/floor.ts'], {});
+      const floor = await typescript('bench/servers/floor.ts');
       servers.push(floor);
       scenarios.push({ name: 'floor: one Ed25519 JWT + one SQLite insert', target: 'hono', server: floor, options: async () => ({ method: 'POST', path: '/token', headers: { 'content-type': 'application/json' }, body: '{}' }) });
     }
     if (wants('peer')) {
-      const peer = await startProcess(tsx, ['bench/servers/oidc-provider-peer.ts'], {});
+      const peer = await typescript('bench/servers/oidc-provider-peer.ts');
       servers.push(peer);
-      const basic = `Basic ${Buffer.from('bench:bench-secret-0123456789abcdef0123456789').toString('base64')}`;
-      scenarios.push({
-        name: 'oauth client_credentials', target: 'oidc-provider', server: peer,
-        options: async () => ({ method: 'POST', path: '/token', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=api' }),
-      });
+      scenarios.push(...peerScenarios(peer, options.connections));
     }
     const databases: Array<{ url: string; label: string }> = [];
     if (options.only.length === 0 || options.only.some((o) => !['ceiling', 'floor', 'peer'].includes(o))) {

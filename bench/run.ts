@@ -36,7 +36,7 @@ const lines = [
   '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...results.map((r) => `| ${r.target} | ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.rssMb} | ${ratio(r, ceiling)} | ${ratio(r, floor)} |`),
 ];
-const comparisons = ['oauth client_credentials', 'oauth refresh_token'].map((name) => {
+const comparisons = ['oauth client_credentials', 'oauth refresh_token', 'oauth authorization_code'].map((name) => {
   const peer = find(name, 'oidc-provider');
   const ours = find(name, 'latchkey-sqlite');
   return `- ${name}: Latchkey (SQLite) ÷ oidc-provider = ${ratio(ours, peer)}`;
