@@ -1,4 +1,5 @@
-import { decodeProtectedHeader } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { openDatabase } from '../src/storage/database.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from './helpers/engines.js';
 import {
@@ -359,6 +360,39 @@ describe.each(engines)('OAuth 2.0 in API mode (SPEC §6) [%s]', (engine) => {
     const del = await server.request('/v1/auth/oauth/revoke', { method: 'DELETE', headers: { authorization: `Bearer ${second}`, 'x-client-key': app.publishableKey } });
     expect(del.status).toBe(200);
     expect(await introspect(second)).toEqual({ active: false });
+    // Revoking one token leaves the application's others alone (another worker may hold them).
+    const third = await issue();
+    expect(await introspect(third)).toMatchObject({ active: true });
+  });
+
+  it('client_credentials issues without any write; only revocation writes, once, and only the owner can revoke', async () => {
+    const { db } = openDatabase(server.server.runtime.config.databaseUrl);
+    try {
+      const count = async (table: 'sessions' | 'refresh_tokens' | 'revoked_access_tokens') =>
+        Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      const before = { sessions: await count('sessions'), refreshTokens: await count('refresh_tokens'), revoked: await count('revoked_access_tokens') };
+      const tokens = await Promise.all(
+        Array.from({ length: 5 }, async () => (await (await tokenRequest(server, { grant_type: 'client_credentials' }, basicOf(app))).json()).access_token as string),
+      );
+      expect(await count('sessions')).toBe(before.sessions);
+      expect(await count('refresh_tokens')).toBe(before.refreshTokens);
+      expect(decodeJwt(tokens[0]!).sid).toBeUndefined();
+
+      const other = await createOAuthApp(server);
+      const revoke = (token: string, client: typeof app) =>
+        server.request('/v1/auth/oauth/revoke', { method: 'POST', body: `token=${token}`, headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.publishableKey}:${client.secretKey}`).toString('base64')}` } });
+      expect((await revoke(tokens[0]!, other)).status).toBe(200); // RFC 7009 §2.2: 200, but nothing happens
+      expect(await introspect(tokens[0]!)).toMatchObject({ active: true });
+      expect(await count('revoked_access_tokens')).toBe(before.revoked);
+
+      expect((await revoke(tokens[0]!, app)).status).toBe(200);
+      expect((await revoke(tokens[0]!, app)).status).toBe(200); // idempotent
+      expect(await count('revoked_access_tokens')).toBe(before.revoked + 1);
+      expect(await introspect(tokens[0]!)).toEqual({ active: false });
+      expect(await introspect(tokens[1]!)).toMatchObject({ active: true });
+    } finally {
+      await db.destroy();
+    }
   });
 
   it('a login token issued to another client cannot authorize this one', async () => {

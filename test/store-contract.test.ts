@@ -161,4 +161,16 @@ describe.each(engines)('Store contract [%s]', (engine) => {
     expect((await store.listPublishedSigningKeys(now + 999)).map((k) => k.kid)).toEqual(['k2', 'k1']);
     expect((await store.listPublishedSigningKeys(now + 1000)).map((k) => k.kid)).toEqual(['k2']);
   });
+
+  it('revokeAccessToken: 20 concurrent revocations → exactly one records it; housekeeping drops it after expiry', async () => {
+    const jti = generateId('jti_', now);
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.revokeAccessToken({ jti, applicationId: application.id, expiresAt: now + 60_000 }, now)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.isAccessTokenRevoked(jti)).toBe(true);
+    expect(await store.isAccessTokenRevoked('jti_other')).toBe(false);
+    const cutoffs = { expiredBefore: now + 60_000, codesExpiredBefore: 0, sessionsBefore: 0, outboxBefore: 0 };
+    expect(await store.purgeExpired('revoked_access_tokens', cutoffs, 100)).toBe(0); // not yet past its expiry
+    expect(await store.purgeExpired('revoked_access_tokens', { ...cutoffs, expiredBefore: now + 60_001 }, 100)).toBe(1);
+    expect(await store.isAccessTokenRevoked(jti)).toBe(false);
+  });
 });

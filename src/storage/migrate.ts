@@ -6,6 +6,7 @@ import * as oauth from './migrations/003-oauth.js';
 import * as branding from './migrations/004-branding.js';
 import * as housekeeping from './migrations/005-housekeeping.js';
 import * as sessionIndexes from './migrations/006-session-indexes.js';
+import * as revokedAccessTokens from './migrations/007-revoked-access-tokens.js';
 
 // Migrations are compiled into the program (no directory scanning), in order of their names.
 const MIGRATIONS: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-branding': branding,
   '005-housekeeping': housekeeping,
   '006-session-indexes': sessionIndexes,
+  '007-revoked-access-tokens': revokedAccessTokens,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

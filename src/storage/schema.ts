@@ -159,6 +159,12 @@ export interface Database {
     expires_at: number;
     consumed_at: number | null;
   };
+  revoked_access_tokens: {
+    jti: string;
+    application_id: string;
+    expires_at: number;
+    revoked_at: number;
+  };
   leases: {
     name: string;
     holder: string;

@@ -8,6 +8,7 @@ import { exchangeCodeQueries } from './sql/exchange-codes.js';
 import { housekeepingQueries } from './sql/housekeeping.js';
 import { oauthQueries } from './sql/oauth.js';
 import { otpQueries } from './sql/otp-codes.js';
+import { revokedAccessTokenQueries } from './sql/revoked-access-tokens.js';
 import { sessionQueries } from './sql/sessions.js';
 import { signingKeyQueries } from './sql/signing-keys.js';
 import { tenantQueries } from './sql/tenants.js';
@@ -41,6 +42,7 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
     ...consumerQueries(db),
     ...exchangeCodeQueries(db),
     ...sessionQueries(db),
+    ...revokedAccessTokenQueries(db),
     ...signingKeyQueries(db),
     ...otpQueries(db),
     ...oauthQueries(db),

@@ -208,7 +208,8 @@ export interface AuditEvent {
 
 /** The kinds of rows housekeeping deletes. */
 export type PurgeableArtefact =
-  | 'exchange_codes' | 'otp_codes' | 'authorization_requests' | 'authorization_codes' | 'refresh_tokens' | 'sessions' | 'dev_outbox';
+  | 'exchange_codes' | 'otp_codes' | 'authorization_requests' | 'authorization_codes' | 'refresh_tokens' | 'sessions' | 'dev_outbox'
+  | 'revoked_access_tokens';
 
 /** Instants (ms) before which rows are no longer needed; computed by the housekeeping flow. */
 export interface PurgeCutoffs {
@@ -409,6 +410,13 @@ export interface Store {
    * storage/sql/housekeeping.ts); returns how many went. Rows still needed for replay detection stay.
    */
   purgeExpired(artefact: PurgeableArtefact, cutoffs: PurgeCutoffs, batchSize: number): Promise<number>;
+
+  /**
+   * Records a session-less access token (client_credentials) as revoked until `expiresAt`, when it
+   * would have expired anyway. Idempotent; true when this call revoked it.
+   */
+  revokeAccessToken(token: { jti: string; applicationId: string; expiresAt: number }, now: number): Promise<boolean>;
+  isAccessTokenRevoked(jti: string): Promise<boolean>;
 
   /** Appends events in one statement (the audit log writes what concurrent requests recorded together). */
   recordAuditEvents(events: readonly AuditEvent[]): Promise<void>;

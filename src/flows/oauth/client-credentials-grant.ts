@@ -1,14 +1,12 @@
 import { InvalidScope, UnauthorizedClient } from '../../protocol/oauth-errors.js';
 import { isScopeSubset, parseScope } from '../../protocol/scopes.js';
-import { generateId } from '../../crypto/random.js';
-import type { Session } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
 import { settingsOf } from '../organization-settings.js';
 import type { AuthenticatedClient } from './client-authentication.js';
 import type { TokenResponse } from './token-response.js';
 import { signOAuthAccessToken } from './tokens.js';
 
-/** RFC 6749 §4.4 (SPEC §6.4): confidential clients only; an access token whose `sub` is the application, revocable. */
+/** RFC 6749 §4.4 (SPEC §6.4): confidential clients only; a revocable access token whose `sub` is the application. */
 export async function issueClientCredentialsToken(deps: FlowDeps, client: AuthenticatedClient, params: { scope?: string }): Promise<TokenResponse> {
   const { application } = client;
   if (application.type !== 'confidential' || !client.hasSecret) throw new UnauthorizedClient('client_credentials is for confidential clients');
@@ -17,16 +15,11 @@ export async function issueClientCredentialsToken(deps: FlowDeps, client: Authen
   if (!isScopeSubset(scopes, application.allowedScopes)) throw new InvalidScope('scope asks for more than this client may have');
   const settings = await settingsOf(deps, application);
   const scope = scopes.join(' ');
-  // A family without refresh tokens, so RFC 7009 revocation and introspection work for it too.
-  const now = deps.clock.now();
-  const session: Session = {
-    id: generateId('ses_', now), organizationId: application.organizationId, applicationId: application.id, consumerId: application.id,
-    type: 'authenticated', kind: 'oauth', grantId: null, scope, codeHash: null, createdAt: now, revokedAt: null,
-  };
-  await deps.store.startSession(session, null);
+  // No row: the token has no session (no user, no refresh token), so issuing it is one signature
+  // and no write. Revoking it puts its `jti` on the revocation list (flows/oauth/revocation.ts).
   const accessToken = await signOAuthAccessToken(
     deps,
-    { subject: application.id, application, scope, sessionId: session.id, organizationId: application.organizationId },
+    { subject: application.id, application, scope, organizationId: application.organizationId },
     settings.oauthAccessTokenTtlSeconds,
   );
   deps.metrics.tokenIssued('oauth_access');

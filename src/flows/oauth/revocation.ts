@@ -1,4 +1,4 @@
-import { decodeProtectedHeader } from 'jose';
+import { decodeProtectedHeader, type JWTPayload } from 'jose';
 import { hashSecret } from '../../crypto/hash.js';
 import { InvalidToken } from '../../protocol/oauth-errors.js';
 import type { Application } from '../../storage/store.js';
@@ -16,15 +16,17 @@ export async function revokeToken(deps: FlowDeps, application: Application, toke
   const refresh = await deps.store.findRefreshToken(hashSecret(token));
   let sessionId = refresh?.sessionId;
   if (!sessionId && token.startsWith('ey')) {
+    let payload;
     try {
-      if (decodeProtectedHeader(token).typ === OAUTH_ACCESS_TOKEN_TYP) {
-        // An expired token may still be revoked (its refresh token lives on): check only the signature.
-        const payload = await deps.keyring.verify(token, { issuer: deps.issuer, typ: OAUTH_ACCESS_TOKEN_TYP, clockTolerance: Number.MAX_SAFE_INTEGER });
-        if (payload.client_id === application.publishableKey && typeof payload.sid === 'string') sessionId = payload.sid;
-      }
+      if (decodeProtectedHeader(token).typ !== OAUTH_ACCESS_TOKEN_TYP) return;
+      // An expired token may still be revoked (its refresh token lives on): check only the signature.
+      payload = await deps.keyring.verify(token, { issuer: deps.issuer, typ: OAUTH_ACCESS_TOKEN_TYP, clockTolerance: Number.MAX_SAFE_INTEGER });
     } catch {
       return;
     }
+    if (payload.client_id !== application.publishableKey) return;
+    if (typeof payload.sid === 'string') sessionId = payload.sid;
+    else return revokeSessionlessToken(deps, application, payload, now);
   }
   if (!sessionId) return;
   const session = await deps.store.getSession(sessionId);
@@ -34,9 +36,20 @@ export async function revokeToken(deps: FlowDeps, application: Application, toke
   }
 }
 
+/** A client_credentials token has no session: its `jti` goes on the revocation list until it expires. */
+async function revokeSessionlessToken(deps: FlowDeps, application: Application, payload: JWTPayload, now: number): Promise<void> {
+  if (typeof payload.jti !== 'string' || typeof payload.exp !== 'number') return;
+  if (await deps.store.revokeAccessToken({ jti: payload.jti, applicationId: application.id, expiresAt: payload.exp * 1000 }, now)) {
+    await deps.audit.record('oauth.revoked', application.organizationId, { applicationId: application.id, jti: payload.jti, via: 'rfc7009' });
+  }
+}
+
 /** SPEC §6.5 `DELETE /v1/auth/oauth/revoke`: ends every token of this application for this user. */
 export async function revokeUserGrant(deps: FlowDeps, application: Application, principal: BearerPrincipal): Promise<void> {
-  if (!principal.session) throw new InvalidToken('this token has no session to revoke');
+  // A client_credentials token speaks for no user: revoking "every token of the application for
+  // that user" means this token (the application's other tokens may be other workers'). See
+  // docs/architecture.md.
+  if (!principal.session) return revokeSessionlessToken(deps, application, principal.payload, deps.clock.now());
   const consumerId = principal.session.consumerId;
   const revoked = await deps.store.revokeGrant(application.id, consumerId, deps.clock.now());
   await deps.audit.record('oauth.revoked', application.organizationId, { applicationId: application.id, consumerId, revokedSessions: revoked, via: 'grant' });

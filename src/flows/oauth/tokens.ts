@@ -110,8 +110,13 @@ export async function authenticateBearer(deps: FlowDeps, token: string, accept: 
   }
   const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
   if (kind === 'login' && !sid) throw new InvalidToken('the login token has no session');
-  const session = sid ? await deps.store.getSession(sid) : undefined;
-  if (sid && (!session || session.revokedAt !== null || session.kind !== kind || session.consumerId !== payload.sub)) {
+  if (!sid) {
+    // A client_credentials token: live unless its jti is on the revocation list.
+    if (typeof payload.jti !== 'string' || (await deps.store.isAccessTokenRevoked(payload.jti))) throw new InvalidToken('the access token was revoked');
+    return { kind, payload: payload as BearerPrincipal['payload'], session: undefined };
+  }
+  const session = await deps.store.getSession(sid);
+  if (!session || session.revokedAt !== null || session.kind !== kind || session.consumerId !== payload.sub) {
     throw new InvalidToken('the session of this token has ended');
   }
   return { kind, payload: payload as BearerPrincipal['payload'], session };

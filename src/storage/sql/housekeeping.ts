@@ -57,6 +57,10 @@ export function housekeepingQueries(db: Kysely<Database>): HousekeepingMethods {
                   and not exists (select 1 from refresh_tokens r where r.session_id = sessions.id))`,
           );
           break;
+        case 'revoked_access_tokens':
+          // Past its own expiry the token is refused anyway; the entry is no longer needed.
+          statement = batch(artefact, 'jti', sql`expires_at < ${cutoffs.expiredBefore}`);
+          break;
         case 'dev_outbox':
           statement = batch(artefact, 'id', sql`created_at < ${cutoffs.outboxBefore}`);
           break;
