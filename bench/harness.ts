@@ -32,6 +32,8 @@ export interface BenchOptions {
   only: string[];
   /** Also run Latchkey on PostgreSQL when this URL is given. */
   postgresUrl?: string;
+  /** Write a V8 CPU profile of each Latchkey server to this directory (`node --cpu-prof`). */
+  cpuProfileDir?: string;
   log?: (line: string) => void;
 }
 
@@ -423,7 +425,7 @@ export async function runBench(options: BenchOptions): Promise<ScenarioResult[]>
     }
     for (const database of databases) {
       const secret = randomBytes(32).toString('base64url');
-      const lk = Object.assign(await startLatchkeyWith(database.url, database.label, secret), { databaseUrl: database.url, secret });
+      const lk = Object.assign(await startLatchkeyWith(database.url, database.label, secret, options.cpuProfileDir), { databaseUrl: database.url, secret });
       servers.push(lk.server);
       scenarios.push(...latchkeyScenarios(lk, options.connections).filter((s) => wants(s.name) || options.only.length === 0 || options.only.includes(database.label)));
     }
@@ -440,8 +442,9 @@ export async function runBench(options: BenchOptions): Promise<ScenarioResult[]>
   return results;
 }
 
-async function startLatchkeyWith(databaseUrl: string, label: string, secret: string) {
-  const server = await startProcess(process.execPath, ['bin/latchkey.js', 'serve'], {
+async function startLatchkeyWith(databaseUrl: string, label: string, secret: string, cpuProfileDir?: string) {
+  const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfileDir, label)}`] : [];
+  const server = await startProcess(process.execPath, [...profile, 'bin/latchkey.js', 'serve'], {
     LATCHKEY_DATABASE_URL: databaseUrl,
     LATCHKEY_SECRET: secret,
     LATCHKEY_LOG_LEVEL: 'warn',

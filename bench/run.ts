@@ -1,9 +1,11 @@
 // `npm run bench`: Latchkey, the bare-hono ceiling, the minimal floor and oidc-provider, measured in
 // one run on this machine. Options: --duration S (default 5), --warmup S (2), --connections N (50),
 // --only name[,name] (substring of scenario names or: ceiling, floor, peer, sqlite, postgres),
-// --postgres URL (default: LATCHKEY_BENCH_DATABASE_URL; PostgreSQL scenarios are skipped without it).
+// --postgres URL (default: LATCHKEY_BENCH_DATABASE_URL; PostgreSQL scenarios are skipped without it),
+// --cpu-prof (a V8 CPU profile of each Latchkey server in bench/results/profiles/<engine>/).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runBench, type ScenarioResult } from './harness.js';
 
@@ -14,6 +16,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     only: { type: 'string', default: '' },
     postgres: { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
 
@@ -23,6 +26,7 @@ const results = await runBench({
   connections: Number(values.connections),
   only: values.only ? values.only.split(',') : [],
   postgresUrl: values.postgres ?? process.env.LATCHKEY_BENCH_DATABASE_URL,
+  ...(values['cpu-prof'] ? { cpuProfileDir: fileURLToPath(new URL('./results/profiles/', import.meta.url)) } : {}),
   log: (line) => process.stderr.write(`${line}\n`),
 });
 
