@@ -7,6 +7,7 @@ import * as branding from './migrations/004-branding.js';
 import * as housekeeping from './migrations/005-housekeeping.js';
 import * as sessionIndexes from './migrations/006-session-indexes.js';
 import * as revokedAccessTokens from './migrations/007-revoked-access-tokens.js';
+import * as partialSessionIndexes from './migrations/008-partial-session-indexes.js';
 
 // Migrations are compiled into the program (no directory scanning), in order of their names.
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-housekeeping': housekeeping,
   '006-session-indexes': sessionIndexes,
   '007-revoked-access-tokens': revokedAccessTokens,
+  '008-partial-session-indexes': partialSessionIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
