@@ -35,7 +35,7 @@ export async function createRuntime(config: Config, options: { clock?: Clock; lo
   // Five seconds: organization lifetimes changed elsewhere apply within that (docs/configuration.md).
   const store = cacheOrganizationReads(measureStore(rawStore, metrics), 5_000, () => Date.now());
   const serverKeys = deriveServerKeys(resolved.secret!);
-  const rateLimits = createRateLimits(resolved.rateLimits, { redisUrl: resolved.redisUrl, failureMode: resolved.redisFailureMode, logger });
+  const rateLimits = await createRateLimits(resolved.rateLimits, { redisUrl: resolved.redisUrl, failureMode: resolved.redisFailureMode, logger });
   rateLimits.onRejected = (name) => metrics.rateLimited(name);
   const keyring = new Keyring({ store, clock, keyEncryptionKey: serverKeys.keyEncryptionKey, cacheSeconds: resolved.keyCacheSeconds });
   const deps: FlowDeps = {

@@ -1,20 +1,26 @@
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { OutgoingMessage, Sender } from './sender.js';
 
 /** Sends email through an SMTP server (`smtp://user:pass@host:port`, or `smtps://` for implicit TLS). */
 export function createSmtpSender(url: string, from: string): Sender {
-  // One pooled transport per sender; senders are cached per organization setting.
-  // Bounded like the webhook: a silent server must not hold an OTP request (or the pool) for minutes.
-  const transport: Transporter = nodemailer.createTransport(url, {
-    pool: true,
-    maxConnections: 2,
-    connectionTimeout: 5_000,
-    greetingTimeout: 5_000,
-    socketTimeout: 10_000,
-  } as never);
+  // One pooled transport per sender; senders are cached per organization setting. nodemailer is
+  // loaded at the first send: most deployments never use SMTP, and it is ~13 MB of resident memory.
+  let transport: Promise<Transporter> | undefined;
+  const open = async () => {
+    const { default: nodemailer } = await import('nodemailer');
+    // Bounded like the webhook: a silent server must not hold an OTP request (or the pool) for minutes.
+    return nodemailer.createTransport(url, {
+      pool: true,
+      maxConnections: 2,
+      connectionTimeout: 5_000,
+      greetingTimeout: 5_000,
+      socketTimeout: 10_000,
+    } as never);
+  };
   return {
     async send(message: OutgoingMessage) {
-      await transport.sendMail({ from, to: message.to, subject: message.subject, text: message.text });
+      transport ??= open();
+      await (await transport).sendMail({ from, to: message.to, subject: message.subject, text: message.text });
     },
   };
 }
