@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { constantTimeEqual, hashSecret } from '../src/crypto/hash.js';
 import { decryptAtRest, deriveServerKeys, encryptAtRest } from '../src/crypto/key-encryption.js';
-import { generateId, generateSecret } from '../src/crypto/random.js';
+import { generateId, generateSecret, randomBytesPooled } from '../src/crypto/random.js';
 import { computeS256Challenge, verifyPkceS256 } from '../src/protocol/pkce.js';
 
 describe('crypto primitives', () => {
@@ -10,6 +10,18 @@ describe('crypto primitives', () => {
     const secrets = new Set(Array.from({ length: 1000 }, () => generateSecret('rt_')));
     expect(secrets.size).toBe(1000);
     for (const secret of secrets) expect(secret).toMatch(/^rt_[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('pooled random bytes: fresh on every draw across pool refills, each a copy the pool no longer holds', () => {
+    const draws = Array.from({ length: 1000 }, (_, i) => randomBytesPooled(i % 2 === 0 ? 32 : 10)); // ~5 refills of 4 KiB
+    const kept = draws.map((b) => b.toString('hex'));
+    expect(new Set(kept).size).toBe(1000);
+    randomBytesPooled(4096); // forces a refill and overwrites the whole pool
+    expect(draws.map((b) => b.toString('hex'))).toEqual(kept);
+    // 10,000 bytes in 32-byte draws: every byte value appears (a stuck or zeroed pool would not).
+    const seen = new Set(Array.from({ length: 313 }, () => [...randomBytesPooled(32)]).flat());
+    expect(seen.size).toBe(256);
+    expect(() => randomBytesPooled(4097)).toThrow(RangeError);
   });
 
   it('SPEC §1: ids are prefix + 26-char ULIDs that sort by creation time', () => {

@@ -1,14 +1,35 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomFillSync, randomInt } from 'node:crypto';
 
 /** Bytes of entropy in every opaque secret (codes, refresh tokens, secret keys): 256 bits. */
 export const SECRET_BYTES = 32;
+
+// Random bytes are drawn from node:crypto 4 KiB at a time and handed out once each, in order: one
+// CSPRNG call per ~100 ids and secrets instead of one each (the calls were ~4 % of a token request's
+// CPU). Node's own randomUUID() caches its entropy the same way. Every byte is used exactly once.
+const POOL_SIZE = 4096;
+const pool = Buffer.alloc(POOL_SIZE);
+let poolOffset = POOL_SIZE;
+
+/** `size` fresh random bytes (copied out of the pool, so callers may keep them). */
+export function randomBytesPooled(size: number): Buffer {
+  if (size > POOL_SIZE) throw new RangeError(`at most ${POOL_SIZE} random bytes at once`);
+  if (poolOffset + size > POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const bytes = Buffer.from(pool.subarray(poolOffset, poolOffset + size));
+  // Used bytes are wiped, so the pool never holds a secret that was already handed out.
+  pool.fill(0, poolOffset, poolOffset + size);
+  poolOffset += size;
+  return bytes;
+}
 
 /**
  * An opaque bearer secret: `prefix` + base64url of 256 random bits from node:crypto (43 chars).
  * CHECKLIST "Everywhere": ≥ 128 bits for anything guessable online; we use 256.
  */
 export function generateSecret(prefix: string): string {
-  return prefix + randomBytes(SECRET_BYTES).toString('base64url');
+  return prefix + randomBytesPooled(SECRET_BYTES).toString('base64url');
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -24,7 +45,7 @@ export function generateId(prefix: string, nowMs: number = Date.now()): string {
     time = CROCKFORD[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const bytes = randomBytes(10);
+  const bytes = randomBytesPooled(10);
   let bits = 0;
   let value = 0;
   let random = '';
