@@ -21,6 +21,11 @@ export interface ScenarioResult {
   non2xx: number;
   requests: number;
   rssMb: number;
+  /**
+   * CPU time the server process spent per request, in µs (user + system, from /proc): steadier than
+   * req/s on a shared machine, and what a change to the code moves. PostgreSQL's own CPU is not in it.
+   */
+  cpuMicrosPerRequest: number;
   statusCodes: Record<string, number>;
 }
 
@@ -87,6 +92,18 @@ async function startProcess(command: string, args: string[], env: Record<string,
   };
 }
 
+/** User + system CPU time of a process so far, in ms (Linux /proc; 0 elsewhere). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    // Fields 14 and 15 (utime, stime), counted after the parenthesized command name, in clock ticks
+    // (USER_HZ, 100 on Linux).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 function rssMb(pid: number | undefined): number {
   try {
     const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
@@ -123,6 +140,7 @@ async function measure(scenario: Scenario, options: BenchOptions, extra: Partial
   // autocannon takes the path of a single-request scenario from the URL, not from `path`.
   const { path, ...rest } = extra as Partial<autocannon.Options> & { path?: string };
   let lastResponseAt = 0;
+  const cpuBefore = cpuMs(scenario.server.process.pid);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const run = autocannon(
       {
@@ -148,6 +166,7 @@ async function measure(scenario: Scenario, options: BenchOptions, extra: Partial
     non2xx: result.non2xx,
     requests: result.requests.total,
     rssMb: rssMb(scenario.server.process.pid),
+    cpuMicrosPerRequest: result.requests.total > 0 ? Math.round(((cpuMs(scenario.server.process.pid) - cpuBefore) * 1000) / result.requests.total) : 0,
     statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, (stats as { count: number }).count])),
   };
 }

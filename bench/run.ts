@@ -36,9 +36,9 @@ const floor = results.find((r) => r.name.startsWith('floor'));
 const ratio = (a: ScenarioResult | undefined, b: ScenarioResult | undefined) => (a && b && b.requestsPerSecond > 0 ? (a.requestsPerSecond / b.requestsPerSecond).toFixed(2) : '—');
 
 const lines = [
-  '| target | scenario | req/s | p50 ms | p99 ms | errors | non-2xx | RSS MB | ÷ ceiling | ÷ floor |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ...results.map((r) => `| ${r.target} | ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.rssMb} | ${ratio(r, ceiling)} | ${ratio(r, floor)} |`),
+  '| target | scenario | req/s | p50 ms | p99 ms | errors | non-2xx | RSS MB | CPU µs/req | ÷ ceiling | ÷ floor |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...results.map((r) => `| ${r.target} | ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.rssMb} | ${r.cpuMicrosPerRequest} | ${ratio(r, ceiling)} | ${ratio(r, floor)} |`),
 ];
 const comparisons = ['oauth client_credentials', 'oauth refresh_token', 'oauth authorization_code'].map((name) => {
   const peer = find(name, 'oidc-provider');

@@ -13,5 +13,6 @@ describe('bench harness (issue 7)', () => {
     expect(ours!.p99Ms).toBeGreaterThanOrEqual(ours!.p50Ms);
     expect(ours!.statusCodes).toEqual({ '200': ours!.requests });
     expect(ours!.rssMb).toBeGreaterThan(0);
+    expect(ours!.cpuMicrosPerRequest).toBeGreaterThan(0);
   }, 60_000);
 });
