@@ -26,11 +26,20 @@ export interface Runtime {
 }
 
 /** Opens the store (migrating it), loads the signing keys and assembles the flows' dependencies. */
-export async function createRuntime(config: Config, options: { clock?: Clock; logger?: Logger; migrate?: boolean } = {}): Promise<Runtime> {
+export async function createRuntime(
+  config: Config,
+  options: { clock?: Clock; logger?: Logger; migrate?: boolean; isLongRunning?: boolean } = {},
+): Promise<Runtime> {
   const resolved = resolveSecret(config);
   const logger = options.logger ?? createLogger(resolved.logLevel);
   const clock = options.clock ?? systemClock;
-  const rawStore = await openStore(resolved.databaseUrl, { migrate: options.migrate });
+  const rawStore = await openStore(resolved.databaseUrl, {
+    migrate: options.migrate,
+    // A server (not a CLI command) checkpoints SQLite's WAL off its event loop.
+    ...(options.isLongRunning
+      ? { backgroundCheckpoints: { intervalMs: 250, onError: (message: string) => logger.warn({ err: message }, 'SQLite checkpoint failed') } }
+      : {}),
+  });
   const metrics = createMetrics();
   // Five seconds: organization lifetimes changed elsewhere apply within that (docs/configuration.md).
   const store = cacheOrganizationReads(measureStore(rawStore, metrics), 5_000, () => Date.now());
@@ -65,7 +74,7 @@ export interface RunningServer {
 
 /** Starts Latchkey: runtime, first-start bootstrap, signing key, HTTP listener. */
 export async function startServer(config: Config, options: { clock?: Clock; logger?: Logger } = {}): Promise<RunningServer> {
-  const runtime = await createRuntime(config, options);
+  const runtime = await createRuntime(config, { ...options, isLongRunning: true });
   const { deps } = runtime;
   await deps.keyring.ensureKey();
   const demo = await bootstrapIfEmpty(deps);

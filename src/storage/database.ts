@@ -10,6 +10,8 @@ export type Engine = 'sqlite' | 'postgres';
 export interface OpenDatabase {
   readonly db: Kysely<Database>;
   readonly engine: Engine;
+  /** The SQLite database file, when the engine is SQLite on a file. */
+  readonly sqlitePath?: string;
 }
 
 // int8 (OID 20) columns hold millisecond instants, well inside Number's exact range; read them as
@@ -37,7 +39,11 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number }
     // (+10–30 % on the session scenarios, docs/benchmarks.md). The file is cut back after each.
     sqlite.pragma('wal_autocheckpoint = 10000');
     sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), engine: 'sqlite' };
+    return {
+      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
+      engine: 'sqlite',
+      ...(path !== ':memory:' ? { sqlitePath: resolve(path) } : {}),
+    };
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10, types: pgTypes });
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), engine: 'postgres' };

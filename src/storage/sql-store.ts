@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { openDatabase, type Engine } from './database.js';
 import { migrateToLatest } from './migrate.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 import { auditQueries } from './sql/audit.js';
 import { consumerQueries } from './sql/consumers.js';
 import { deliveryQueries } from './sql/delivery.js';
@@ -22,8 +23,16 @@ export interface SqlStore extends Store {
  * Opens the store a database URL names — SQLite or PostgreSQL, one implementation — and, unless
  * told not to, applies pending migrations first (SPEC §8: migrations run at start).
  */
-export async function openStore(databaseUrl: string, options: { migrate?: boolean; poolSize?: number } = {}): Promise<SqlStore> {
-  const { db, engine } = openDatabase(databaseUrl, options);
+export async function openStore(
+  databaseUrl: string,
+  options: {
+    migrate?: boolean;
+    poolSize?: number;
+    /** SQLite on a file: checkpoint its WAL from a worker thread (a long-running server; sqlite-checkpointer.ts). */
+    backgroundCheckpoints?: { intervalMs: number; onError: (message: string) => void };
+  } = {},
+): Promise<SqlStore> {
+  const { db, engine, sqlitePath } = openDatabase(databaseUrl, options);
   if (options.migrate !== false) {
     try {
       await migrateToLatest(db, engine);
@@ -32,12 +41,16 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
       throw error;
     }
   }
+  const checkpointer = sqlitePath && options.backgroundCheckpoints ? startCheckpointer(sqlitePath, options.backgroundCheckpoints) : undefined;
   return {
     engine,
     async ping() {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    async close() {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
     ...tenantQueries(db),
     ...consumerQueries(db),
     ...exchangeCodeQueries(db),
