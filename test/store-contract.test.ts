@@ -125,6 +125,22 @@ describe.each(engines)('Store contract [%s]', (engine) => {
     expect(await store.findApplicationBySecretHash(hashSecret('sk_test_second'), now + 10_000_000)).toEqual(application);
   });
 
+  it('findApplicationWithSecret: one lookup tells the client and whether the secret is one of its live ones', async () => {
+    const other: Application = { ...application, id: 'app_contract_other', publishableKey: 'pk_test_contract_other' };
+    await store.createApplication(other, hashSecret('sk_test_other'), now);
+    const check = (publishableKey: string, secret: string, at: number) => store.findApplicationWithSecret(publishableKey, hashSecret(secret), at);
+    expect(await check(other.publishableKey, 'sk_test_other', now)).toEqual({ application: other, secretMatches: true });
+    expect(await check(other.publishableKey, 'sk_test_wrong', now)).toEqual({ application: other, secretMatches: false });
+    // Another application's live secret is not this one's.
+    expect(await check(application.publishableKey, 'sk_test_other', now)).toEqual({ application, secretMatches: false });
+    expect(await check('pk_test_nobody', 'sk_test_other', now)).toBeUndefined();
+    // Rotation: the old secret matches until its overlap ends.
+    await store.rotateApplicationSecret(other.id, hashSecret('sk_test_other_2'), now + 100, now);
+    expect((await check(other.publishableKey, 'sk_test_other', now + 99))?.secretMatches).toBe(true);
+    expect((await check(other.publishableKey, 'sk_test_other', now + 100))?.secretMatches).toBe(false);
+    expect((await check(other.publishableKey, 'sk_test_other_2', now + 100))?.secretMatches).toBe(true);
+  });
+
   it('createConsumerWithIdentity: a taken identity triple → UniqueConflict, and nothing is left behind', async () => {
     const twin = { ...consumer, id: 'con_twin' };
     await expect(store.createConsumerWithIdentity(twin, 'idn_twin', { provider: 'p', issuer: 'i', subject: 's' })).rejects.toBeInstanceOf(UniqueConflict);

@@ -96,6 +96,23 @@ export async function findApplicationBySecretKey(deps: FlowDeps, secretKey: stri
   return constantTimeEqual(secretKey.slice(0, 8), `sk_${application.environment}_`) ? application : undefined;
 }
 
+/**
+ * Client authentication (RFC 6749 §2.3.1) in one lookup: the application of a publishable key and
+ * whether `secretKey` is one of its live secrets (matched by SHA-256, like findApplicationBySecretKey).
+ */
+export async function findApplicationWithSecretKey(
+  deps: FlowDeps,
+  publishableKey: string,
+  secretKey: string,
+): Promise<{ application: Application; secretMatches: boolean } | undefined> {
+  if (!/^pk_(test|live)_/.test(publishableKey)) return undefined;
+  const found = await deps.store.findApplicationWithSecret(publishableKey, hashSecret(secretKey), deps.clock.now());
+  if (!found) return undefined;
+  // A key of one environment presented with the other's prefix does not match.
+  const hasPrefix = /^sk_(test|live)_/.test(secretKey) && constantTimeEqual(secretKey.slice(0, 8), `sk_${found.application.environment}_`);
+  return { application: found.application, secretMatches: found.secretMatches && hasPrefix };
+}
+
 /** Registers one more redirect URI (checked like at creation). */
 export async function addRedirectUri(deps: FlowDeps, application: Application, uri: string): Promise<Application> {
   const problem = redirectUriProblem(uri, application.environment);

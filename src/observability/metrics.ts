@@ -41,20 +41,24 @@ export function createMetrics(): Metrics {
   };
 }
 
-/** Wraps every method of a store so its latency is observed; the store itself knows nothing of it. */
+/**
+ * Wraps every method of a store so its latency is observed; the store itself knows nothing of it.
+ * Wrapped once, up front (not through a Proxy, whose trap and fresh closure ran on every call).
+ */
 export function measureStore<T extends object>(store: T, metrics: Metrics): T {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function' || typeof property !== 'string') return value;
-      return (...args: unknown[]) => {
-        const started = performance.now();
-        const result = value.apply(target, args);
-        if (result instanceof Promise) {
-          return result.finally(() => metrics.observeStore(property, (performance.now() - started) / 1000));
-        }
-        return result;
-      };
-    },
-  });
+  const measured: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(store)) {
+    if (typeof value !== 'function') {
+      measured[name] = value;
+      continue;
+    }
+    const method = value as (...args: unknown[]) => unknown;
+    measured[name] = (...args: unknown[]) => {
+      const started = performance.now();
+      const result = method.apply(store, args);
+      if (result instanceof Promise) return result.finally(() => metrics.observeStore(name, (performance.now() - started) / 1000));
+      return result;
+    };
+  }
+  return measured as T;
 }

@@ -7,25 +7,20 @@ import type { Organization, Store } from './store.js';
  */
 export function cacheOrganizationReads<T extends Store>(store: T, ttlMs: number, now: () => number): T {
   const cache = new Map<string, { organization: Organization | undefined; until: number }>();
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      if (property === 'getOrganization') {
-        return async (id: string) => {
-          const hit = cache.get(id);
-          if (hit && hit.until > now()) return hit.organization;
-          const organization = await target.getOrganization(id);
-          cache.set(id, { organization, until: now() + ttlMs });
-          return organization;
-        };
-      }
-      if (property === 'setOrganizationBranding' || property === 'createOrganization') {
-        const method = Reflect.get(target, property, receiver) as (...args: unknown[]) => Promise<unknown>;
-        return (...args: unknown[]) => {
-          cache.clear();
-          return method.apply(target, args);
-        };
-      }
-      return Reflect.get(target, property, receiver);
+  const clearing = <A extends unknown[], R>(method: (...args: A) => Promise<R>) => (...args: A) => {
+    cache.clear();
+    return method(...args);
+  };
+  return {
+    ...store,
+    async getOrganization(id: string) {
+      const hit = cache.get(id);
+      if (hit && hit.until > now()) return hit.organization;
+      const organization = await store.getOrganization(id);
+      cache.set(id, { organization, until: now() + ttlMs });
+      return organization;
     },
-  });
+    setOrganizationBranding: clearing(store.setOrganizationBranding),
+    createOrganization: clearing(store.createOrganization),
+  };
 }

@@ -254,6 +254,11 @@ export interface Store {
   /** The application whose unexpired secret hashes to `secretHash`. */
   findApplicationBySecretHash(secretHash: string, now: number): Promise<Application | undefined>;
   /**
+   * Client authentication in one lookup: the application of `publishableKey`, and whether
+   * `secretHash` is one of its unexpired secrets.
+   */
+  findApplicationWithSecret(publishableKey: string, secretHash: string, now: number): Promise<{ application: Application; secretMatches: boolean } | undefined>;
+  /**
    * Adds `newSecretHash` and makes every older secret of the application expire at
    * `oldSecretsExpireAt` (now, for no overlap) — one transaction.
    */

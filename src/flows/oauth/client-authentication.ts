@@ -1,6 +1,6 @@
 import { InvalidClient } from '../../protocol/oauth-errors.js';
 import type { Application } from '../../storage/store.js';
-import { findApplicationByPublishableKey, findApplicationBySecretKey } from '../applications.js';
+import { findApplicationByPublishableKey, findApplicationWithSecretKey } from '../applications.js';
 import type { FlowDeps } from '../deps.js';
 
 /** What the request presented, already parsed by http/ (Basic, body parameters or headers). */
@@ -25,14 +25,15 @@ export interface AuthenticatedClient {
 export async function authenticateClient(deps: FlowDeps, credentials: ClientCredentials): Promise<AuthenticatedClient> {
   const fail = (message: string) => new InvalidClient(message, { usedBasic: credentials.usedBasic });
   if (!credentials.clientId) throw fail('client authentication failed: no client_id');
+  if (credentials.clientSecret !== undefined) {
+    // One lookup: the client, and whether the secret (by its SHA-256) is one of its live secrets.
+    const found = await findApplicationWithSecretKey(deps, credentials.clientId, credentials.clientSecret);
+    if (!found) throw fail('client authentication failed: unknown client');
+    if (!found.secretMatches) throw fail('client authentication failed');
+    return { application: found.application, hasSecret: true };
+  }
   const application = await findApplicationByPublishableKey(deps, credentials.clientId);
   if (!application) throw fail('client authentication failed: unknown client');
-  if (credentials.clientSecret !== undefined) {
-    // Lookup by SHA-256 of the presented secret; the owner must be this very client.
-    const owner = await findApplicationBySecretKey(deps, credentials.clientSecret);
-    if (!owner || owner.id !== application.id) throw fail('client authentication failed');
-    return { application, hasSecret: true };
-  }
   if (application.type === 'confidential') throw fail('client authentication failed: confidential clients must send their secret');
   return { application, hasSecret: false };
 }

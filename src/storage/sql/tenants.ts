@@ -10,7 +10,7 @@ type TenantMethods = Pick<
   Store,
   | 'createOrganization' | 'findOrganizationByName' | 'getOrganization' | 'listOrganizations'
   | 'createApplication' | 'listApplications' | 'getApplication' | 'findApplicationByPublishableKey'
-  | 'findApplicationBySecretHash' | 'rotateApplicationSecret' | 'addRedirectUri' | 'isOriginAllowedByAnyApplication'
+  | 'findApplicationBySecretHash' | 'findApplicationWithSecret' | 'rotateApplicationSecret' | 'addRedirectUri' | 'isOriginAllowedByAnyApplication'
   | 'updateApplicationBranding' | 'setOrganizationBranding'
 >;
 
@@ -30,6 +30,24 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
       .selectAll('a')
       .where('s.secret_hash', '=', $('secretHash'))
       .where((eb) => eb.or([eb('s.expires_at', 'is', null), eb('s.expires_at', '>', $('now'))])),
+  );
+  const applicationWithSecret = prepareQuery(db, (db, $: Placeholder<{ publishableKey: string; secretHash: string; now: number }>) =>
+    db
+      .selectFrom('applications as a')
+      .selectAll('a')
+      .select((eb) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('application_secrets as s')
+              .select('s.secret_hash')
+              .whereRef('s.application_id', '=', 'a.id')
+              .where('s.secret_hash', '=', $('secretHash'))
+              .where((eb) => eb.or([eb('s.expires_at', 'is', null), eb('s.expires_at', '>', $('now'))])),
+          )
+          .as('secret_matches'),
+      )
+      .where('a.publishable_key', '=', $('publishableKey')),
   );
   const getApplication = async (id: string) => {
     const row = await applicationById.first({ id });
@@ -111,6 +129,12 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
     async findApplicationBySecretHash(secretHash, now) {
       const row = await applicationBySecretHash.first({ secretHash, now });
       return row && toApplication(row);
+    },
+
+    async findApplicationWithSecret(publishableKey, secretHash, now) {
+      const row = await applicationWithSecret.first({ publishableKey, secretHash, now });
+      // EXISTS is a boolean on PostgreSQL and 0 or 1 on SQLite.
+      return row && { application: toApplication(row), secretMatches: Number(row.secret_matches) === 1 };
     },
 
     async rotateApplicationSecret(applicationId, newSecretHash, oldSecretsExpireAt, now) {
