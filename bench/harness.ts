@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import pg from 'pg';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -412,11 +413,33 @@ function cookieHeader(jar: CookieJar, url: string): string {
   return [...jar.values()].filter(({ path }) => pathname.startsWith(path)).map(({ pair }) => pair).join('; ');
 }
 
+/**
+ * A new, empty schema in the given PostgreSQL database, so every run starts from a first start (demo
+ * keys printed, empty tables) whatever an earlier run left; dropped at the end.
+ */
+async function freshPostgresSchema(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const schema = `latchkey_bench_${randomBytes(6).toString('hex')}`;
+  const run = async (statement: string) => {
+    const client = new pg.Client({ connectionString: baseUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`create schema ${schema}`);
+  const url = new URL(baseUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return { url: url.toString(), drop: () => run(`drop schema ${schema} cascade`) };
+}
+
 /** Starts everything, runs the scenarios (warm-up, then measure), stops everything. */
 export async function runBench(options: BenchOptions): Promise<ScenarioResult[]> {
   const log = options.log ?? (() => undefined);
   const wants = (name: string) => options.only.length === 0 || options.only.some((o) => name.includes(o));
   const servers: Server[] = [];
+  const cleanups: Array<() => Promise<void>> = [];
   const results: ScenarioResult[] = [];
   try {
     const scenarios: Scenario[] = [];
@@ -440,7 +463,11 @@ export async function runBench(options: BenchOptions): Promise<ScenarioResult[]>
     const databases: Array<{ url: string; label: string }> = [];
     if (options.only.length === 0 || options.only.some((o) => !['ceiling', 'floor', 'peer'].includes(o))) {
       databases.push({ url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'latchkey-bench-')), 'bench.db')}`, label: 'sqlite' });
-      if (options.postgresUrl) databases.push({ url: options.postgresUrl, label: 'postgres' });
+      if (options.postgresUrl) {
+        const schema = await freshPostgresSchema(options.postgresUrl);
+        cleanups.push(schema.drop);
+        databases.push({ url: schema.url, label: 'postgres' });
+      }
     }
     for (const database of databases) {
       const secret = randomBytes(32).toString('base64url');
@@ -457,6 +484,7 @@ export async function runBench(options: BenchOptions): Promise<ScenarioResult[]>
     }
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
+    for (const cleanup of cleanups) await cleanup();
   }
   return results;
 }
