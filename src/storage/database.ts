@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
+import { attachNamedStatements, NamedStatements, withNamedStatements } from './pg-named-statements.js';
 import type { Database } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -46,7 +47,10 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number }
     };
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10, types: pgTypes });
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), engine: 'postgres' };
+  const statements = new NamedStatements();
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool, statements) }) });
+  attachNamedStatements(db, statements);
+  return { db, engine: 'postgres' };
 }
 
 /** True when `error` is a unique-constraint violation on either engine. */

@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, Insertable, Kysely, QueryResult } from 'kysely';
+import { namedStatementsOf } from './pg-named-statements.js';
 import type { Database } from './schema.js';
 
 /**
@@ -39,6 +40,8 @@ export function prepareQuery<P extends Record<string, unknown>, R>(
     return MARK + name;
   }) as Placeholder<P>;
   const compiled = build(db, $).compile();
+  // On PostgreSQL the server keeps the statement parsed per connection (pg-named-statements.ts).
+  namedStatementsOf(db)?.register(compiled.sql);
   const slots: Slot[] = compiled.parameters.map((value) =>
     typeof value === 'string' && value.startsWith(MARK) ? { name: value.slice(MARK.length) } : { value },
   );
