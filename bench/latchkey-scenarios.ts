@@ -2,6 +2,7 @@
 // codes minted through its own API before a measured run.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, startProcess } from './processes.js';
 import { basicAuth, chained, json, pkce, redeemEachOnce, redeemForRefreshTokens, REDIRECT_URI, type Code, type Scenario } from './scenario.js';
@@ -101,9 +102,15 @@ async function mintOAuthRefreshTokens(lk: Latchkey, count: number): Promise<stri
   return redeemForRefreshTokens(`${lk.server.url}/v1/auth/oauth/token`, basicAuth(lk.publishableKey, lk.secretKey), codes);
 }
 
+/** The Node options `npm start` runs the server with (package.json), so the bench measures the same. */
+function startScriptNodeOptions(): string[] {
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  return start.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 export async function startLatchkeyWith(databaseUrl: string, label: string, secret: string, cpuProfileDir?: string) {
   const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfileDir, label)}`] : [];
-  const server = await startProcess(process.execPath, [...profile, 'bin/latchkey.js', 'serve'], {
+  const server = await startProcess(process.execPath, [...startScriptNodeOptions(), ...profile, 'bin/latchkey.js', 'serve'], {
     LATCHKEY_DATABASE_URL: databaseUrl,
     LATCHKEY_SECRET: secret,
     LATCHKEY_LOG_LEVEL: 'warn',
