@@ -140,6 +140,7 @@ describe.skipIf(!hasChromium())('hosted pages in Chromium (SPEC §7)', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').textContent()).toContain('Wrong email or password');
+    await checkAccessibility(page, 'login with an error');
     expect(new URL(page.url()).pathname).toBe(`${new URL(loginUrl).pathname}/login`);
     expect(new URL(page.url()).port).not.toBe(String(callback.port));
     await page.context().close();
@@ -153,6 +154,7 @@ describe.skipIf(!hasChromium())('hosted pages in Chromium (SPEC §7)', () => {
     await page.getByLabel('Email me a sign-in code').fill('browser-otp@example.com');
     await page.getByRole('button', { name: 'Send me a code' }).click();
     await page.getByLabel('Code').waitFor();
+    await checkAccessibility(page, 'email code entry');
     await page.getByLabel('Code').fill(await latestCode(server, 'browser-otp@example.com'));
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('button', { name: 'Allow' }).waitFor();
