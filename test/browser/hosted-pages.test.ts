@@ -164,6 +164,26 @@ describe.skipIf(!hasChromium())('hosted pages in Chromium (SPEC §7)', () => {
     await page.context().close();
   });
 
+  it('a user with an SMS second factor enters the texted code after the password, then consents', async () => {
+    const phone = '+14155550142';
+    const user = await createPasswordUser(server, { phone });
+    const client = await startClient();
+    const page = await newPage(360);
+    await page.goto(client.url);
+    await page.getByLabel('Email', { exact: true }).fill(user.email);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Code').waitFor();
+    expect(await page.textContent('main')).toContain('We sent a 6-digit code');
+    await checkAccessibility(page, 'SMS code entry');
+    await page.getByLabel('Code').fill(await latestCode(server, phone));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
+    await Promise.all([onCallback(page), page.getByRole('button', { name: 'Allow' }).click()]);
+    expect(new URL(page.url()).searchParams.get('code')).toMatch(/^ac_/);
+    await page.context().close();
+  });
+
   it('an expired authorization session shows a clear page with a way back to the app', async () => {
     const client = await startClient();
     const page = await newPage();
