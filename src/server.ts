@@ -110,6 +110,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
       http.closeAllConnections?.();
       await closed;
       await runtime.rateLimits.close();
+      await runtime.deps.delivery.close();
       await runtime.store.close();
     },
   };

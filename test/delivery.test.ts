@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../src/delivery/webhook.js';
@@ -8,11 +8,19 @@ import { requestOtp, verifyOtp } from './helpers/otp.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /** A real SMTP server on loopback that keeps every message it receives. */
-async function startSmtp(): Promise<{ port: number; messages: string[]; close(): Promise<void> }> {
+async function startSmtp(): Promise<{ port: number; messages: string[]; connections: { open: number }; close(): Promise<void> }> {
   const messages: string[] = [];
+  const connections = { open: 0 };
   const smtp = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
+    onConnect(_session, callback) {
+      connections.open++;
+      callback();
+    },
+    onClose() {
+      connections.open--;
+    },
     onData(stream, _session, callback) {
       let data = '';
       stream.on('data', (chunk: Buffer) => (data += chunk.toString('utf8')));
@@ -24,7 +32,7 @@ async function startSmtp(): Promise<{ port: number; messages: string[]; close():
   });
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   const port = (smtp.server.address() as AddressInfo).port;
-  return { port, messages, close: () => new Promise((resolve) => smtp.close(() => resolve())) };
+  return { port, messages, connections, close: () => new Promise((resolve) => smtp.close(() => resolve())) };
 }
 
 /** A real HTTP receiver that verifies the webhook signature like a provider integration would. */
@@ -90,6 +98,27 @@ describe.each(engines)('OTP delivery adapters [%s]', (engine) => {
     expect(await server.server.runtime.store.listDevMessages({ recipient: 'smtp@example.com' })).toEqual([]);
   });
 
+  it('SMTP: changing the settings closes the old server\'s pooled connection; the new server gets the mail', async () => {
+    const { deps } = server.server.runtime;
+    const organization = (await deps.store.findOrganizationByName('default'))!;
+    const before = await deps.delivery.getSettings(organization.id);
+    const other = await startSmtp();
+    try {
+      expect((await requestOtp(server, { email: 'pool-a@example.com' })).status).toBe(200);
+      expect(smtp.connections.open).toBe(1); // pooled: kept open between messages
+      await deps.delivery.setSettings(organization.id, { ...before, email: { kind: 'smtp', url: `smtp://127.0.0.1:${other.port}`, from: 'Latchkey <no-reply@latchkey.test>' } });
+      expect((await requestOtp(server, { email: 'pool-b@example.com' })).status).toBe(200);
+      expect(other.messages.at(-1)).toMatch(/^To: pool-b@example\.com/m);
+      const deadline = Date.now() + 5_000;
+      while (smtp.connections.open > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(smtp.connections.open).toBe(0);
+    } finally {
+      await deps.delivery.setSettings(organization.id, before);
+      await deps.delivery.close();
+      await other.close();
+    }
+  });
+
   it('webhook: a signed JSON POST reaches a real receiver that verifies it, and the code signs in', async () => {
     const response = await requestOtp(server, { phone: '020 7946 0958', defaultCountry: 'GB' });
     expect(response.status).toBe(200);
@@ -123,6 +152,26 @@ describe.each(engines)('OTP delivery adapters [%s]', (engine) => {
     const attempt = await verifyOtp(server, { email: 'down@example.com', code: '123456' });
     expect((await attempt.json()).error).toBe('otp_expired');
   });
+
+  it('an SMTP server that accepts the connection and never greets → 502 within the greeting timeout, not minutes', async () => {
+    const sockets: import('node:net').Socket[] = [];
+    const silent = createNetServer((socket) => sockets.push(socket)); // accepts, then says nothing
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { deps } = server.server.runtime;
+    const organization = (await deps.store.findOrganizationByName('default'))!;
+    const settings = await deps.delivery.getSettings(organization.id);
+    try {
+      await deps.delivery.setSettings(organization.id, { ...settings, email: { kind: 'smtp', url: `smtp://127.0.0.1:${(silent.address() as AddressInfo).port}`, from: 'x@latchkey.test' } });
+      const started = Date.now();
+      const response = await requestOtp(server, { email: 'silent@example.com' });
+      expect(response.status).toBe(502);
+      expect(Date.now() - started).toBeLessThan(15_000); // the 5 s greeting timeout applied (nodemailer's default is 30 s)
+    } finally {
+      await deps.delivery.setSettings(organization.id, settings);
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 20_000);
 
   it('delivery settings are sealed at rest (no secret in the database)', async () => {
     const { deps } = server.server.runtime;

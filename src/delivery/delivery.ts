@@ -12,17 +12,19 @@ import { createWebhookSender } from './webhook.js';
 export function createDelivery(options: { store: Store; logger: Logger; keyEncryptionKey: Buffer; now: () => number }): Delivery {
   const { store, keyEncryptionKey } = options;
   const development = createDevelopmentSender(store, options.logger, options.now);
-  // Senders are kept per configuration, so an SMTP pool survives between messages.
-  const senders = new Map<string, Sender>();
+  // One sender per organization and channel, kept while its configuration stays the same, so an SMTP
+  // pool survives between messages; a changed configuration closes the old sender's connections.
+  const senders = new Map<string, { configuration: string; sender: Sender }>();
 
-  function senderFor(channel: ChannelSettings): Sender {
+  function senderFor(organizationId: string, channelName: string, channel: ChannelSettings): Sender {
     if (channel.kind === 'development') return development;
-    const cacheKey = JSON.stringify(channel);
-    let sender = senders.get(cacheKey);
-    if (!sender) {
-      sender = channel.kind === 'smtp' ? createSmtpSender(channel.url, channel.from) : createWebhookSender(channel.url, channel.secret);
-      senders.set(cacheKey, sender);
-    }
+    const key = `${organizationId}:${channelName}`;
+    const configuration = JSON.stringify(channel);
+    const kept = senders.get(key);
+    if (kept?.configuration === configuration) return kept.sender;
+    if (kept) void kept.sender.close?.().catch((error: Error) => options.logger.warn({ err: error.message }, 'closing a replaced sender failed'));
+    const sender = channel.kind === 'smtp' ? createSmtpSender(channel.url, channel.from) : createWebhookSender(channel.url, channel.secret);
+    senders.set(key, { configuration, sender });
     return sender;
   }
 
@@ -40,7 +42,12 @@ export function createDelivery(options: { store: Store; logger: Logger; keyEncry
     },
     async send(message) {
       const settings = await getSettings(message.organizationId);
-      await senderFor(settings[message.channel]).send(message);
+      await senderFor(message.organizationId, message.channel, settings[message.channel]).send(message);
+    },
+    async close() {
+      const open = [...senders.values()];
+      senders.clear();
+      await Promise.allSettled(open.map(({ sender }) => sender.close?.()));
     },
   };
 }

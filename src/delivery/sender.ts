@@ -15,6 +15,8 @@ export interface OutgoingMessage {
 /** A delivery adapter. `send` resolves once the provider accepted the message, and rejects otherwise. */
 export interface Sender {
   send(message: OutgoingMessage): Promise<void>;
+  /** Releases what the sender holds open (an SMTP connection pool). */
+  close?(): Promise<void>;
 }
 
 /** Sends a message through the sender the organization configured for its channel. */
@@ -22,4 +24,6 @@ export interface Delivery {
   send(message: OutgoingMessage): Promise<void>;
   getSettings(organizationId: string): Promise<DeliverySettings>;
   setSettings(organizationId: string, settings: DeliverySettings): Promise<void>;
+  /** Closes every sender's connections (at shutdown). */
+  close(): Promise<void>;
 }

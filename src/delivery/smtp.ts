@@ -9,7 +9,10 @@ export function createSmtpSender(url: string, from: string): Sender {
   const open = async () => {
     const { default: nodemailer } = await import('nodemailer');
     // Bounded like the webhook: a silent server must not hold an OTP request (or the pool) for minutes.
-    return nodemailer.createTransport(url, {
+    // The URL goes inside the options: createTransport(url, second) would read `second` as message
+    // defaults and silently ignore the pool and every timeout.
+    return nodemailer.createTransport({
+      url,
       pool: true,
       maxConnections: 2,
       connectionTimeout: 5_000,
@@ -21,6 +24,11 @@ export function createSmtpSender(url: string, from: string): Sender {
     async send(message: OutgoingMessage) {
       transport ??= open();
       await (await transport).sendMail({ from, to: message.to, subject: message.subject, text: message.text });
+    },
+    async close() {
+      const opened = transport;
+      transport = undefined;
+      if (opened) (await opened).close();
     },
   };
 }
