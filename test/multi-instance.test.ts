@@ -45,9 +45,13 @@ describe.skipIf(!hasPostgres || !hasRedisServer())('three instances on one Postg
     instances = await Promise.all([startInstance(env), startInstance(env), startInstance(env)]);
     const banners = instances.map((i) => i.stdout()).filter((out) => out.includes('First start'));
     expect(banners).toHaveLength(1);
-    // …and agree on one first signing key.
-    const jwks = await Promise.all(instances.map(async (i) => (await (await fetch(`${i.url}/.well-known/jwks.json`)).json()).keys.length));
-    expect(jwks).toEqual([1, 1, 1]);
+    // …and agree on one first signing key per algorithm (EdDSA, and RS256 for ID tokens).
+    const jwks = await Promise.all(
+      instances.map(async (i) => ((await (await fetch(`${i.url}/.well-known/jwks.json`)).json()).keys as Array<{ kid: string; alg: string }>).map((k) => `${k.alg}:${k.kid}`).sort()),
+    );
+    expect(jwks[0]!.map((k) => k.split(':')[0])).toEqual(['EdDSA', 'RS256']);
+    expect(jwks[1]).toEqual(jwks[0]);
+    expect(jwks[2]).toEqual(jwks[0]);
     demo = {
       publishableKey: /publishable key\s+(pk_test_\S+)/.exec(banners[0]!)![1]!,
       secretKey: /secret key\s+(sk_test_\S+)/.exec(banners[0]!)![1]!,

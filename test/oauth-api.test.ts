@@ -1,4 +1,4 @@
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { openDatabase } from '../src/storage/database.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from './helpers/engines.js';
@@ -57,6 +57,14 @@ describe.each(engines)('OAuth 2.0 in API mode (SPEC §6) [%s]', (engine) => {
       refresh_token: expect.stringMatching(/^rt_/), refresh_token_expires_in: 15897600, scope: 'openid profile', id_token: expect.stringMatching(/^ey/),
     });
     expect(decodeProtectedHeader(tokens.access_token)).toMatchObject({ typ: 'at+jwt', alg: 'EdDSA' });
+    // OpenID Connect Core §15.1: ID tokens are RS256, verifiable from the JWKS by any relying party.
+    expect(decodeProtectedHeader(tokens.id_token)).toMatchObject({ typ: 'JWT', alg: 'RS256' });
+    const { payload: idClaims } = await jwtVerify(tokens.id_token, createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`)), {
+      issuer: server.url, audience: app.publishableKey, algorithms: ['RS256'], currentDate: new Date(server.clock.now()),
+    });
+    expect(idClaims.sub).toBe(user.id);
+    // An ID token is never a bearer credential here.
+    expect((await userInfo(tokens.id_token)).status).toBe(401);
     // Scope `openid profile`: the names, not the email (that needs `email`).
     expect(await (await userInfo(tokens.access_token)).json()).toEqual({ id: user.id, email: null, firstName: 'Ada', lastName: 'King Lovelace' });
 
@@ -340,7 +348,7 @@ describe.each(engines)('OAuth 2.0 in API mode (SPEC §6) [%s]', (engine) => {
       authorization_response_iss_parameter_supported: true,
     });
     const oidc = await (await server.request('/.well-known/openid-configuration')).json();
-    expect(oidc).toMatchObject({ issuer: server.url, id_token_signing_alg_values_supported: ['EdDSA'] });
+    expect(oidc).toMatchObject({ issuer: server.url, id_token_signing_alg_values_supported: ['RS256'] });
   });
 
   it('SPEC §6.7: /v1/user shows what the token\'s scopes allow', async () => {

@@ -166,16 +166,17 @@ describe.each(engines)('Store contract [%s]', (engine) => {
     expect(await store.isOriginAllowedByAnyApplication('http://localhost:5173')).toBe(true);
   });
 
-  it('signing keys: retired keys leave the published list at their retirement time', async () => {
-    const key = (kid: string, activatesAt: number) => ({
-      kid, algorithm: 'EdDSA' as const, publicJwk: { kty: 'OKP', crv: 'Ed25519', x: kid }, privateKeySealed: 'v1.x.y.z',
+  it('signing keys: retired keys leave the published list at their retirement time; retirement is per algorithm', async () => {
+    const key = (kid: string, activatesAt: number, algorithm: 'EdDSA' | 'RS256' = 'EdDSA') => ({
+      kid, algorithm, publicJwk: { kty: 'OKP', crv: 'Ed25519', x: kid }, privateKeySealed: 'v1.x.y.z',
       createdAt: now, activatesAt, retiresAt: null,
     });
     await store.insertSigningKey(key('k1', now));
+    await store.insertSigningKey(key('r1', now + 5, 'RS256'));
     await store.insertSigningKey(key('k2', now + 10));
-    await store.retireSigningKeys('k2', now + 1000);
-    expect((await store.listPublishedSigningKeys(now + 999)).map((k) => k.kid)).toEqual(['k2', 'k1']);
-    expect((await store.listPublishedSigningKeys(now + 1000)).map((k) => k.kid)).toEqual(['k2']);
+    await store.retireSigningKeys('EdDSA', 'k2', now + 1000);
+    expect((await store.listPublishedSigningKeys(now + 999)).map((k) => k.kid)).toEqual(['k2', 'r1', 'k1']);
+    expect((await store.listPublishedSigningKeys(now + 1000)).map((k) => [k.kid, k.algorithm])).toEqual([['k2', 'EdDSA'], ['r1', 'RS256']]);
   });
 
   it('revokeAccessToken: 20 concurrent revocations → exactly one records it; housekeeping drops it after expiry', async () => {

@@ -56,14 +56,19 @@ describe.each(engines)('tokens and JWKS [%s]', (engine) => {
     expect(beacon.payload).toMatchObject({ scope: 'beacon', exp: iat + 3600, sub: session.session.consumerId });
   });
 
-  it('SPEC §4: the JWKS publishes Ed25519 public keys only', async () => {
+  it('SPEC §4: the JWKS publishes public keys only — Ed25519 for Latchkey\'s tokens, one RSA key for ID tokens', async () => {
     const response = await server.request('/.well-known/jwks.json');
     expect(response.status).toBe(200);
     const { keys } = await response.json();
-    expect(keys.length).toBeGreaterThan(0);
-    for (const key of keys) {
-      expect(key).toEqual({ kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: expect.any(String), alg: 'EdDSA', use: 'sig' });
-    }
+    const eddsa = keys.filter((k: { alg: string }) => k.alg === 'EdDSA');
+    const rsa = keys.filter((k: { alg: string }) => k.alg === 'RS256');
+    expect(eddsa.length + rsa.length).toBe(keys.length);
+    expect(eddsa.length).toBeGreaterThan(0);
+    expect(rsa).toHaveLength(1);
+    for (const key of eddsa) expect(key).toEqual({ kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: expect.any(String), alg: 'EdDSA', use: 'sig' });
+    // No private parameter (d, p, q, dp, dq, qi) of the RSA key is published.
+    expect(rsa[0]).toEqual({ kty: 'RSA', n: expect.any(String), e: 'AQAB', kid: expect.any(String), alg: 'RS256', use: 'sig' });
+    expect(Buffer.from(rsa[0].n, 'base64url').length * 8).toBe(2048);
   });
 
   it('SPEC §4: signing keys are encrypted at rest', async () => {
@@ -110,8 +115,7 @@ describe.each(engines)('tokens and JWKS [%s]', (engine) => {
     const before = (await (await server.request('/.well-known/jwks.json')).json()).keys.length;
     expect(before).toBeGreaterThan(1);
     server.clock.advance(7 * 3600);
-    const current = { kid: rotated.kid };
     const kids = (await (await server.request('/.well-known/jwks.json')).json()).keys.map((k: { kid: string }) => k.kid);
-    expect(kids).toEqual([current!.kid]);
+    expect(kids.sort()).toEqual([rotated.kid, rotated.idTokenKid].sort());
   });
 });

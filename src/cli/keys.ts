@@ -13,11 +13,12 @@ export async function runKeys(config: Config, argv: string[]): Promise<number> {
     const result = await rotateSigningKey(deps);
     const report = {
       kid: result.kid,
+      idTokenKid: result.idTokenKid,
       publishedAt: new Date(result.publishedAt).toISOString(),
       signsFrom: new Date(result.activatesAt).toISOString(),
       previousKeysRetireAt: new Date(result.previousRetireAt).toISOString(),
     };
-    print(values.json, report, `new key ${report.kid}: published now, signs from ${report.signsFrom}; old keys retire at ${report.previousKeysRetireAt}`);
+    print(values.json, report, `new keys ${report.kid} (EdDSA) and ${report.idTokenKid} (RS256, ID tokens): published now, signs from ${report.signsFrom}; old keys retire at ${report.previousKeysRetireAt}`);
     return 0;
   });
 }

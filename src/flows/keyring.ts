@@ -1,6 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { jwtVerify, type CryptoKey, type JWK, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import { SIGNING_ALGORITHM, generateSigningKey, importPrivateKeyObject, importPublicKey, signEd25519 } from '../crypto/signing-keys.js';
+import {
+  SIGNING_ALGORITHM, SIGNING_ALGORITHMS, generateSigningKey, importPrivateKeyObject, importPublicKey, signJws, type SigningAlgorithm,
+} from '../crypto/signing-keys.js';
 import type { Clock } from '../protocol/clock.js';
 import { CLOCK_SKEW_SECONDS, LONGEST_FIXED_JWT_TTL_SECONDS } from '../protocol/lifetimes.js';
 import type { SigningKeyRecord, Store } from '../storage/store.js';
@@ -16,7 +18,10 @@ interface LoadedKey {
 }
 
 export interface RotationResult {
+  /** The new EdDSA key (Latchkey's tokens). */
   kid: string;
+  /** The new RS256 key (ID tokens). */
+  idTokenKid: string;
   publishedAt: number;
   activatesAt: number;
   previousRetireAt: number;
@@ -43,26 +48,34 @@ export class Keyring {
   constructor(private readonly options: KeyringOptions) {}
 
   /**
-   * Creates the first key when the store has none (first start). Instances starting together agree
-   * through a lease: one creates it, the others wait for it — so there is one first key, which every
-   * instance knows before anyone signs with it.
+   * Creates the first key of each algorithm when the store has none (first start; or the first start
+   * of a version that signs ID tokens with RS256). Instances starting together agree through a lease:
+   * one creates it, the others wait for it — so there is one first key, which every instance knows
+   * before it serves a request.
    */
   async ensureKey(): Promise<void> {
     await this.reload();
-    if (this.keys.length > 0) return;
+    for (const algorithm of SIGNING_ALGORITHMS) await this.ensureKeyOf(algorithm);
+  }
+
+  private async ensureKeyOf(algorithm: SigningAlgorithm): Promise<void> {
+    const has = () => this.keys.some((k) => k.record.algorithm === algorithm);
+    if (has()) return;
     const now = this.options.clock.now();
-    if (await this.options.store.acquireLease('first-signing-key', INSTANCE_ID, now, now + 30_000)) {
+    // The EdDSA lease keeps its first name, so instances of the previous version agree with this one.
+    const lease = algorithm === SIGNING_ALGORITHM ? 'first-signing-key' : `first-signing-key:${algorithm}`;
+    if (await this.options.store.acquireLease(lease, INSTANCE_ID, now, now + 30_000)) {
       await this.reload();
-      // No instance can have signed yet, so the first key may be used at once.
-      if (this.keys.length === 0) await this.insertKey(now, now);
+      // Nothing has been signed with this algorithm yet, so its first key may be used at once.
+      if (!has()) await this.insertKey(algorithm, now, now);
       await this.reload();
       return;
     }
-    for (let waited = 0; this.keys.length === 0 && waited < 30_000; waited += 100) {
+    for (let waited = 0; !has() && waited < 30_000; waited += 100) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       await this.reload();
     }
-    if (this.keys.length === 0) throw new Error('no signing key appeared while another instance was creating the first one');
+    if (!has()) throw new Error(`no ${algorithm} signing key appeared while another instance was creating the first one`);
   }
 
   /**
@@ -77,10 +90,14 @@ export class Keyring {
     const lifetime = Math.max(longestAccessTokenTtlSeconds, LONGEST_FIXED_JWT_TTL_SECONDS) + CLOCK_SKEW_SECONDS;
     // An instance with a stale cache may sign with an old key for up to cacheSeconds after activation.
     const previousRetireAt = activatesAt + (this.options.cacheSeconds + lifetime) * 1000;
-    const kid = await this.insertKey(now, activatesAt);
-    await this.options.store.retireSigningKeys(kid, previousRetireAt);
+    // Every algorithm rotates together: one command, one schedule.
+    const kids = {} as Record<SigningAlgorithm, string>;
+    for (const algorithm of SIGNING_ALGORITHMS) {
+      kids[algorithm] = await this.insertKey(algorithm, now, activatesAt);
+      await this.options.store.retireSigningKeys(algorithm, kids[algorithm], previousRetireAt);
+    }
     await this.reload();
-    return { kid, publishedAt: now, activatesAt, previousRetireAt };
+    return { kid: kids.EdDSA, idTokenKid: kids.RS256, publishedAt: now, activatesAt, previousRetireAt };
   }
 
   /**
@@ -89,21 +106,22 @@ export class Keyring {
    * KeyObject: jose's WebCrypto path costs more than twice as much per token (docs/benchmarks.md).
    * Every token is verified with jose — by this server and in the tests.
    */
-  async sign(payload: JWTPayload, typ: string): Promise<string> {
-    const key = await this.currentSigningKey();
+  async sign(payload: JWTPayload, typ: string, algorithm: SigningAlgorithm = SIGNING_ALGORITHM): Promise<string> {
+    const key = await this.currentSigningKey(algorithm);
     key.privateKey ??= await importPrivateKeyObject(this.options.keyEncryptionKey, key.record.privateKeySealed);
     key.headers ??= new Map();
     let header = key.headers.get(typ);
     if (!header) {
-      header = Buffer.from(JSON.stringify({ alg: SIGNING_ALGORITHM, kid: key.record.kid, typ })).toString('base64url');
+      header = Buffer.from(JSON.stringify({ alg: algorithm, kid: key.record.kid, typ })).toString('base64url');
       key.headers.set(typ, header);
     }
     const signingInput = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-    return `${signingInput}.${signEd25519(key.privateKey, signingInput)}`;
+    return `${signingInput}.${signJws(algorithm, key.privateKey, signingInput)}`;
   }
 
   /**
-   * Verifies a JWT signed by any published key, at the clock's time. An unknown `kid` triggers one
+   * Verifies a JWT signed by any published EdDSA key, at the clock's time — Latchkey's own tokens;
+   * ID tokens (RS256) are for relying parties and never accepted here. An unknown `kid` triggers one
    * reload (another instance may have just rotated). Throws jose's errors on any failure.
    */
   async verify(token: string, options: JWTVerifyOptions): Promise<JWTPayload> {
@@ -123,21 +141,23 @@ export class Keyring {
 
   private async keyFor(kid: string | undefined): Promise<CryptoKey> {
     await this.refreshIfStale();
-    let key = this.keys.find((k) => k.record.kid === kid);
+    const find = () => this.keys.find((k) => k.record.kid === kid && k.record.algorithm === SIGNING_ALGORITHM);
+    let key = find();
     if (!key && kid) {
       await this.reload();
-      key = this.keys.find((k) => k.record.kid === kid);
+      key = find();
     }
     if (!key) throw new Error('no published key has this kid');
     return key.publicKey;
   }
 
-  private async currentSigningKey(): Promise<LoadedKey> {
+  private async currentSigningKey(algorithm: SigningAlgorithm): Promise<LoadedKey> {
     await this.refreshIfStale();
     const now = this.options.clock.now();
+    const keys = this.keys.filter((k) => k.record.algorithm === algorithm);
     // Newest first; a key whose activation is still ahead is published but not yet used.
-    const key = this.keys.find((k) => k.record.activatesAt <= now) ?? this.keys[this.keys.length - 1];
-    if (!key) throw new Error('no signing key: the keyring was not initialised');
+    const key = keys.find((k) => k.record.activatesAt <= now) ?? keys[keys.length - 1];
+    if (!key) throw new Error(`no ${algorithm} signing key: the keyring was not initialised`);
     return key;
   }
 
@@ -160,17 +180,17 @@ export class Keyring {
     this.keys = await Promise.all(
       records.map(async (record) => {
         const known = previous.get(record.kid);
-        return known ? { ...known, record } : { record, publicKey: await importPublicKey(record.publicJwk) };
+        return known ? { ...known, record } : { record, publicKey: await importPublicKey(record.publicJwk, record.algorithm) };
       }),
     );
     this.loadedAt = now;
   }
 
-  private async insertKey(now: number, activatesAt: number): Promise<string> {
-    const generated = await generateSigningKey(this.options.keyEncryptionKey);
+  private async insertKey(algorithm: SigningAlgorithm, now: number, activatesAt: number): Promise<string> {
+    const generated = await generateSigningKey(this.options.keyEncryptionKey, algorithm);
     await this.options.store.insertSigningKey({
       ...generated,
-      algorithm: SIGNING_ALGORITHM,
+      algorithm,
       createdAt: now,
       activatesAt,
       retiresAt: null,

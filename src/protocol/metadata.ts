@@ -31,7 +31,8 @@ export function openIdConfiguration(issuer: string): Record<string, unknown> {
     ...authorizationServerMetadata(issuer),
     scopes_supported: ['openid'],
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: ['EdDSA'],
+    // OpenID Connect Discovery §3: RS256 MUST be listed; ID tokens are signed with it (crypto/signing-keys.ts).
+    id_token_signing_alg_values_supported: ['RS256'],
     claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce'],
   };
 }

@@ -188,7 +188,8 @@ export interface RefreshTokenRecord {
 
 export interface SigningKeyRecord {
   kid: string;
-  algorithm: 'EdDSA';
+  /** EdDSA (Latchkey's own tokens) or RS256 (ID tokens). */
+  algorithm: 'EdDSA' | 'RS256';
   publicJwk: JWK;
   privateKeySealed: string;
   createdAt: number;
@@ -350,7 +351,7 @@ export interface Store {
   /** Keys not retired at `now`, newest first. */
   listPublishedSigningKeys(now: number): Promise<SigningKeyRecord[]>;
   /** Sets `retiresAt` on every unretired key except `exceptKid`. */
-  retireSigningKeys(exceptKid: string, retiresAt: number): Promise<void>;
+  retireSigningKeys(algorithm: SigningKeyRecord['algorithm'], exceptKid: string, retiresAt: number): Promise<void>;
 
   /**
    * Stores `code` as the destination's pending code, replacing any earlier one — unless the earlier

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, type JWTPayload } from 'jose';
+import { ID_TOKEN_SIGNING_ALGORITHM } from '../../crypto/signing-keys.js';
 import { InvalidToken } from '../../protocol/oauth-errors.js';
 import type { Application, AuthorizationRequest, Session } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
@@ -77,6 +78,7 @@ export async function signIdToken(
       auth_time: Math.floor(claims.authTimeMs / 1000), ...(claims.nonce ? { nonce: claims.nonce } : {}),
     },
     ID_TOKEN_TYP,
+    ID_TOKEN_SIGNING_ALGORITHM,
   );
 }
 

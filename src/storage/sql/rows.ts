@@ -144,10 +144,15 @@ export function toRefreshToken(row: Row<'refresh_tokens'>): RefreshTokenRecord {
   };
 }
 
+function signingAlgorithmOf(value: string): SigningKeyRecord['algorithm'] {
+  if (value === 'EdDSA' || value === 'RS256') return value;
+  throw new Error(`signing key with an unknown algorithm ${value}`);
+}
+
 export function toSigningKey(row: Row<'signing_keys'>): SigningKeyRecord {
   return {
     kid: row.kid,
-    algorithm: 'EdDSA',
+    algorithm: signingAlgorithmOf(row.algorithm),
     publicJwk: JSON.parse(row.public_jwk),
     privateKeySealed: row.private_key_sealed,
     createdAt: row.created_at,

@@ -5,7 +5,7 @@ import { toSigningKey } from './rows.js';
 
 type SigningKeyMethods = Pick<Store, 'insertSigningKey' | 'listPublishedSigningKeys' | 'retireSigningKeys'>;
 
-/** Ed25519 signing keys; private halves arrive already sealed by crypto/key-encryption. */
+/** Signing keys (Ed25519, and RSA for ID tokens); private halves arrive already sealed by crypto/key-encryption. */
 export function signingKeyQueries(db: Kysely<Database>): SigningKeyMethods {
   return {
     async insertSigningKey(key) {
@@ -34,10 +34,11 @@ export function signingKeyQueries(db: Kysely<Database>): SigningKeyMethods {
       return rows.map(toSigningKey);
     },
 
-    async retireSigningKeys(exceptKid, retiresAt) {
+    async retireSigningKeys(algorithm, exceptKid, retiresAt) {
       await db
         .updateTable('signing_keys')
         .set({ retires_at: retiresAt })
+        .where('algorithm', '=', algorithm)
         .where('kid', '!=', exceptKid)
         .where('retires_at', 'is', null)
         .execute();
