@@ -179,6 +179,16 @@ describe.each(engines)('Store contract [%s]', (engine) => {
     expect((await store.listPublishedSigningKeys(now + 1000)).map((k) => [k.kid, k.algorithm])).toEqual([['k2', 'EdDSA'], ['r1', 'RS256']]);
   });
 
+  it('addRedirectUri: 20 concurrent additions → all 20 kept, none twice', async () => {
+    const target: Application = { ...application, id: 'app_contract_uris', publishableKey: 'pk_test_contract_uris', redirectUris: ['https://a.example/cb'] };
+    await store.createApplication(target, hashSecret('sk_test_uris'), now);
+    const added = Array.from({ length: 20 }, (_, i) => `https://a.example/cb${i}`);
+    await Promise.all([...added, ...added.slice(0, 5)].map((uri) => store.addRedirectUri(target.id, uri)));
+    const { redirectUris } = (await store.getApplication(target.id))!;
+    expect([...redirectUris].sort()).toEqual(['https://a.example/cb', ...added].sort());
+    expect(await store.addRedirectUri('app_nobody', 'https://a.example/x')).toBeUndefined();
+  });
+
   it('revokeAccessToken: 20 concurrent revocations → exactly one records it; housekeeping drops it after expiry', async () => {
     const jti = generateId('jti_', now);
     const results = await Promise.all(Array.from({ length: 20 }, () => store.revokeAccessToken({ jti, applicationId: application.id, expiresAt: now + 60_000 }, now)));

@@ -188,15 +188,25 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
     },
 
     async addRedirectUri(applicationId, redirectUri) {
-      return db.transaction().execute(async (trx) => {
-        const row = await trx.selectFrom('applications').select('redirect_uris').where('id', '=', applicationId).executeTakeFirst();
+      // Compare-and-set on the list as read: a concurrent addition makes the UPDATE match nothing,
+      // and this one reads again, so no addition is lost (no lock held between read and write).
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const row = await db.selectFrom('applications').select('redirect_uris').where('id', '=', applicationId).executeTakeFirst();
         if (!row) return undefined;
         const uris = JSON.parse(row.redirect_uris) as string[];
-        if (!uris.includes(redirectUri)) uris.push(redirectUri);
-        await trx.updateTable('applications').set({ redirect_uris: JSON.stringify(uris) }).where('id', '=', applicationId).execute();
-        const updated = await trx.selectFrom('applications').selectAll().where('id', '=', applicationId).executeTakeFirstOrThrow();
-        return toApplication(updated);
-      });
+        if (!uris.includes(redirectUri)) {
+          uris.push(redirectUri);
+          const result = await db
+            .updateTable('applications')
+            .set({ redirect_uris: JSON.stringify(uris) })
+            .where('id', '=', applicationId)
+            .where('redirect_uris', '=', row.redirect_uris)
+            .executeTakeFirst();
+          if (Number(result.numUpdatedRows) === 0) continue;
+        }
+        return getApplication(applicationId);
+      }
+      throw new Error(`redirect URI of ${applicationId}: too many concurrent changes`);
     },
   };
 }
