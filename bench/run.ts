@@ -1,5 +1,6 @@
 // `npm run bench`: Latchkey, the bare-hono ceiling, the minimal floor and oidc-provider, measured in
 // one run on this machine. Options: --duration S (default 5), --warmup S (2), --connections N (50),
+// --repeat N (measured runs per scenario, the median reported; 1),
 // --only name[,name] (substring of scenario names or: ceiling, floor, peer, sqlite, postgres),
 // --postgres URL (default: LATCHKEY_BENCH_DATABASE_URL; PostgreSQL scenarios are skipped without it),
 // --cpu-prof (a V8 CPU profile of each Latchkey server in bench/results/profiles/<engine>/).
@@ -13,6 +14,7 @@ const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
+    repeat: { type: 'string', default: '1' },
     connections: { type: 'string', default: '50' },
     only: { type: 'string', default: '' },
     postgres: { type: 'string' },
@@ -24,6 +26,7 @@ const results = await runBench({
   durationSeconds: Number(values.duration),
   warmupSeconds: Number(values.warmup),
   connections: Number(values.connections),
+  repeat: Number(values.repeat),
   only: values.only ? values.only.split(',') : [],
   postgresUrl: values.postgres ?? process.env.LATCHKEY_BENCH_DATABASE_URL,
   ...(values['cpu-prof'] ? { cpuProfileDir: fileURLToPath(new URL('./results/profiles/', import.meta.url)) } : {}),
@@ -47,7 +50,7 @@ const comparisons = ['oauth client_credentials', 'oauth refresh_token', 'oauth a
 });
 const report = [
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-  `Settings: ${values.connections} connections, ${values.warmup} s warm-up, ${values.duration} s measured per scenario`,
+  `Settings: ${values.connections} connections, ${values.warmup} s warm-up, ${values.duration} s measured per scenario${Number(values.repeat) > 1 ? `, median of ${values.repeat} runs` : ''}`,
   '',
   ...lines,
   '',

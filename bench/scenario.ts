@@ -20,6 +20,8 @@ export interface ScenarioResult {
    */
   cpuMicrosPerRequest: number;
   statusCodes: Record<string, number>;
+  /** With --repeat: every measured run's req/s, in order (this result is the median run). */
+  runsRequestsPerSecond?: number[];
 }
 
 export async function json(url: string, init: RequestInit & { json?: unknown } = {}): Promise<any> {
