@@ -3,13 +3,14 @@ import { createAuditLog } from '../src/observability/audit.js';
 import { createLogger } from '../src/observability/logger.js';
 import type { AuditEvent, Store } from '../src/storage/store.js';
 
-/** A store that only records audit batches, and can be told to fail. */
-function batchingStore(options: { fail?: boolean } = {}) {
+/** A store that only records audit batches, and can be told to fail (always, or on one bad event). */
+function batchingStore(options: { fail?: boolean; refuse?: (event: AuditEvent) => boolean } = {}) {
   const batches: AuditEvent[][] = [];
   const store = {
     async recordAuditEvents(events: readonly AuditEvent[]) {
       await new Promise((resolve) => setTimeout(resolve, 5));
       if (options.fail) throw new Error('database unavailable');
+      if (options.refuse && events.some(options.refuse)) throw new Error('constraint violated');
       batches.push([...events]);
     },
   } as unknown as Store;
@@ -49,7 +50,15 @@ describe('audit log group commit', () => {
     expect(batches.map((b) => b.length)).toEqual([200, 200, 50]);
   });
 
-  it('a failed write rejects every record of its batch, so the requests fail rather than answer unaudited', async () => {
+  it('one event the store refuses fails only its own record; its batch neighbours are stored one by one', async () => {
+    const { store, batches } = batchingStore({ refuse: (event) => event.data.bad === true });
+    const audit = createAuditLog(store, clock, logger);
+    const results = await Promise.allSettled([audit.record('otp.sent', 'org_a', { n: 1 }), audit.record('otp.sent', 'org_a', { bad: true }), audit.record('otp.sent', 'org_a', { n: 3 })]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(batches.flat().map((e) => e.data.n).sort()).toEqual([1, 3]);
+  });
+
+  it('a failed write rejects every record that could not be stored, so the requests fail rather than answer unaudited', async () => {
     const { store } = batchingStore({ fail: true });
     const audit = createAuditLog(store, clock, logger);
     const results = await Promise.allSettled([audit.record('otp.sent', 'org_a'), audit.record('otp.sent', 'org_b')]);

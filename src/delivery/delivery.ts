@@ -17,12 +17,15 @@ export function createDelivery(options: { store: Store; logger: Logger; keyEncry
   const senders = new Map<string, { configuration: string; sender: Sender }>();
 
   function senderFor(organizationId: string, channelName: string, channel: ChannelSettings): Sender {
-    if (channel.kind === 'development') return development;
     const key = `${organizationId}:${channelName}`;
     const configuration = JSON.stringify(channel);
     const kept = senders.get(key);
     if (kept?.configuration === configuration) return kept.sender;
-    if (kept) void kept.sender.close?.().catch((error: Error) => options.logger.warn({ err: error.message }, 'closing a replaced sender failed'));
+    if (kept) {
+      senders.delete(key);
+      void kept.sender.close?.().catch((error: Error) => options.logger.warn({ err: error.message }, 'closing a replaced sender failed'));
+    }
+    if (channel.kind === 'development') return development;
     const sender = channel.kind === 'smtp' ? createSmtpSender(channel.url, channel.from) : createWebhookSender(channel.url, channel.secret);
     senders.set(key, { configuration, sender });
     return sender;

@@ -22,13 +22,23 @@ export function createSmtpSender(url: string, from: string): Sender {
   };
   return {
     async send(message: OutgoingMessage) {
-      transport ??= open();
+      // A failed load is not kept: the next message tries again.
+      transport ??= open().catch((error: unknown) => {
+        transport = undefined;
+        throw error;
+      });
       await (await transport).sendMail({ from, to: message.to, subject: message.subject, text: message.text });
     },
     async close() {
       const opened = transport;
       transport = undefined;
-      if (opened) (await opened).close();
+      if (!opened) return;
+      const pool = await opened.catch(() => undefined);
+      if (!pool) return;
+      // Messages already queued are sent first (each bounded by the timeouts above): closing a busy
+      // pool would fail them.
+      if (!pool.isIdle()) await new Promise((resolve) => pool.once('idle', resolve));
+      pool.close();
     },
   };
 }

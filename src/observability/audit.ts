@@ -56,7 +56,9 @@ interface Pending {
  * Writes each event to the store and to the log. `record` resolves once the event is stored, so a
  * response never goes out before its audit event is durable; but the events recorded while one
  * turn of the event loop runs are written together, in one INSERT (a group commit), instead of one
- * write each — under load that was one of the three writes of every exchange-code request.
+ * write each — under load that was one of the three writes of every exchange-code request. When a
+ * batch fails, its events are retried one by one, so only a request whose own event cannot be stored
+ * fails.
  */
 export function createAuditLog(store: Store, clock: Clock, logger: Logger): AuditLog {
   let pending: Pending[] = [];
@@ -68,8 +70,12 @@ export function createAuditLog(store: Store, clock: Clock, logger: Logger): Audi
       try {
         await store.recordAuditEvents(chunk.map((p) => p.event));
         for (const p of chunk) p.settle();
-      } catch (error) {
-        for (const p of chunk) p.settle(error);
+      } catch {
+        // One bad event (or a passing error) must not fail its neighbours' requests: write the
+        // batch's events one by one, so each request gets its own event's outcome.
+        await Promise.all(
+          chunk.map((p) => store.recordAuditEvents([p.event]).then(() => p.settle(), (error: unknown) => p.settle(error))),
+        );
       }
     }
   };
