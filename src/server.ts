@@ -35,6 +35,7 @@ export async function createRuntime(
   const clock = options.clock ?? systemClock;
   const rawStore = await openStore(resolved.databaseUrl, {
     migrate: options.migrate,
+    namedStatements: resolved.usePreparedStatements,
     // A server (not a CLI command) checkpoints SQLite's WAL off its event loop.
     ...(options.isLongRunning
       ? { backgroundCheckpoints: { intervalMs: 250, onError: (message: string) => logger.warn({ err: message }, 'SQLite checkpoint failed') } }

@@ -34,6 +34,20 @@ describe.skipIf(!engines.includes('postgres'))('PostgreSQL named statements for 
     expect(after.rows.filter((r) => r.statement.includes('"label" = $1'))).toEqual([]);
   });
 
+  it('with named statements off (a transaction-mode pooler), prepared queries run unnamed', async () => {
+    const plain = openDatabase(database.url, { poolSize: 1, namedStatements: false });
+    try {
+      const byLabel = prepareQuery(plain.db, (db, $: Placeholder<{ label: string }>) =>
+        db.withTables<{ things: { id: string; label: string } }>().selectFrom('things').select('id').where('label', '=', $('label')).where('id', '!=', 'none'),
+      );
+      expect(await byLabel.first({ label: 'second' })).toEqual({ id: 'b' });
+      const prepared = await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(plain.db);
+      expect(prepared.rows).toEqual([]);
+    } finally {
+      await plain.db.destroy();
+    }
+  });
+
   it('after a column is added under it, a `select *` statement is prepared again and the query succeeds', async () => {
     const all = prepareQuery(open.db, (_, $: Placeholder<{ id: string }>) => db().selectFrom('things').selectAll().where('id', '=', $('id')));
     expect(await all.first({ id: 'a' })).toEqual({ id: 'a', label: 'first' });

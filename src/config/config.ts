@@ -5,6 +5,8 @@ import { SETTINGS, type SettingName } from './settings.js';
 /** The validated, frozen configuration every part of the server receives explicitly (STYLE §8). */
 export interface Config {
   readonly databaseUrl: string;
+  /** LATCHKEY_DATABASE_PREPARED_STATEMENTS (PostgreSQL named statements). */
+  readonly usePreparedStatements: boolean;
   readonly port: number;
   readonly host: string;
   readonly issuer: string;
@@ -57,6 +59,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     databaseUrl: values.LATCHKEY_DATABASE_URL as string,
+    usePreparedStatements: values.LATCHKEY_DATABASE_PREPARED_STATEMENTS as boolean,
     port,
     host: values.LATCHKEY_HOST as string,
     issuer,

@@ -60,6 +60,12 @@ export const SETTINGS = {
       ),
     ),
   },
+  LATCHKEY_DATABASE_PREPARED_STATEMENTS: {
+    description:
+      'PostgreSQL only: send the hot queries as named prepared statements, parsed once per connection (about twice the throughput). Set `false` behind a pooler in transaction mode that does not track prepared statements (PgBouncer before 1.21, or without `max_prepared_statements`).',
+    defaultText: 'true',
+    schema: v.pipe(v.optional(v.picklist(['true', 'false'], 'must be true or false'), 'true'), v.transform((value) => value === 'true')),
+  },
   LATCHKEY_PORT: {
     description: 'TCP port to listen on (0 picks a free one).',
     defaultText: '4802',

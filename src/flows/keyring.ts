@@ -62,7 +62,7 @@ export class Keyring {
     const has = () => this.keys.some((k) => k.record.algorithm === algorithm);
     if (has()) return;
     const now = this.options.clock.now();
-    // The EdDSA lease keeps its first name, so instances of the previous version agree with this one.
+    // The EdDSA lease keeps the name it always had; each algorithm has its own lease.
     const lease = algorithm === SIGNING_ALGORITHM ? 'first-signing-key' : `first-signing-key:${algorithm}`;
     if (await this.options.store.acquireLease(lease, INSTANCE_ID, now, now + 30_000)) {
       await this.reload();

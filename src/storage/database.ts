@@ -24,7 +24,7 @@ const pgTypes = {
 };
 
 /** Opens the database a `sqlite:<path>` or `postgres://…` URL names. */
-export function openDatabase(databaseUrl: string, options: { poolSize?: number } = {}): OpenDatabase {
+export function openDatabase(databaseUrl: string, options: { poolSize?: number; namedStatements?: boolean } = {}): OpenDatabase {
   if (databaseUrl.startsWith('sqlite:')) {
     const path = databaseUrl.slice('sqlite:'.length);
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -47,6 +47,7 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number }
     };
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10, types: pgTypes });
+  if (options.namedStatements === false) return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), engine: 'postgres' };
   const statements = new NamedStatements();
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool, statements) }) });
   attachNamedStatements(db, statements);

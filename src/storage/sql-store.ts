@@ -28,6 +28,8 @@ export async function openStore(
   options: {
     migrate?: boolean;
     poolSize?: number;
+    /** PostgreSQL: named prepared statements for the hot queries (default true; pg-named-statements.ts). */
+    namedStatements?: boolean;
     /** SQLite on a file: checkpoint its WAL from a worker thread (a long-running server; sqlite-checkpointer.ts). */
     backgroundCheckpoints?: { intervalMs: number; onError: (message: string) => void };
   } = {},
