@@ -36,8 +36,16 @@ export function createSmtpSender(url: string, from: string): Sender {
       const pool = await opened.catch(() => undefined);
       if (!pool) return;
       // Messages already queued are sent first (each bounded by the timeouts above): closing a busy
-      // pool would fail them.
-      if (!pool.isIdle()) await new Promise((resolve) => pool.once('idle', resolve));
+      // pool would fail them. Bounded too, so a shutdown never waits on a pool for long.
+      if (!pool.isIdle()) {
+        await new Promise((resolve) => {
+          const timer = setTimeout(resolve, 15_000);
+          pool.once('idle', () => {
+            clearTimeout(timer);
+            resolve(undefined);
+          });
+        });
+      }
       pool.close();
     },
   };
