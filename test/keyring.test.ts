@@ -53,6 +53,20 @@ describe.each(engines)('Keyring: EdDSA for Latchkey\'s tokens, RS256 for ID toke
     expect(after.filter((k) => k.algorithm === 'EdDSA').map((k) => k.kid)).toEqual([eddsaKid]);
   });
 
+  it('with every key of an algorithm retired, the next signature of that kind makes a new key instead of failing', async () => {
+    const ring = keyring();
+    await ring.ensureKey();
+    const { db } = openDatabase(database.url);
+    await db.updateTable('signing_keys').set({ retires_at: clock.now() }).where('algorithm', '=', 'RS256').execute();
+    await db.destroy();
+    clock.advance(31); // past the keyring's cache: it reloads and finds no RS256 key
+    const iat = Math.floor(clock.now() / 1000);
+    const idToken = await ring.sign({ iss: 'https://issuer.example', sub: 'u1', aud: 'client', iat, exp: iat + 60 }, 'JWT', 'RS256');
+    const jwks = createLocalJWKSet(await ring.publicJwks());
+    await expect(jwtVerify(idToken, jwks, { currentDate: new Date(clock.now()), algorithms: ['RS256'] })).resolves.toBeDefined();
+    expect((await store.listPublishedSigningKeys(clock.now())).filter((k) => k.algorithm === 'RS256')).toHaveLength(1);
+  });
+
   it('rotation rotates both algorithms on one schedule', async () => {
     const ring = keyring();
     await ring.ensureKey();

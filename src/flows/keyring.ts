@@ -153,6 +153,9 @@ export class Keyring {
 
   private async currentSigningKey(algorithm: SigningAlgorithm): Promise<LoadedKey> {
     await this.refreshIfStale();
+    // No key of this algorithm left (all retired, say by an older version's rotation): make one
+    // rather than fail every token of that kind until a restart.
+    if (!this.keys.some((k) => k.record.algorithm === algorithm)) await this.ensureKeyOf(algorithm);
     const now = this.options.clock.now();
     const keys = this.keys.filter((k) => k.record.algorithm === algorithm);
     // Newest first; a key whose activation is still ahead is published but not yet used.
