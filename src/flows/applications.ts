@@ -91,9 +91,15 @@ export async function findApplicationBySecretKey(deps: FlowDeps, secretKey: stri
   if (!/^sk_(test|live)_/.test(secretKey)) return undefined;
   const secretHash = hashSecret(secretKey);
   const application = await deps.store.findApplicationBySecretHash(secretHash, deps.clock.now());
-  if (!application) return undefined;
-  // Guard against a key of one environment presented with the other's prefix.
-  return constantTimeEqual(secretKey.slice(0, 8), `sk_${application.environment}_`) ? application : undefined;
+  return application && hasEnvironmentPrefix(secretKey, application) ? application : undefined;
+}
+
+/**
+ * The secret key carries its application's environment prefix, compared in constant time: a key of
+ * one environment presented with the other's prefix does not match.
+ */
+function hasEnvironmentPrefix(secretKey: string, application: Application): boolean {
+  return /^sk_(test|live)_/.test(secretKey) && constantTimeEqual(secretKey.slice(0, 8), `sk_${application.environment}_`);
 }
 
 /**
@@ -108,9 +114,7 @@ export async function findApplicationWithSecretKey(
   if (!/^pk_(test|live)_/.test(publishableKey)) return undefined;
   const found = await deps.store.findApplicationWithSecret(publishableKey, hashSecret(secretKey), deps.clock.now());
   if (!found) return undefined;
-  // A key of one environment presented with the other's prefix does not match.
-  const hasPrefix = /^sk_(test|live)_/.test(secretKey) && constantTimeEqual(secretKey.slice(0, 8), `sk_${found.application.environment}_`);
-  return { application: found.application, secretMatches: found.secretMatches && hasPrefix };
+  return { application: found.application, secretMatches: found.secretMatches && hasEnvironmentPrefix(secretKey, found.application) };
 }
 
 /** Registers one more redirect URI (checked like at creation). */
