@@ -33,7 +33,11 @@ function composeMessage(channel: 'email' | 'sms', code: string): { subject: stri
  */
 export async function requestOtp(deps: FlowDeps, application: Application, input: OtpDestination & { name?: string }): Promise<void> {
   const organizationId = application.organizationId;
-  await deps.rateLimits.consume('otpRequestPerDestination', `${organizationId}:${input.destination}`);
+  // Issue 11.6: the address's budget is only checked here and charged once a code is issued, so
+  // refused requests (the cooldown below) cannot lock the address's owner out; those count against
+  // the caller's IP budget (the route's limit) instead.
+  const budgetKey = `${organizationId}:${input.destination}`;
+  await deps.rateLimits.check('otpRequestPerDestination', budgetKey);
   const now = deps.clock.now();
   const code = generateNumericCode(6);
   const codeHash = hashOtpCode(deps, organizationId, input.destination, code);
@@ -51,6 +55,12 @@ export async function requestOtp(deps: FlowDeps, application: Application, input
     throw new RateLimited(`a code was sent to this address less than ${OTP_RESEND_COOLDOWN_SECONDS} seconds ago`, {
       points: 1, remaining: 0, retryAfterSeconds: (resetAtMs - now) / 1000, resetAtMs,
     });
+  }
+  try {
+    await deps.rateLimits.charge('otpRequestPerDestination', budgetKey);
+  } catch (error) {
+    await deps.store.discardOtpCode(organizationId, input.destination, codeHash);
+    throw error;
   }
   try {
     await deps.delivery.send({ organizationId, channel: input.channel, to: input.destination, code, expiresAt, ...composeMessage(input.channel, code) });

@@ -211,7 +211,8 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
     },
     {
       method: 'POST', path: '/v1/auth/login/otp', isBrowserFacing: true,
-      middleware: [cors, publishableKey], handler: loginOtp(deps),
+      // Issue 11.6: a resend refused by the cooldown is charged to the caller's IP, never to the phone.
+      middleware: [cors, publishableKey, perIp('otpRequestPerIp')], handler: loginOtp(deps),
       doc: {
         operationId: 'postLoginOtp', tag: 'Users', credential: 'clientKey', summary: 'Send the second-factor code to the user\'s phone',
         requestBody: LoginOtpRequest,
