@@ -74,6 +74,21 @@ describe.each(engines)('second factor in the consumer API (issue 11.2, SPEC §12
     expect((await complete(body.secondFactorToken, code)).status).toBe(200);
   });
 
+  it('SPEC §4: the fifth wrong SMS code burns it; a new code sent with the same pending token completes', async () => {
+    const { phone, body } = await pendingSignIn();
+    await requestCode(body.secondFactorToken);
+    const burnt = await latestCode(server, phone);
+    for (let attempt = 1; attempt <= 5; attempt++) expect((await complete(body.secondFactorToken, wrongOf(burnt))).status).toBe(401);
+    const late = await complete(body.secondFactorToken, burnt);
+    expect(late.status).toBe(401);
+    expect((await late.json()).error).toBe('otp_expired');
+    // Inside the cooldown a resend is refused like any OTP request.
+    expect((await requestCode(body.secondFactorToken)).status).toBe(429);
+    server.clock.advance(61);
+    expect((await requestCode(body.secondFactorToken)).status).toBe(200);
+    expect((await complete(body.secondFactorToken, await latestCode(server, phone))).status).toBe(200);
+  });
+
   it('SPEC §12 / SPEC §4: the pending token is single use, even with a fresh code', async () => {
     const { phone, body } = await pendingSignIn();
     await requestCode(body.secondFactorToken);
