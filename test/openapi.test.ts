@@ -39,6 +39,18 @@ describe('GET /openapi.json', () => {
     );
   });
 
+  it('issue 11.2: documents the second-factor step: the pending answer of /auth/otp/verify and both second-factor endpoints', () => {
+    const verify = document.paths['/auth/otp/verify'].post.responses['200'].content['application/json'].schema;
+    expect(JSON.stringify(verify)).toContain('secondFactorToken');
+    for (const path of ['/auth/second-factor/request', '/auth/second-factor/verify']) {
+      const operation = document.paths[path]?.post;
+      expect(operation, path).toBeDefined();
+      expect(operation.requestBody.content['application/json'].schema.required).toContain('secondFactorToken');
+      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '429']));
+    }
+    expect(document.paths['/auth/second-factor/verify'].post.requestBody.content['application/json'].schema.required).toEqual(['secondFactorToken', 'code']);
+  });
+
   it('seed 000: /auth/external/authorize carries the seed fields, required lists and status codes', () => {
     const ours = document.paths['/auth/external/authorize'].post;
     expect(ours.operationId).toBe(seed.operationId);

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/observability/logger.js';
+import { RateLimited } from '../src/protocol/errors.js';
+import { createRateLimits } from '../src/storage/rate-limits.js';
 import { engines } from './helpers/engines.js';
 import { IDENTITY, authorize } from './helpers/flows.js';
-import { requestOtp, verifyOtp } from './helpers/otp.js';
+import { createPasswordUser } from './helpers/oauth.js';
+import { latestCode, requestOtp, verifyOtp } from './helpers/otp.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /** SPEC §3: 429 body and the four headers. */
@@ -56,6 +60,34 @@ describe.each(engines)('rate limits (issue 3) [%s]', (engine) => {
     await expectRateLimited(await requestOtp(server, { email: 'c@example.com' }, server.demo, ip));
   });
 
+  it('issue 11.6: quick refused requests for an address are charged to the caller\'s IP, never to the address', async () => {
+    const victim = 'lockout-victim@example.com';
+    const attacker = asClient('203.0.113.30');
+    expect((await requestOtp(server, { email: victim }, server.demo, attacker)).status).toBe(200);
+    // Inside the cooldown: refused, and the address's budget (2/3600) is untouched.
+    for (let i = 0; i < 2; i++) {
+      const refused = await requestOtp(server, { email: victim }, server.demo, attacker);
+      expect(refused.status).toBe(429);
+      expect((await refused.json()).message).toContain('less than 60 seconds ago');
+    }
+    // The attacker's network is what runs out (3/3600).
+    const limited = await requestOtp(server, { email: victim }, server.demo, attacker);
+    await expectRateLimited(limited.clone());
+    expect((await limited.json()).message).toBe('too many code requests from this network; try again later');
+    // After the cooldown the victim still gets a code, and it signs them in.
+    server.clock.advance(61);
+    expect((await requestOtp(server, { email: victim }, server.demo, asClient('203.0.113.31'))).status).toBe(200);
+    expect((await verifyOtp(server, { email: victim, code: await latestCode(server, victim) })).status).toBe(200);
+  });
+
+  it('issue 11.6: second-factor resends refused by the cooldown count against the caller\'s IP', async () => {
+    const user = await createPasswordUser(server, { phone: '+14155550163' });
+    const send = () => server.request('/v1/auth/login/otp', { json: { userId: user.id }, headers: { 'x-client-key': server.demo.publishableKey, ...asClient('203.0.113.40') } });
+    for (let i = 0; i < 3; i++) expect((await send()).status).toBe(200);
+    await expectRateLimited(await send());
+    expect(await server.server.runtime.store.listDevMessages({ recipient: '+14155550163' })).toHaveLength(1);
+  });
+
   it('SPEC §5.4: too many verification attempts → 429', async () => {
     const email = 'verify-limit@example.com';
     await requestOtp(server, { email }, server.demo, asClient('203.0.113.20'));
@@ -68,5 +100,23 @@ describe.each(engines)('rate limits (issue 3) [%s]', (engine) => {
     await expectRateLimited(await authorize(server, server.demo, IDENTITY));
     const other = await server.createApp();
     expect((await authorize(server, other, IDENTITY)).status).toBe(200);
+  });
+});
+
+describe('check and charge (issue 11.6)', () => {
+  it('issue 11.6: check never takes a point and refuses once charges used the budget; charge never refuses', async () => {
+    const rule = { points: 2, durationSeconds: 3600 };
+    const settings = Object.fromEntries(
+      ['otpRequestPerDestination', 'otpRequestPerIp', 'otpVerifyPerDestination', 'guestPerIp', 'externalAuthorizePerApplication', 'loginPerIp', 'loginFailuresPerAccount'].map((name) => [name, rule]),
+    ) as Parameters<typeof createRateLimits>[0];
+    const limits = await createRateLimits(settings, { logger: createLogger('silent') });
+    for (let i = 0; i < 10; i++) await limits.check('otpRequestPerDestination', 'org:a@example.com');
+    await limits.charge('otpRequestPerDestination', 'org:a@example.com');
+    await limits.check('otpRequestPerDestination', 'org:a@example.com');
+    await limits.charge('otpRequestPerDestination', 'org:a@example.com');
+    await expect(limits.check('otpRequestPerDestination', 'org:a@example.com')).rejects.toBeInstanceOf(RateLimited);
+    await limits.charge('otpRequestPerDestination', 'org:a@example.com');
+    await limits.check('otpRequestPerDestination', 'org:b@example.com');
+    await limits.close();
   });
 });

@@ -41,6 +41,15 @@ describe.skipIf(!hasRedisServer())('rate limits in Redis (SPEC §8)', () => {
     expect(third.headers.get('x-ratelimit-limit')).toBe('2');
   });
 
+  it('issue 11.6: with Redis too, only an issued code counts against the address (default 5/3600)', async () => {
+    const email = 'redis-lockout-victim@example.com';
+    const ask = (ip: string) => a.request('/auth/otp/request', { json: { email }, headers: { 'x-publishable-key': a.demo.publishableKey, 'x-forwarded-for': ip } });
+    expect((await ask('203.0.113.80')).status).toBe(200);
+    for (let i = 1; i <= 6; i++) expect((await ask(`203.0.113.8${i}`)).status).toBe(429);
+    a.clock.advance(61);
+    expect((await ask('203.0.113.90')).status).toBe(200);
+  });
+
   it('Redis stopped: serving continues on per-instance limits (memory mode), or refuses with 503 (closed mode); both say so', async () => {
     await redis.stop();
     await eventually(async () => (await (await a.request('/readyz')).json()).checks.rateLimits !== 'redis');

@@ -141,12 +141,12 @@ export const SETTINGS = {
     schema: integer(0, 10, 0),
   },
   LATCHKEY_RATE_LIMIT_OTP_REQUEST_PER_DESTINATION: {
-    description: 'OTP requests per email address or phone number (on top of the 60-second resend cooldown).',
+    description: 'OTP codes issued per email address or phone number; a request refused by the 60-second resend cooldown does not count.',
     defaultText: '5/3600',
     schema: rule('5/3600'),
   },
   LATCHKEY_RATE_LIMIT_OTP_REQUEST_PER_IP: {
-    description: 'OTP requests per client IP.',
+    description: 'OTP requests per client IP, refused ones included.',
     defaultText: '30/3600',
     schema: rule('30/3600'),
   },

@@ -44,14 +44,20 @@ export function guestGone(): AuthenticationRequired {
   return new AuthenticationRequired('this guest session has already been linked to an account');
 }
 
+/** How a verified identity resolved: its consumer, and whether that is the guest upgraded in place. */
+export interface ResolvedIdentity {
+  consumer: Consumer;
+  isGuestUpgraded: boolean;
+}
+
 /** Finds the consumer of a verified identity, attaches it to the guest, or creates a consumer. */
-async function resolveVerifiedIdentity(
+async function resolveOnce(
   deps: FlowDeps,
   organizationId: string,
   identity: ExternalIdentity,
   guest: ConsumerPrincipal | undefined,
   fullNameIfNew: string | undefined,
-): Promise<{ consumer: Consumer; isGuestUpgraded: boolean }> {
+): Promise<ResolvedIdentity> {
   const existing = await deps.store.findConsumerByExternalIdentity(organizationId, identity);
   if (existing) return { consumer: existing, isGuestUpgraded: false };
   const now = deps.clock.now();
@@ -67,24 +73,35 @@ async function resolveVerifiedIdentity(
 }
 
 /**
- * Signs in the owner of an identity Latchkey just verified (an OTP), creating or upgrading the
- * consumer as needed, and returns the new session.
+ * The consumer of an identity Latchkey just verified (an OTP), created or upgraded from the guest
+ * as needed. An existing consumer is only read: nothing is linked or started yet, so a sign-in that
+ * still needs a second factor (SPEC §12) can stop here.
  */
-export async function signInVerifiedIdentity(
+export async function resolveVerifiedIdentity(
   deps: FlowDeps,
-  application: Application,
+  organizationId: string,
   identity: ExternalIdentity,
-  fields: VerifiedFields,
   guest: ConsumerPrincipal | undefined,
-): Promise<AuthSession> {
-  let resolved;
+  fullNameIfNew?: string,
+): Promise<ResolvedIdentity> {
   try {
-    resolved = await resolveVerifiedIdentity(deps, application.organizationId, identity, guest, fields.fullNameIfNew);
+    return await resolveOnce(deps, organizationId, identity, guest, fullNameIfNew);
   } catch (error) {
     // Another request attached the same identity first: it now has a consumer.
     if (!(error instanceof UniqueConflict)) throw error;
-    resolved = await resolveVerifiedIdentity(deps, application.organizationId, identity, guest, fields.fullNameIfNew);
+    return resolveOnce(deps, organizationId, identity, guest, fullNameIfNew);
   }
+}
+
+/** Finishes a sign-in whose identity was resolved: links the guest, fills empty fields, starts the session. */
+export async function startVerifiedSession(
+  deps: FlowDeps,
+  application: Application,
+  identity: ExternalIdentity,
+  resolved: ResolvedIdentity,
+  fields: VerifiedFields,
+  guest: ConsumerPrincipal | undefined,
+): Promise<AuthSession> {
   const linked = guest ? await linkGuest(deps, guest, resolved) : undefined;
   const { fullNameIfNew: _name, ...verified } = fields;
   const consumer = await deps.store.fillEmptyConsumerFields(resolved.consumer.id, verified, deps.clock.now());

@@ -9,7 +9,8 @@ import type { FlowDeps } from './deps.js';
 import { LATCHKEY_IDENTITY_ISSUER } from './identity-sign-in.js';
 import { newConsumer } from './new-consumer.js';
 import { settingsOf } from './organization-settings.js';
-import { attemptCode, requestOtp } from './otp.js';
+import { attemptCode, requestOtp, verifyCode } from './otp.js';
+import { needsSecondFactor } from './second-factor-challenge.js';
 import { signLoginToken, type BearerPrincipal } from './oauth/tokens.js';
 
 /** SPEC §6.2 response. */
@@ -51,9 +52,9 @@ export async function loginWithPassword(deps: FlowDeps, application: Application
 
   const { consumer } = user;
   const phoneNumber = consumer.phone ? maskDestination(consumer.phone) : null;
-  if (consumer.secondFactor === 'sms' && consumer.phone) {
+  if (needsSecondFactor(consumer)) {
     // SPEC §6.2: without a valid otpCode the answer asks for one (attempts still burn the code).
-    const attempt = input.otpCode ? await attemptCode(deps, organizationId, consumer.phone, input.otpCode) : undefined;
+    const attempt = input.otpCode ? await attemptCode(deps, organizationId, consumer.phone!, input.otpCode) : undefined;
     if (attempt?.outcome !== 'verified') {
       await deps.audit.record('login.second_factor_required', organizationId, { consumerId: consumer.id, applicationId: application.id });
       return { accessToken: null, userId: consumer.id, isOtpRequired: true, phoneNumber };
@@ -130,16 +131,14 @@ export async function readSecondFactorPending(deps: FlowDeps, application: Appli
 export async function completeSecondFactor(deps: FlowDeps, application: Application, userId: string, code: string): Promise<string> {
   const consumer = await deps.store.getConsumer(userId);
   if (!consumer?.phone || consumer.organizationId !== application.organizationId) throw new OtpExpired('this sign-in has expired; start again');
-  const attempt = await attemptCode(deps, application.organizationId, consumer.phone, code);
-  if (attempt.outcome === 'unavailable') throw new OtpExpired('the code has expired or was used; start again');
-  if (attempt.outcome === 'wrong') throw new OtpInvalid('wrong code');
+  await verifyCode(deps, application, { channel: 'sms', destination: consumer.phone, code });
   return startLoginSession(deps, application, consumer.id);
 }
 
 /**
  * Password-less sign-in by an emailed code (hosted pages): the verified email's consumer — created
  * on first use — gets a login session, unless it has an SMS second factor: an email code replaces
- * the password, never the second factor (SPEC §6.2), so the caller must ask for the SMS code next.
+ * the password, never the second factor (SPEC §6.2, §12), so the caller must ask for the SMS code next.
  */
 export async function loginWithEmailCode(
   deps: FlowDeps,
@@ -165,6 +164,6 @@ export async function loginWithEmailCode(
       consumer = await deps.store.findConsumerByExternalIdentity(organizationId, identity);
     }
   }
-  if (consumer!.secondFactor === 'sms' && consumer!.phone) return { secondFactorFor: consumer! };
+  if (needsSecondFactor(consumer!, { channel: 'email', destination })) return { secondFactorFor: consumer! };
   return { loginToken: await startLoginSession(deps, application, consumer!.id) };
 }

@@ -2,10 +2,11 @@ import { hmacSha256 } from '../crypto/hash.js';
 import { generateNumericCode } from '../crypto/random.js';
 import { DeliveryFailed, OtpExpired, OtpInvalid, RateLimited } from '../protocol/errors.js';
 import { OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN_SECONDS, OTP_TTL_SECONDS } from '../protocol/lifetimes.js';
-import type { Application } from '../storage/store.js';
+import type { Application, ExternalIdentity, OtpCode } from '../storage/store.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
-import { LATCHKEY_IDENTITY_ISSUER, signInVerifiedIdentity } from './identity-sign-in.js';
+import { LATCHKEY_IDENTITY_ISSUER, resolveVerifiedIdentity, startVerifiedSession, type VerifiedFields } from './identity-sign-in.js';
+import { issueSecondFactorChallenge, needsSecondFactor, type SecondFactorRequired } from './second-factor-challenge.js';
 import type { AuthSession } from './sessions.js';
 
 /** A normalized OTP destination: lower-cased email or E.164 phone. */
@@ -33,7 +34,11 @@ function composeMessage(channel: 'email' | 'sms', code: string): { subject: stri
  */
 export async function requestOtp(deps: FlowDeps, application: Application, input: OtpDestination & { name?: string }): Promise<void> {
   const organizationId = application.organizationId;
-  await deps.rateLimits.consume('otpRequestPerDestination', `${organizationId}:${input.destination}`);
+  // Issue 11.6: the address's budget is only checked here and charged once a code is issued, so
+  // refused requests (the cooldown below) cannot lock the address's owner out; those count against
+  // the caller's IP budget (the route's limit) instead.
+  const budgetKey = `${organizationId}:${input.destination}`;
+  await deps.rateLimits.check('otpRequestPerDestination', budgetKey);
   const now = deps.clock.now();
   const code = generateNumericCode(6);
   const codeHash = hashOtpCode(deps, organizationId, input.destination, code);
@@ -51,6 +56,12 @@ export async function requestOtp(deps: FlowDeps, application: Application, input
     throw new RateLimited(`a code was sent to this address less than ${OTP_RESEND_COOLDOWN_SECONDS} seconds ago`, {
       points: 1, remaining: 0, retryAfterSeconds: (resetAtMs - now) / 1000, resetAtMs,
     });
+  }
+  try {
+    await deps.rateLimits.charge('otpRequestPerDestination', budgetKey);
+  } catch (error) {
+    await deps.store.discardOtpCode(organizationId, input.destination, codeHash);
+    throw error;
   }
   try {
     await deps.delivery.send({ organizationId, channel: input.channel, to: input.destination, code, expiresAt, ...composeMessage(input.channel, code) });
@@ -71,15 +82,10 @@ export function attemptCode(deps: FlowDeps, organizationId: string, destination:
 }
 
 /**
- * SPEC §5.4 verify: one atomic attempt against the pending code; on success the verified email or
- * phone signs its consumer in (creating it, or upgrading / absorbing a guest sent along).
+ * One rate-limited, atomic attempt at the destination's pending code, answered as SPEC §5.4 says:
+ * wrong → OtpInvalid (with the tries left), expired, used or burnt → OtpExpired. Returns the code.
  */
-export async function verifyOtp(
-  deps: FlowDeps,
-  application: Application,
-  input: OtpDestination & { code: string },
-  guest: ConsumerPrincipal | undefined,
-): Promise<AuthSession> {
+export async function verifyCode(deps: FlowDeps, application: Application, input: OtpDestination & { code: string }): Promise<OtpCode> {
   const organizationId = application.organizationId;
   await deps.rateLimits.consume('otpVerifyPerDestination', `${organizationId}:${input.destination}`);
   const attempt = await attemptCode(deps, organizationId, input.destination, input.code);
@@ -92,15 +98,35 @@ export async function verifyOtp(
     }
     throw new OtpInvalid(`wrong code; ${attempt.attemptsLeft} ${attempt.attemptsLeft === 1 ? 'try' : 'tries'} left`);
   }
-  const isEmail = input.channel === 'email';
-  return signInVerifiedIdentity(
-    deps,
-    application,
-    { provider: isEmail ? 'email' : 'phone', issuer: LATCHKEY_IDENTITY_ISSUER, subject: input.destination },
-    {
-      ...(isEmail ? { email: input.destination } : { phone: input.destination }),
-      ...(attempt.code.name ? { fullNameIfNew: attempt.code.name } : {}),
-    },
-    guest,
-  );
+  return attempt.code;
+}
+
+/** The identity an email or phone code proves (issuer `latchkey`). */
+export function identityOf(verified: OtpDestination): ExternalIdentity {
+  return { provider: verified.channel === 'email' ? 'email' : 'phone', issuer: LATCHKEY_IDENTITY_ISSUER, subject: verified.destination };
+}
+
+/** The consumer fields a verified email or phone fills when they are empty. */
+export function verifiedFieldsOf(verified: OtpDestination, nameIfNew?: string | null): VerifiedFields {
+  return { ...(verified.channel === 'email' ? { email: verified.destination } : { phone: verified.destination }), ...(nameIfNew ? { fullNameIfNew: nameIfNew } : {}) };
+}
+
+/**
+ * SPEC §5.4 verify: one atomic attempt against the pending code; on success the verified email or
+ * phone signs its consumer in (creating it, or upgrading / absorbing a guest sent along) — unless
+ * that consumer has a second factor, which a code never replaces (SPEC §12): then the answer is the
+ * pending state, and nothing is linked or started until the second factor completes.
+ */
+export async function verifyOtp(
+  deps: FlowDeps,
+  application: Application,
+  input: OtpDestination & { code: string },
+  guest: ConsumerPrincipal | undefined,
+): Promise<AuthSession | SecondFactorRequired> {
+  const code = await verifyCode(deps, application, input);
+  const identity = identityOf(input);
+  const resolved = await resolveVerifiedIdentity(deps, application.organizationId, identity, guest, code.name ?? undefined);
+  // Issue 11.2 / SPEC §12: the emailed code alone must not open an account that has an SMS factor.
+  if (needsSecondFactor(resolved.consumer, input)) return issueSecondFactorChallenge(deps, application, resolved.consumer, input, guest);
+  return startVerifiedSession(deps, application, identity, resolved, verifiedFieldsOf(input, code.name), guest);
 }

@@ -31,12 +31,15 @@ import { openApiDocument } from './handlers/openapi.js';
 import { otpRequest } from './handlers/otp-request.js';
 import { otpVerify } from './handlers/otp-verify.js';
 import { refresh } from './handlers/refresh.js';
+import { secondFactorRequest } from './handlers/second-factor-request.js';
+import { secondFactorVerify } from './handlers/second-factor-verify.js';
 import { browserCors } from './middleware/cors.js';
 import { acceptGuestToken, requireConsumerToken, requirePublishableKey, requireSecretKey } from './middleware/credentials.js';
 import { limitPerApplication, limitPerIp } from './middleware/rate-limit.js';
 import { ErrorBody, InternalErrorBody, RateLimitedBody, ValidationErrorBody } from './schemas/common.js';
 import { ExternalAuthorizeRequest, ExternalAuthorizeResponse, ExternalExchangeRequest } from './schemas/external.js';
 import { OkBody, OtpRequestBody, OtpVerifyBody } from './schemas/otp.js';
+import { SecondFactorRequestBody, SecondFactorRequiredBody, SecondFactorVerifyBody } from './schemas/second-factor.js';
 import { AuthSessionBody, ConsumerProfileBody, RefreshRequest, RefreshResponse } from './schemas/sessions.js';
 
 export type Credential = 'secretKey' | 'publishableKey' | 'consumerToken' | 'clientKey' | 'loginToken' | 'oauthToken' | 'clientAuth';
@@ -140,11 +143,40 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
       middleware: [cors, publishableKey, guestToken], handler: otpVerify(deps),
       doc: {
         operationId: 'postAuthOtpVerify', tag: 'Auth', credential: 'publishableKey',
-        summary: 'Verify a one-time passcode and sign in (a guest access token sent along is linked)',
+        summary: 'Verify a one-time passcode and sign in (a guest access token sent along is linked); an account with a second factor answers secondFactorRequired instead',
         requestBody: OtpVerifyBody,
         responses: {
-          200: { description: 'Signed in', schema: AuthSessionBody }, 400: validationError,
+          200: { description: 'Signed in; or, when the account has an SMS second factor, the pending state (SPEC §12): no session until /auth/second-factor/verify', schema: v.union([AuthSessionBody, SecondFactorRequiredBody]) },
+          400: validationError,
           401: { description: 'otp_invalid / otp_expired / authentication_required / invalid_api_key', schema: ErrorBody },
+          403: forbidden, 429: rateLimited, 500: internalError,
+        },
+      },
+    },
+    {
+      method: 'POST', path: '/auth/second-factor/request', isBrowserFacing: true,
+      middleware: [cors, publishableKey, perIp('otpRequestPerIp')], handler: secondFactorRequest(deps),
+      doc: {
+        operationId: 'postAuthSecondFactorRequest', tag: 'Auth', credential: 'publishableKey',
+        summary: 'Send the SMS code of a pending sign-in (secondFactorToken from /auth/otp/verify) to the account\'s phone',
+        requestBody: SecondFactorRequestBody,
+        responses: {
+          200: { description: 'Code sent', schema: OkBody }, 400: validationError,
+          401: { description: 'invalid_second_factor_token (invalid, expired, used, or of another application) / authentication_required / invalid_api_key', schema: ErrorBody },
+          403: forbidden, 429: rateLimited, 500: internalError, 502: { description: 'delivery_failed: no usable code was left', schema: ErrorBody },
+        },
+      },
+    },
+    {
+      method: 'POST', path: '/auth/second-factor/verify', isBrowserFacing: true,
+      middleware: [cors, publishableKey, guestToken], handler: secondFactorVerify(deps),
+      doc: {
+        operationId: 'postAuthSecondFactorVerify', tag: 'Auth', credential: 'publishableKey',
+        summary: 'Complete a pending sign-in with the SMS code (single use; the guest sent with /auth/otp/verify, or with this request, is linked)',
+        requestBody: SecondFactorVerifyBody,
+        responses: {
+          200: { description: 'Signed in', schema: AuthSessionBody }, 400: validationError,
+          401: { description: 'invalid_second_factor_token / otp_invalid / otp_expired / authentication_required / invalid_api_key', schema: ErrorBody },
           403: forbidden, 429: rateLimited, 500: internalError,
         },
       },
@@ -211,7 +243,8 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
     },
     {
       method: 'POST', path: '/v1/auth/login/otp', isBrowserFacing: true,
-      middleware: [cors, publishableKey], handler: loginOtp(deps),
+      // Issue 11.6: a resend refused by the cooldown is charged to the caller's IP, never to the phone.
+      middleware: [cors, publishableKey, perIp('otpRequestPerIp')], handler: loginOtp(deps),
       doc: {
         operationId: 'postLoginOtp', tag: 'Users', credential: 'clientKey', summary: 'Send the second-factor code to the user\'s phone',
         requestBody: LoginOtpRequest,

@@ -28,6 +28,7 @@ export type AuditEventType =
   | 'login.succeeded'
   | 'login.failed'
   | 'login.second_factor_required'
+  | 'login.second_factor_verified'
   | 'authorization.requested'
   | 'authorization.denied'
   | 'authorization_code.issued'

@@ -149,3 +149,12 @@ export class RateLimited extends ApiError {
     return { error: this.code, message: this.message, retryAfter: this.retryAfterSeconds };
   }
 }
+
+/**
+ * 401: the second-factor token of a pending sign-in (SPEC §12) is unknown, expired, already used
+ * or of another application: the sign-in starts over.
+ */
+export class InvalidSecondFactorToken extends ApiError {
+  readonly status = 401;
+  readonly code = 'invalid_second_factor_token';
+}

@@ -71,23 +71,46 @@ export async function createRateLimits(
     limiters.set(name, { limiter, rule });
   }
 
+  /** SPEC §3 429 for a refused key; any other failure is Redis being down in the `closed` mode. */
+  const refusal = (name: RateLimitName, rule: RateLimitRule, rejection: unknown): Error => {
+    if (rejection instanceof RateLimiterRes) {
+      backend.onRejected?.(name);
+      return new RateLimited(MESSAGES[name], {
+        points: rule.points,
+        remaining: rejection.remainingPoints,
+        retryAfterSeconds: rejection.msBeforeNext / 1000,
+        resetAtMs: Date.now() + rejection.msBeforeNext,
+      });
+    }
+    // Only reachable without an insurance limiter: the `closed` failure mode.
+    return new ServiceUnavailable('rate limiting is unavailable; try again shortly', { cause: rejection });
+  };
+
   const backend: RateLimitBackend = {
     async consume(name, key) {
       const { limiter, rule } = limiters.get(name)!;
       try {
         await limiter.consume(key);
       } catch (rejection) {
-        if (rejection instanceof RateLimiterRes) {
-          backend.onRejected?.(name);
-          throw new RateLimited(MESSAGES[name], {
-            points: rule.points,
-            remaining: rejection.remainingPoints,
-            retryAfterSeconds: rejection.msBeforeNext / 1000,
-            resetAtMs: Date.now() + rejection.msBeforeNext,
-          });
-        }
-        // Only reachable without an insurance limiter: the `closed` failure mode.
-        throw new ServiceUnavailable('rate limiting is unavailable; try again shortly', { cause: rejection });
+        throw refusal(name, rule, rejection);
+      }
+    },
+    async check(name, key) {
+      const { limiter, rule } = limiters.get(name)!;
+      let current: RateLimiterRes | null;
+      try {
+        current = await limiter.get(key);
+      } catch (error) {
+        throw refusal(name, rule, error);
+      }
+      if (current && current.consumedPoints >= rule.points) throw refusal(name, rule, current);
+    },
+    async charge(name, key) {
+      const { limiter, rule } = limiters.get(name)!;
+      try {
+        await limiter.penalty(key, 1);
+      } catch (error) {
+        throw refusal(name, rule, error);
       }
     },
     async reset(name, key) {

@@ -1,0 +1,59 @@
+import { InvalidSecondFactorToken } from '../protocol/errors.js';
+import type { Application, Consumer } from '../storage/store.js';
+import type { ConsumerPrincipal } from './authenticate-consumer.js';
+import type { FlowDeps } from './deps.js';
+import { guestGone, startVerifiedSession } from './identity-sign-in.js';
+import { identityOf, requestOtp, verifiedFieldsOf, verifyCode } from './otp.js';
+import { readSecondFactorChallenge, spendSecondFactorChallenge, type SecondFactorChallenge } from './second-factor-challenge.js';
+import type { AuthSession } from './sessions.js';
+
+/** The consumer a challenge names, still of this organization and still with a phone to send to. */
+async function challengedConsumer(deps: FlowDeps, application: Application, challenge: SecondFactorChallenge): Promise<Consumer & { phone: string }> {
+  const consumer = await deps.store.getConsumer(challenge.consumerId);
+  if (!consumer?.phone || consumer.organizationId !== application.organizationId) {
+    throw new InvalidSecondFactorToken('this sign-in can no longer be completed; sign in again');
+  }
+  return consumer as Consumer & { phone: string };
+}
+
+/** The guest sent along with the first factor, if its session is still live (else it was linked elsewhere). */
+async function recordedGuest(deps: FlowDeps, application: Application, sessionId: string): Promise<ConsumerPrincipal> {
+  const session = await deps.store.getSession(sessionId);
+  if (!session || session.revokedAt !== null || session.kind !== 'consumer' || session.type !== 'guest' || session.applicationId !== application.id) {
+    throw guestGone();
+  }
+  return { consumerId: session.consumerId, sessionId: session.id, organizationId: session.organizationId, applicationId: session.applicationId, sessionType: 'guest' };
+}
+
+/**
+ * SPEC §12: sends the SMS code of a pending sign-in to the consumer's phone — with the cooldown and
+ * budgets of every OTP (SPEC §5.4, issue 11.6).
+ */
+export async function requestSecondFactorCode(deps: FlowDeps, application: Application, token: string): Promise<void> {
+  const consumer = await challengedConsumer(deps, application, await readSecondFactorChallenge(deps, application, token));
+  await requestOtp(deps, application, { channel: 'sms', destination: consumer.phone });
+}
+
+/**
+ * SPEC §12: completes a pending sign-in with the SMS code and returns the session that the first
+ * factor alone did not give. The code is verified first (a wrong one leaves the challenge usable),
+ * then the challenge is spent (exactly one caller wins); the guest sent with the first factor — or
+ * with this request — is linked as SPEC §5.4 says.
+ */
+export async function verifySecondFactor(
+  deps: FlowDeps,
+  application: Application,
+  input: { token: string; code: string },
+  sentGuest: ConsumerPrincipal | undefined,
+): Promise<AuthSession> {
+  const challenge = await readSecondFactorChallenge(deps, application, input.token);
+  const consumer = await challengedConsumer(deps, application, challenge);
+  const guest = challenge.guestSessionId ? await recordedGuest(deps, application, challenge.guestSessionId) : sentGuest;
+  await verifyCode(deps, application, { channel: 'sms', destination: consumer.phone, code: input.code });
+  await spendSecondFactorChallenge(deps, application, challenge);
+  const identity = identityOf(challenge.verified);
+  const owner = await deps.store.findConsumerByExternalIdentity(application.organizationId, identity);
+  if (owner?.id !== consumer.id) throw new InvalidSecondFactorToken('this sign-in can no longer be completed; sign in again');
+  await deps.audit.record('login.second_factor_verified', application.organizationId, { consumerId: consumer.id, applicationId: application.id });
+  return startVerifiedSession(deps, application, identity, { consumer: owner, isGuestUpgraded: false }, verifiedFieldsOf(challenge.verified), guest);
+}
