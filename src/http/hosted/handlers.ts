@@ -144,7 +144,9 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
       const values = await form(c, hosted);
       const email = values.email ?? '';
       const again = (status: number, error: string) => show(c, hosted, loginPage(context(c, hosted), { email, error }), status);
-      if (!EMAIL.test(email) || !values.password || values.password.length > 1024) return again(400, 'Enter your email address and password.');
+      if (!EMAIL.test(email)) return again(400, 'Enter a valid email address.');
+      // Not `required` in the form, whose email-code button shares it: asked for here (issue 11.16).
+      if (!values.password || values.password.length > 1024) return again(400, 'Enter your password, or get a sign-in code by email.');
       try {
         await deps.rateLimits.consume('loginPerIp', clientIp(c, options.trustedProxyHops));
         const result = await loginWithPassword(deps, hosted.application, { email, password: values.password });
@@ -176,7 +178,7 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
     emailCode: page(async (c, hosted) => {
       const values = await form(c, hosted);
       const email = normalizeEmail(values.email ?? '');
-      if (!EMAIL.test(email)) return show(c, hosted, loginPage(context(c, hosted), { error: 'Enter a valid email address.' }), 400);
+      if (!EMAIL.test(email)) return show(c, hosted, loginPage(context(c, hosted), { email: values.email ?? '', error: 'Enter a valid email address.' }), 400);
       try {
         await deps.rateLimits.consume('otpRequestPerIp', clientIp(c, options.trustedProxyHops));
         await requestOtp(deps, hosted.application, { channel: 'email', destination: email });
