@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 // STYLE §5: layers with one-way imports, checked on every import of every source file.
@@ -8,11 +9,13 @@ const SRC = fileURLToPath(new URL('../src', import.meta.url));
 
 /** Which top-level folders each layer may import from (besides itself). */
 const ALLOWED: Record<string, string[]> = {
-  http: ['flows', 'protocol', 'crypto', 'storage', 'observability', 'config', 'ui'],
+  // Not storage/, not even a type: a request reaches the Store only through a flow (issue 11.17).
+  http: ['flows', 'protocol', 'crypto', 'observability', 'config', 'ui'],
   // The hosted pages render what http/ hands them; they reach no flow, store or token (STYLE §5).
   ui: [],
   flows: ['protocol', 'crypto', 'storage', 'observability', 'delivery'],
-  protocol: ['crypto', 'storage'],
+  // Pure rules: they take plain values, never a storage type (issue 11.17).
+  protocol: ['crypto'],
   crypto: [],
   storage: ['protocol', 'observability'],
   delivery: ['crypto', 'observability', 'protocol', 'storage'],
@@ -29,6 +32,61 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+/** Relative module specifiers of a file: static imports and re-exports, side-effect and dynamic imports. */
+function relativeImports(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(/(?:\bfrom|\bimport)\s*\(?\s*'(\.[^']+)'/g)].map((match) => match[1]!);
+}
+
+/** The file an import specifier names (`./x.js` is the source file `./x.ts`). */
+function resolveImport(file: string, spec: string): string {
+  return join(dirname(file), spec).replace(/\.js$/, '.ts');
+}
+
+/** Every place a file reads a `store` property or destructures one (`deps.store`, `{ store } = deps`, `x['store']`). */
+function storeAccesses(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const at = (node: ts.Node) => `${relative(SRC, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
+  const visit = (node: ts.Node): void => {
+    if (ts.isPropertyAccessExpression(node) && node.name.text === 'store') found.push(at(node));
+    if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression) && node.argumentExpression.text === 'store') found.push(at(node));
+    if (ts.isBindingElement(node) && ts.isObjectBindingPattern(node.parent)) {
+      const key = node.propertyName ?? node.name;
+      if ((ts.isIdentifier(key) || ts.isStringLiteralLike(key)) && key.text === 'store') found.push(at(node));
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+/** Strongly connected components of more than one module (or a module importing itself): import cycles. */
+function importCycles(files: string[]): string[][] {
+  const edges = new Map(files.map((file) => [file, relativeImports(file).map((spec) => resolveImport(file, spec))]));
+  const index = new Map<string, number>();
+  const lowLink = new Map<string, number>();
+  const stack: string[] = [];
+  const cycles: string[][] = [];
+  const connect = (file: string): void => {
+    index.set(file, index.size);
+    lowLink.set(file, index.get(file)!);
+    stack.push(file);
+    for (const target of edges.get(file)!.filter((target) => edges.has(target))) {
+      if (!index.has(target)) {
+        connect(target);
+        lowLink.set(file, Math.min(lowLink.get(file)!, lowLink.get(target)!));
+      } else if (stack.includes(target)) {
+        lowLink.set(file, Math.min(lowLink.get(file)!, index.get(target)!));
+      }
+    }
+    if (lowLink.get(file) !== index.get(file)) return;
+    const component = stack.splice(stack.indexOf(file));
+    if (component.length > 1 || edges.get(file)!.includes(file)) cycles.push(component.map((member) => relative(SRC, member)).sort());
+  };
+  for (const file of files) if (!index.has(file)) connect(file);
+  return cycles;
+}
+
 describe('architecture', () => {
   it('STYLE §5: imports only go down the layers', () => {
     const violations: string[] = [];
@@ -36,8 +94,8 @@ describe('architecture', () => {
       const layer = relative(SRC, file).split('/')[0]!;
       const allowed = ALLOWED[layer];
       expect(allowed, `layer ${layer} is not in the table`).toBeDefined();
-      for (const [, spec] of readFileSync(file, 'utf8').matchAll(/from '(\.[^']+)'/g)) {
-        const target = relative(SRC, join(file, '..', spec!)).split('/')[0]!.replace(/\.js$/, '.ts');
+      for (const spec of relativeImports(file)) {
+        const target = relative(SRC, resolveImport(file, spec)).split('/')[0]!;
         if (target !== layer && !allowed!.includes(target)) violations.push(`${relative(SRC, file)} → ${spec}`);
       }
     }
@@ -50,6 +108,25 @@ describe('architecture', () => {
       [...readFileSync(file, 'utf8').matchAll(/from '(\.\.\/(?:storage|delivery)\/[^']+)'/g)].map((m) => m[1]!).filter((spec) => !interfaces.includes(spec)),
     );
     expect(offenders).toEqual([]);
+  });
+
+  it('issue 11.17 / STYLE §5: http/ and ui/ never touch the Store — every store call is a flow', () => {
+    const files = [...sourceFiles(join(SRC, 'http')), ...sourceFiles(join(SRC, 'ui'))];
+    expect(files.flatMap(storeAccesses)).toEqual([]);
+  });
+
+  it('issue 11.17: the check above sees every way of reaching the Store', () => {
+    const probe = join(SRC, '..', 'test', 'fixtures', 'architecture-store-probe.ts');
+    expect(storeAccesses(probe).map((place) => place.split(':')[1])).toEqual(['4', '5', '6', '7']);
+  });
+
+  it('issue 11.17: no import cycles in src/ (type-only imports included)', () => {
+    expect(importCycles(sourceFiles(SRC))).toEqual([]);
+  });
+
+  it('issue 11.17: the cycle check finds a cycle through a type-only import', () => {
+    const dir = join(SRC, '..', 'test', 'fixtures', 'import-cycle');
+    expect(importCycles(sourceFiles(dir)).map((cycle) => cycle.map((file) => file.split('/').pop()))).toEqual([['a.ts', 'b.ts', 'c.ts']]);
   });
 
   it('STYLE §8: no process.env outside config/ and the CLI entry', () => {

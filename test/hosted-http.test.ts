@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrganization } from '../src/flows/bootstrap.js';
+import { setApplicationBranding, setOrganizationBranding } from '../src/flows/branding.js';
 import { engines } from './helpers/engines.js';
 import { basicOf, createOAuthApp, createPasswordUser, initiate, obtainCode, pkce, standardQuery, tokenRequest, type OAuthApp } from './helpers/oauth.js';
 import { latestCode } from './helpers/otp.js';
@@ -142,6 +144,77 @@ describe.each(engines)('hosted pages over HTTP (SPEC §7) [%s]', (engine) => {
       expect(response.headers.get('cache-control')).toBe('no-store');
       expect(response.headers.get('x-frame-options')).toBe('DENY');
     }
+  });
+
+  /** What a reader sees of a page: the text of its body, without tags. */
+  const visibleText = (html: string) => html.slice(html.indexOf('<body>')).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ');
+
+  it('issue 11.16: the footer never shows the organization slug; it names the display name when one is set', async () => {
+    const { deps } = server.server.runtime;
+    const { body } = await openPage();
+    expect(body).toContain('<footer class="footer"><p>Secured by Latchkey</p></footer>');
+    expect(visibleText(body)).not.toContain('default');
+
+    const organization = await createOrganization(deps, 'shop-co');
+    const shopApp = await createOAuthApp(server, { organizationId: organization.id });
+    expect((await openPage(shopApp)).body).toContain('<footer class="footer"><p>Secured by Latchkey</p></footer>');
+    await setOrganizationBranding(deps, organization.id, { displayName: 'Shop & Co', logoUrl: null, accentColor: null });
+    const branded = (await openPage(shopApp)).body;
+    expect(branded).toContain('<footer class="footer"><p>Secured by Latchkey for Shop &amp; Co</p></footer>');
+    expect(visibleText(branded)).not.toContain('shop-co');
+  });
+
+  it('issue 11.16: the application name appears once on the login page', async () => {
+    const named = await createOAuthApp(server);
+    await setApplicationBranding(server.server.runtime.deps, named.id, { name: 'Orbit Books' });
+    const { body } = await openPage(named);
+    expect(visibleText(body).split('Orbit Books').length - 1).toBe(1);
+    expect(body).toContain('<h1>Sign in to continue to Orbit Books</h1>');
+  });
+
+  it('issue 11.16: one form, one email field, two submit buttons; the password is not required in HTML', async () => {
+    const { path, body } = await openPage();
+    expect(body.match(/<form /g)).toHaveLength(1);
+    expect(body.match(/<input[^>]*type="email"/g)).toHaveLength(1);
+    expect(body.match(/<button type="submit"/g)).toHaveLength(2);
+    expect(body).toContain(`<form method="post" action="${path}/login"`);
+    expect(body).toContain(`<button type="submit" formaction="${path}/email-code" class="secondary">Email me a sign-in code</button>`);
+    expect(/<input[^>]*type="password"[^>]*>/.exec(body)![0]).not.toContain('required');
+    expect(body).toContain('<label for="email">Email</label>');
+    expect(body).toContain('<label for="password">Password</label>');
+  });
+
+  it('issue 11.16: both buttons of the one form work with the fields a browser sends', async () => {
+    const user = await createPasswordUser(server);
+    // The password button: the form's action.
+    const byPassword = await openPage();
+    const signedIn = await post(`${byPassword.path}/login`, { csrf: byPassword.csrf, email: user.email, password: user.password }, { cookie: byPassword.jar });
+    expect(signedIn.status).toBe(303);
+    expect(cookies(signedIn).has('latchkey_session')).toBe(true);
+
+    // The code button: its formaction, with the same fields (the password left empty).
+    const byCode = await openPage();
+    server.clock.advance(61);
+    const sent = await post(`${byCode.path}/email-code`, { csrf: byCode.csrf, email: user.email, password: '' }, { cookie: byCode.jar });
+    expect(sent.status).toBe(200);
+    expect(await sent.text()).toContain(`We sent a 6-digit code to ${user.email}`);
+    const verified = await post(`${byCode.path}/email-code/verify`, { csrf: byCode.csrf, email: user.email, code: await latestCode(server, user.email) }, { cookie: byCode.jar });
+    expect(verified.status).toBe(303);
+    expect(cookies(verified).has('latchkey_session')).toBe(true);
+  });
+
+  it('issue 11.16: the password button with no password → 400 page that asks for it, keeps the email, signs no one in', async () => {
+    const user = await createPasswordUser(server);
+    const { path, jar, csrf } = await openPage();
+    const response = await post(`${path}/login`, { csrf, email: user.email, password: '' }, { cookie: jar });
+    expect(response.status).toBe(400);
+    const body = await response.text();
+    expect(body).toContain('<p class="error" role="alert">Enter your password, or get a sign-in code by email.</p>');
+    expect(body).toContain(`value="${user.email}"`);
+    expect(cookies(response).has('latchkey_session')).toBe(false);
+    const badEmail = await post(`${path}/login`, { csrf, email: 'not-an-email', password: 'x' }, { cookie: jar });
+    expect(badEmail.status).toBe(400);
+    expect(await badEmail.text()).toContain('Enter a valid email address.');
   });
 
   it('RFC 8252 §7.1: a native app\'s private-use scheme is allowed as a form target in the CSP', async () => {

@@ -44,3 +44,11 @@ export async function setOrganizationBranding(deps: FlowDeps, organizationId: st
   await deps.store.setOrganizationBranding(organizationId, branding);
   await deps.audit.record('organization.branding_changed', organizationId, {});
 }
+
+/** The accent colour of an application's hosted pages: its own, else its organization's; undefined for neither. */
+export async function findAccentColor(deps: FlowDeps, applicationId: string): Promise<string | undefined> {
+  const application = await deps.store.getApplication(applicationId);
+  if (!application) return undefined;
+  if (application.accentColor) return application.accentColor;
+  return (await deps.store.getOrganization(application.organizationId))?.branding.accentColor ?? undefined;
+}

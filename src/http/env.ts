@@ -1,6 +1,6 @@
 import type { ConsumerPrincipal } from '../flows/authenticate-consumer.js';
 import type { BearerPrincipal } from '../flows/oauth/tokens.js';
-import type { Application } from '../storage/store.js';
+import type { Application } from '../flows/domain.js';
 
 /** What middleware leaves on the request context for handlers. */
 export interface AppEnv {

@@ -1,6 +1,6 @@
 import { toJsonSchema } from '@valibot/to-json-schema';
 import type { GenericSchema } from 'valibot';
-import type { Credential, Route } from './routes.js';
+import type { Credential, Route } from './route.js';
 
 const SECURITY_SCHEMES = {
   secretKey: { type: 'http', scheme: 'bearer', description: 'Secret key `sk_…` (also accepted as the `x-secret-key` header)' },

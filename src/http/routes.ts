@@ -1,8 +1,8 @@
-import type { Handler, MiddlewareHandler } from 'hono';
+import type { Handler } from 'hono';
 import * as v from 'valibot';
-import type { GenericSchema } from 'valibot';
 import type { FlowDeps } from '../flows/deps.js';
 import type { AppEnv } from './env.js';
+import type { Route } from './route.js';
 import { consumersMe } from './handlers/consumers-me.js';
 import { externalAuthorize } from './handlers/external-authorize.js';
 import { externalExchange } from './handlers/external-exchange.js';
@@ -41,32 +41,6 @@ import { ExternalAuthorizeRequest, ExternalAuthorizeResponse, ExternalExchangeRe
 import { OkBody, OtpRequestBody, OtpVerifyBody } from './schemas/otp.js';
 import { SecondFactorRequestBody, SecondFactorRequiredBody, SecondFactorVerifyBody } from './schemas/second-factor.js';
 import { AuthSessionBody, ConsumerProfileBody, RefreshRequest, RefreshResponse } from './schemas/sessions.js';
-
-export type Credential = 'secretKey' | 'publishableKey' | 'consumerToken' | 'clientKey' | 'loginToken' | 'oauthToken' | 'clientAuth';
-
-export interface RouteDoc {
-  operationId: string;
-  summary: string;
-  tag: string;
-  credential?: Credential;
-  /** Query parameters, as an object schema. */
-  query?: GenericSchema;
-  requestBody?: GenericSchema;
-  /** Media types of the body (default JSON only). */
-  requestTypes?: string[];
-  responses: Record<number, { description: string; schema?: GenericSchema }>;
-}
-
-/** One row of the route table: what runs, in order, for a method and path. */
-export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
-  path: string;
-  /** Browser-facing: answers CORS for the application's allowed origins (SPEC §2). */
-  isBrowserFacing: boolean;
-  middleware: MiddlewareHandler<AppEnv>[];
-  handler: Handler<AppEnv>;
-  doc: RouteDoc;
-}
 
 const validationError = { description: 'Bad Request - Invalid input schema', schema: ValidationErrorBody };
 const unauthorized = { description: 'Unauthorized - Authentication required', schema: ErrorBody };

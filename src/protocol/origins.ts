@@ -1,5 +1,3 @@
-import type { Application } from '../storage/store.js';
-
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** The serialized origin of a URL string (`scheme://host[:port]`), or undefined if it is not one. */
@@ -22,11 +20,17 @@ export function isLoopbackOrigin(origin: string): boolean {
   }
 }
 
+/** What the CORS rule reads of an application (a pure rule: no storage type here, STYLE §5). */
+export interface OriginPolicy {
+  readonly allowedOrigins: readonly string[];
+  readonly environment: 'test' | 'live';
+}
+
 /**
  * SPEC §2 CORS: an application answers the origins it lists (exact match); a `test` application
  * also answers any loopback origin, a `live` one none by default.
  */
-export function isOriginAllowed(application: Application, origin: string): boolean {
+export function isOriginAllowed(application: OriginPolicy, origin: string): boolean {
   if (application.allowedOrigins.includes(origin)) return true;
   return application.environment === 'test' && isLoopbackOrigin(origin);
 }

@@ -1,35 +1,33 @@
-/** Loopback IP literals whose port a native app picks at run time (RFC 8252 §7.3). */
-const LOOPBACK_IP_HOSTS = new Set(['127.0.0.1', '[::1]']);
+/** The http loopback IP literals whose port a native app picks at run time (RFC 8252 §7.3), as written. */
+const LOOPBACK_IP_PREFIXES = ['http://127.0.0.1', 'http://[::1]'];
 
-function withoutPort(url: URL): string {
-  const copy = new URL(url.href);
-  copy.port = '';
-  return copy.href;
+/** `:port` as a browser writes it: 1–65535, no leading zero; then the path, query, or the end. */
+const PORT_THEN_PATH = /^(?::([1-9][0-9]{0,4}))?(?=[/?#]|$)/;
+
+/**
+ * An http loopback IP literal URI with its port cut out, the rest exactly as written — or undefined
+ * when the string does not begin with `http://127.0.0.1` or `http://[::1]` followed by an optional
+ * port and the path. No URL parser is involved: WHATWG URL would fold `HTTP:`, `\`, `/../`,
+ * `2130706433`, `0x7f.1`, a trailing dot or surrounding whitespace into the registered form.
+ */
+function withoutLoopbackPort(uri: string): string | undefined {
+  const prefix = LOOPBACK_IP_PREFIXES.find((candidate) => uri.startsWith(candidate));
+  if (prefix === undefined) return undefined;
+  const rest = uri.slice(prefix.length);
+  const port = PORT_THEN_PATH.exec(rest);
+  if (!port || (port[1] !== undefined && Number(port[1]) > 65535)) return undefined;
+  return prefix + rest.slice(port[0].length);
 }
 
 /**
  * RFC 6749 §3.1.2.3 / RFC 9700 §4.1.3: exact string comparison with a registered URI — except that
- * for http loopback IP literals the port is ignored (RFC 8252 §7.3). `localhost` gets no such
- * exception (RFC 8252 §8.3 discourages it).
+ * for http loopback IP literals the port may differ (RFC 8252 §7.3), and only the port: the rest of
+ * the string is compared as sent. `localhost` gets no such exception (RFC 8252 §8.3 discourages it).
  */
 export function isRegisteredRedirectUri(registered: readonly string[], candidate: string): boolean {
   if (registered.includes(candidate)) return true;
-  let url: URL;
-  try {
-    url = new URL(candidate);
-  } catch {
-    return false;
-  }
-  if (url.protocol !== 'http:' || !LOOPBACK_IP_HOSTS.has(url.hostname)) return false;
-  const portless = withoutPort(url);
-  return registered.some((entry) => {
-    try {
-      const registeredUrl = new URL(entry);
-      return registeredUrl.protocol === 'http:' && LOOPBACK_IP_HOSTS.has(registeredUrl.hostname) && withoutPort(registeredUrl) === portless;
-    } catch {
-      return false;
-    }
-  });
+  const portless = withoutLoopbackPort(candidate);
+  return portless !== undefined && registered.some((entry) => withoutLoopbackPort(entry) === portless);
 }
 
 /** Adds parameters to a redirect URI's query, keeping the query it already has (RFC 6749 §3.1.2). */
@@ -54,7 +52,10 @@ export function redirectUriProblem(uri: string, environment: 'test' | 'live'): s
   } catch {
     return 'is not an absolute URI';
   }
-  if (url.hash) return 'must not have a fragment';
+  // Matching is by exact string (RFC 9700 §4.1.3), so what is registered is the form a client sends:
+  // the one a URL parser would not rewrite (lower-case scheme and host, no `..`, no default port, …).
+  if (url.href !== uri) return `is not in canonical form (register ${url.href})`;
+  if (url.hash || uri.includes('#')) return 'must not have a fragment';
   if (FORBIDDEN_SCHEMES.has(url.protocol)) return `must not use the ${url.protocol} scheme`;
   const isLoopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
   if (url.protocol === 'http:' && !isLoopback && environment !== 'test') return 'may use http only for loopback hosts or test applications';

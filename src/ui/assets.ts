@@ -9,7 +9,6 @@ body { margin: 0; min-height: 100vh; font: 16px/1.5 system-ui, -apple-system, "S
 .card { width: 100%; max-width: 420px; background: #fff; border: 1px solid var(--border); border-radius: 12px; padding: 24px; }
 .brand { display: flex; align-items: center; gap: 12px; margin-bottom: 8px; }
 .logo { border-radius: 8px; object-fit: contain; }
-.app-name { font-weight: 600; margin: 0; }
 h1 { font-size: 1.4rem; margin: 8px 0 16px; }
 p { margin: 0 0 12px; }
 .muted { color: var(--muted); }
@@ -23,6 +22,7 @@ ul.scopes { padding-left: 20px; }
 .actions { display: flex; gap: 12px; flex-wrap: wrap; }
 .actions form { flex: 1 1 140px; }
 .footer { color: var(--muted); font-size: 0.85rem; margin-top: 16px; text-align: center; }
+.hint { font-size: 0.9rem; margin: 4px 0 0; }
 .divider { text-align: center; color: var(--muted); margin: 16px 0 0; }
 `;
 

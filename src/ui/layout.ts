@@ -3,7 +3,8 @@ import { html, type SafeHtml } from './html.js';
 
 /**
  * The page shell: no script at all, one stylesheet served by Latchkey and one per-application theme
- * (the accent colour), so the Content-Security-Policy needs no `unsafe-inline`.
+ * (the accent colour), so the Content-Security-Policy needs no `unsafe-inline`. The application's
+ * name is not repeated here: each page's heading says it where it matters (issue 11.16).
  */
 export function layout(options: { title: string; branding: Branding; themeHref: string; body: SafeHtml }): SafeHtml {
   const { branding } = options;
@@ -19,13 +20,10 @@ export function layout(options: { title: string; branding: Branding; themeHref: 
 </head>
 <body>
 <main class="card">
-<header class="brand">
-${branding.logoUrl ? html`<img class="logo" src="${branding.logoUrl}" alt="" width="48" height="48">` : ''}
-<p class="app-name">${branding.appName}</p>
-</header>
+${branding.logoUrl ? html`<header class="brand"><img class="logo" src="${branding.logoUrl}" alt="" width="48" height="48"></header>` : ''}
 ${options.body}
 </main>
-<footer class="footer"><p>Secured by Latchkey for ${branding.organizationName}</p></footer>
+<footer class="footer"><p>Secured by Latchkey${branding.organizationDisplayName ? html` for ${branding.organizationDisplayName}` : ''}</p></footer>
 </body>
 </html>`;
 }

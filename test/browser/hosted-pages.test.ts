@@ -5,6 +5,8 @@ import { createRequire } from 'node:module';
 import * as oauth from 'oauth4webapi';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrganization } from '../../src/flows/bootstrap.js';
+import { setOrganizationBranding } from '../../src/flows/branding.js';
 import { hasChromium, launchChromium } from '../helpers/browser.js';
 import { createOAuthApp, createPasswordUser, type OAuthApp } from '../helpers/oauth.js';
 import { latestCode } from '../helpers/otp.js';
@@ -44,13 +46,13 @@ describe.skipIf(!hasChromium())('hosted pages in Chromium (SPEC §7)', () => {
   });
 
   /** The local test client: an authorization URL built from discovery alone (hosted mode, the default). */
-  async function startClient(scope = 'profile email') {
+  async function startClient(scope = 'profile email', client: OAuthApp = app) {
     const codeVerifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();
     const redirectUri = `http://127.0.0.1:${callback.port}/callback`;
     const url = new URL(as.authorization_endpoint!);
     for (const [name, value] of Object.entries({
-      response_type: 'code', client_id: app.publishableKey, redirect_uri: redirectUri, scope, state,
+      response_type: 'code', client_id: client.publishableKey, redirect_uri: redirectUri, scope, state,
       code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256',
     })) url.searchParams.set(name, value);
     return { url: url.href, codeVerifier, state, redirectUri };
@@ -84,6 +86,10 @@ describe.skipIf(!hasChromium())('hosted pages in Chromium (SPEC §7)', () => {
     await page.goto(client.url);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in to continue to OAuth client');
     expect(await page.title()).toContain('Sign in');
+    // Issue 11.16: the name once, one email field, no organization slug in the footer.
+    expect((await page.locator('body').innerText()).split('OAuth client').length - 1).toBe(1);
+    expect(await page.locator('input[type=email]').count()).toBe(1);
+    expect(await page.locator('footer').innerText()).toBe('Secured by Latchkey');
     await page.screenshot({ path: new URL('login-desktop.png', SCREENSHOTS).pathname, fullPage: true });
     await page.locator('main').screenshot({ path: new URL('login-card.png', SCREENSHOTS).pathname });
     await checkAccessibility(page, 'login');
@@ -151,8 +157,8 @@ describe.skipIf(!hasChromium())('hosted pages in Chromium (SPEC §7)', () => {
     const page = await newPage(360);
     await page.goto(client.url);
     await page.screenshot({ path: new URL('login-360.png', SCREENSHOTS).pathname, fullPage: true });
-    await page.getByLabel('Email me a sign-in code').fill('browser-otp@example.com');
-    await page.getByRole('button', { name: 'Send me a code' }).click();
+    await page.getByLabel('Email', { exact: true }).fill('browser-otp@example.com');
+    await page.getByRole('button', { name: 'Email me a sign-in code' }).click();
     await page.getByLabel('Code').waitFor();
     await checkAccessibility(page, 'email code entry');
     await page.getByLabel('Code').fill(await latestCode(server, 'browser-otp@example.com'));
@@ -161,6 +167,47 @@ describe.skipIf(!hasChromium())('hosted pages in Chromium (SPEC §7)', () => {
     await page.screenshot({ path: new URL('consent-360.png', SCREENSHOTS).pathname, fullPage: true });
     await Promise.all([onCallback(page), page.getByRole('button', { name: 'Allow' }).click()]);
     expect(new URL(page.url()).searchParams.get('code')).toMatch(/^ac_/);
+    await page.context().close();
+  });
+
+  it('issue 11.16: the keyboard alone signs in — Tab from email to password, Enter presses "Sign in"', async () => {
+    const user = await createPasswordUser(server);
+    const client = await startClient();
+    const page = await newPage();
+    await page.goto(client.url);
+    await page.getByLabel('Email', { exact: true }).focus();
+    await page.keyboard.type(user.email);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement.id)).toBe('password');
+    await page.keyboard.type(user.password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
+    await page.context().close();
+  });
+
+  it('issue 11.16: "Sign in" with the password left empty → an error on the page, the email kept', async () => {
+    const user = await createPasswordUser(server);
+    const client = await startClient();
+    const page = await newPage();
+    await page.goto(client.url);
+    await page.getByLabel('Email', { exact: true }).fill(user.email);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toBe('Enter your password, or get a sign-in code by email.');
+    expect(await page.getByLabel('Email', { exact: true }).inputValue()).toBe(user.email);
+    await checkAccessibility(page, 'login without a password');
+    await page.context().close();
+  });
+
+  it('issue 11.16: the footer names the organization by its display name', async () => {
+    const { deps } = server.server.runtime;
+    const organization = await createOrganization(deps, 'northwind');
+    await setOrganizationBranding(deps, organization.id, { displayName: 'Northwind Traders', logoUrl: null, accentColor: null });
+    const own = await createOAuthApp(server, { organizationId: organization.id, redirectUris: ['http://127.0.0.1/callback'] });
+    const client = await startClient('profile', own);
+    const page = await newPage();
+    await page.goto(client.url);
+    expect(await page.locator('footer').innerText()).toBe('Secured by Latchkey for Northwind Traders');
     await page.context().close();
   });
 

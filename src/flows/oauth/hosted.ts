@@ -1,7 +1,7 @@
 import { AccessDenied } from '../../protocol/oauth-errors.js';
 import { withQuery } from '../../protocol/redirect-uri.js';
 import { isScopeSubset } from '../../protocol/scopes.js';
-import type { Application, AuthorizationRequest, Organization, Session } from '../../storage/store.js';
+import type { Application, AuthorizationRequest, Consumer, Organization, Session } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
 import { issueAuthorizationCode } from './authorize.js';
 
@@ -20,6 +20,12 @@ export async function loadHostedRequest(deps: FlowDeps, requestId: string): Prom
   if (!application || !organization) return undefined;
   const isPending = request.consumedAt === null && request.expiresAt > deps.clock.now();
   return { status: isPending ? 'pending' : 'finished', request, application, organization };
+}
+
+/** A user of the hosted pages' organization (who the consent page names, whose phone gets the second factor). */
+export async function findHostedUser(deps: FlowDeps, hosted: HostedRequest, consumerId: string): Promise<Consumer | undefined> {
+  const consumer = await deps.store.getConsumer(consumerId);
+  return consumer?.organizationId === hosted.application.organizationId ? consumer : undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Handler } from 'hono';
+import { findAccentColor } from '../../flows/branding.js';
 import type { FlowDeps } from '../../flows/deps.js';
 import { HOSTED_CSS, themeCss } from '../../ui/assets.js';
 import { DEFAULT_ACCENT } from '../../ui/branding.js';
@@ -14,9 +15,7 @@ export const hostedCss: Handler<AppEnv> = (c) => {
 /** GET /assets/theme/:file — `<application id>.css`: the accent colour as a CSS variable (no inline styles). */
 export const themeStylesheet = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
   const applicationId = (c.req.param('file') ?? '').replace(/\.css$/, '');
-  const application = applicationId.startsWith('app_') ? await deps.store.getApplication(applicationId) : undefined;
-  const organization = application ? await deps.store.getOrganization(application.organizationId) : undefined;
-  const accent = application?.accentColor ?? organization?.branding.accentColor ?? DEFAULT_ACCENT;
+  const accent = (applicationId.startsWith('app_') ? await findAccentColor(deps, applicationId) : undefined) ?? DEFAULT_ACCENT;
   c.header('Content-Type', 'text/css; charset=utf-8');
   c.header('Cache-Control', 'public, max-age=300');
   // The colour was validated as #rrggbb when stored; checked again so nothing else reaches CSS.

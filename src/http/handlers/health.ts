@@ -1,5 +1,6 @@
 import type { Handler } from 'hono';
 import type { FlowDeps } from '../../flows/deps.js';
+import { checkStoreReachable } from '../../flows/readiness.js';
 import { ServiceUnavailable } from '../../protocol/errors.js';
 import type { AppEnv } from '../env.js';
 
@@ -23,7 +24,7 @@ export interface RateLimitHealth {
  */
 export const readyz = (deps: FlowDeps, limits: RateLimitHealth): Handler<AppEnv> => async (c) => {
   try {
-    await deps.store.ping();
+    await checkStoreReachable(deps);
   } catch (error) {
     throw new ServiceUnavailable('the store is unreachable', { cause: error });
   }

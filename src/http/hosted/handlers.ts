@@ -1,14 +1,14 @@
 import type { Context, Handler } from 'hono';
 import type { FlowDeps } from '../../flows/deps.js';
 import { completeSecondFactor, loginWithEmailCode, loginWithPassword, readSecondFactorPending, sendLoginOtp, signSecondFactorPending } from '../../flows/login.js';
-import { deniedRedirect, finishHostedAuthorization, loadHostedRequest, needsConsent, type HostedRequest } from '../../flows/oauth/hosted.js';
+import { deniedRedirect, findHostedUser, finishHostedAuthorization, loadHostedRequest, needsConsent, type HostedRequest } from '../../flows/oauth/hosted.js';
 import { authenticateBearer } from '../../flows/oauth/tokens.js';
 import { requestOtp } from '../../flows/otp.js';
 import { settingsOf } from '../../flows/organization-settings.js';
 import { maskDestination, normalizeEmail } from '../../protocol/contacts.js';
 import { ApiError, DeliveryFailed, OtpExpired, OtpInvalid, RateLimited } from '../../protocol/errors.js';
 import { AccessDenied, InvalidCredentials } from '../../protocol/oauth-errors.js';
-import type { Consumer, Session } from '../../storage/store.js';
+import type { Consumer, Session } from '../../flows/domain.js';
 import type { SafeHtml } from '../../ui/html.js';
 import { consentPage } from '../../ui/pages/consent.js';
 import { codePage, loginPage, type PageContext } from '../../ui/pages/login.js';
@@ -76,7 +76,7 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
   /** Signed in: ask for consent, or finish and send the browser back to the client. */
   async function proceed(c: Context<AppEnv>, hosted: HostedRequest, user: Session, status = 302): Promise<Response> {
     if (await needsConsent(deps, hosted.application, user.consumerId, hosted.request.scope)) {
-      const consumer = await deps.store.getConsumer(user.consumerId);
+      const consumer = await findHostedUser(deps, hosted, user.consumerId);
       const page = consentPage(context(c, hosted), { scope: hosted.request.scope, userLabel: consumer?.email ?? consumer?.phone ?? 'your account' });
       return show(c, hosted, page, 200);
     }
@@ -144,12 +144,14 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
       const values = await form(c, hosted);
       const email = values.email ?? '';
       const again = (status: number, error: string) => show(c, hosted, loginPage(context(c, hosted), { email, error }), status);
-      if (!EMAIL.test(email) || !values.password || values.password.length > 1024) return again(400, 'Enter your email address and password.');
+      if (!EMAIL.test(email)) return again(400, 'Enter a valid email address.');
+      // Not `required` in the form, whose email-code button shares it: asked for here (issue 11.16).
+      if (!values.password || values.password.length > 1024) return again(400, 'Enter your password, or get a sign-in code by email.');
       try {
         await deps.rateLimits.consume('loginPerIp', clientIp(c, options.trustedProxyHops));
         const result = await loginWithPassword(deps, hosted.application, { email, password: values.password });
         if (result.accessToken) return signedIn(c, hosted, result.accessToken);
-        return askSecondFactor(c, hosted, (await deps.store.getConsumer(result.userId))!);
+        return askSecondFactor(c, hosted, (await findHostedUser(deps, hosted, result.userId))!);
       } catch (error) {
         if (error instanceof InvalidCredentials) return again(401, 'Wrong email or password.');
         if (error instanceof RateLimited) return again(429, 'Too many attempts. Wait a while before trying again.');
@@ -176,7 +178,7 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
     emailCode: page(async (c, hosted) => {
       const values = await form(c, hosted);
       const email = normalizeEmail(values.email ?? '');
-      if (!EMAIL.test(email)) return show(c, hosted, loginPage(context(c, hosted), { error: 'Enter a valid email address.' }), 400);
+      if (!EMAIL.test(email)) return show(c, hosted, loginPage(context(c, hosted), { email: values.email ?? '', error: 'Enter a valid email address.' }), 400);
       try {
         await deps.rateLimits.consume('otpRequestPerIp', clientIp(c, options.trustedProxyHops));
         await requestOtp(deps, hosted.application, { channel: 'email', destination: email });

@@ -10,7 +10,7 @@ export function brandingOf(hosted: HostedRequest): Branding {
     appName: application.name,
     logoUrl: application.logoUrl ?? organization.branding.logoUrl,
     accentColor: application.accentColor ?? organization.branding.accentColor ?? DEFAULT_ACCENT,
-    organizationName: organization.branding.displayName ?? organization.name,
+    organizationDisplayName: organization.branding.displayName,
   };
 }
 

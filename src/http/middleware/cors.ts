@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { isPreflightAllowed, isResponseReadableBy } from '../../flows/browser-origins.js';
 import type { FlowDeps } from '../../flows/deps.js';
-import { isOriginAllowed, parseOrigin } from '../../protocol/origins.js';
-import type { Application } from '../../storage/store.js';
+import { parseOrigin } from '../../protocol/origins.js';
 import type { AppEnv } from '../env.js';
 
 const ALLOWED_HEADERS = 'authorization, content-type, x-publishable-key, x-client-key, x-request-id';
@@ -25,18 +25,13 @@ export function browserCors(deps: FlowDeps): MiddlewareHandler<AppEnv> {
     if (!origin || !parseOrigin(origin)) return;
     // The application the request turned out to be for: from its key, its consumer token, or the
     // client of its OAuth/login bearer token.
-    let application: Application | undefined = c.get('application');
-    const principal = c.get('principal');
-    const bearerClientId = c.get('bearer')?.payload.client_id;
-    if (!application && principal) application = await deps.store.getApplication(principal.applicationId);
-    if (!application && bearerClientId) application = await deps.store.findApplicationByPublishableKey(bearerClientId);
-    if (application) {
-      if (isOriginAllowed(application, origin)) allow(c, origin);
-    } else if (c.res.status >= 400 && (await deps.store.isOriginAllowedByAnyApplication(origin))) {
-      // Refused before an application was known (missing or unknown key, bad token): let the page
-      // read why, under the same rule as the preflight. These bodies hold no data.
-      allow(c, origin);
-    }
+    const subject = {
+      application: c.get('application'),
+      applicationId: c.get('principal')?.applicationId,
+      clientId: c.get('bearer')?.payload.client_id,
+      isRefused: c.res.status >= 400,
+    };
+    if (await isResponseReadableBy(deps, origin, subject)) allow(c, origin);
   };
 }
 
@@ -48,7 +43,7 @@ export function corsPreflight(deps: FlowDeps, methods: string): MiddlewareHandle
   return async (c) => {
     const origin = parseOrigin(c.req.header('origin') ?? '');
     c.header('Vary', 'Origin');
-    if (origin && (await deps.store.isOriginAllowedByAnyApplication(origin))) {
+    if (origin && (await isPreflightAllowed(deps, origin))) {
       allow(c, origin);
       c.header('Access-Control-Allow-Methods', methods);
       c.header('Access-Control-Allow-Headers', ALLOWED_HEADERS);

@@ -11,7 +11,11 @@ export interface PageContext {
   csrfToken: string;
 }
 
-/** Sign in with email and password, or ask for an email code. */
+/**
+ * Sign in with email and password, or ask for an email code: one form, one email field, two submit
+ * buttons. The second posts to `…/email-code` by `formaction`, so no script is needed; the password
+ * is not `required` in HTML (the code path has none) — the server asks for it when it is missing.
+ */
 export function loginPage(ctx: PageContext, options: { email?: string; error?: string } = {}): SafeHtml {
   return layout({
     title: 'Sign in',
@@ -23,13 +27,11 @@ ${form(`${ctx.basePath}/login`, ctx.csrfToken, html`
 <label for="email">Email</label>
 <input id="email" name="email" type="email" autocomplete="username" required value="${options.email ?? ''}">
 <label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>`)}
+<input id="password" name="password" type="password" autocomplete="current-password" aria-describedby="password-hint">
+<p id="password-hint" class="muted hint">No password? Leave it empty and get a sign-in code by email.</p>
+<button type="submit">Sign in</button>
 <p class="divider">or</p>
-${form(`${ctx.basePath}/email-code`, ctx.csrfToken, html`
-<label for="code-email">Email me a sign-in code</label>
-<input id="code-email" name="email" type="email" autocomplete="email" required value="${options.email ?? ''}">
-<button type="submit" class="secondary">Send me a code</button>`)}`,
+<button type="submit" formaction="${ctx.basePath}/email-code" class="secondary">Email me a sign-in code</button>`)}`,
   });
 }
 

@@ -3,7 +3,7 @@ import { DEFAULT_ACCENT } from '../branding.js';
 import { html, type SafeHtml } from '../html.js';
 import { layout } from '../layout.js';
 
-const NEUTRAL: Branding = { appName: 'Latchkey', logoUrl: null, accentColor: DEFAULT_ACCENT, organizationName: 'this service' };
+const NEUTRAL: Branding = { appName: 'Latchkey', logoUrl: null, accentColor: DEFAULT_ACCENT, organizationDisplayName: null };
 
 /**
  * A page that only explains (expired session, bad link, refused form). It never shows internals:
