@@ -27,7 +27,7 @@ describe.each(engines)('Store contract [%s]', (engine) => {
     };
     await store.createApplication(application, hashSecret('sk_test_first'), now);
     consumer = {
-      id: 'con_contract', organizationId, type: 'authenticated', email: null, phone: null, fullName: null,
+      id: 'con_contract', organizationId, environment: 'test', type: 'authenticated', email: null, phone: null, fullName: null,
       canonicalSubject: null, claims: {}, mergedIntoId: null, secondFactor: null, createdAt: now, updatedAt: now,
     };
     await store.createConsumerWithIdentity(consumer, 'idn_contract', { provider: 'p', issuer: 'i', subject: 's' });

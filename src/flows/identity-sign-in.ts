@@ -1,6 +1,6 @@
 import { generateId } from '../crypto/random.js';
 import { AuthenticationRequired } from '../protocol/errors.js';
-import { UniqueConflict, type Application, type Consumer, type ExternalIdentity } from '../storage/store.js';
+import { UniqueConflict, type Application, type Consumer, type ExternalIdentity, type UserPool } from '../storage/store.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
 import { newConsumer } from './new-consumer.js';
@@ -44,22 +44,26 @@ export function guestGone(): AuthenticationRequired {
   return new AuthenticationRequired('this guest session has already been linked to an account');
 }
 
-/** Finds the consumer of a verified identity, attaches it to the guest, or creates a consumer. */
+/**
+ * Finds the consumer of a verified identity in the application's pool (organization and environment,
+ * SPEC §1), attaches it to the guest, or creates a consumer there.
+ */
 async function resolveVerifiedIdentity(
   deps: FlowDeps,
-  organizationId: string,
+  pool: UserPool,
   identity: ExternalIdentity,
   guest: ConsumerPrincipal | undefined,
   fullNameIfNew: string | undefined,
 ): Promise<{ consumer: Consumer; isGuestUpgraded: boolean }> {
-  const existing = await deps.store.findConsumerByExternalIdentity(organizationId, identity);
+  const { organizationId } = pool;
+  const existing = await deps.store.findConsumerByExternalIdentity(pool, identity);
   if (existing) return { consumer: existing, isGuestUpgraded: false };
   const now = deps.clock.now();
   if (guest) {
     if (!(await deps.store.upgradeGuest(guest.consumerId, generateId('idn_', now), identity, now))) throw guestGone();
     return { consumer: (await deps.store.getConsumer(guest.consumerId))!, isGuestUpgraded: true };
   }
-  const consumer = newConsumer(organizationId, 'authenticated', now, { fullName: fullNameIfNew ?? null });
+  const consumer = newConsumer(pool, 'authenticated', now, { fullName: fullNameIfNew ?? null });
 
   await deps.store.createConsumerWithIdentity(consumer, generateId('idn_', now), identity);
   await deps.audit.record('consumer.created', organizationId, { consumerId: consumer.id, via: identity.provider });
@@ -79,11 +83,11 @@ export async function signInVerifiedIdentity(
 ): Promise<AuthSession> {
   let resolved;
   try {
-    resolved = await resolveVerifiedIdentity(deps, application.organizationId, identity, guest, fields.fullNameIfNew);
+    resolved = await resolveVerifiedIdentity(deps, application, identity, guest, fields.fullNameIfNew);
   } catch (error) {
     // Another request attached the same identity first: it now has a consumer.
     if (!(error instanceof UniqueConflict)) throw error;
-    resolved = await resolveVerifiedIdentity(deps, application.organizationId, identity, guest, fields.fullNameIfNew);
+    resolved = await resolveVerifiedIdentity(deps, application, identity, guest, fields.fullNameIfNew);
   }
   const linked = guest ? await linkGuest(deps, guest, resolved) : undefined;
   const { fullNameIfNew: _name, ...verified } = fields;

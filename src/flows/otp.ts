@@ -2,7 +2,7 @@ import { hmacSha256 } from '../crypto/hash.js';
 import { generateNumericCode } from '../crypto/random.js';
 import { DeliveryFailed, OtpExpired, OtpInvalid, RateLimited } from '../protocol/errors.js';
 import { OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN_SECONDS, OTP_TTL_SECONDS } from '../protocol/lifetimes.js';
-import type { Application } from '../storage/store.js';
+import type { Application, UserPool } from '../storage/store.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
 import { LATCHKEY_IDENTITY_ISSUER, signInVerifiedIdentity } from './identity-sign-in.js';
@@ -40,7 +40,7 @@ export async function requestOtp(deps: FlowDeps, application: Application, input
   const expiresAt = now + OTP_TTL_SECONDS * 1000;
   const replaced = await deps.store.replaceOtpCode(
     {
-      organizationId, destination: input.destination, channel: input.channel, applicationId: application.id, codeHash,
+      organizationId, environment: application.environment, destination: input.destination, channel: input.channel, applicationId: application.id, codeHash,
       name: input.name ?? null, createdAt: now, expiresAt, attempts: 0, consumedAt: null,
     },
     OTP_RESEND_COOLDOWN_SECONDS,
@@ -55,7 +55,7 @@ export async function requestOtp(deps: FlowDeps, application: Application, input
   try {
     await deps.delivery.send({ organizationId, channel: input.channel, to: input.destination, code, expiresAt, ...composeMessage(input.channel, code) });
   } catch (error) {
-    await deps.store.discardOtpCode(organizationId, input.destination, codeHash);
+    await deps.store.discardOtpCode(application, input.destination, codeHash);
     await deps.audit.record('otp.delivery_failed', organizationId, { channel: input.channel, applicationId: application.id });
     throw new DeliveryFailed('the code could not be delivered; try again', { cause: error });
   }
@@ -63,11 +63,12 @@ export async function requestOtp(deps: FlowDeps, application: Application, input
 }
 
 /**
- * One atomic attempt at the destination's pending code, for any flow that asks for a code
- * (OTP sign-in, the second factor of password login).
+ * One atomic attempt at the destination's pending code in `pool` (the application's organization and
+ * environment: a code asked for in test is not pending in live, SPEC §1), for any flow that asks for
+ * a code (OTP sign-in, the second factor of password login).
  */
-export function attemptCode(deps: FlowDeps, organizationId: string, destination: string, code: string) {
-  return deps.store.attemptOtpCode(organizationId, destination, hashOtpCode(deps, organizationId, destination, code), OTP_MAX_ATTEMPTS, deps.clock.now());
+export function attemptCode(deps: FlowDeps, pool: UserPool, destination: string, code: string) {
+  return deps.store.attemptOtpCode(pool, destination, hashOtpCode(deps, pool.organizationId, destination, code), OTP_MAX_ATTEMPTS, deps.clock.now());
 }
 
 /**
@@ -82,7 +83,7 @@ export async function verifyOtp(
 ): Promise<AuthSession> {
   const organizationId = application.organizationId;
   await deps.rateLimits.consume('otpVerifyPerDestination', `${organizationId}:${input.destination}`);
-  const attempt = await attemptCode(deps, organizationId, input.destination, input.code);
+  const attempt = await attemptCode(deps, application, input.destination, input.code);
   if (attempt.outcome === 'unavailable') throw new OtpExpired('no valid code for this address: it expired, was used or burnt; request a new one');
   if (attempt.outcome === 'wrong') {
     await deps.audit.record('otp.failed', organizationId, { channel: input.channel, applicationId: application.id, attemptsLeft: attempt.attemptsLeft });

@@ -3,6 +3,7 @@ import { withQuery } from '../../protocol/redirect-uri.js';
 import { isScopeSubset } from '../../protocol/scopes.js';
 import type { Application, AuthorizationRequest, Organization, Session } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
+import { isSessionInPool } from '../environments.js';
 import { issueAuthorizationCode } from './authorize.js';
 
 export type HostedRequest =
@@ -20,6 +21,14 @@ export async function loadHostedRequest(deps: FlowDeps, requestId: string): Prom
   if (!application || !organization) return undefined;
   const isPending = request.consumedAt === null && request.expiresAt > deps.clock.now();
   return { status: isPending ? 'pending' : 'finished', request, application, organization };
+}
+
+/**
+ * The browser's sign-in (its login session) carries over to this authorization only within one
+ * organization and environment (SPEC §1, §7): a test sign-in never answers for a live client.
+ */
+export function isUsableSignIn(deps: FlowDeps, hosted: HostedRequest, session: Session): Promise<boolean> {
+  return isSessionInPool(deps, session, hosted.application);
 }
 
 /**

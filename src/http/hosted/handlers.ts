@@ -1,7 +1,7 @@
 import type { Context, Handler } from 'hono';
 import type { FlowDeps } from '../../flows/deps.js';
 import { completeSecondFactor, loginWithEmailCode, loginWithPassword, readSecondFactorPending, sendLoginOtp, signSecondFactorPending } from '../../flows/login.js';
-import { deniedRedirect, finishHostedAuthorization, loadHostedRequest, needsConsent, type HostedRequest } from '../../flows/oauth/hosted.js';
+import { deniedRedirect, finishHostedAuthorization, isUsableSignIn, loadHostedRequest, needsConsent, type HostedRequest } from '../../flows/oauth/hosted.js';
 import { authenticateBearer } from '../../flows/oauth/tokens.js';
 import { requestOtp } from '../../flows/otp.js';
 import { settingsOf } from '../../flows/organization-settings.js';
@@ -61,7 +61,7 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
     if (!token) return undefined;
     try {
       const { session } = await authenticateBearer(deps, token, ['login']);
-      if (session && session.organizationId === hosted.application.organizationId) return session;
+      if (session && (await isUsableSignIn(deps, hosted, session))) return session;
     } catch {
       clearSessionCookie(c, deps.issuer);
     }
