@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from './helpers/engines.js';
 import { authorize, exchange, me, signIn } from './helpers/flows.js';
@@ -166,5 +169,49 @@ describe.each(engines)('issue 11.1 / SPEC §1: password users and OAuth in one e
     const otherWorld = await open(liveApp, cookie);
     expect(otherWorld.page.status).toBe(200);
     expect(await otherWorld.page.text()).toContain('name="password"');
+  });
+});
+
+const BIN = fileURLToPath(new URL('../bin/latchkey.js', import.meta.url));
+
+describe.each(engines)('issue 11.1 / SPEC §1: `latchkey users` takes --environment [%s]', (engine) => {
+  let server: TestServer;
+  let env: NodeJS.ProcessEnv;
+  const run = (...args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args], { env });
+  const latchkey = async (...args: string[]) => JSON.parse((await run(...args)).stdout);
+
+  beforeAll(async () => {
+    server = await startTestServer(engine);
+    env = { PATH: process.env.PATH, LATCHKEY_DATABASE_URL: server.server.runtime.config.databaseUrl, LATCHKEY_SECRET: server.server.runtime.config.secret };
+  });
+  afterAll(() => server?.close());
+
+  it('issue 11.1 / SPEC §1: users create --environment live makes a live user; the same email in test is another user; default test', async () => {
+    const liveApp = await createOAuthApp(server, { environment: 'live' });
+    const testApp = await createOAuthApp(server, { environment: 'test' });
+    const liveUser = await latchkey('users', 'create', '--email', 'cli-env@example.com', '--password', 'live password 1', '--environment', 'live', '--json');
+    expect(liveUser).toMatchObject({ id: expect.stringMatching(/^con_/), environment: 'live' });
+    const testUser = await latchkey('users', 'create', '--email', 'cli-env@example.com', '--password', 'test password 1', '--json');
+    expect(testUser).toMatchObject({ environment: 'test' });
+    expect(testUser.id).not.toBe(liveUser.id);
+    expect((await login(server, liveApp, 'cli-env@example.com', 'live password 1')).status).toBe(200);
+    expect((await login(server, testApp, 'cli-env@example.com', 'test password 1')).status).toBe(200);
+    expect((await login(server, testApp, 'cli-env@example.com', 'live password 1')).status).toBe(401);
+
+    // set-password finds the user of the environment it is told (test by default).
+    expect(await latchkey('users', 'set-password', '--email', 'cli-env@example.com', '--password', 'live password 2', '--environment', 'live', '--json'))
+      .toMatchObject({ id: liveUser.id, environment: 'live' });
+    expect((await login(server, liveApp, 'cli-env@example.com', 'live password 2')).status).toBe(200);
+    expect((await login(server, testApp, 'cli-env@example.com', 'test password 1')).status).toBe(200);
+  });
+
+  it('issue 11.1: users --environment other than test|live is a usage error naming the flag; set-password does not cross environments', async () => {
+    await expect(run('users', 'create', '--email', 'x@example.com', '--password', 'long enough', '--environment', 'prod')).rejects.toMatchObject({
+      code: 2, stderr: expect.stringContaining('--environment must be test or live'),
+    });
+    await latchkey('users', 'create', '--email', 'only-live@example.com', '--password', 'long enough', '--environment', 'live', '--json');
+    await expect(run('users', 'set-password', '--email', 'only-live@example.com', '--password', 'long enough 2')).rejects.toMatchObject({
+      code: 2, stderr: expect.stringContaining('no user with the email only-live@example.com in test'),
+    });
   });
 });
