@@ -2,6 +2,9 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueAuthorizationCode } from '../src/flows/oauth/authorize.js';
+import { authenticateBearer } from '../src/flows/oauth/tokens.js';
+import { startConsumerSession } from '../src/flows/sessions.js';
 import { engines } from './helpers/engines.js';
 import { authorize, exchange, me, signIn } from './helpers/flows.js';
 import { createOAuthApp, createPasswordUser, initiate, login, pkce, standardQuery, type OAuthApp } from './helpers/oauth.js';
@@ -169,6 +172,38 @@ describe.each(engines)('issue 11.1 / SPEC §1: password users and OAuth in one e
     const otherWorld = await open(liveApp, cookie);
     expect(otherWorld.page.status).toBe(200);
     expect(await otherWorld.page.text()).toContain('name="password"');
+  });
+});
+
+describe.each(engines)('issue 11.1 / SPEC §1: the last guards before a session or a code is written [%s]', (engine) => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer(engine);
+  });
+  afterAll(() => server?.close());
+
+  it('issue 11.1 / SPEC §1: a consumer never gets a session, and a sign-in never a grant or code, of an application of the other environment', async () => {
+    const { deps } = server.server.runtime;
+    const liveApp = (await deps.store.getApplication((await createOAuthApp(server, { environment: 'live' })).id))!;
+    const testApp = (await deps.store.getApplication((await createOAuthApp(server, { environment: 'test' })).id))!;
+    const user = await createPasswordUser(server, { environment: 'test' });
+    const consumer = (await deps.store.getConsumer(user.id))!;
+    await expect(startConsumerSession(deps, liveApp, consumer, { via: 'test' })).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+    expect(await deps.store.consumerHasSessions(consumer.id)).toBe(false);
+
+    const token = await (await login(server, testApp, user.email, user.password)).json();
+    const { session } = await authenticateBearer(deps, token.accessToken, ['login']);
+    if (!session) throw new Error('a login token has a session');
+    const now = server.clock.now();
+    const request = {
+      id: 'azr_guard', organizationId: liveApp.organizationId, applicationId: liveApp.id, redirectUri: liveApp.redirectUris[0]!, state: 's', codeChallenge: 'c',
+      scope: 'openid', nonce: null, createdAt: now, expiresAt: now + 600_000, consumedAt: null,
+    };
+    await expect(issueAuthorizationCode(deps, liveApp, request, session)).rejects.toMatchObject({ code: 'invalid_grant' });
+    expect(await deps.store.findLiveGrant(liveApp.id, consumer.id)).toBeUndefined();
+    // The same sign-in does get a code from an application of its own environment.
+    await expect(issueAuthorizationCode(deps, testApp, { ...request, applicationId: testApp.id, redirectUri: testApp.redirectUris[0]! }, session)).resolves.toMatchObject({ state: 's' });
   });
 });
 

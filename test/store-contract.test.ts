@@ -208,6 +208,8 @@ describe.each(engines)('Store contract [%s]', (engine) => {
     expect(await store.getConsumer(guest.id)).toMatchObject({ type: 'guest', mergedIntoId: null });
     expect(await store.getConsumer(source.id)).toMatchObject({ mergedIntoId: null });
     expect(await store.listExternalIdentities(source.id)).toEqual([{ provider: 'merge', issuer: 'i', subject: 's' }]);
+    expect(await store.markGuestAbsorbed(guest.id, source.id, now)).toBe(false);
+    expect(await store.getConsumer(guest.id)).toMatchObject({ type: 'guest', mergedIntoId: null });
     // An upgrade in place puts the identity in the guest's own environment.
     const upgraded = { provider: 'merge', issuer: 'i', subject: 'upgraded' };
     expect(await store.upgradeGuest(guest.id, 'idn_guest_upgraded', upgraded, now)).toBe(true);

@@ -310,7 +310,8 @@ export interface Store {
   upgradeGuest(guestId: string, identityId: string, identity: ExternalIdentity, now: number): Promise<boolean>;
   /**
    * Marks a guest as absorbed by `intoId` (SPEC §5.4) with one conditional UPDATE; false when it was
-   * already upgraded or absorbed. The guest keeps its id for the merchant's records.
+   * already upgraded or absorbed, or `intoId` is not of its pool. The guest keeps its id for the
+   * merchant's records.
    */
   markGuestAbsorbed(guestId: string, intoId: string, now: number): Promise<boolean>;
   listExternalIdentities(consumerId: string): Promise<ExternalIdentity[]>;

@@ -149,6 +149,16 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
         .where('id', '=', guestId)
         .where('type', '=', 'guest')
         .where('merged_into_id', 'is', null)
+        // SPEC §1: only into a consumer of the guest's own organization and environment.
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('consumers as into')
+              .select('into.id')
+              .where('into.id', '=', intoId)
+              .whereRef('into.organization_id', '=', 'consumers.organization_id')
+              .whereRef('into.environment', '=', 'consumers.environment'),
+          ),
+        )
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
