@@ -108,7 +108,7 @@ describe.each(engines)('POST /v1/auth/login, /login/otp, /logout (SPEC §6.2) [%
     const user = await createPasswordUser(server);
     const { deps } = server.server.runtime;
     const organization = (await deps.store.findOrganizationByName('default'))!;
-    const found = await deps.store.findPasswordUser(organization.id, user.email);
+    const found = await deps.store.findPasswordUser({ organizationId: organization.id, environment: 'test' }, user.email);
     expect(found!.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   });
 });

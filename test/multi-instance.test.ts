@@ -79,7 +79,7 @@ describe.skipIf(!hasPostgres || !hasRedisServer())('three instances on one Postg
     await client.connect();
     const { rows } = await client.query('select name from kysely_migration order by name');
     await client.end();
-    expect(rows.map((r: { name: string }) => r.name)).toEqual(['001-initial', '002-guests-and-otp', '003-oauth', '004-branding', '005-housekeeping', '006-session-indexes', '007-revoked-access-tokens', '008-partial-session-indexes']);
+    expect(rows.map((r: { name: string }) => r.name)).toEqual(['001-initial', '002-guests-and-otp', '003-oauth', '004-branding', '005-housekeeping', '006-session-indexes', '007-revoked-access-tokens', '008-partial-session-indexes', '009-environments']);
   });
 
   it('300 concurrent redemptions of one exchange code through all three → exactly one 200', async () => {

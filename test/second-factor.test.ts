@@ -153,7 +153,7 @@ describe.each(engines)('second factor in the consumer API (issue 11.2, SPEC §12
     const user = await createPasswordUser(server, { phone });
     const { store } = server.server.runtime;
     const consumer = (await store.getConsumer(user.id))!;
-    await store.attachExternalIdentity(user.id, consumer.organizationId, generateId('idn_'), { provider: 'phone', issuer: 'latchkey', subject: phone }, server.clock.now());
+    await store.attachExternalIdentity(user.id, generateId('idn_'), { provider: 'phone', issuer: 'latchkey', subject: phone }, server.clock.now());
     await requestOtp(server, { phone });
     const response = await verifyOtp(server, { phone, code: await latestCode(server, phone) });
     expect(response.status).toBe(200);

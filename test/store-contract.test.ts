@@ -27,7 +27,7 @@ describe.each(engines)('Store contract [%s]', (engine) => {
     };
     await store.createApplication(application, hashSecret('sk_test_first'), now);
     consumer = {
-      id: 'con_contract', organizationId, type: 'authenticated', email: null, phone: null, fullName: null,
+      id: 'con_contract', organizationId, environment: 'test', type: 'authenticated', email: null, phone: null, fullName: null,
       canonicalSubject: null, claims: {}, mergedIntoId: null, secondFactor: null, createdAt: now, updatedAt: now,
     };
     await store.createConsumerWithIdentity(consumer, 'idn_contract', { provider: 'p', issuer: 'i', subject: 's' });
@@ -157,6 +157,81 @@ describe.each(engines)('Store contract [%s]', (engine) => {
     expect(filled).toMatchObject({ email: 'a@example.com', phone: '+14155552671', fullName: 'Ann', canonicalSubject: null, claims: { plan: 'gold', tier: 1 } });
     const again = await store.fillEmptyConsumerFields(consumer.id, { phone: '+442079460958' }, now);
     expect(again.phone).toBe('+14155552671');
+  });
+
+  it('issue 11.1 / SPEC §1: identity, canonical subject and email lookups stay in their environment; both may hold the same keys', async () => {
+    const live = { organizationId, environment: 'live' as const };
+    const test = { organizationId, environment: 'test' as const };
+    const identity = { provider: 'env', issuer: 'https://env.example', subject: 'same' };
+    const inTest: Consumer = { ...consumer, id: 'con_env_test', environment: 'test', canonicalSubject: 'person-env' };
+    const inLive: Consumer = { ...consumer, id: 'con_env_live', environment: 'live', canonicalSubject: 'person-env' };
+    await store.createConsumerWithIdentity(inLive, 'idn_env_live', identity);
+    expect(await store.findConsumerByExternalIdentity(test, identity)).toBeUndefined();
+    expect(await store.findConsumerByCanonicalSubject(test, 'person-env')).toBeUndefined();
+    // The same triple and canonical subject in the other environment are another consumer's, not a conflict.
+    await store.createConsumerWithIdentity(inTest, 'idn_env_test', identity);
+    expect((await store.findConsumerByExternalIdentity(live, identity))!.id).toBe(inLive.id);
+    expect((await store.findConsumerByExternalIdentity(test, identity))!).toMatchObject({ id: inTest.id, environment: 'test' });
+    expect((await store.findConsumerByCanonicalSubject(live, 'person-env'))!.id).toBe(inLive.id);
+    expect((await store.findConsumerByCanonicalSubject(test, 'person-env'))!.id).toBe(inTest.id);
+    // An attached identity takes its consumer's environment.
+    const linked = { provider: 'env', issuer: 'https://env.example', subject: 'linked' };
+    await store.attachExternalIdentity(inLive.id, 'idn_env_linked', linked, now);
+    expect(await store.findConsumerByExternalIdentity(test, linked)).toBeUndefined();
+    expect((await store.findConsumerByExternalIdentity(live, linked))!.id).toBe(inLive.id);
+    // Password users: the email identity of one environment only.
+    const email = { provider: 'email', issuer: 'latchkey', subject: 'pool@example.com' };
+    const user: Consumer = { ...consumer, id: 'con_env_user', environment: 'live', canonicalSubject: null };
+    await store.createConsumerWithIdentity(user, 'idn_env_user', email);
+    await store.setPasswordHash(user.id, '$argon2id$placeholder', now);
+    expect((await store.findPasswordUser(live, email.subject))!.consumer.id).toBe(user.id);
+    expect(await store.findPasswordUser(test, email.subject)).toBeUndefined();
+  });
+
+  it('issue 11.1 / SPEC §1: a canonical subject is only "taken" by a consumer of the same environment', async () => {
+    const taker: Consumer = { ...consumer, id: 'con_cs_live', environment: 'live', canonicalSubject: 'cs-shared' };
+    await store.createConsumerWithIdentity(taker, 'idn_cs_live', { provider: 'cs', issuer: 'i', subject: 'live' });
+    const blank: Consumer = { ...consumer, id: 'con_cs_test', environment: 'test', canonicalSubject: null };
+    await store.createConsumerWithIdentity(blank, 'idn_cs_test', { provider: 'cs', issuer: 'i', subject: 'test' });
+    expect((await store.fillEmptyConsumerFields(blank.id, { canonicalSubject: 'cs-shared' }, now)).canonicalSubject).toBe('cs-shared');
+    const twin: Consumer = { ...consumer, id: 'con_cs_test_2', environment: 'test', canonicalSubject: null };
+    await store.createConsumerWithIdentity(twin, 'idn_cs_test_2', { provider: 'cs', issuer: 'i', subject: 'test-2' });
+    expect((await store.fillEmptyConsumerFields(twin.id, { canonicalSubject: 'cs-shared' }, now)).canonicalSubject).toBeNull();
+  });
+
+  it('issue 11.1 / SPEC §1: a guest never absorbs or receives identities across environments', async () => {
+    const guest: Consumer = { ...consumer, id: 'con_guest_test', environment: 'test', type: 'guest', canonicalSubject: null };
+    await store.createConsumer(guest);
+    const source: Consumer = { ...consumer, id: 'con_source_live', environment: 'live', canonicalSubject: null };
+    await store.createConsumerWithIdentity(source, 'idn_source_live', { provider: 'merge', issuer: 'i', subject: 's' });
+    expect(await store.mergeConsumerIntoGuest(source.id, guest.id, now)).toBe(false);
+    expect(await store.getConsumer(guest.id)).toMatchObject({ type: 'guest', mergedIntoId: null });
+    expect(await store.getConsumer(source.id)).toMatchObject({ mergedIntoId: null });
+    expect(await store.listExternalIdentities(source.id)).toEqual([{ provider: 'merge', issuer: 'i', subject: 's' }]);
+    expect(await store.markGuestAbsorbed(guest.id, source.id, now)).toBe(false);
+    expect(await store.getConsumer(guest.id)).toMatchObject({ type: 'guest', mergedIntoId: null });
+    // An upgrade in place puts the identity in the guest's own environment.
+    const upgraded = { provider: 'merge', issuer: 'i', subject: 'upgraded' };
+    expect(await store.upgradeGuest(guest.id, 'idn_guest_upgraded', upgraded, now)).toBe(true);
+    expect(await store.findConsumerByExternalIdentity({ organizationId, environment: 'live' }, upgraded)).toBeUndefined();
+    expect((await store.findConsumerByExternalIdentity({ organizationId, environment: 'test' }, upgraded))!.id).toBe(guest.id);
+  });
+
+  it('issue 11.1 / SPEC §1: OTP codes — one pending per destination and environment; an attempt in one never touches the other', async () => {
+    const destination = 'pool-otp@example.com';
+    const code = (environment: 'test' | 'live', codeHash: string) => ({
+      organizationId, environment, destination, channel: 'email' as const, applicationId: application.id, codeHash, name: null,
+      createdAt: now, expiresAt: now + 600_000, attempts: 0, consumedAt: null,
+    });
+    expect(await store.replaceOtpCode(code('live', 'hash-live'), 60)).toEqual({ issued: true });
+    // No cooldown across environments: the test code is another row.
+    expect(await store.replaceOtpCode(code('test', 'hash-test'), 60)).toEqual({ issued: true });
+    const live = { organizationId, environment: 'live' as const };
+    const test = { organizationId, environment: 'test' as const };
+    expect(await store.attemptOtpCode(test, destination, 'hash-live', 5, now + 1)).toEqual({ outcome: 'wrong', attemptsLeft: 4 });
+    expect(await store.attemptOtpCode(live, destination, 'hash-live', 5, now + 1)).toMatchObject({ outcome: 'verified', code: { environment: 'live' } });
+    await store.discardOtpCode(live, destination, 'hash-test');
+    expect(await store.attemptOtpCode(test, destination, 'hash-test', 5, now + 1)).toMatchObject({ outcome: 'verified', code: { environment: 'test' } });
   });
 
   it('isOriginAllowedByAnyApplication: exact listed origins, loopback while a test application exists', async () => {

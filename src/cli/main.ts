@@ -25,8 +25,8 @@ commands:
   apps add-redirect-uri --id app_… --redirect-uri URI
   apps set-branding --id app_… [--name N] [--logo-url https://…] [--accent-color #rrggbb] [--first-party|--third-party]
   orgs set-branding [--org default] [--display-name N] [--logo-url https://…] [--accent-color #rrggbb]
-  users create --email E --password P [--phone +1…] [--name N] [--org default]
-  users set-password --email E --password P [--org default]
+  users create --email E --password P [--phone +1…] [--name N] [--org default] [--environment test|live]
+  users set-password --email E --password P [--org default] [--environment test|live]
   keys rotate                   publish a new signing key and retire the old ones
 
 Every command reads the LATCHKEY_* environment (see docs/configuration.md) and accepts --json.`;

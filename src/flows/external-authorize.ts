@@ -2,7 +2,7 @@ import { generateId, generateSecret } from '../crypto/random.js';
 import { hashSecret } from '../crypto/hash.js';
 import { toIsoTime } from '../protocol/clock.js';
 import { EXCHANGE_CODE_TTL_SECONDS } from '../protocol/lifetimes.js';
-import { UniqueConflict, type Application, type Consumer, type ExternalIdentity } from '../storage/store.js';
+import { UniqueConflict, type Application, type Consumer, type ExternalIdentity, type UserPool } from '../storage/store.js';
 import type { FlowDeps } from './deps.js';
 import { newConsumer } from './new-consumer.js';
 
@@ -50,10 +50,15 @@ function fieldsItCouldFill(consumer: Consumer, fields: ReturnType<typeof claimFi
   return couldFill ? fields : undefined;
 }
 
-/** Finds or creates the consumer of an external identity (SPEC §5.1 resolution rules). */
-async function resolveConsumer(deps: FlowDeps, organizationId: string, input: ExternalAuthorizeInput): Promise<{ consumer: Consumer; resolution: Resolution }> {
+/**
+ * Finds or creates the consumer of an external identity (SPEC §5.1 resolution rules) in the pool of
+ * the secret key's application: its organization and environment (SPEC §1) — a test key never
+ * finds, links or fills a live consumer.
+ */
+async function resolveConsumer(deps: FlowDeps, pool: UserPool, input: ExternalAuthorizeInput): Promise<{ consumer: Consumer; resolution: Resolution }> {
+  const { organizationId } = pool;
   const identity = { provider: input.provider, issuer: input.issuer, subject: input.subject };
-  const existing = await deps.store.findConsumerByExternalIdentity(organizationId, identity);
+  const existing = await deps.store.findConsumerByExternalIdentity(pool, identity);
   if (existing) {
     if (input.canonicalSubject !== undefined && existing.canonicalSubject !== null && existing.canonicalSubject !== input.canonicalSubject) {
       // SPEC §5.1: the identity keeps its consumer; the disagreement is recorded, never merged.
@@ -67,14 +72,14 @@ async function resolveConsumer(deps: FlowDeps, organizationId: string, input: Ex
   }
   const now = deps.clock.now();
   if (input.canonicalSubject !== undefined) {
-    const sibling = await deps.store.findConsumerByCanonicalSubject(organizationId, input.canonicalSubject);
+    const sibling = await deps.store.findConsumerByCanonicalSubject(pool, input.canonicalSubject);
     if (sibling) {
-      await deps.store.attachExternalIdentity(sibling.id, organizationId, generateId('idn_', now), identity, now);
+      await deps.store.attachExternalIdentity(sibling.id, generateId('idn_', now), identity, now);
       await deps.audit.record('identity.linked', organizationId, { consumerId: sibling.id, provider: input.provider, issuer: input.issuer });
       return { consumer: sibling, resolution: 'linked' };
     }
   }
-  const consumer = newConsumer(organizationId, 'authenticated', now, { canonicalSubject: input.canonicalSubject ?? null });
+  const consumer = newConsumer(pool, 'authenticated', now, { canonicalSubject: input.canonicalSubject ?? null });
 
   await deps.store.createConsumerWithIdentity(consumer, generateId('idn_', now), identity);
   await deps.audit.record('consumer.created', organizationId, { consumerId: consumer.id, via: 'external', provider: input.provider });
@@ -88,12 +93,12 @@ async function resolveConsumer(deps: FlowDeps, organizationId: string, input: Ex
 export async function authorizeExternalIdentity(deps: FlowDeps, application: Application, input: ExternalAuthorizeInput): Promise<ExternalAuthorizeResult> {
   let resolved;
   try {
-    resolved = await resolveConsumer(deps, application.organizationId, input);
+    resolved = await resolveConsumer(deps, application, input);
   } catch (error) {
     // A concurrent request created the same identity or canonical subject first: resolve again,
     // which now finds it (`existing` or `linked`).
     if (!(error instanceof UniqueConflict)) throw error;
-    resolved = await resolveConsumer(deps, application.organizationId, input);
+    resolved = await resolveConsumer(deps, application, input);
   }
   const now = deps.clock.now();
   const fill = fieldsItCouldFill(resolved.consumer, claimFields(input));

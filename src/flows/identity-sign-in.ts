@@ -1,6 +1,6 @@
 import { generateId } from '../crypto/random.js';
 import { AuthenticationRequired } from '../protocol/errors.js';
-import { UniqueConflict, type Application, type Consumer, type ExternalIdentity } from '../storage/store.js';
+import { UniqueConflict, type Application, type Consumer, type ExternalIdentity, type UserPool } from '../storage/store.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
 import { newConsumer } from './new-consumer.js';
@@ -53,19 +53,20 @@ export interface ResolvedIdentity {
 /** Finds the consumer of a verified identity, attaches it to the guest, or creates a consumer. */
 async function resolveOnce(
   deps: FlowDeps,
-  organizationId: string,
+  pool: UserPool,
   identity: ExternalIdentity,
   guest: ConsumerPrincipal | undefined,
   fullNameIfNew: string | undefined,
 ): Promise<ResolvedIdentity> {
-  const existing = await deps.store.findConsumerByExternalIdentity(organizationId, identity);
+  const { organizationId } = pool;
+  const existing = await deps.store.findConsumerByExternalIdentity(pool, identity);
   if (existing) return { consumer: existing, isGuestUpgraded: false };
   const now = deps.clock.now();
   if (guest) {
     if (!(await deps.store.upgradeGuest(guest.consumerId, generateId('idn_', now), identity, now))) throw guestGone();
     return { consumer: (await deps.store.getConsumer(guest.consumerId))!, isGuestUpgraded: true };
   }
-  const consumer = newConsumer(organizationId, 'authenticated', now, { fullName: fullNameIfNew ?? null });
+  const consumer = newConsumer(pool, 'authenticated', now, { fullName: fullNameIfNew ?? null });
 
   await deps.store.createConsumerWithIdentity(consumer, generateId('idn_', now), identity);
   await deps.audit.record('consumer.created', organizationId, { consumerId: consumer.id, via: identity.provider });
@@ -79,17 +80,17 @@ async function resolveOnce(
  */
 export async function resolveVerifiedIdentity(
   deps: FlowDeps,
-  organizationId: string,
+  pool: UserPool,
   identity: ExternalIdentity,
   guest: ConsumerPrincipal | undefined,
   fullNameIfNew?: string,
 ): Promise<ResolvedIdentity> {
   try {
-    return await resolveOnce(deps, organizationId, identity, guest, fullNameIfNew);
+    return await resolveOnce(deps, pool, identity, guest, fullNameIfNew);
   } catch (error) {
     // Another request attached the same identity first: it now has a consumer.
     if (!(error instanceof UniqueConflict)) throw error;
-    return resolveOnce(deps, organizationId, identity, guest, fullNameIfNew);
+    return resolveOnce(deps, pool, identity, guest, fullNameIfNew);
   }
 }
 

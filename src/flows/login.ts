@@ -7,6 +7,7 @@ import { InvalidCredentials } from '../protocol/oauth-errors.js';
 import { UniqueConflict, type Application, type Consumer, type Session } from '../storage/store.js';
 import type { FlowDeps } from './deps.js';
 import { LATCHKEY_IDENTITY_ISSUER } from './identity-sign-in.js';
+import { isInPool } from './environments.js';
 import { newConsumer } from './new-consumer.js';
 import { settingsOf } from './organization-settings.js';
 import { attemptCode, requestOtp, verifyCode } from './otp.js';
@@ -37,10 +38,11 @@ function dummyPasswordHash(deps: FlowDeps): Promise<string> {
 export async function loginWithPassword(deps: FlowDeps, application: Application, input: { email: string; password: string; otpCode?: string }): Promise<LoginResult> {
   const organizationId = application.organizationId;
   const email = normalizeEmail(input.email);
-  const lockoutKey = `${organizationId}:${email}`;
+  // An account is one per environment (SPEC §1): failures through a test key never lock out the live one.
+  const lockoutKey = `${organizationId}:${application.environment}:${email}`;
   await deps.rateLimits.consume('loginFailuresPerAccount', lockoutKey);
 
-  const user = await deps.store.findPasswordUser(organizationId, email);
+  const user = await deps.store.findPasswordUser(application, email);
   const isPasswordRight = user
     ? await verifyPassword(user.passwordHash, input.password)
     : (await verifyPassword(await dummyPasswordHash(deps), input.password), false);
@@ -54,7 +56,7 @@ export async function loginWithPassword(deps: FlowDeps, application: Application
   const phoneNumber = consumer.phone ? maskDestination(consumer.phone) : null;
   if (needsSecondFactor(consumer)) {
     // SPEC §6.2: without a valid otpCode the answer asks for one (attempts still burn the code).
-    const attempt = input.otpCode ? await attemptCode(deps, organizationId, consumer.phone!, input.otpCode) : undefined;
+    const attempt = input.otpCode ? await attemptCode(deps, application, consumer.phone!, input.otpCode) : undefined;
     if (attempt?.outcome !== 'verified') {
       await deps.audit.record('login.second_factor_required', organizationId, { consumerId: consumer.id, applicationId: application.id });
       return { accessToken: null, userId: consumer.id, isOtpRequired: true, phoneNumber };
@@ -71,7 +73,7 @@ export async function loginWithPassword(deps: FlowDeps, application: Application
  */
 export async function sendLoginOtp(deps: FlowDeps, application: Application, userId: string): Promise<void> {
   const consumer = await deps.store.getConsumer(userId);
-  if (!consumer || consumer.organizationId !== application.organizationId || consumer.secondFactor !== 'sms' || !consumer.phone) return;
+  if (!consumer || !isInPool(consumer, application) || consumer.secondFactor !== 'sms' || !consumer.phone) return;
   try {
     await requestOtp(deps, application, { channel: 'sms', destination: consumer.phone });
   } catch (error) {
@@ -130,7 +132,7 @@ export async function readSecondFactorPending(deps: FlowDeps, application: Appli
 /** Completes a sign-in with the SMS code; OtpInvalid / OtpExpired otherwise. */
 export async function completeSecondFactor(deps: FlowDeps, application: Application, userId: string, code: string): Promise<string> {
   const consumer = await deps.store.getConsumer(userId);
-  if (!consumer?.phone || consumer.organizationId !== application.organizationId) throw new OtpExpired('this sign-in has expired; start again');
+  if (!consumer?.phone || !isInPool(consumer, application)) throw new OtpExpired('this sign-in has expired; start again');
   await verifyCode(deps, application, { channel: 'sms', destination: consumer.phone, code });
   return startLoginSession(deps, application, consumer.id);
 }
@@ -148,20 +150,20 @@ export async function loginWithEmailCode(
 ): Promise<{ loginToken: string } | { secondFactorFor: Consumer }> {
   const organizationId = application.organizationId;
   const destination = normalizeEmail(email);
-  const attempt = await attemptCode(deps, organizationId, destination, code);
+  const attempt = await attemptCode(deps, application, destination, code);
   if (attempt.outcome === 'unavailable') throw new OtpExpired('the code has expired or was used; ask for a new one');
   if (attempt.outcome === 'wrong') throw new OtpInvalid('wrong code');
   const identity = { provider: 'email', issuer: LATCHKEY_IDENTITY_ISSUER, subject: destination };
-  let consumer = await deps.store.findConsumerByExternalIdentity(organizationId, identity);
+  let consumer = await deps.store.findConsumerByExternalIdentity(application, identity);
   if (!consumer) {
     const now = deps.clock.now();
-    const created = newConsumer(organizationId, 'authenticated', now, { email: destination });
+    const created = newConsumer(application, 'authenticated', now, { email: destination });
     try {
       await deps.store.createConsumerWithIdentity(created, generateId('idn_', now), identity);
       consumer = created;
     } catch (error) {
       if (!(error instanceof UniqueConflict)) throw error;
-      consumer = await deps.store.findConsumerByExternalIdentity(organizationId, identity);
+      consumer = await deps.store.findConsumerByExternalIdentity(application, identity);
     }
   }
   if (needsSecondFactor(consumer!, { channel: 'email', destination })) return { secondFactorFor: consumer! };

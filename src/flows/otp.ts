@@ -2,18 +2,14 @@ import { hmacSha256 } from '../crypto/hash.js';
 import { generateNumericCode } from '../crypto/random.js';
 import { DeliveryFailed, OtpExpired, OtpInvalid, RateLimited } from '../protocol/errors.js';
 import { OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN_SECONDS, OTP_TTL_SECONDS } from '../protocol/lifetimes.js';
-import type { Application, ExternalIdentity, OtpCode } from '../storage/store.js';
+import type { Application, ExternalIdentity, OtpCode, UserPool } from '../storage/store.js';
+import type { OtpDestination } from '../protocol/contacts.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
 import { LATCHKEY_IDENTITY_ISSUER, resolveVerifiedIdentity, startVerifiedSession, type VerifiedFields } from './identity-sign-in.js';
 import { issueSecondFactorChallenge, needsSecondFactor, type SecondFactorRequired } from './second-factor-challenge.js';
 import type { AuthSession } from './sessions.js';
 
-/** A normalized OTP destination: lower-cased email or E.164 phone. */
-export interface OtpDestination {
-  channel: 'email' | 'sms';
-  destination: string;
-}
 
 /** Codes are stored as HMACs under a server key, bound to organization and destination. */
 function hashOtpCode(deps: FlowDeps, organizationId: string, destination: string, code: string): string {
@@ -28,6 +24,14 @@ function composeMessage(channel: 'email' | 'sms', code: string): { subject: stri
 }
 
 /**
+ * The rate-limit key of an address's budgets: per organization and environment (SPEC §1), so codes
+ * asked through a test key never use up a live customer's budget.
+ */
+export function destinationBudgetKey(pool: UserPool, destination: string): string {
+  return `${pool.organizationId}:${pool.environment}:${destination}`;
+}
+
+/**
  * SPEC §5.4 request: issues a fresh 6-digit code for the destination, replacing any earlier one
  * (but at most one per 60 s), and delivers it. Known and unknown destinations take the same path,
  * so the answer never tells whether an account exists. A failed delivery leaves no usable code.
@@ -37,7 +41,7 @@ export async function requestOtp(deps: FlowDeps, application: Application, input
   // Issue 11.6: the address's budget is only checked here and charged once a code is issued, so
   // refused requests (the cooldown below) cannot lock the address's owner out; those count against
   // the caller's IP budget (the route's limit) instead.
-  const budgetKey = `${organizationId}:${input.destination}`;
+  const budgetKey = destinationBudgetKey(application, input.destination);
   await deps.rateLimits.check('otpRequestPerDestination', budgetKey);
   const now = deps.clock.now();
   const code = generateNumericCode(6);
@@ -45,7 +49,7 @@ export async function requestOtp(deps: FlowDeps, application: Application, input
   const expiresAt = now + OTP_TTL_SECONDS * 1000;
   const replaced = await deps.store.replaceOtpCode(
     {
-      organizationId, destination: input.destination, channel: input.channel, applicationId: application.id, codeHash,
+      organizationId, environment: application.environment, destination: input.destination, channel: input.channel, applicationId: application.id, codeHash,
       name: input.name ?? null, createdAt: now, expiresAt, attempts: 0, consumedAt: null,
     },
     OTP_RESEND_COOLDOWN_SECONDS,
@@ -60,13 +64,13 @@ export async function requestOtp(deps: FlowDeps, application: Application, input
   try {
     await deps.rateLimits.charge('otpRequestPerDestination', budgetKey);
   } catch (error) {
-    await deps.store.discardOtpCode(organizationId, input.destination, codeHash);
+    await deps.store.discardOtpCode(application, input.destination, codeHash);
     throw error;
   }
   try {
     await deps.delivery.send({ organizationId, channel: input.channel, to: input.destination, code, expiresAt, ...composeMessage(input.channel, code) });
   } catch (error) {
-    await deps.store.discardOtpCode(organizationId, input.destination, codeHash);
+    await deps.store.discardOtpCode(application, input.destination, codeHash);
     await deps.audit.record('otp.delivery_failed', organizationId, { channel: input.channel, applicationId: application.id });
     throw new DeliveryFailed('the code could not be delivered; try again', { cause: error });
   }
@@ -74,11 +78,12 @@ export async function requestOtp(deps: FlowDeps, application: Application, input
 }
 
 /**
- * One atomic attempt at the destination's pending code, for any flow that asks for a code
- * (OTP sign-in, the second factor of password login).
+ * One atomic attempt at the destination's pending code in `pool` (the application's organization and
+ * environment: a code asked for in test is not pending in live, SPEC §1), for any flow that asks for
+ * a code (OTP sign-in, the second factor of password login).
  */
-export function attemptCode(deps: FlowDeps, organizationId: string, destination: string, code: string) {
-  return deps.store.attemptOtpCode(organizationId, destination, hashOtpCode(deps, organizationId, destination, code), OTP_MAX_ATTEMPTS, deps.clock.now());
+export function attemptCode(deps: FlowDeps, pool: UserPool, destination: string, code: string) {
+  return deps.store.attemptOtpCode(pool, destination, hashOtpCode(deps, pool.organizationId, destination, code), OTP_MAX_ATTEMPTS, deps.clock.now());
 }
 
 /**
@@ -87,8 +92,8 @@ export function attemptCode(deps: FlowDeps, organizationId: string, destination:
  */
 export async function verifyCode(deps: FlowDeps, application: Application, input: OtpDestination & { code: string }): Promise<OtpCode> {
   const organizationId = application.organizationId;
-  await deps.rateLimits.consume('otpVerifyPerDestination', `${organizationId}:${input.destination}`);
-  const attempt = await attemptCode(deps, organizationId, input.destination, input.code);
+  await deps.rateLimits.consume('otpVerifyPerDestination', destinationBudgetKey(application, input.destination));
+  const attempt = await attemptCode(deps, application, input.destination, input.code);
   if (attempt.outcome === 'unavailable') throw new OtpExpired('no valid code for this address: it expired, was used or burnt; request a new one');
   if (attempt.outcome === 'wrong') {
     await deps.audit.record('otp.failed', organizationId, { channel: input.channel, applicationId: application.id, attemptsLeft: attempt.attemptsLeft });
@@ -125,7 +130,7 @@ export async function verifyOtp(
 ): Promise<AuthSession | SecondFactorRequired> {
   const code = await verifyCode(deps, application, input);
   const identity = identityOf(input);
-  const resolved = await resolveVerifiedIdentity(deps, application.organizationId, identity, guest, code.name ?? undefined);
+  const resolved = await resolveVerifiedIdentity(deps, application, identity, guest, code.name ?? undefined);
   // Issue 11.2 / SPEC §12: the emailed code alone must not open an account that has an SMS factor.
   if (needsSecondFactor(resolved.consumer, input)) return issueSecondFactorChallenge(deps, application, resolved.consumer, input, guest);
   return startVerifiedSession(deps, application, identity, resolved, verifiedFieldsOf(input, code.name), guest);

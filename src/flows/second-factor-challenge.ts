@@ -1,11 +1,10 @@
 import { generateId } from '../crypto/random.js';
-import { maskDestination } from '../protocol/contacts.js';
+import { maskDestination, type OtpDestination } from '../protocol/contacts.js';
 import { InvalidSecondFactorToken } from '../protocol/errors.js';
 import { OTP_TTL_SECONDS } from '../protocol/lifetimes.js';
 import type { Application, Consumer } from '../storage/store.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
-import type { OtpDestination } from './otp.js';
 
 /** JOSE `typ` of a consumer-API sign-in that passed its first factor and waits for the second (RFC 8725 §3.11). */
 const CHALLENGE_TYP = 'second-factor-challenge+jwt';

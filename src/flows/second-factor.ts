@@ -2,6 +2,7 @@ import { InvalidSecondFactorToken } from '../protocol/errors.js';
 import type { Application, Consumer } from '../storage/store.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
+import { isInPool } from './environments.js';
 import { guestGone, startVerifiedSession } from './identity-sign-in.js';
 import { identityOf, requestOtp, verifiedFieldsOf, verifyCode } from './otp.js';
 import { readSecondFactorChallenge, spendSecondFactorChallenge, type SecondFactorChallenge } from './second-factor-challenge.js';
@@ -10,7 +11,7 @@ import type { AuthSession } from './sessions.js';
 /** The consumer a challenge names, still of this organization and still with a phone to send to. */
 async function challengedConsumer(deps: FlowDeps, application: Application, challenge: SecondFactorChallenge): Promise<Consumer & { phone: string }> {
   const consumer = await deps.store.getConsumer(challenge.consumerId);
-  if (!consumer?.phone || consumer.organizationId !== application.organizationId) {
+  if (!consumer?.phone || !isInPool(consumer, application)) {
     throw new InvalidSecondFactorToken('this sign-in can no longer be completed; sign in again');
   }
   return consumer as Consumer & { phone: string };
@@ -52,7 +53,7 @@ export async function verifySecondFactor(
   await verifyCode(deps, application, { channel: 'sms', destination: consumer.phone, code: input.code });
   await spendSecondFactorChallenge(deps, application, challenge);
   const identity = identityOf(challenge.verified);
-  const owner = await deps.store.findConsumerByExternalIdentity(application.organizationId, identity);
+  const owner = await deps.store.findConsumerByExternalIdentity(application, identity);
   if (owner?.id !== consumer.id) throw new InvalidSecondFactorToken('this sign-in can no longer be completed; sign in again');
   await deps.audit.record('login.second_factor_verified', application.organizationId, { consumerId: consumer.id, applicationId: application.id });
   return startVerifiedSession(deps, application, identity, { consumer: owner, isGuestUpgraded: false }, verifiedFieldsOf(challenge.verified), guest);

@@ -3,6 +3,7 @@ import { hashSecret } from '../crypto/hash.js';
 import type { Application, Consumer } from '../storage/store.js';
 import { generateRefreshToken, issueAccessTokens } from './consumer-tokens.js';
 import type { FlowDeps } from './deps.js';
+import { requireInPool } from './environments.js';
 import { settingsOf } from './organization-settings.js';
 
 /** The AuthSession body shared by every sign-in of the consumer API (SPEC §5). */
@@ -28,6 +29,7 @@ export async function startConsumerSession(
   consumer: Consumer,
   extra: { via: string; guestId?: string },
 ): Promise<AuthSession> {
+  requireInPool(consumer, application);
   const settings = await settingsOf(deps, application);
   const now = deps.clock.now();
   const session = {

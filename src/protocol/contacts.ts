@@ -22,3 +22,9 @@ export function maskDestination(destination: string): string {
   }
   return `${destination.slice(0, 2)}•••${destination.slice(-2)}`;
 }
+
+/** A normalized OTP destination: lower-cased email or E.164 phone. */
+export interface OtpDestination {
+  channel: 'email' | 'sms';
+  destination: string;
+}

@@ -8,6 +8,7 @@ import * as housekeeping from './migrations/005-housekeeping.js';
 import * as sessionIndexes from './migrations/006-session-indexes.js';
 import * as revokedAccessTokens from './migrations/007-revoked-access-tokens.js';
 import * as partialSessionIndexes from './migrations/008-partial-session-indexes.js';
+import * as environments from './migrations/009-environments.js';
 
 // Migrations are compiled into the program (no directory scanning), in order of their names.
 const MIGRATIONS: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-session-indexes': sessionIndexes,
   '007-revoked-access-tokens': revokedAccessTokens,
   '008-partial-session-indexes': partialSessionIndexes,
+  '009-environments': environments,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
@@ -29,13 +31,23 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
  * Returns the names of the migrations applied by this call.
  */
 export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<string[]> {
+  const { error, results } = await (await migratorFor(db, engine)).migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Brings the schema to the named migration (tests build databases of an older version with it). */
+export async function migrateTo(db: Kysely<any>, engine: Engine, name: string): Promise<void> {
+  if (!(name in MIGRATIONS)) throw new Error(`no migration named ${name}`);
+  const { error } = await (await migratorFor(db, engine)).migrateTo(name);
+  if (error) throw error;
+}
+
+async function migratorFor(db: Kysely<any>, engine: Engine): Promise<Migrator> {
   // On PostgreSQL the migration tables live in the current schema, named explicitly: without it
   // Kysely takes a same-named table in *any* schema of the database for ours (another application,
   // or another Latchkey schema) and then fails to find it on the search path.
   const migrationTableSchema =
     engine === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]!.schema : undefined;
-  const migrator = new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error;
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  return new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
 }

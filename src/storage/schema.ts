@@ -38,6 +38,7 @@ export interface Database {
   consumers: {
     id: string;
     organization_id: string;
+    environment: 'test' | 'live';
     type: 'guest' | 'authenticated';
     email: string | null;
     phone: string | null;
@@ -53,6 +54,8 @@ export interface Database {
   identities: {
     id: string;
     organization_id: string;
+    /** Always its consumer's (migration 009). */
+    environment: 'test' | 'live';
     consumer_id: string;
     provider: string;
     issuer: string;
@@ -102,6 +105,7 @@ export interface Database {
   };
   otp_codes: {
     organization_id: string;
+    environment: 'test' | 'live';
     destination: string;
     channel: 'email' | 'sms';
     application_id: string;

@@ -25,12 +25,26 @@ export interface Organization {
   createdAt: number;
 }
 
+/** SPEC §1: `test` and `live` are separate worlds inside an organization. */
+export type Environment = 'test' | 'live';
+
+/**
+ * Where people live: one organization's one environment (SPEC §1). Every lookup of a consumer by
+ * identity, canonical subject, email or phone, and every OTP code, is scoped to a pool. An
+ * Application and a Consumer are pools themselves (they carry both fields), so flows pass the
+ * application whose key was presented.
+ */
+export interface UserPool {
+  organizationId: string;
+  environment: Environment;
+}
+
 export interface Application {
   id: string;
   organizationId: string;
   name: string;
   publishableKey: string;
-  environment: 'test' | 'live';
+  environment: Environment;
   type: 'confidential' | 'public';
   redirectUris: string[];
   allowedScopes: string[];
@@ -46,6 +60,8 @@ export interface Application {
 export interface Consumer {
   id: string;
   organizationId: string;
+  /** Fixed at creation: the environment of the application (or CLI command) that made it. */
+  environment: Environment;
   type: 'guest' | 'authenticated';
   email: string | null;
   phone: string | null;
@@ -83,6 +99,8 @@ export interface ExchangeCode {
 /** A pending one-time passcode: one per destination, replaced by each new request (SPEC §5.4). */
 export interface OtpCode {
   organizationId: string;
+  /** The environment of the requesting application: a code is pending in one environment only. */
+  environment: Environment;
   /** Lower-cased email address or E.164 phone number. */
   destination: string;
   channel: 'email' | 'sms';
@@ -224,7 +242,7 @@ export interface PurgeCutoffs {
   outboxBefore: number;
 }
 
-/** Thrown by a create when a unique key (identity triple, canonical subject, name) is already taken. */
+/** Thrown by a create when a unique key (identity triple or canonical subject in its pool, name) is already taken. */
 export class UniqueConflict extends Error {
   constructor(cause: unknown) {
     super('unique constraint violated', { cause });
@@ -280,7 +298,8 @@ export interface Store {
    * SPEC §5.4 guest upgrade for an exchange: moves every identity of `sourceId` (a consumer created
    * for this sign-in) to `guestId`, fills the guest's empty fields from it, makes the guest
    * authenticated and leaves `sourceId` as a tombstone merged into the guest — one transaction.
-   * Returns false (changing nothing) when the guest was already upgraded or absorbed.
+   * Returns false (changing nothing) when the guest was already upgraded or absorbed, or when the two
+   * are not of one pool (SPEC §1: nothing moves between environments).
    */
   mergeConsumerIntoGuest(sourceId: string, guestId: string, now: number): Promise<boolean>;
   /**
@@ -291,19 +310,27 @@ export interface Store {
   upgradeGuest(guestId: string, identityId: string, identity: ExternalIdentity, now: number): Promise<boolean>;
   /**
    * Marks a guest as absorbed by `intoId` (SPEC §5.4) with one conditional UPDATE; false when it was
-   * already upgraded or absorbed. The guest keeps its id for the merchant's records.
+   * already upgraded or absorbed, or `intoId` is not of its pool. The guest keeps its id for the
+   * merchant's records.
    */
   markGuestAbsorbed(guestId: string, intoId: string, now: number): Promise<boolean>;
   listExternalIdentities(consumerId: string): Promise<ExternalIdentity[]>;
-  findConsumerByExternalIdentity(organizationId: string, identity: ExternalIdentity): Promise<Consumer | undefined>;
-  findConsumerByCanonicalSubject(organizationId: string, canonicalSubject: string): Promise<Consumer | undefined>;
-  /** Creates a consumer with its first external identity; throws UniqueConflict if either is taken. */
+  /** The consumer of the identity triple in `pool` — never one of another environment (SPEC §1). */
+  findConsumerByExternalIdentity(pool: UserPool, identity: ExternalIdentity): Promise<Consumer | undefined>;
+  findConsumerByCanonicalSubject(pool: UserPool, canonicalSubject: string): Promise<Consumer | undefined>;
+  /**
+   * Creates a consumer with its first external identity (in the consumer's pool); throws
+   * UniqueConflict if either is taken there.
+   */
   createConsumerWithIdentity(consumer: Consumer, identityId: string, identity: ExternalIdentity): Promise<void>;
-  /** Attaches an identity to an existing consumer; throws UniqueConflict if the triple is taken. */
-  attachExternalIdentity(consumerId: string, organizationId: string, identityId: string, identity: ExternalIdentity, now: number): Promise<void>;
+  /**
+   * Attaches an identity to an existing consumer, in that consumer's pool; throws UniqueConflict if
+   * the triple is taken there.
+   */
+  attachExternalIdentity(consumerId: string, identityId: string, identity: ExternalIdentity, now: number): Promise<void>;
   /**
    * Sets each given field only where the consumer's value is still empty (claims: per key), never
-   * overwriting (SPEC §5.1). A canonical subject taken by another consumer is left unset.
+   * overwriting (SPEC §5.1). A canonical subject taken by another consumer of its pool is left unset.
    * Returns the consumer as stored afterwards.
    */
   fillEmptyConsumerFields(
@@ -360,19 +387,19 @@ export interface Store {
    */
   replaceOtpCode(code: OtpCode, cooldownSeconds: number): Promise<{ issued: true } | { issued: false; cooldownSince: number }>;
   /** Deletes the destination's pending code if it is still `codeHash` (delivery failed: no usable code). */
-  discardOtpCode(organizationId: string, destination: string, codeHash: string): Promise<void>;
+  discardOtpCode(pool: UserPool, destination: string, codeHash: string): Promise<void>;
   /**
    * One verification attempt, one conditional UPDATE: while the code is unconsumed, unexpired and
    * under `maxAttempts`, counts the attempt and consumes the code when `codeHash` matches. Exactly
    * one concurrent caller can verify a code; the attempt that reaches `maxAttempts` burns it.
    */
-  attemptOtpCode(organizationId: string, destination: string, codeHash: string, maxAttempts: number, now: number): Promise<OtpAttempt>;
+  attemptOtpCode(pool: UserPool, destination: string, codeHash: string, maxAttempts: number, now: number): Promise<OtpAttempt>;
 
   /** Sets (or clears) a user's argon2id password hash. */
   setPasswordHash(consumerId: string, passwordHash: string | null, now: number): Promise<void>;
   setSecondFactor(consumerId: string, secondFactor: 'sms' | null, now: number): Promise<void>;
-  /** The consumer that owns `email` (a verified email identity) and its password hash, if it has one. */
-  findPasswordUser(organizationId: string, email: string): Promise<{ consumer: Consumer; passwordHash: string } | undefined>;
+  /** The consumer of `pool` that owns `email` (a verified email identity) and its password hash, if it has one. */
+  findPasswordUser(pool: UserPool, email: string): Promise<{ consumer: Consumer; passwordHash: string } | undefined>;
 
   createAuthorizationRequest(request: AuthorizationRequest): Promise<void>;
   getAuthorizationRequest(id: string): Promise<AuthorizationRequest | undefined>;

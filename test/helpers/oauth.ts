@@ -14,13 +14,13 @@ export interface OAuthApp {
 /** A registered OAuth client of the default organization (or `organizationId`). */
 export async function createOAuthApp(
   server: TestServer,
-  options: { type?: 'confidential' | 'public'; redirectUris?: string[]; scopes?: string[]; organizationId?: string } = {},
+  options: { type?: 'confidential' | 'public'; redirectUris?: string[]; scopes?: string[]; organizationId?: string; environment?: 'test' | 'live' } = {},
 ): Promise<OAuthApp> {
   const { deps } = server.server.runtime;
   const organizationId = options.organizationId ?? (await deps.store.findOrganizationByName('default'))!.id;
   const redirectUris = options.redirectUris ?? ['https://client.example/callback'];
   const { application, secretKey } = await createApplication(deps, {
-    organizationId, name: 'OAuth client', type: options.type ?? 'confidential', environment: 'test',
+    organizationId, name: 'OAuth client', type: options.type ?? 'confidential', environment: options.environment ?? 'test',
     redirectUris, allowedScopes: options.scopes ?? ['openid', 'profile', 'email'],
   });
   return { id: application.id, publishableKey: application.publishableKey, secretKey, redirectUri: redirectUris[0]! };
@@ -28,12 +28,14 @@ export async function createOAuthApp(
 
 let userCounter = 0;
 /** A user with a password (and an SMS second factor when `phone` is given). */
-export async function createPasswordUser(server: TestServer, options: { phone?: string; organizationId?: string } = {}) {
+export async function createPasswordUser(server: TestServer, options: { phone?: string; organizationId?: string; environment?: 'test' | 'live' } = {}) {
   const { deps } = server.server.runtime;
   const organizationId = options.organizationId ?? (await deps.store.findOrganizationByName('default'))!.id;
   const email = `user${++userCounter}-${randomBytes(3).toString('hex')}@example.com`;
   const password = 'correct horse battery staple';
-  const user = await createUser(deps, { organizationId, email, password, fullName: 'Ada King Lovelace', ...(options.phone ? { phone: options.phone } : {}) });
+  const user = await createUser(deps, {
+    organizationId, environment: options.environment ?? 'test', email, password, fullName: 'Ada King Lovelace', ...(options.phone ? { phone: options.phone } : {}),
+  });
   return { id: user.id, email, password };
 }
 

@@ -5,6 +5,7 @@ import { InvalidGrant } from '../../protocol/oauth-errors.js';
 import { withQuery } from '../../protocol/redirect-uri.js';
 import type { Application, AuthorizationRequest, Session } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
+import { isSessionInPool } from '../environments.js';
 import { AUTHORIZATION_SESSION_TYP, type BearerPrincipal } from './tokens.js';
 
 /** SPEC §6.3 response (seed 001). */
@@ -51,6 +52,8 @@ export async function issueAuthorizationCode(
   request: AuthorizationRequest,
   user: Session,
 ): Promise<AuthorizationResponse> {
+  // SPEC §1: a sign-in of one environment never mints a grant or code of the other.
+  if (!(await isSessionInPool(deps, user, application))) throw new InvalidGrant('the sign-in belongs to another organization or environment');
   const now = deps.clock.now();
   const grant = await deps.store.recordGrant({
     id: generateId('grt_', now), organizationId: application.organizationId, applicationId: application.id, consumerId: user.consumerId,

@@ -3,6 +3,7 @@ import { withQuery } from '../../protocol/redirect-uri.js';
 import { isScopeSubset } from '../../protocol/scopes.js';
 import type { Application, AuthorizationRequest, Consumer, Organization, Session } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
+import { isInPool, isSessionInPool } from '../environments.js';
 import { issueAuthorizationCode } from './authorize.js';
 
 export type HostedRequest =
@@ -25,7 +26,15 @@ export async function loadHostedRequest(deps: FlowDeps, requestId: string): Prom
 /** A user of the hosted pages' organization (who the consent page names, whose phone gets the second factor). */
 export async function findHostedUser(deps: FlowDeps, hosted: HostedRequest, consumerId: string): Promise<Consumer | undefined> {
   const consumer = await deps.store.getConsumer(consumerId);
-  return consumer?.organizationId === hosted.application.organizationId ? consumer : undefined;
+  return consumer && isInPool(consumer, hosted.application) ? consumer : undefined;
+}
+
+/**
+ * The browser's sign-in (its login session) carries over to this authorization only within one
+ * organization and environment (SPEC §1, §7): a test sign-in never answers for a live client.
+ */
+export function isUsableSignIn(deps: FlowDeps, hosted: HostedRequest, session: Session): Promise<boolean> {
+  return isSessionInPool(deps, session, hosted.application);
 }
 
 /**

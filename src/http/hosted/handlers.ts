@@ -1,9 +1,9 @@
 import type { Context, Handler } from 'hono';
 import type { FlowDeps } from '../../flows/deps.js';
 import { completeSecondFactor, loginWithEmailCode, loginWithPassword, readSecondFactorPending, sendLoginOtp, signSecondFactorPending } from '../../flows/login.js';
-import { deniedRedirect, findHostedUser, finishHostedAuthorization, loadHostedRequest, needsConsent, type HostedRequest } from '../../flows/oauth/hosted.js';
+import { deniedRedirect, findHostedUser, finishHostedAuthorization, isUsableSignIn, loadHostedRequest, needsConsent, type HostedRequest } from '../../flows/oauth/hosted.js';
 import { authenticateBearer } from '../../flows/oauth/tokens.js';
-import { requestOtp } from '../../flows/otp.js';
+import { destinationBudgetKey, requestOtp } from '../../flows/otp.js';
 import { settingsOf } from '../../flows/organization-settings.js';
 import { maskDestination, normalizeEmail } from '../../protocol/contacts.js';
 import { ApiError, DeliveryFailed, OtpExpired, OtpInvalid, RateLimited } from '../../protocol/errors.js';
@@ -61,7 +61,7 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
     if (!token) return undefined;
     try {
       const { session } = await authenticateBearer(deps, token, ['login']);
-      if (session && session.organizationId === hosted.application.organizationId) return session;
+      if (session && (await isUsableSignIn(deps, hosted, session))) return session;
     } catch {
       clearSessionCookie(c, deps.issuer);
     }
@@ -196,7 +196,7 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
       const email = normalizeEmail(values.email ?? '');
       if (!EMAIL.test(email) || !/^\d{6}$/.test(values.code ?? '')) return show(c, hosted, emailCodePage(c, hosted, email, 'Enter the 6-digit code.'), 400);
       try {
-        await deps.rateLimits.consume('otpVerifyPerDestination', `${hosted.application.organizationId}:${email}`);
+        await deps.rateLimits.consume('otpVerifyPerDestination', destinationBudgetKey(hosted.application, email));
         const outcome = await loginWithEmailCode(deps, hosted.application, email, values.code!);
         if ('secondFactorFor' in outcome) return await askSecondFactor(c, hosted, outcome.secondFactorFor);
         return await signedIn(c, hosted, outcome.loginToken);

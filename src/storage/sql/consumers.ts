@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { Consumer, Store } from '../store.js';
+import type { Consumer, Environment, Store } from '../store.js';
 import { isUniqueViolation } from '../database.js';
 import { prepareQuery, type Placeholder } from '../prepared.js';
 import { rethrowConflict } from './conflict.js';
@@ -14,10 +14,14 @@ type ConsumerMethods = Pick<
   | 'setPasswordHash' | 'setSecondFactor' | 'findPasswordUser'
 >;
 
+/** Thrown inside a merge transaction to roll it back: the two consumers are not of one pool. */
+class CrossPoolMerge extends Error {}
+
 function consumerRow(consumer: Consumer) {
   return {
     id: consumer.id,
     organization_id: consumer.organizationId,
+    environment: consumer.environment,
     type: consumer.type,
     email: consumer.email,
     phone: consumer.phone,
@@ -46,16 +50,21 @@ async function claimGuest(trx: Kysely<Database>, guestId: string, now: number): 
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** Consumers and their external identities. */
+/**
+ * Consumers and their external identities. Every lookup by identity, canonical subject or email is
+ * scoped to one pool — organization and environment (SPEC §1) — in its WHERE clause, and an
+ * identity always takes its consumer's pool, so no lookup can cross from test to live.
+ */
 export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
   // Every sign-in reads these (prepared.ts).
   const byId = prepareQuery(db, (db, $: Placeholder<{ id: string }>) => db.selectFrom('consumers').selectAll().where('id', '=', $('id')));
-  const byExternalIdentity = prepareQuery(db, (db, $: Placeholder<{ organizationId: string; provider: string; issuer: string; subject: string }>) =>
+  const byExternalIdentity = prepareQuery(db, (db, $: Placeholder<{ organizationId: string; environment: Environment; provider: string; issuer: string; subject: string }>) =>
     db
       .selectFrom('identities as i')
       .innerJoin('consumers as c', 'c.id', 'i.consumer_id')
       .selectAll('c')
       .where('i.organization_id', '=', $('organizationId'))
+      .where('i.environment', '=', $('environment'))
       .where('i.provider', '=', $('provider'))
       .where('i.issuer', '=', $('issuer'))
       .where('i.subject', '=', $('subject')),
@@ -77,8 +86,10 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
         .execute();
     },
 
-    async findConsumerByExternalIdentity(organizationId, identity) {
-      const row = await byExternalIdentity.first({ organizationId, provider: identity.provider, issuer: identity.issuer, subject: identity.subject });
+    async findConsumerByExternalIdentity(pool, identity) {
+      const row = await byExternalIdentity.first({
+        organizationId: pool.organizationId, environment: pool.environment, provider: identity.provider, issuer: identity.issuer, subject: identity.subject,
+      });
       return row && toConsumer(row);
     },
 
@@ -91,6 +102,9 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
         if (!(await claimGuest(trx, guestId, now))) return false;
         const source = await trx.selectFrom('consumers').selectAll().where('id', '=', sourceId).executeTakeFirstOrThrow();
         const guest = await trx.selectFrom('consumers').selectAll().where('id', '=', guestId).executeTakeFirstOrThrow();
+        // SPEC §1: identities never move to another organization or environment. Rolling back
+        // undoes the claim of the guest.
+        if (source.organization_id !== guest.organization_id || source.environment !== guest.environment) throw new CrossPoolMerge();
         // The canonical subject is unique: take it off the source before the guest receives it.
         await trx.updateTable('consumers').set({ merged_into_id: guestId, canonical_subject: null, updated_at: now }).where('id', '=', sourceId).execute();
         await trx.updateTable('identities').set({ consumer_id: guestId }).where('consumer_id', '=', sourceId).execute();
@@ -107,6 +121,9 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
           .where('id', '=', guestId)
           .execute();
         return true;
+      }).catch((error) => {
+        if (error instanceof CrossPoolMerge) return false;
+        throw error;
       });
     },
 
@@ -115,10 +132,10 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
         .transaction()
         .execute(async (trx) => {
           if (!(await claimGuest(trx, guestId, now))) return false;
-          const guest = await trx.selectFrom('consumers').select('organization_id').where('id', '=', guestId).executeTakeFirstOrThrow();
+          const guest = await trx.selectFrom('consumers').select(['organization_id', 'environment']).where('id', '=', guestId).executeTakeFirstOrThrow();
           await trx
             .insertInto('identities')
-            .values({ id: identityId, organization_id: guest.organization_id, consumer_id: guestId, ...identity, created_at: now })
+            .values({ id: identityId, organization_id: guest.organization_id, environment: guest.environment, consumer_id: guestId, ...identity, created_at: now })
             .execute();
           return true;
         })
@@ -132,6 +149,16 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
         .where('id', '=', guestId)
         .where('type', '=', 'guest')
         .where('merged_into_id', 'is', null)
+        // SPEC §1: only into a consumer of the guest's own organization and environment.
+        .where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('consumers as into')
+              .select('into.id')
+              .where('into.id', '=', intoId)
+              .whereRef('into.organization_id', '=', 'consumers.organization_id')
+              .whereRef('into.environment', '=', 'consumers.environment'),
+          ),
+        )
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
@@ -144,12 +171,13 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
       await db.updateTable('consumers').set({ second_factor: secondFactor, updated_at: now }).where('id', '=', consumerId).execute();
     },
 
-    async findPasswordUser(organizationId, email) {
+    async findPasswordUser(pool, email) {
       const row = await db
         .selectFrom('identities as i')
         .innerJoin('consumers as c', 'c.id', 'i.consumer_id')
         .selectAll('c')
-        .where('i.organization_id', '=', organizationId)
+        .where('i.organization_id', '=', pool.organizationId)
+        .where('i.environment', '=', pool.environment)
         .where('i.provider', '=', 'email')
         .where('i.issuer', '=', 'latchkey')
         .where('i.subject', '=', email)
@@ -158,11 +186,12 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
       return row && { consumer: toConsumer(row), passwordHash: row.password_hash! };
     },
 
-    async findConsumerByCanonicalSubject(organizationId, canonicalSubject) {
+    async findConsumerByCanonicalSubject(pool, canonicalSubject) {
       const row = await db
         .selectFrom('consumers')
         .selectAll()
-        .where('organization_id', '=', organizationId)
+        .where('organization_id', '=', pool.organizationId)
+        .where('environment', '=', pool.environment)
         .where('canonical_subject', '=', canonicalSubject)
         .executeTakeFirst();
       return row && toConsumer(row);
@@ -175,19 +204,32 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
           await trx.insertInto('consumers').values(consumerRow(consumer)).execute();
           await trx
             .insertInto('identities')
-            .values({ id: identityId, organization_id: consumer.organizationId, consumer_id: consumer.id, ...identity, created_at: consumer.createdAt })
+            .values({
+              id: identityId, organization_id: consumer.organizationId, environment: consumer.environment, consumer_id: consumer.id, ...identity, created_at: consumer.createdAt,
+            })
             .execute();
         })
         .catch(rethrowConflict);
     },
 
-    async attachExternalIdentity(consumerId, organizationId, identityId, identity, now) {
+    async attachExternalIdentity(consumerId, identityId, identity, now) {
       await db
         .transaction()
         .execute(async (trx) => {
+          // The identity takes the consumer's organization and environment, read in the same statement.
           await trx
             .insertInto('identities')
-            .values({ id: identityId, organization_id: organizationId, consumer_id: consumerId, ...identity, created_at: now })
+            .columns(['id', 'organization_id', 'environment', 'consumer_id', 'provider', 'issuer', 'subject', 'created_at'])
+            .expression(
+              trx
+                .selectFrom('consumers')
+                .select((eb) => [
+                  eb.val(identityId).as('id'), 'organization_id', 'environment', 'id as consumer_id',
+                  eb.val(identity.provider).as('provider'), eb.val(identity.issuer).as('issuer'), eb.val(identity.subject).as('subject'),
+                  sql<number>`cast(${now} as bigint)`.as('created_at'),
+                ])
+                .where('id', '=', consumerId),
+            )
             .execute();
           // Having an identity makes a consumer authenticated (SPEC §1).
           await trx.updateTable('consumers').set({ type: 'authenticated', updated_at: now }).where('id', '=', consumerId).execute();
@@ -220,6 +262,7 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
               selectFrom('consumers as other')
                 .select('other.id')
                 .whereRef('other.organization_id', '=', 'consumers.organization_id')
+                .whereRef('other.environment', '=', 'consumers.environment')
                 .where('other.canonical_subject', '=', canonicalSubject),
             )),
           )

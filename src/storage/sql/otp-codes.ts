@@ -5,7 +5,10 @@ import { toOtpCode } from './rows.js';
 
 type OtpMethods = Pick<Store, 'replaceOtpCode' | 'discardOtpCode' | 'attemptOtpCode'>;
 
-/** One-time passcodes (SPEC §5.4): at most one pending code per organization and destination. */
+/**
+ * One-time passcodes (SPEC §5.4): at most one pending code per organization, environment and
+ * destination — a code asked for through a test key is neither visible to nor replaced by live (SPEC §1).
+ */
 export function otpQueries(db: Kysely<Database>): OtpMethods {
   return {
     async replaceOtpCode(code, cooldownSeconds) {
@@ -16,6 +19,7 @@ export function otpQueries(db: Kysely<Database>): OtpMethods {
         .insertInto('otp_codes')
         .values({
           organization_id: code.organizationId,
+          environment: code.environment,
           destination: code.destination,
           channel: code.channel,
           application_id: code.applicationId,
@@ -28,7 +32,7 @@ export function otpQueries(db: Kysely<Database>): OtpMethods {
         })
         .onConflict((oc) =>
           oc
-            .columns(['organization_id', 'destination'])
+            .columns(['organization_id', 'environment', 'destination'])
             .doUpdateSet({
               channel: (eb) => eb.ref('excluded.channel'),
               application_id: (eb) => eb.ref('excluded.application_id'),
@@ -48,21 +52,23 @@ export function otpQueries(db: Kysely<Database>): OtpMethods {
         .selectFrom('otp_codes')
         .select('created_at')
         .where('organization_id', '=', code.organizationId)
+        .where('environment', '=', code.environment)
         .where('destination', '=', code.destination)
         .executeTakeFirstOrThrow();
       return { issued: false, cooldownSince: existing.created_at };
     },
 
-    async discardOtpCode(organizationId, destination, codeHash) {
+    async discardOtpCode(pool, destination, codeHash) {
       await db
         .deleteFrom('otp_codes')
-        .where('organization_id', '=', organizationId)
+        .where('organization_id', '=', pool.organizationId)
+        .where('environment', '=', pool.environment)
         .where('destination', '=', destination)
         .where('code_hash', '=', codeHash)
         .execute();
     },
 
-    async attemptOtpCode(organizationId, destination, codeHash, maxAttempts, now) {
+    async attemptOtpCode(pool, destination, codeHash, maxAttempts, now) {
       // SPEC §5.4: count the attempt and consume on a match in the same statement, so that exactly
       // one caller verifies and the attempt that reaches the limit burns the code.
       const row = await db
@@ -71,7 +77,8 @@ export function otpQueries(db: Kysely<Database>): OtpMethods {
           attempts: sql<number>`attempts + 1`,
           consumed_at: sql<number | null>`case when code_hash = ${codeHash} then cast(${now} as bigint) else null end`,
         })
-        .where('organization_id', '=', organizationId)
+        .where('organization_id', '=', pool.organizationId)
+        .where('environment', '=', pool.environment)
         .where('destination', '=', destination)
         .where('consumed_at', 'is', null)
         .where('expires_at', '>', now)

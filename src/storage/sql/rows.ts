@@ -43,6 +43,7 @@ export function toConsumer(row: Row<'consumers'>): Consumer {
   return {
     id: row.id,
     organizationId: row.organization_id,
+    environment: row.environment,
     type: row.type,
     email: row.email,
     phone: row.phone,
@@ -174,6 +175,7 @@ export function toAuditEvent(row: Row<'audit_events'>): AuditEvent {
 export function toOtpCode(row: Row<'otp_codes'>): OtpCode {
   return {
     organizationId: row.organization_id,
+    environment: row.environment,
     destination: row.destination,
     channel: row.channel,
     applicationId: row.application_id,
