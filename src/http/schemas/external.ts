@@ -33,6 +33,6 @@ export const ExternalAuthorizeResponse = v.object({
 
 /** SPEC §5.2 request. */
 export const ExternalExchangeRequest = v.object({
-  exchangeCode: v.pipe(v.string(), v.minLength(1), v.maxLength(512)),
-  codeVerifier: v.optional(v.pipe(v.string(), v.minLength(43), v.maxLength(128))),
+  exchangeCode: text(1, 512),
+  codeVerifier: v.optional(text(43, 128)),
 });
