@@ -122,4 +122,16 @@ describe.each(engines)('issue 11.3: invalid text never reaches the database [%s]
     expect(body.error).toBe('validation_error');
     expect(body.issues).toEqual([expect.objectContaining({ kind: 'validation', expected: 'well-formed text', message: 'must be well-formed text without U+0000', path: [expect.objectContaining({ key: 'subject' })] })]);
   });
+
+  it('issue 11.3: claims kept as sent obey the same rule, in nested values and in keys', async () => {
+    for (const claims of [{ extra: 'a\u0000' }, { ['k\u0000']: 1 }, { extra: { deep: ['\uD800'] } }]) {
+      const response = await server.request('/auth/external/authorize', {
+        json: { provider: 'google', issuer: 'https://accounts.example', subject: 'claims-1', claims },
+        headers: { authorization: `Bearer ${server.demo.secretKey}` },
+      });
+      expect(response.status).toBe(400);
+      const body = await response.json();
+      expect(body.issues).toEqual([expect.objectContaining({ expected: 'well-formed text', message: 'claims must be well-formed text without U+0000, keys included', path: [expect.objectContaining({ key: 'claims' })] })]);
+    }
+  });
 });

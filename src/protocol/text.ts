@@ -20,6 +20,21 @@ export function isStorableText(value: string): boolean {
   return !value.includes(NUL) && !LONE_SURROGATE.test(value);
 }
 
+/** Whether every string of a parsed JSON value — object keys included — is storable text. */
+export function isStorableJson(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item === 'string' && !isStorableText(item)) return false;
+    if (item === null || typeof item !== 'object') continue;
+    for (const [key, child] of Object.entries(item)) {
+      if (!isStorableText(key)) return false;
+      stack.push(child);
+    }
+  }
+  return true;
+}
+
 /**
  * Why `value` is not acceptable text, or undefined when it is. `allowControls` keeps TAB, CR, LF
  * and the other C0 controls for free text (a password); U+0000 and lone surrogates never pass.
