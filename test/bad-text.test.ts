@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from './helpers/engines.js';
 import { createOAuthApp, pkce, standardQuery, type OAuthApp } from './helpers/oauth.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { installStoreTripwire } from './helpers/tripwire-store.js';
+import { installStoreTripwire, recordStoreCalls } from './helpers/tripwire-store.js';
 
 // Issue 11.3, the review's requests one by one: on PostgreSQL each answered 500 with a stack trace in
 // the log. Now both engines answer alike — 400 or 404 in the documented shape — and the tripwire
@@ -11,10 +11,12 @@ describe.each(engines)('issue 11.3: invalid text never reaches the database [%s]
   let server: TestServer;
   let app: OAuthApp;
   let storeViolations: string[];
+  let keyLookups: unknown[][];
   beforeAll(async () => {
     server = await startTestServer(engine);
     app = await createOAuthApp(server);
     storeViolations = installStoreTripwire(server);
+    keyLookups = recordStoreCalls(server, ['findApplicationByPublishableKey', 'findApplicationWithSecret', 'findApplicationBySecretHash']);
   });
   afterAll(() => server?.close());
   // Each test on its own: no unstorable text reached the store, and nothing was logged as an error.
@@ -70,15 +72,18 @@ describe.each(engines)('issue 11.3: invalid text never reaches the database [%s]
   });
 
   it('issue 11.3: a NUL in an HTTP Basic client id at introspection is an unknown client: 401 invalid_client, no lookup', async () => {
+    keyLookups.length = 0;
     for (const id of ['pk_test_\u0000', 'pk_test_%00', `${app.publishableKey}\u0000`]) {
       const response = await form('/v1/auth/oauth/introspect', 'token=x', basic(id, app.secretKey));
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toMatch(/^Basic /);
       expect(await response.json()).toEqual({ error: 'invalid_client', error_description: 'client authentication failed: unknown client' });
     }
+    expect(keyLookups).toEqual([]);
   });
 
   it('issue 11.3: malformed x-client-key / X-Publishable-Key / x-secret-key are unknown keys (401), with no lookup', async () => {
+    keyLookups.length = 0;
     for (const key of ['pk_test_\u00ff', `${app.publishableKey}\u00ff`, `pk_test_${'x'.repeat(5000)}`]) {
       const consumer = await server.request('/auth/guest', { method: 'POST', headers: { 'x-publishable-key': key } });
       expect(consumer.status).toBe(401);
@@ -90,6 +95,7 @@ describe.each(engines)('issue 11.3: invalid text never reaches the database [%s]
     const secret = await server.request('/auth/external/authorize', { json: {}, headers: { 'x-secret-key': `${app.secretKey}\u00ff` } });
     expect(secret.status).toBe(401);
     expect((await secret.json()).error).toBe('invalid_api_key');
+    expect(keyLookups).toEqual([]);
   });
 
   it('issue 11.3: GET /assets/theme/app_%00.css → 404 not_found (the stylesheet of a real application still answers)', async () => {

@@ -34,3 +34,17 @@ export function installStoreTripwire(server: TestServer): string[] {
   }
   return violations;
 }
+
+/** Records the arguments of every call to the named store methods (to prove a lookup did not happen). */
+export function recordStoreCalls(server: TestServer, names: string[]): unknown[][] {
+  const calls: unknown[][] = [];
+  const store = server.server.runtime.deps.store as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of names) {
+    const method = store[name]!;
+    store[name] = (...args: unknown[]) => {
+      calls.push(args);
+      return method.apply(store, args);
+    };
+  }
+  return calls;
+}
