@@ -12,8 +12,8 @@ const MAX_LENGTH: Record<string, number> = {
   claims: 8192,
 };
 
-/** The rule a known parameter's value must meet (issue 11.3): why it fails, or undefined. */
-export function paramProblem(name: string, value: string): string | undefined {
+/** The rule every parameter value meets (issue 11.3): why it fails, or undefined. */
+function paramProblem(name: string, value: string): string | undefined {
   return textProblem(value, { maxLength: MAX_LENGTH[name] ?? DEFAULT_MAX_LENGTH });
 }
 
