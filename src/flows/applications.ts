@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constantTimeEqual, hashSecret } from '../crypto/hash.js';
 import { generateId, generateSecret } from '../crypto/random.js';
+import { isPublishableKeyShape, isSecretKeyShape } from '../protocol/keys.js';
 import { redirectUriProblem } from '../protocol/redirect-uri.js';
 import type { Application } from '../storage/store.js';
 import type { FlowDeps } from './deps.js';
@@ -79,7 +80,7 @@ export async function rotateApplicationSecret(deps: FlowDeps, applicationId: str
 
 /** The application a publishable key belongs to, if any. */
 export async function findApplicationByPublishableKey(deps: FlowDeps, publishableKey: string): Promise<Application | undefined> {
-  if (!/^pk_(test|live)_/.test(publishableKey)) return undefined;
+  if (!isPublishableKeyShape(publishableKey)) return undefined;
   return deps.store.findApplicationByPublishableKey(publishableKey);
 }
 
@@ -88,7 +89,7 @@ export async function findApplicationByPublishableKey(deps: FlowDeps, publishabl
  * compared against stored data; the hash itself is re-checked in constant time (STYLE §11).
  */
 export async function findApplicationBySecretKey(deps: FlowDeps, secretKey: string): Promise<Application | undefined> {
-  if (!/^sk_(test|live)_/.test(secretKey)) return undefined;
+  if (!isSecretKeyShape(secretKey)) return undefined;
   const secretHash = hashSecret(secretKey);
   const application = await deps.store.findApplicationBySecretHash(secretHash, deps.clock.now());
   return application && hasEnvironmentPrefix(secretKey, application) ? application : undefined;
@@ -111,7 +112,7 @@ export async function findApplicationWithSecretKey(
   publishableKey: string,
   secretKey: string,
 ): Promise<{ application: Application; secretMatches: boolean } | undefined> {
-  if (!/^pk_(test|live)_/.test(publishableKey)) return undefined;
+  if (!isPublishableKeyShape(publishableKey)) return undefined;
   const found = await deps.store.findApplicationWithSecret(publishableKey, hashSecret(secretKey), deps.clock.now());
   if (!found) return undefined;
   return { application: found.application, secretMatches: found.secretMatches && hasEnvironmentPrefix(secretKey, found.application) };

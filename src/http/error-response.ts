@@ -3,10 +3,12 @@ import { HTTPException } from 'hono/http-exception';
 import type { Logger } from '../observability/logger.js';
 import { ApiError, PayloadTooLarge } from '../protocol/errors.js';
 import type { AppEnv } from './env.js';
+import { hostedErrorPage, isHostedPagePath } from './hosted/error-page.js';
 
 /**
  * The one place errors become responses (STYLE §6). ApiErrors carry their status and public body;
- * anything else is logged with the request id and answered with a body that reveals nothing.
+ * anything else is logged with the request id and answered with a body that reveals nothing. On the
+ * hosted pages both are HTML pages.
  */
 export function errorResponse(error: unknown, c: Context<AppEnv>, logger: Logger): Response {
   const requestId = c.get('requestId');
@@ -16,9 +18,12 @@ export function errorResponse(error: unknown, c: Context<AppEnv>, logger: Logger
       logger.info({ requestId, error: known.code, cause: describeCause(known.cause) }, 'request refused');
     }
     for (const [name, value] of Object.entries(known.headers)) c.header(name, value);
+    // SPEC §7: a person's browser gets pages, even for a 413 or a 404 met before the handler.
+    if (isHostedPagePath(c.req.path)) return hostedErrorPage(c, known, requestId);
     return c.json(known.toBody(), known.status as 400);
   }
   logger.error({ requestId, err: error }, 'unhandled error');
+  if (isHostedPagePath(c.req.path)) return hostedErrorPage(c, undefined, requestId);
   return c.json({ error: 'internal_error', requestId }, 500);
 }
 

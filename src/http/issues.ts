@@ -17,7 +17,20 @@ function redactObject(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, SECRET_FIELDS.has(key) ? REDACTED : field]));
 }
 
-/** Seed 000's issue objects: Valibot's own, with `path: []` when Valibot omits it, secrets redacted. */
+// Valibot's checks whose requirement is code, not a value it can name.
+const CHECK_TYPES = new Set(['check', 'raw_check', 'partial_check', 'custom', 'check_items', 'every_item', 'some_item']);
+
+/**
+ * Seed 000 (and the OpenAPI schema) type `expected` as a string on every issue, but Valibot leaves it
+ * null for format actions (`email`, `url`, `iso_timestamp`, …) and for plain checks. The format's
+ * name is what was expected; a check says only that a valid value was.
+ */
+function expectedOf(issue: v.BaseIssue<unknown>): string {
+  if (issue.expected !== null) return issue.expected;
+  return CHECK_TYPES.has(issue.type) ? 'a valid value' : issue.type;
+}
+
+/** Seed 000's issue objects: Valibot's own, with `path: []` when Valibot omits it, `expected` always a string, secrets redacted. */
 export function toWireIssues(issues: readonly v.BaseIssue<unknown>[]): WireIssue[] {
   return issues.map((issue) => {
     const path = (issue.path ?? []).map((item) => ({
@@ -37,7 +50,7 @@ export function toWireIssues(issues: readonly v.BaseIssue<unknown>[]): WireIssue
       kind: issue.kind,
       type: issue.type,
       ...('input' in issue && issue.input !== undefined ? { input: isSecret ? REDACTED : redactObject(issue.input) } : {}),
-      expected: issue.expected,
+      expected: expectedOf(issue),
       received,
       message,
       path,

@@ -35,6 +35,7 @@ import { secondFactorRequest } from './handlers/second-factor-request.js';
 import { secondFactorVerify } from './handlers/second-factor-verify.js';
 import { browserCors } from './middleware/cors.js';
 import { acceptGuestToken, requireConsumerToken, requirePublishableKey, requireSecretKey } from './middleware/credentials.js';
+import { pathParamChecks } from './middleware/path-params.js';
 import { limitPerApplication, limitPerIp } from './middleware/rate-limit.js';
 import { ErrorBody, InternalErrorBody, RateLimitedBody, ValidationErrorBody } from './schemas/common.js';
 import { ExternalAuthorizeRequest, ExternalAuthorizeResponse, ExternalExchangeRequest } from './schemas/external.js';
@@ -322,6 +323,8 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
       },
     },
   ];
+  // Issue 11.3: every path parameter is checked before anything else of its route (404 otherwise).
+  for (const route of routes) route.middleware.unshift(...pathParamChecks(route.path));
   routes.push({
     method: 'GET', path: '/openapi.json', isBrowserFacing: false, middleware: [], handler: openApiDocument(routes, deps.issuer),
     doc: { operationId: 'getOpenApi', tag: 'Discovery', summary: 'This OpenAPI 3.1 document', responses: { 200: { description: 'OpenAPI document' } } },

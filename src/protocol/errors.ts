@@ -24,7 +24,7 @@ export abstract class ApiError extends Error {
 export type WireIssue = Record<string, unknown> & {
   kind: string;
   type: string;
-  expected: string | null;
+  expected: string;
   received: string;
   message: string;
   path: Array<Record<string, unknown>>;
@@ -40,6 +40,12 @@ export class ValidationError extends ApiError {
   override toBody() {
     return { error: this.code, issues: this.issues };
   }
+}
+
+/** 400: a body that cannot be read at all (a broken multipart form), or a form field of bad text (issue 11.4). */
+export class BadRequest extends ApiError {
+  readonly status = 400;
+  readonly code = 'bad_request';
 }
 
 /** 401: no credential was sent, or a consumer token is invalid, expired or revoked (SPEC §2). */

@@ -16,6 +16,7 @@ import { messagePage } from '../../ui/pages/message.js';
 import type { AppEnv } from '../env.js';
 import { clientIp } from '../middleware/rate-limit.js';
 import { clearSessionCookie, csrfTokenFor, readSessionCookie, verifyFormOrigin, writeSessionCookie } from './browser-state.js';
+import { readHostedForm } from './form.js';
 import { brandingOf, sendPage } from './render.js';
 
 type Form = Record<string, string>;
@@ -94,9 +95,7 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
 
   /** A POST of one of the forms: parsed, CSRF and origin checked. */
   async function form(c: Context<AppEnv>, hosted: HostedRequest): Promise<Form> {
-    const body = await c.req.parseBody();
-    const values: Form = {};
-    for (const [name, value] of Object.entries(body)) if (typeof value === 'string') values[name] = value;
+    const values: Form = await readHostedForm(c);
     verifyFormOrigin(c, deps, hosted.request.id, values.csrf);
     return values;
   }

@@ -29,6 +29,18 @@ function publishableKeyOf(c: Context): string | undefined {
   return a ?? b;
 }
 
+// SPEC §2: a publishable key is never a bearer credential. `Bearer pk_…` is a credential of the
+// wrong kind — 403 naming the header that takes it — not a bad access token.
+const PUBLISHABLE_KEY_HEADER = 'a publishable key is sent as X-Publishable-Key (or x-client-key), not as Authorization: Bearer';
+
+/** 403 for `Bearer pk_…` once the key is known to be one (an unknown key stays 401, like any other). */
+async function refusePublishableBearer(deps: FlowDeps, c: Context, needed?: string): Promise<void> {
+  const token = bearer(c);
+  if (!token?.startsWith('pk_')) return;
+  await applicationOfPublishableKey(deps, token);
+  throw new Forbidden(needed ? `${PUBLISHABLE_KEY_HEADER}; ${needed}` : PUBLISHABLE_KEY_HEADER);
+}
+
 async function applicationOfSecretKey(deps: FlowDeps, secretKey: string) {
   const application = await findApplicationBySecretKey(deps, secretKey);
   if (!application) throw new InvalidApiKey('unknown secret key');
@@ -44,6 +56,7 @@ async function applicationOfPublishableKey(deps: FlowDeps, publishableKey: strin
 /** Endpoints for merchant backends: `Authorization: Bearer sk_…` or `x-secret-key`. */
 export function requireSecretKey(deps: FlowDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    await refusePublishableBearer(deps, c, 'this endpoint needs a secret key (Authorization: Bearer sk_… or x-secret-key)');
     const secretKey = secretKeyOf(c);
     const publishableKey = publishableKeyOf(c);
     if (!secretKey) {
@@ -71,6 +84,7 @@ export function requireSecretKey(deps: FlowDeps): MiddlewareHandler<AppEnv> {
 /** Endpoints for browsers and apps: `X-Publishable-Key` or `x-client-key`. */
 export function requirePublishableKey(deps: FlowDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    await refusePublishableBearer(deps, c);
     const publishableKey = publishableKeyOf(c);
     const secretKey = secretKeyOf(c);
     if (!publishableKey) {
@@ -101,6 +115,7 @@ export function requirePublishableKey(deps: FlowDeps): MiddlewareHandler<AppEnv>
 /** Endpoints acting for a signed-in consumer: `Authorization: Bearer <access token>`. */
 export function requireConsumerToken(deps: FlowDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    await refusePublishableBearer(deps, c, 'this endpoint takes a consumer access token');
     const token = bearer(c);
     const secretKey = secretKeyOf(c);
     if (secretKey) {

@@ -31,6 +31,8 @@ export function requireBearer(deps: FlowDeps, accept: ReadonlyArray<'login' | 'o
       error.headers['WWW-Authenticate'] = 'Bearer realm="latchkey"';
       throw error;
     }
+    // SPEC §2: a publishable key is no bearer credential; say where it goes (RFC 6750 keeps the 401).
+    if (token.startsWith('pk_')) throw new InvalidToken('a publishable key is not an access token: send it as x-client-key');
     c.set('bearer', await authenticateBearer(deps, token, accept));
     await next();
   };

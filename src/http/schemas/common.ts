@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { isStorableText } from '../../protocol/text.js';
 
 /** `{ error, message }` — every consumer-API error but validation (SPEC §3). */
 export const ErrorBody = v.object({ error: v.string(), message: v.string() });
@@ -36,18 +37,15 @@ export const rule = <T>(predicate: (input: T) => boolean, message: string, expec
     if (dataset.typed && !predicate(dataset.value)) addIssue({ message, expected, received: 'invalid' });
   });
 
-// Lone UTF-16 surrogates cannot be encoded as UTF-8: PostgreSQL would store U+FFFD in their place,
-// making two different inputs one identity there but not on SQLite. Refused on both.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /**
- * A bounded string that is safe to store in any text column: no U+0000 (PostgreSQL text cannot hold
- * it) and no lone surrogate, so both engines store exactly what was sent.
+ * A bounded string that is safe to store in any text column (the shared rule of protocol/text.ts):
+ * no U+0000 (PostgreSQL text cannot hold it) and no lone surrogate, so both engines store exactly
+ * what was sent.
  */
 export const text = (minLength: number, maxLength: number) =>
   v.pipe(
     v.string(),
     v.minLength(minLength),
     v.maxLength(maxLength),
-    rule<string>((value) => !value.includes('\0') && !LONE_SURROGATE.test(value), 'must be well-formed text without U+0000', 'well-formed text'),
+    rule<string>(isStorableText, 'must be well-formed text without U+0000', 'well-formed text'),
   );

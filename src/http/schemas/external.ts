@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { CODE_CHALLENGE_PATTERN } from '../../protocol/pkce.js';
+import { isStorableJson } from '../../protocol/text.js';
 import { IsoTime, rule, text } from './common.js';
 
 /** SPEC §5.1 claims: whole object ≤ 10,000 characters of JSON. */
@@ -15,6 +16,8 @@ export const ExternalAuthorizeRequest = v.object({
     v.pipe(
       // Known claims are typed; other keys are kept as sent.
       v.looseObject({ email: v.optional(text(0, 320)), fullName: v.optional(text(0, 512)), name: v.optional(text(0, 512)) }),
+      // Issue 11.3: the claims kept as sent obey the same text rule as every other field.
+      rule((claims: Record<string, unknown>) => isStorableJson(claims), 'claims must be well-formed text without U+0000, keys included', 'well-formed text'),
       rule(
         (claims) => JSON.stringify(claims).length <= MAX_CLAIMS_JSON_LENGTH,
         `claims must be at most ${MAX_CLAIMS_JSON_LENGTH} characters of JSON`,
@@ -33,6 +36,6 @@ export const ExternalAuthorizeResponse = v.object({
 
 /** SPEC §5.2 request. */
 export const ExternalExchangeRequest = v.object({
-  exchangeCode: v.pipe(v.string(), v.minLength(1), v.maxLength(512)),
-  codeVerifier: v.optional(v.pipe(v.string(), v.minLength(43), v.maxLength(128))),
+  exchangeCode: text(1, 512),
+  codeVerifier: v.optional(text(43, 128)),
 });

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { IsoTime } from './common.js';
+import { IsoTime, text } from './common.js';
 
 /** SPEC §5 AuthSession. */
 export const AuthSessionBody = v.object({
@@ -18,7 +18,7 @@ export const AuthSessionBody = v.object({
 });
 
 /** SPEC §5.5 request. */
-export const RefreshRequest = v.object({ refreshToken: v.pipe(v.string(), v.minLength(1), v.maxLength(512)) });
+export const RefreshRequest = v.object({ refreshToken: text(1, 512) });
 
 export const RefreshResponse = v.object({
   accessToken: v.string(),

@@ -1,0 +1,33 @@
+import type { Context } from 'hono';
+import { ApiError, BadRequest } from '../../protocol/errors.js';
+import { textProblem } from '../../protocol/text.js';
+
+// The hosted forms hold an email, a password, a 6-digit code, a CSRF token and a signed pending
+// token: a few hundred characters at most. Longer values are refused, not cut.
+const MAX_FIELD_LENGTH = 4096;
+
+/**
+ * The string fields of a hosted form POST (SPEC §7). A body that cannot be read (a multipart body
+ * without its boundary, truncated, garbage) or a field of bad text (U+0000, a lone surrogate, over
+ * 4096 characters) is the sender's mistake: 400, which the pages render as an HTML page — never a
+ * 500 (issue 11.4) and never text a store cannot hold (issue 11.3). Passwords may hold any other
+ * character, so control characters are allowed.
+ */
+export async function readHostedForm(c: Context): Promise<Record<string, string>> {
+  let body: Record<string, unknown>;
+  try {
+    body = await c.req.parseBody();
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw new BadRequest('the form could not be read; reload the page and try again', { cause: error });
+  }
+  const values: Record<string, string> = {};
+  for (const [name, value] of Object.entries(body)) {
+    if (typeof value !== 'string') continue;
+    if (textProblem(value, { maxLength: MAX_FIELD_LENGTH, allowControls: true })) {
+      throw new BadRequest('the form holds a value this page does not accept; reload the page and try again');
+    }
+    values[name] = value;
+  }
+  return values;
+}
