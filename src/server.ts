@@ -3,7 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { resolveSecret } from './config/secret-file.js';
 import type { Config } from './config/config.js';
 import { deriveServerKeys } from './crypto/key-encryption.js';
-import { createDelivery } from './delivery/delivery.js';
+import { createDelivery, type DeliveryTimeouts } from './delivery/delivery.js';
 import type { IssuedSecret } from './flows/applications.js';
 import { bootstrapIfEmpty } from './flows/bootstrap.js';
 import type { FlowDeps } from './flows/deps.js';
@@ -18,6 +18,13 @@ import { createRateLimits, type RateLimitBackend } from './storage/rate-limits.j
 import { cacheOrganizationReads } from './storage/organization-cache.js';
 import { openStore, type SqlStore } from './storage/sql-store.js';
 
+/** What a caller (a test) may supply instead of the defaults: the clock, the log, delivery timeouts. */
+export interface RuntimeOptions {
+  clock?: Clock;
+  logger?: Logger;
+  deliveryTimeouts?: DeliveryTimeouts;
+}
+
 export interface Runtime {
   readonly config: Config;
   readonly deps: FlowDeps;
@@ -28,7 +35,7 @@ export interface Runtime {
 /** Opens the store (migrating it), loads the signing keys and assembles the flows' dependencies. */
 export async function createRuntime(
   config: Config,
-  options: { clock?: Clock; logger?: Logger; migrate?: boolean; isLongRunning?: boolean } = {},
+  options: RuntimeOptions & { migrate?: boolean; isLongRunning?: boolean } = {},
 ): Promise<Runtime> {
   const resolved = resolveSecret(config);
   const logger = options.logger ?? createLogger(resolved.logLevel);
@@ -57,7 +64,7 @@ export async function createRuntime(
     audit: createAuditLog(store, clock, logger),
     issuer: resolved.issuer,
     secretOverlapSeconds: resolved.secretOverlapSeconds,
-    delivery: createDelivery({ store, logger, keyEncryptionKey: serverKeys.keyEncryptionKey, now: () => clock.now() }),
+    delivery: createDelivery({ store, logger, keyEncryptionKey: serverKeys.keyEncryptionKey, now: () => clock.now(), timeouts: options.deliveryTimeouts }),
     rateLimits,
     passwordHashing: resolved.passwordHashing,
     metrics,
@@ -74,7 +81,7 @@ export interface RunningServer {
 }
 
 /** Starts Latchkey: runtime, first-start bootstrap, signing key, HTTP listener. */
-export async function startServer(config: Config, options: { clock?: Clock; logger?: Logger } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, options: RuntimeOptions = {}): Promise<RunningServer> {
   const runtime = await createRuntime(config, { ...options, isLongRunning: true });
   const { deps } = runtime;
   await deps.keyring.ensureKey();

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/config.js';
 import { createApplication } from '../../src/flows/applications.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer, type RuntimeOptions } from '../../src/server.js';
 import { TestClock } from './clock.js';
 import { createTestDatabase, type EngineName } from './engines.js';
 import { freePort } from './ports.js';
@@ -28,7 +28,11 @@ export interface TestServer {
 
 /** Starts a real Latchkey HTTP server on a free loopback port with a fresh database and a test clock. */
 
-export async function startTestServer(engine: EngineName, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  engine: EngineName,
+  env: Record<string, string> = {},
+  options: Pick<RuntimeOptions, 'deliveryTimeouts'> = {},
+): Promise<TestServer> {
   const database = await createTestDatabase(engine);
   const clock = new TestClock();
   const logLines: string[] = [];
@@ -47,7 +51,7 @@ export async function startTestServer(engine: EngineName, env: Record<string, st
     LATCHKEY_LOG_LEVEL: 'debug',
     ...env,
   });
-  const server = await startServer(config, { clock, logger: createLogger('debug', sink) });
+  const server = await startServer(config, { ...options, clock, logger: createLogger('debug', sink) });
   const demo = server.demo!;
   const url = server.url;
   return {
