@@ -138,7 +138,7 @@ async function serveOnce(env: NodeJS.ProcessEnv): Promise<{ stdout: string; code
 describe('latchkey serve (SPEC §8 first start)', () => {
   it('prints the demo keys on the first start only, and exits 0 on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'latchkey-serve-'));
-    const env = { PATH: process.env.PATH, LATCHKEY_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, LATCHKEY_PORT: '0' };
+    const env = { PATH: process.env.PATH, LATCHKEY_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, LATCHKEY_PORT: '0', LATCHKEY_ADMIN_LISTEN: '127.0.0.1:0' };
     const first = await serveOnce(env);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('First start: created organization "default" and a demo application.');

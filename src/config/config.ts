@@ -9,6 +9,8 @@ export interface Config {
   readonly usePreparedStatements: boolean;
   readonly port: number;
   readonly host: string;
+  /** LATCHKEY_ADMIN_LISTEN: the admin listener (SPEC §10), or null when it is off. */
+  readonly adminListen: ListenAddress | null;
   readonly issuer: string;
   /** Undefined until {@link resolveSecret} fills it from the environment or the secret file. */
   readonly secret: string | undefined;
@@ -26,6 +28,12 @@ export interface Config {
   readonly housekeepingIntervalSeconds: number;
   readonly housekeepingBatchSize: number;
   readonly shutdownTimeoutSeconds: number;
+}
+
+/** A host and port to listen on. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
 }
 
 /** Every configurable limit, by endpoint class and key (SPEC §3 429s). */
@@ -62,6 +70,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     usePreparedStatements: values.LATCHKEY_DATABASE_PREPARED_STATEMENTS as boolean,
     port,
     host: values.LATCHKEY_HOST as string,
+    adminListen: values.LATCHKEY_ADMIN_LISTEN as ListenAddress | null,
     issuer,
     isInsecureHttpIssuer: isPlainHttpOffLoopback(issuer),
     secret: values.LATCHKEY_SECRET as string | undefined,

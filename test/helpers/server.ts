@@ -15,6 +15,8 @@ export interface TestApp {
 
 export interface TestServer {
   url: string;
+  /** The admin listener (`/metrics`, health; SPEC §10) on its own free port. */
+  adminUrl: string;
   clock: TestClock;
   server: RunningServer;
   /** Every log line the server wrote, for "no secret in a log line" checks. */
@@ -49,6 +51,8 @@ export async function startTestServer(
     LATCHKEY_ISSUER: `http://127.0.0.1:${port}`,
     LATCHKEY_SECRET: 'test-secret-test-secret-test-secret-0123',
     LATCHKEY_LOG_LEVEL: 'debug',
+    // A free port of its own: never the fixed 4803, since test files run in parallel.
+    LATCHKEY_ADMIN_LISTEN: '127.0.0.1:0',
     ...env,
   });
   const server = await startServer(config, { ...options, clock, logger: createLogger('debug', sink) });
@@ -56,6 +60,7 @@ export async function startTestServer(
   const url = server.url;
   return {
     url,
+    adminUrl: server.adminUrl ?? '',
     clock,
     server,
     logLines,
