@@ -1,11 +1,16 @@
 import type { Config } from '../config/config.js';
-import { runApps } from './apps.js';
-import { runKeys } from './keys.js';
-import { runMigrate } from './migrate.js';
-import { runOrgs } from './orgs.js';
-import { runOutbox } from './outbox.js';
-import { runServe } from './serve.js';
-import { runUsers } from './users.js';
+
+type Run = (config: Config, argv: string[]) => Promise<number>;
+
+// Loaded when the command runs, not for help or a refused command line: those answer at once,
+// without loading the server, the store drivers or the HTTP stack.
+const runApps: Run = async (config, argv) => (await import('./apps.js')).runApps(config, argv);
+const runKeys: Run = async (config, argv) => (await import('./keys.js')).runKeys(config, argv);
+const runMigrate: Run = async (config, argv) => (await import('./migrate.js')).runMigrate(config, argv);
+const runOrgs: Run = async (config, argv) => (await import('./orgs.js')).runOrgs(config, argv);
+const runOutbox: Run = async (config, argv) => (await import('./outbox.js')).runOutbox(config, argv);
+const runServe = async (config: Config) => (await import('./serve.js')).runServe(config);
+const runUsers: Run = async (config, argv) => (await import('./users.js')).runUsers(config, argv);
 
 /** One option of a command: its kind, the placeholder of its value, and one line of help. */
 export interface OptionSpec {
@@ -26,7 +31,7 @@ export interface CommandSpec {
   /** Every option the command accepts; anything else is refused (issue 11.11). */
   readonly options: Readonly<Record<string, OptionSpec>>;
   /** Runs it with everything after `latchkey <first word>` (the subcommand word included). */
-  readonly run: (config: Config, argv: string[]) => Promise<number>;
+  readonly run: Run;
 }
 
 const json: OptionSpec = { type: 'boolean', help: 'print the result as JSON' };

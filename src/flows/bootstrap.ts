@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { generateId } from '../crypto/random.js';
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../protocol/lifetimes.js';
 import type { Organization } from '../storage/store.js';
@@ -39,7 +40,10 @@ export async function ensureDefaultOrganization(deps: Pick<FlowDeps, 'store' | '
   }
 }
 
-/** A lease that never expires: taken once per database, by the `serve` that makes the demo application. */
+/**
+ * A lease that never expires, held by a name no other call uses: the first claim inserts it, every
+ * later one — another instance or the same process — finds it held (one conditional insert).
+ */
 const DEMO_APPLICATION_CLAIM = 'first-start:demo-application';
 const NEVER = Number.MAX_SAFE_INTEGER;
 
@@ -54,7 +58,7 @@ export async function bootstrapDemoApplication(deps: FlowDeps): Promise<IssuedSe
   if ((await deps.store.listApplications()).length > 0) return undefined;
   const organization = await deps.store.findOrganizationByName(DEFAULT_ORGANIZATION_NAME);
   if (!organization) return undefined;
-  if (!(await deps.store.acquireLease(DEMO_APPLICATION_CLAIM, INSTANCE_ID, deps.clock.now(), NEVER))) return undefined;
+  if (!(await deps.store.acquireLease(DEMO_APPLICATION_CLAIM, `${INSTANCE_ID}:${randomUUID()}`, deps.clock.now(), NEVER))) return undefined;
   return createApplication(deps, {
     organizationId: organization.id,
     name: 'Demo application',
