@@ -43,6 +43,9 @@ describe('configuration (SPEC §8)', () => {
     expect(problems[1]).toBe('LATCHKEY_PORT: must be at most 65535 (got "70000")');
     expect(() => loadConfig({ LATCHKEY_ISSUER: 'https://example.com/auth' })).toThrow(/LATCHKEY_ISSUER: must be an origin without a path/);
     expect(message).not.toContain('too-short-secret');
+    // A URL's password is not echoed either.
+    expect(() => loadConfig({ LATCHKEY_DATABASE_URL: 'mysql://app:hunter2@db/x' })).toThrow('LATCHKEY_DATABASE_URL: must start with sqlite: or postgres:// (got "mysql://app:***@db/x")');
+    expect(() => loadConfig({ LATCHKEY_REDIS_URL: 'http://:hunter2@redis' })).toThrow('(got "http://:***@redis")');
   });
 
   it('SPEC §7: an http issuer only on loopback, unless the insecure override is set (and then it is flagged)', () => {

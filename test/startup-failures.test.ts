@@ -77,11 +77,12 @@ describe('issue 11.12: start-up failures are one clear line each', () => {
     expectOneLine(result, new RegExp(`^latchkey: LATCHKEY_DATABASE_URL: the directory ${readOnly} is not writable \\(EACCES: [^)]*\\); choose a writable directory`));
   });
 
-  it('issue 11.12: PostgreSQL unreachable names LATCHKEY_DATABASE_URL', async () => {
+  it('issue 11.12: PostgreSQL unreachable names LATCHKEY_DATABASE_URL, never its password', async () => {
     const closed = await freePort();
     for (const command of [['serve'], ['migrate']]) {
-      const result = await runBin(command, { LATCHKEY_DATABASE_URL: `postgres://postgres@127.0.0.1:${closed}/test`, LATCHKEY_SECRET: SECRET, LATCHKEY_PORT: '0', LATCHKEY_ADMIN_LISTEN: 'off' });
+      const result = await runBin(command, { LATCHKEY_DATABASE_URL: `postgres://postgres:hunter2-secret@127.0.0.1:${closed}/test`, LATCHKEY_SECRET: SECRET, LATCHKEY_PORT: '0', LATCHKEY_ADMIN_LISTEN: 'off' });
       expectOneLine(result, new RegExp(`^latchkey: LATCHKEY_DATABASE_URL: PostgreSQL at 127\\.0\\.0\\.1:${closed} refuses connections \\(ECONNREFUSED\\); start it, or correct the host and port in the URL\\n$`));
+      expect(result.stderr + result.stdout).not.toContain('hunter2');
     }
   });
 

@@ -55,7 +55,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const raw = env[name] === '' ? undefined : env[name];
     const result = v.safeParse(SETTINGS[name].schema, raw);
     if (result.success) values[name] = result.output;
-    else problems.push(`${name}: ${result.issues[0].message}${name === 'LATCHKEY_SECRET' ? '' : ` (got ${JSON.stringify(raw)})`}`);
+    else problems.push(`${name}: ${result.issues[0].message}${name === 'LATCHKEY_SECRET' ? '' : ` (got ${JSON.stringify(withoutPassword(raw))})`}`);
   }
   const port = values.LATCHKEY_PORT as number;
   const issuer = (values.LATCHKEY_ISSUER as string | undefined) ?? `http://localhost:${port}`;
@@ -99,6 +99,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       parallelism: values.LATCHKEY_ARGON2_PARALLELISM as number,
     }),
   });
+}
+
+/** A URL's password (`scheme://user:password@host`) masked: a bad value is echoed, its secret is not. */
+function withoutPassword(raw: string | undefined): string | undefined {
+  return raw?.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
 }
 
 /** True for an http URL whose host is not a loopback name or address. */
