@@ -86,6 +86,18 @@ describe('issue 11.12: start-up failures are one clear line each', () => {
     }
   });
 
+  it('issue 11.12: a PostgreSQL address that never answers fails the start (bounded by the 10-second probe) instead of hanging', async () => {
+    const silent = createServer(() => undefined); // accepts, then says nothing
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const result = await runBin(['migrate'], { LATCHKEY_DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/test` }, { guardMs: 90_000 });
+      expectOneLine(result, new RegExp(`^latchkey: LATCHKEY_DATABASE_URL: PostgreSQL at 127\\.0\\.0\\.1:${port} does not answer \\(ETIMEDOUT\\); check the host, port and network in the URL\\n$`));
+    } finally {
+      silent.close();
+    }
+  }, 120_000);
+
   it.skipIf(!engines.includes('postgres'))('issue 11.12: a PostgreSQL database that does not exist names LATCHKEY_DATABASE_URL and the fix', async () => {
     const url = new URL(inject('postgresUrl')!);
     url.pathname = '/latchkey_no_such_database';
