@@ -180,7 +180,7 @@ export async function startServer(config: Config, options: RuntimeOptions = {}):
       (s as HttpServer).closeAllConnections?.();
     }
     await closeRuntime(runtime);
-    throw error;
+    throw explainStartupFailure(error, runtime.config);
   }
 }
 
