@@ -1,22 +1,34 @@
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
+import { explainDatabaseFailure } from './config/database-failure.js';
 import { resolveSecret } from './config/secret-file.js';
+import { prepareSqliteDirectory, sqlitePath } from './config/sqlite-directory.js';
 import type { Config } from './config/config.js';
+import { StartupError } from './config/startup-error.js';
 import { deriveServerKeys } from './crypto/key-encryption.js';
-import { createDelivery } from './delivery/delivery.js';
+import { createDelivery, type DeliveryTimeouts } from './delivery/delivery.js';
 import type { IssuedSecret } from './flows/applications.js';
-import { bootstrapIfEmpty } from './flows/bootstrap.js';
+import { bootstrapDemoApplication, ensureDefaultOrganization } from './flows/bootstrap.js';
 import type { FlowDeps } from './flows/deps.js';
 import { runHousekeeping } from './flows/housekeeping.js';
 import { Keyring } from './flows/keyring.js';
+import { createAdminApp } from './http/admin-app.js';
 import { createApp } from './http/app.js';
+import { ADMIN_LISTENER, PUBLIC_LISTENER, listen, urlOf } from './http/listen.js';
 import { createAuditLog } from './observability/audit.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, measureStore } from './observability/metrics.js';
 import { systemClock, type Clock } from './protocol/clock.js';
 import { createRateLimits, type RateLimitBackend } from './storage/rate-limits.js';
 import { cacheOrganizationReads } from './storage/organization-cache.js';
+import { probePostgres } from './storage/probe.js';
 import { openStore, type SqlStore } from './storage/sql-store.js';
+
+/** What a caller (a test) may supply instead of the defaults: the clock, the log, delivery timeouts. */
+export interface RuntimeOptions {
+  clock?: Clock;
+  logger?: Logger;
+  deliveryTimeouts?: DeliveryTimeouts;
+}
 
 export interface Runtime {
   readonly config: Config;
@@ -28,12 +40,12 @@ export interface Runtime {
 /** Opens the store (migrating it), loads the signing keys and assembles the flows' dependencies. */
 export async function createRuntime(
   config: Config,
-  options: { clock?: Clock; logger?: Logger; migrate?: boolean; isLongRunning?: boolean } = {},
+  options: RuntimeOptions & { migrate?: boolean; isLongRunning?: boolean } = {},
 ): Promise<Runtime> {
   const resolved = resolveSecret(config);
   const logger = options.logger ?? createLogger(resolved.logLevel);
   const clock = options.clock ?? systemClock;
-  const rawStore = await openStore(resolved.databaseUrl, {
+  const rawStore = await openCheckedStore(resolved, {
     migrate: options.migrate,
     namedStatements: resolved.usePreparedStatements,
     // A server (not a CLI command) checkpoints SQLite's WAL off its event loop.
@@ -41,80 +53,166 @@ export async function createRuntime(
       ? { backgroundCheckpoints: { intervalMs: 250, onError: (message: string) => logger.warn({ err: message }, 'SQLite checkpoint failed') } }
       : {}),
   });
-  const metrics = createMetrics();
-  // Five seconds: organization lifetimes changed elsewhere apply within that (docs/configuration.md).
-  const store = cacheOrganizationReads(measureStore(rawStore, metrics), 5_000, () => Date.now());
-  const serverKeys = deriveServerKeys(resolved.secret!);
-  const rateLimits = await createRateLimits(resolved.rateLimits, { redisUrl: resolved.redisUrl, failureMode: resolved.redisFailureMode, logger });
-  rateLimits.onRejected = (name) => metrics.rateLimited(name);
-  const keyring = new Keyring({ store, clock, keyEncryptionKey: serverKeys.keyEncryptionKey, cacheSeconds: resolved.keyCacheSeconds });
-  const deps: FlowDeps = {
-    store,
-    keyring,
-    clock,
-    logger,
-    serverKeys,
-    audit: createAuditLog(store, clock, logger),
-    issuer: resolved.issuer,
-    secretOverlapSeconds: resolved.secretOverlapSeconds,
-    delivery: createDelivery({ store, logger, keyEncryptionKey: serverKeys.keyEncryptionKey, now: () => clock.now() }),
-    rateLimits,
-    passwordHashing: resolved.passwordHashing,
-    metrics,
-  };
-  return { config: resolved, deps, store, rateLimits };
+  let rateLimits: RateLimitBackend | undefined;
+  try {
+    const metrics = createMetrics();
+    // Five seconds: organization lifetimes changed elsewhere apply within that (docs/configuration.md).
+    const store = cacheOrganizationReads(measureStore(rawStore, metrics), 5_000, () => Date.now());
+    const serverKeys = deriveServerKeys(resolved.secret!);
+    rateLimits = await createRateLimits(resolved.rateLimits, { redisUrl: resolved.redisUrl, failureMode: resolved.redisFailureMode, logger });
+    rateLimits.onRejected = (name) => metrics.rateLimited(name);
+    const keyring = new Keyring({ store, clock, keyEncryptionKey: serverKeys.keyEncryptionKey, cacheSeconds: resolved.keyCacheSeconds });
+    const deps: FlowDeps = {
+      store,
+      keyring,
+      clock,
+      logger,
+      serverKeys,
+      audit: createAuditLog(store, clock, logger),
+      issuer: resolved.issuer,
+      secretOverlapSeconds: resolved.secretOverlapSeconds,
+      delivery: createDelivery({ store, logger, keyEncryptionKey: serverKeys.keyEncryptionKey, now: () => clock.now(), timeouts: options.deliveryTimeouts }),
+      rateLimits,
+      passwordHashing: resolved.passwordHashing,
+      metrics,
+    };
+    // SPEC §1: whichever command touches a new database first leaves `default` there.
+    await ensureDefaultOrganization(deps);
+    return { config: resolved, deps, store, rateLimits };
+  } catch (error) {
+    await rateLimits?.close();
+    await rawStore.close();
+    throw explainStartupFailure(error, resolved);
+  }
+}
+
+/**
+ * Opens (and migrates) the configured store after checking what can be checked first: the SQLite
+ * directory, or that PostgreSQL answers within 10 seconds. Failures the operator can fix become one
+ * StartupError naming LATCHKEY_DATABASE_URL (issue 11.12).
+ */
+export async function openCheckedStore(config: Config, options: Parameters<typeof openStore>[1] = {}): Promise<SqlStore> {
+  try {
+    await checkDatabase(config);
+    return await openStore(config.databaseUrl, options);
+  } catch (error) {
+    throw explainStartupFailure(error, config);
+  }
+}
+
+/** The SQLite directory exists and is writable, or PostgreSQL answers: checked before opening the store. */
+export async function checkDatabase(config: Config): Promise<void> {
+  if (sqlitePath(config.databaseUrl) !== undefined) prepareSqliteDirectory(config.databaseUrl);
+  else await probePostgres(config.databaseUrl, 10_000);
+}
+
+/** A database failure the operator can fix, as a StartupError; anything else unchanged. */
+export function explainStartupFailure(error: unknown, config: Config): unknown {
+  if (error instanceof StartupError) return error;
+  return explainDatabaseFailure(error, config.databaseUrl) ?? error;
 }
 
 export interface RunningServer {
   readonly url: string;
+  /** The admin listener (`/metrics`, health; SPEC §10), or undefined when LATCHKEY_ADMIN_LISTEN=off. */
+  readonly adminUrl: string | undefined;
   readonly runtime: Runtime;
   /** The demo application's keys when this start created them (first start only). */
   readonly demo: IssuedSecret | undefined;
   close(): Promise<void>;
 }
 
-/** Starts Latchkey: runtime, first-start bootstrap, signing key, HTTP listener. */
-export async function startServer(config: Config, options: { clock?: Clock; logger?: Logger } = {}): Promise<RunningServer> {
+/** Starts Latchkey: runtime, the public and the admin listener, signing keys, first-start bootstrap. */
+export async function startServer(config: Config, options: RuntimeOptions = {}): Promise<RunningServer> {
   const runtime = await createRuntime(config, { ...options, isLongRunning: true });
   const { deps } = runtime;
-  await deps.keyring.ensureKey();
-  const demo = await bootstrapIfEmpty(deps);
-  const drain = createDrain();
-  const app = createApp(deps, {
-    bodyLimitBytes: runtime.config.bodyLimitBytes,
-    jwksMaxAgeSeconds: runtime.config.keyCacheSeconds,
-    trustedProxyHops: runtime.config.trustedProxyHops,
-    rateLimitHealth: { health: () => runtime.rateLimits.health(), failureMode: runtime.config.redisFailureMode, isDraining: () => drain.isDraining },
-  });
+  const listening: ServerType[] = [];
+  const gate = createGate();
+  try {
+    const drain = createDrain();
+    const rateLimitHealth = { health: () => runtime.rateLimits.health(), failureMode: runtime.config.redisFailureMode, isDraining: () => drain.isDraining };
+    const app = createApp(deps, {
+      bodyLimitBytes: runtime.config.bodyLimitBytes,
+      jwksMaxAgeSeconds: runtime.config.keyCacheSeconds,
+      trustedProxyHops: runtime.config.trustedProxyHops,
+      rateLimitHealth,
+    });
+    const serveApp = (fetch: typeof app.fetch): typeof app.fetch => gate.wrap((request, env) => drain.track(() => fetch(request, env)));
+    // Both ports are taken before the first start creates anything: a port in use must fail the start
+    // before the demo application's secret key — shown only once — is made (issue 11.12). Requests
+    // that arrive meanwhile wait for the keys.
+    const server = await listen(serveApp(app.fetch), { host: runtime.config.host, port: runtime.config.port }, PUBLIC_LISTENER);
+    listening.push(server);
+    const { adminListen } = runtime.config;
+    let admin: ServerType | undefined;
+    if (adminListen) {
+      admin = await listen(serveApp(createAdminApp(deps, { rateLimitHealth }).fetch), adminListen, ADMIN_LISTENER);
+      listening.push(admin);
+    }
+    await deps.keyring.ensureKey();
+    const demo = await bootstrapDemoApplication(deps);
+    gate.open();
+    const stopHousekeeping = scheduleHousekeeping(runtime);
+    return {
+      url: urlOf(server),
+      adminUrl: admin ? urlOf(admin) : undefined,
+      runtime,
+      demo,
+      async close() {
+        stopHousekeeping();
+        // Graceful (issue 6): stop accepting new connections; answer what arrives on open ones with
+        // `Connection: close` and mark the instance not ready; wait for every request in flight (its
+        // write included) up to the timeout, then cut what is left; only then close the pools.
+        drain.start();
+        const closed = Promise.all(listening.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+        for (const s of listening) (s as HttpServer).closeIdleConnections?.();
+        await drain.idle(runtime.config.shutdownTimeoutSeconds * 1000);
+        for (const s of listening) (s as HttpServer).closeAllConnections?.();
+        await closed;
+        await closeRuntime(runtime);
+      },
+    };
+  } catch (error) {
+    // A start that fails leaves nothing open behind it, so the process can exit (issue 11.12).
+    gate.fail(error);
+    for (const s of listening) {
+      s.close();
+      (s as HttpServer).closeAllConnections?.();
+    }
+    await closeRuntime(runtime);
+    throw explainStartupFailure(error, runtime.config);
+  }
+}
 
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: (request, env) => drain.track(() => app.fetch(request, env)), hostname: runtime.config.host, port: runtime.config.port }, () => resolve(s));
-    s.once('error', reject);
+/** Holds requests until the start is complete (keys loaded); after that, a plain boolean check. */
+function createGate() {
+  let isOpen = false;
+  let open!: () => void;
+  let fail!: (error: unknown) => void;
+  const opened = new Promise<void>((resolve, reject) => {
+    open = resolve;
+    fail = reject;
   });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const stopHousekeeping = scheduleHousekeeping(runtime);
+  opened.catch(() => undefined);
   return {
-    url: `http://${host}:${address.port}`,
-    runtime,
-    demo,
-    async close() {
-      stopHousekeeping();
-      // Graceful (issue 6): stop accepting new connections; answer what arrives on open ones with
-      // `Connection: close` and mark the instance not ready; wait for every request in flight (its
-      // write included) up to the timeout, then cut what is left; only then close the pools.
-      drain.start();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const http = server as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
-      http.closeIdleConnections?.();
-      await drain.idle(runtime.config.shutdownTimeoutSeconds * 1000);
-      http.closeAllConnections?.();
-      await closed;
-      await runtime.rateLimits.close();
-      await runtime.deps.delivery.close();
-      await runtime.store.close();
+    wrap<F extends (request: Request, env: any) => Response | Promise<Response>>(fetch: F) {
+      return ((request: Request, env: unknown) => (isOpen ? fetch(request, env) : opened.then(() => fetch(request, env)))) as F;
     },
+    open() {
+      isOpen = true;
+      open();
+    },
+    fail,
   };
+}
+
+type HttpServer = { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+
+/** Closes what a runtime holds open: Redis, SMTP pools, the store. */
+async function closeRuntime(runtime: Runtime): Promise<void> {
+  await runtime.rateLimits.close();
+  await runtime.deps.delivery.close();
+  await runtime.store.close();
 }
 
 /** Counts requests in flight and, once draining, tells clients to close their connections. */

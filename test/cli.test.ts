@@ -1,11 +1,14 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { COMMANDS } from '../src/cli/commands.js';
+import { STACK_LINE, inBatches, runBin } from './helpers/bin.js';
+import { createTestDatabase, engines } from './helpers/engines.js';
+import { hasRedisServer, startPrivateRedis } from './helpers/redis.js';
 import { IDENTITY, authorize } from './helpers/flows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -119,26 +122,34 @@ describe.each(engines)('latchkey CLI (SPEC §8) [%s]', (engine) => {
   });
 });
 
-/** Starts `latchkey serve`, waits for it to listen, stops it with SIGTERM; returns its stdout and exit code. */
-async function serveOnce(env: NodeJS.ProcessEnv): Promise<{ stdout: string; code: number | null }> {
+/**
+ * Starts `latchkey serve`, waits for it to listen, runs `whileUp` with its URL, stops it with
+ * SIGTERM; returns what it printed and its exit code.
+ */
+async function serveOnce(env: NodeJS.ProcessEnv, whileUp?: (url: string) => Promise<void>): Promise<{ stdout: string; stderr: string; code: number | null }> {
   const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
-  await new Promise<void>((resolve, reject) => {
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+  const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (chunk) => {
       stdout += String(chunk);
-      if (stdout.includes('latchkey listening')) resolve();
+      const line = stdout.split('\n').find((l) => l.includes('latchkey listening'));
+      if (line) resolve(JSON.parse(line).url);
     });
-    child.once('exit', () => reject(new Error(`serve exited early: ${stdout}`)));
+    child.once('exit', () => reject(new Error(`serve exited early: ${stdout}${stderr}`)));
   });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await whileUp?.(url);
   child.kill('SIGTERM');
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { stdout, code };
+  const code = await exited;
+  return { stdout, stderr, code };
 }
 
 describe('latchkey serve (SPEC §8 first start)', () => {
   it('prints the demo keys on the first start only, and exits 0 on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'latchkey-serve-'));
-    const env = { PATH: process.env.PATH, LATCHKEY_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, LATCHKEY_PORT: '0' };
+    const env = { PATH: process.env.PATH, LATCHKEY_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, LATCHKEY_PORT: '0', LATCHKEY_ADMIN_LISTEN: '127.0.0.1:0' };
     const first = await serveOnce(env);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('First start: created organization "default" and a demo application.');
@@ -151,5 +162,137 @@ describe('latchkey serve (SPEC §8 first start)', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).not.toContain('First start');
     expect(second.stdout).not.toContain('sk_test_');
+  });
+});
+
+/** Each command and subcommand of the CLI's own table, and each word that has subcommands. */
+const LEAVES = COMMANDS.map((spec) => spec.words.join(' '));
+const GROUPS = [...new Set(COMMANDS.filter((spec) => spec.words.length > 1).map((spec) => spec.words[0]!))];
+
+describe('issue 11.11: the CLI never shows a stack trace', () => {
+  // A database that must not come into being: help and refused arguments touch nothing.
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-help-'));
+  const env = { LATCHKEY_DATABASE_URL: `sqlite:${join(dir, 'never', 'db.sqlite')}`, LATCHKEY_PORT: '0', LATCHKEY_ADMIN_LISTEN: '127.0.0.1:0' };
+
+  it('issue 11.11: --help (and -h) on every command and subcommand prints its usage and exits 0', async () => {
+    const cases = [...LEAVES.map((words) => [...words.split(' '), '--help']), ...LEAVES.map((words) => [...words.split(' '), '-h']), ...GROUPS.map((group) => [group, '--help']), ['--help'], ['help']];
+    const results = await inBatches(cases, 4, (args) => runBin(args, env));
+    results.forEach((result, i) => {
+      const args = cases[i]!;
+      const words = args.filter((arg) => !arg.startsWith('-') && arg !== 'help').join(' ');
+      expect({ args, code: result.code, hung: result.hung, stderr: result.stderr }).toEqual({ args, code: 0, hung: false, stderr: '' });
+      expect(result.stdout, args.join(' ')).toMatch(new RegExp(`^usage: latchkey ${words}`.replace(/ $/, '')));
+    });
+    // `serve --help` started no server, and nothing opened the database.
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  }, 180_000);
+
+  it('issue 11.11: an unknown option, a misspelt flag or a stray argument: one line naming it, the command\'s help, exit 2', async () => {
+    const cases: { args: string[]; line: string }[] = [];
+    for (const spec of COMMANDS) {
+      const name = `latchkey ${spec.words.join(' ')}`;
+      cases.push({ args: [...spec.words, '--no-such-option'], line: `${name}: unknown option --no-such-option` });
+      cases.push({ args: [...spec.words, 'stray'], line: `${name}: unexpected argument "stray"` });
+      const option = Object.keys(spec.options).find((o) => o.length >= 4);
+      if (option) {
+        const misspelt = `${option[1]}${option[0]}${option.slice(2)}`;
+        cases.push({ args: [...spec.words, `--${misspelt}`], line: `${name}: unknown option --${misspelt} (did you mean --${option}?)` });
+      }
+    }
+    cases.push({ args: ['apps', 'create', '--name'], line: 'latchkey apps create: --name needs a value (NAME)' });
+    cases.push({ args: ['apps', 'list', '--name', 'x'], line: 'latchkey apps list: unknown option --name' });
+    cases.push({ args: ['keys', 'rotate', '--json=yes'], line: 'latchkey keys rotate: --json takes no value' });
+    const results = await inBatches(cases, 4, ({ args }) => runBin(args, env));
+    results.forEach((result, i) => {
+      const { args, line } = cases[i]!;
+      expect({ args, code: result.code, hung: result.hung, first: result.stderr.split('\n')[0] }).toEqual({ args, code: 2, hung: false, first: line });
+      expect(result.stderr, args.join(' ')).toContain(`usage: latchkey ${args.slice(0, COMMANDS.find((s) => s.words.every((w, j) => args[j] === w))!.words.length).join(' ')}`);
+      expect(result.stderr).not.toMatch(STACK_LINE);
+      expect(result.stdout).toBe('');
+    });
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  }, 180_000);
+
+  it('issue 11.11: an unknown command or subcommand is one line (with the closest one) and the list, exit 2', async () => {
+    const [command, sub, none] = await Promise.all([runBin(['aps', 'list'], env), runBin(['apps', 'craete'], env), runBin(['apps'], env)]);
+    expect([command.code, command.stderr.split('\n')[0]]).toEqual([2, 'latchkey: unknown command "aps" (did you mean apps?)']);
+    expect([sub.code, sub.stderr.split('\n')[0]]).toEqual([2, 'latchkey apps: unknown command "craete" (did you mean create?)']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('usage: latchkey apps <command>');
+    for (const result of [command, sub, none]) expect(result.stderr).not.toMatch(STACK_LINE);
+  });
+});
+
+describe.each(engines)('issue 11.10 / SPEC §1: a fresh install has its default organization [%s]', (engine) => {
+  const secret = 'test-secret-test-secret-test-secret-0123';
+
+  it('issue 11.10: `migrate` then `apps create` on a new database works: `default` is there', async () => {
+    const database = await createTestDatabase(engine);
+    const env = { LATCHKEY_DATABASE_URL: database.url, LATCHKEY_SECRET: secret };
+    try {
+      const migrated = await runBin(['migrate', '--json'], env);
+      expect(migrated.code, migrated.stderr).toBe(0);
+      expect(JSON.parse(migrated.stdout).applied.length).toBeGreaterThan(0);
+      const created = await runBin(['apps', 'create', '--name', 'x', '--json'], env);
+      expect(created.code, created.stderr).toBe(0);
+      const orgs = JSON.parse((await runBin(['orgs', 'list', '--json'], env)).stdout);
+      expect(orgs.map((o: { name: string }) => o.name)).toEqual(['default']);
+      expect(JSON.parse(created.stdout).organizationId).toBe(orgs[0].id);
+    } finally {
+      await database.drop();
+    }
+  }, 120_000);
+
+  it('issue 11.10 / SPEC §8: after `migrate` made `default`, the first `serve` still makes the demo application, once', async () => {
+    const database = await createTestDatabase(engine);
+    const env = { PATH: process.env.PATH, LATCHKEY_DATABASE_URL: database.url, LATCHKEY_SECRET: secret, LATCHKEY_PORT: '0', LATCHKEY_ADMIN_LISTEN: '127.0.0.1:0' };
+    try {
+      expect((await runBin(['migrate'], env)).code).toBe(0);
+      // The CLI made no demo application.
+      expect(JSON.parse((await runBin(['apps', 'list', '--json'], env)).stdout)).toEqual([]);
+      const first = await serveOnce(env);
+      expect(first.stdout).toMatch(/secret key\s+sk_test_[\w-]{43}/);
+      const second = await serveOnce(env);
+      expect(second.stdout).not.toContain('sk_test_');
+      const apps = JSON.parse((await runBin(['apps', 'list', '--json'], env)).stdout);
+      expect(apps.map((a: { name: string }) => a.name)).toEqual(['Demo application']);
+    } finally {
+      await database.drop();
+    }
+  }, 120_000);
+
+  it('issue 11.10: any first command leaves the default organization (here `apps list`)', async () => {
+    const database = await createTestDatabase(engine);
+    const env = { LATCHKEY_DATABASE_URL: database.url, LATCHKEY_SECRET: secret };
+    try {
+      expect(JSON.parse((await runBin(['apps', 'list', '--json'], env)).stdout)).toEqual([]);
+      const orgs = JSON.parse((await runBin(['orgs', 'list', '--json'], env)).stdout);
+      expect(orgs.map((o: { name: string }) => o.name)).toEqual(['default']);
+    } finally {
+      await database.drop();
+    }
+  }, 60_000);
+});
+
+describe.skipIf(!hasRedisServer())('issue 11.14: a normal shutdown is not an outage', () => {
+  it('issue 11.14: SIGTERM with Redis configured logs no "redis unreachable" line', async () => {
+    const redis = await startPrivateRedis();
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-redis-stop-'));
+    const env = {
+      PATH: process.env.PATH, LATCHKEY_DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, LATCHKEY_PORT: '0', LATCHKEY_ADMIN_LISTEN: 'off', LATCHKEY_REDIS_URL: redis.url,
+    };
+    try {
+      const { stdout, stderr, code } = await serveOnce(env, async (url) => {
+        // Connected first: otherwise there is no connection for the shutdown to close.
+        for (let state = ''; state !== 'redis'; await new Promise((resolve) => setTimeout(resolve, 50))) {
+          state = (await (await fetch(`${url}/readyz`)).json()).checks.rateLimits;
+        }
+      });
+      expect(code).toBe(0);
+      expect(stdout).toContain('shutting down');
+      expect(`${stdout}${stderr}`).not.toContain('redis unreachable');
+    } finally {
+      await redis.stop();
+    }
   });
 });

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { renderConfigurationReference, renderReadme } from '../src/config/reference.js';
 import { resolveSecret } from '../src/config/secret-file.js';
+import { unknownSettingWarnings } from '../src/config/unknown-settings.js';
+import { DEFAULT_ORGANIZATION_SETTINGS } from '../src/protocol/lifetimes.js';
 
 describe('configuration (SPEC §8)', () => {
   it('defaults: SQLite under ./data, port 4802, loopback, issuer from the port', () => {
@@ -41,6 +43,9 @@ describe('configuration (SPEC §8)', () => {
     expect(problems[1]).toBe('LATCHKEY_PORT: must be at most 65535 (got "70000")');
     expect(() => loadConfig({ LATCHKEY_ISSUER: 'https://example.com/auth' })).toThrow(/LATCHKEY_ISSUER: must be an origin without a path/);
     expect(message).not.toContain('too-short-secret');
+    // A URL's password is not echoed either.
+    expect(() => loadConfig({ LATCHKEY_DATABASE_URL: 'mysql://app:hunter2@db/x' })).toThrow('LATCHKEY_DATABASE_URL: must start with sqlite: or postgres:// (got "mysql://app:***@db/x")');
+    expect(() => loadConfig({ LATCHKEY_REDIS_URL: 'http://:hunter2@redis' })).toThrow('(got "http://:***@redis")');
   });
 
   it('SPEC §7: an http issuer only on loopback, unless the insecure override is set (and then it is flagged)', () => {
@@ -60,6 +65,36 @@ describe('configuration (SPEC §8)', () => {
     expect(first.length).toBeGreaterThanOrEqual(32);
     expect(resolveSecret(config).secret).toBe(first);
     expect(statSync(join(dir, 'latchkey.secret')).mode & 0o777).toBe(0o600);
+  });
+
+  it('issue 11.9 / SPEC §10: LATCHKEY_ADMIN_LISTEN is host:port (default 127.0.0.1:4803), [v6]:port, or off', () => {
+    expect(loadConfig({}).adminListen).toEqual({ host: '127.0.0.1', port: 4803 });
+    expect(loadConfig({ LATCHKEY_ADMIN_LISTEN: '0.0.0.0:9100' }).adminListen).toEqual({ host: '0.0.0.0', port: 9100 });
+    expect(loadConfig({ LATCHKEY_ADMIN_LISTEN: '[::1]:0' }).adminListen).toEqual({ host: '::1', port: 0 });
+    expect(loadConfig({ LATCHKEY_ADMIN_LISTEN: 'off' }).adminListen).toBeNull();
+    for (const bad of ['4803', 'localhost', '127.0.0.1:70000', '[::1]', 'a b:1']) {
+      expect(() => loadConfig({ LATCHKEY_ADMIN_LISTEN: bad }), bad).toThrow(/LATCHKEY_ADMIN_LISTEN: must be host:port/);
+    }
+  });
+
+  it('issue 11.12: an unknown LATCHKEY_* variable is warned about, naming the closest setting', () => {
+    expect(unknownSettingWarnings({ LATCHKEY_PROT: '4802' })).toEqual([
+      'LATCHKEY_PROT is not a Latchkey setting and is ignored; did you mean LATCHKEY_PORT? (docs/configuration.md lists them)',
+    ]);
+    expect(unknownSettingWarnings({ LATCHKEY_DATABSE_URL: 'x', LATCHKEY_REDIS: 'x' }).join('\n')).toMatch(/LATCHKEY_DATABSE_URL .*did you mean LATCHKEY_DATABASE_URL\?[\s\S]*LATCHKEY_REDIS .*did you mean LATCHKEY_REDIS_URL\?/);
+    expect(unknownSettingWarnings({ LATCHKEY_WHATEVER: 'x' })[0]).not.toContain('did you mean');
+    // Known settings, other variables and the test suite's own LATCHKEY_TEST_* are not warned about.
+    expect(unknownSettingWarnings({ LATCHKEY_PORT: '1', LATCHKEY_ADMIN_LISTEN: 'off', PATH: '/bin', LATCHKEY_TEST_REQUIRE_SERVICES: '1' })).toEqual([]);
+  });
+
+  it('issue 11.14: the reference gives both lifetime families as the server answers them, and Redis as shared counters', () => {
+    const reference = renderConfigurationReference();
+    for (const [name, seconds] of Object.entries(DEFAULT_ORGANIZATION_SETTINGS)) {
+      expect(reference, name).toMatch(new RegExp(`\`${name}\` \\| ${seconds}\\b`));
+    }
+    expect(DEFAULT_ORGANIZATION_SETTINGS).toMatchObject({ oauthAccessTokenTtlSeconds: 21600, oauthRefreshTokenTtlSeconds: 15897600 });
+    expect(reference).not.toContain('for now');
+    expect(reference).toContain('With it, every instance counts in the same Redis');
   });
 
   it('docs/configuration.md is the generated reference (run `npm run docs:config`)', () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines } from './helpers/engines.js';
 import { IDENTITY, refresh, signIn } from './helpers/flows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
-describe('GET /metrics (issue 6)', () => {
+describe('GET /metrics on the admin listener (issue 6)', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer('sqlite', { LATCHKEY_RATE_LIMIT_GUEST_PER_IP: '1/3600' });
@@ -16,7 +17,7 @@ describe('GET /metrics (issue 6)', () => {
     await refresh(server, server.demo, session.refreshToken); // reuse → family revoked
     for (let i = 0; i < 2; i++) await server.request('/auth/guest', { method: 'POST', headers: { 'x-publishable-key': server.demo.publishableKey } });
 
-    const response = await server.request('/metrics');
+    const response = await fetch(`${server.adminUrl}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
@@ -31,5 +32,64 @@ describe('GET /metrics (issue 6)', () => {
     // No secret, code or token ever becomes a label.
     expect(text).not.toContain(session.refreshToken);
     expect(text).not.toContain('exc_');
+  });
+});
+
+describe.each(engines)('issue 11.9 / SPEC §10: the admin listener [%s]', (engine) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(engine);
+  });
+  afterAll(() => server?.close());
+
+  it('issue 11.9 / SPEC §10: the public port does not serve /metrics (404) and the OpenAPI document does not list it', async () => {
+    const response = await server.request('/metrics');
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: 'not_found' });
+    const document = await (await server.request('/openapi.json')).json();
+    expect(Object.keys(document.paths)).not.toContain('/metrics');
+  });
+
+  it('issue 11.9 / SPEC §10: the admin listener has its own port and serves /metrics, /healthz and /readyz', async () => {
+    expect(new URL(server.adminUrl).port).not.toBe(new URL(server.url).port);
+    const metrics = await fetch(`${server.adminUrl}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('latchkey_http_requests_total');
+    expect(await (await fetch(`${server.adminUrl}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${server.adminUrl}/readyz`)).json()).toMatchObject({ status: 'ready', checks: { store: 'ok' } });
+    // Health answers on the public port as well, for a load balancer's probes.
+    expect((await server.request('/healthz')).status).toBe(200);
+    expect((await server.request('/readyz')).status).toBe(200);
+  });
+
+  it('issue 11.9: the admin listener serves nothing of the public API', async () => {
+    for (const path of ['/.well-known/jwks.json', '/openapi.json', '/auth/guest']) {
+      expect((await fetch(`${server.adminUrl}${path}`)).status, path).toBe(404);
+    }
+    const post = await fetch(`${server.adminUrl}/metrics`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET');
+  });
+});
+
+describe('issue 11.9: LATCHKEY_ADMIN_LISTEN', () => {
+  it('off: no admin listener, and still no /metrics on the public port', async () => {
+    const server = await startTestServer('sqlite', { LATCHKEY_ADMIN_LISTEN: 'off' });
+    try {
+      expect(server.server.adminUrl).toBeUndefined();
+      expect((await server.request('/metrics')).status).toBe(404);
+      expect((await server.request('/healthz')).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('graceful shutdown closes both listeners', async () => {
+    const server = await startTestServer('sqlite');
+    const { adminUrl, url } = server;
+    expect((await fetch(`${adminUrl}/healthz`)).status).toBe(200);
+    await server.close();
+    await expect(fetch(`${adminUrl}/healthz`)).rejects.toThrow();
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 });

@@ -65,6 +65,8 @@ describe.runIf(hasTools())('README walk-throughs (issue 11.13)', () => {
       LATCHKEY_DATABASE_URL: `sqlite:${join(dir, 'latchkey.db')}`,
       LATCHKEY_PORT: String(port),
       LATCHKEY_LOG_LEVEL: 'warn',
+      // Parallel test files: the admin listener on a free port, never the fixed 4803.
+      LATCHKEY_ADMIN_LISTEN: '127.0.0.1:0',
     };
     server = spawn(process.execPath, [BIN, 'serve'], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     // Ready when /readyz answers; the spawn's exit (a start-up failure) ends the wait at once.

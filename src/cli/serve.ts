@@ -11,7 +11,10 @@ export async function runServe(config: Config): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   const { logger } = server.runtime.deps;
-  logger.info({ url: server.url, issuer: server.runtime.config.issuer, engine: server.runtime.store.engine }, 'latchkey listening');
+  logger.info(
+    { url: server.url, adminUrl: server.adminUrl ?? 'off', issuer: server.runtime.config.issuer, engine: server.runtime.store.engine },
+    'latchkey listening',
+  );
   if (server.demo) {
     // SPEC §8: the demo keys are shown once, on the first start, so a newcomer can try every flow.
     // Printed to the terminal, not the log: a secret never enters a log line.

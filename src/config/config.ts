@@ -9,6 +9,8 @@ export interface Config {
   readonly usePreparedStatements: boolean;
   readonly port: number;
   readonly host: string;
+  /** LATCHKEY_ADMIN_LISTEN: the admin listener (SPEC §10), or null when it is off. */
+  readonly adminListen: ListenAddress | null;
   readonly issuer: string;
   /** Undefined until {@link resolveSecret} fills it from the environment or the secret file. */
   readonly secret: string | undefined;
@@ -26,6 +28,12 @@ export interface Config {
   readonly housekeepingIntervalSeconds: number;
   readonly housekeepingBatchSize: number;
   readonly shutdownTimeoutSeconds: number;
+}
+
+/** A host and port to listen on. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
 }
 
 /** Every configurable limit, by endpoint class and key (SPEC §3 429s). */
@@ -47,7 +55,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const raw = env[name] === '' ? undefined : env[name];
     const result = v.safeParse(SETTINGS[name].schema, raw);
     if (result.success) values[name] = result.output;
-    else problems.push(`${name}: ${result.issues[0].message}${name === 'LATCHKEY_SECRET' ? '' : ` (got ${JSON.stringify(raw)})`}`);
+    else problems.push(`${name}: ${result.issues[0].message}${name === 'LATCHKEY_SECRET' ? '' : ` (got ${JSON.stringify(withoutPassword(raw))})`}`);
   }
   const port = values.LATCHKEY_PORT as number;
   const issuer = (values.LATCHKEY_ISSUER as string | undefined) ?? `http://localhost:${port}`;
@@ -62,6 +70,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     usePreparedStatements: values.LATCHKEY_DATABASE_PREPARED_STATEMENTS as boolean,
     port,
     host: values.LATCHKEY_HOST as string,
+    adminListen: values.LATCHKEY_ADMIN_LISTEN as ListenAddress | null,
     issuer,
     isInsecureHttpIssuer: isPlainHttpOffLoopback(issuer),
     secret: values.LATCHKEY_SECRET as string | undefined,
@@ -90,6 +99,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       parallelism: values.LATCHKEY_ARGON2_PARALLELISM as number,
     }),
   });
+}
+
+/** A URL's password (`scheme://user:password@host`) masked: a bad value is echoed, its secret is not. */
+function withoutPassword(raw: string | undefined): string | undefined {
+  return raw?.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
 }
 
 /** True for an http URL whose host is not a loopback name or address. */

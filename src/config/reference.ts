@@ -1,4 +1,15 @@
+import {
+  AUTHORIZATION_CODE_TTL_SECONDS, AUTHORIZATION_SESSION_TTL_SECONDS, BEACON_TOKEN_TTL_SECONDS, DEFAULT_ORGANIZATION_SETTINGS as lifetimes, EXCHANGE_CODE_TTL_SECONDS, OTP_TTL_SECONDS,
+} from '../protocol/lifetimes.js';
 import { SETTINGS, type SettingSpec } from './settings.js';
+
+/** `21600 (6 hours)`: seconds as the API answers them, and in words. */
+function duration(seconds: number): string {
+  const units: [number, string][] = [[86400, 'day'], [3600, 'hour'], [60, 'minute']];
+  const [size, unit] = units.find(([size]) => seconds >= size && seconds % size === 0) ?? [1, 'second'];
+  const count = seconds / size;
+  return size === 1 ? `${seconds} seconds` : `${seconds} (${count} ${unit}${count === 1 ? '' : 's'})`;
+}
 
 /** The markdown table of every setting (README and docs/configuration.md both show it). */
 export function renderSettingsTable(): string {
@@ -22,17 +33,31 @@ export function renderConfigurationReference(): string {
     '',
     '## Per-organization settings',
     '',
-    'Token lifetimes are stored per organization (SPEC §4) and start at these defaults:',
-    '`accessTokenTtlSeconds` 3600, `refreshTokenTtlSeconds` 2592000 (30 days),',
-    '`refreshReuseIntervalSeconds` 10. The exchange code lives 60 seconds and is not configurable.',
+    'Token lifetimes are stored per organization (SPEC §4) and start at these defaults. There are two',
+    'families, and each answers with its own:',
+    '',
+    '| tokens | setting | default |',
+    '|---|---|---|',
+    `| consumer API sessions (\`/auth/*\`: external exchange, guests, one-time passcodes): access token | \`accessTokenTtlSeconds\` | ${duration(lifetimes.accessTokenTtlSeconds)} |`,
+    `| consumer API sessions: refresh token (\`refreshTokenTtlSeconds\` in the answer) | \`refreshTokenTtlSeconds\` | ${duration(lifetimes.refreshTokenTtlSeconds)} |`,
+    `| OAuth (\`/v1/auth/oauth/token\`, third-party apps): access token (\`expires_in\`) | \`oauthAccessTokenTtlSeconds\` | ${duration(lifetimes.oauthAccessTokenTtlSeconds)} |`,
+    `| OAuth: refresh token (\`refresh_token_expires_in\`) | \`oauthRefreshTokenTtlSeconds\` | ${duration(lifetimes.oauthRefreshTokenTtlSeconds)} |`,
+    `| login token of \`/v1/auth/login\` and the hosted pages' session | \`loginTokenTtlSeconds\` | ${duration(lifetimes.loginTokenTtlSeconds)} |`,
+    `| both families: a rotated refresh token still answers with the same successor for | \`refreshReuseIntervalSeconds\` | ${duration(lifetimes.refreshReuseIntervalSeconds)} |`,
+    '',
+    `Not configurable: the exchange code lives ${EXCHANGE_CODE_TTL_SECONDS} seconds, the authorization code ${AUTHORIZATION_CODE_TTL_SECONDS} seconds, an`,
+    `authorization session ${AUTHORIZATION_SESSION_TTL_SECONDS / 60} minutes, a one-time passcode ${OTP_TTL_SECONDS / 60} minutes, the beacon token ${BEACON_TOKEN_TTL_SECONDS / 3600} hour.`,
     '',
     '## Rate limits',
     '',
     'Each `LATCHKEY_RATE_LIMIT_*` value above is `<points>/<seconds>`: a fixed window per key. An excess',
     'request gets 429 `{ "error": "rate_limit_exceeded", "message", "retryAfter" }` with `Retry-After`,',
     '`X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix seconds). Besides these,',
-    'a destination gets at most one code per 60 seconds (not configurable). Counters live in each',
-    'process\'s memory for now: behind a load balancer, each instance counts on its own.',
+    'a destination gets at most one code per 60 seconds (not configurable).',
+    '',
+    'Without `LATCHKEY_REDIS_URL` the counters live in each process\'s memory: behind a load balancer each',
+    'instance counts on its own. With it, every instance counts in the same Redis, so a limit holds across',
+    'the fleet; while Redis is unreachable `LATCHKEY_REDIS_FAILURE_MODE` decides what the limits do.',
     '',
     '## Delivery of one-time passcodes (per organization)',
     '',

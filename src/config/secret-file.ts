@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, type Config } from './config.js';
+import { describe, prepareSqliteDirectory, sqlitePath } from './sqlite-directory.js';
+import { StartupError } from './startup-error.js';
 
-/** The SQLite file path of a `sqlite:` URL, or undefined for PostgreSQL. */
-export function sqlitePath(databaseUrl: string): string | undefined {
-  return databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : undefined;
-}
+export { sqlitePath };
 
 /**
  * Returns the config with `secret` set: from LATCHKEY_SECRET, else (SQLite only) from
@@ -24,13 +23,17 @@ export function resolveSecret(config: Config): Config {
   try {
     secret = readFileSync(file, 'utf8').trim();
   } catch {
-    mkdirSync(dirname(file), { recursive: true });
+    prepareSqliteDirectory(config.databaseUrl);
     secret = randomBytes(32).toString('base64url');
     // 'wx' fails if another process created it meanwhile; then read theirs.
     try {
       writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-    } catch {
-      secret = readFileSync(file, 'utf8').trim();
+    } catch (writeError) {
+      try {
+        secret = readFileSync(file, 'utf8').trim();
+      } catch {
+        throw new StartupError('LATCHKEY_SECRET', `not set, and the secret file ${file} cannot be written (${describe(writeError)}); set LATCHKEY_SECRET or make the directory writable`, { cause: writeError });
+      }
     }
   }
   if (secret.length < 32) throw new ConfigError([`LATCHKEY_SECRET: the secret file ${file} holds fewer than 32 characters`]);

@@ -47,6 +47,16 @@ const rule = (fallback: string) =>
     v.check((r) => r.points >= 1 && r.durationSeconds >= 1, 'points and seconds must both be at least 1'),
   );
 
+/** `host:port`, `[v6]:port` or `off`; undefined when it is none of these. */
+function parseListenAddress(value: string): { host: string; port: number } | 'off' | undefined {
+  if (value.trim().toLowerCase() === 'off') return 'off';
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s\[\]]+)):(\d{1,5})$/.exec(value);
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  if (port > 65535) return undefined;
+  return { host: (match[1] ?? match[2])!, port };
+}
+
 export const SETTINGS = {
   LATCHKEY_DATABASE_URL: {
     description:
@@ -75,6 +85,17 @@ export const SETTINGS = {
     description: 'Interface to bind. Use 0.0.0.0 behind a load balancer.',
     defaultText: '127.0.0.1',
     schema: v.pipe(v.optional(v.string(), '127.0.0.1'), v.minLength(1, 'must not be empty')),
+  },
+  LATCHKEY_ADMIN_LISTEN: {
+    description:
+      'Where the admin listener binds, `host:port` (`[::1]:4803` for IPv6; port 0 picks a free one), or `off`. It serves `/metrics`, `/healthz` and `/readyz` and is not authenticated: keep it on loopback or an internal network, never behind the public load balancer. The public port does not serve `/metrics`.',
+    defaultText: '127.0.0.1:4803',
+    schema: v.pipe(
+      v.optional(v.string(), '127.0.0.1:4803'),
+      v.transform(parseListenAddress),
+      v.check((value) => value !== undefined, 'must be host:port (e.g. 127.0.0.1:4803, [::1]:4803) or off'),
+      v.transform((value) => (value === 'off' ? null : value)),
+    ),
   },
   LATCHKEY_ISSUER: {
     description:

@@ -5,11 +5,17 @@ import type { Store } from '../storage/store.js';
 import { createDevelopmentSender } from './development.js';
 import type { Delivery, Sender } from './sender.js';
 import { DEVELOPMENT_DELIVERY, DeliverySettingsSchema, type ChannelSettings, type DeliverySettings } from './settings.js';
-import { createSmtpSender } from './smtp.js';
+import { createSmtpSender, type SmtpTimeouts } from './smtp.js';
 import { createWebhookSender } from './webhook.js';
 
+/** How long a provider may take; the senders' own bounds when absent (tests on a busy machine pass longer ones). */
+export interface DeliveryTimeouts {
+  readonly smtp?: SmtpTimeouts;
+  readonly webhookMs?: number;
+}
+
 /** Delivery backed by per-organization settings, sealed at rest with the key-encryption key. */
-export function createDelivery(options: { store: Store; logger: Logger; keyEncryptionKey: Buffer; now: () => number }): Delivery {
+export function createDelivery(options: { store: Store; logger: Logger; keyEncryptionKey: Buffer; now: () => number; timeouts?: DeliveryTimeouts }): Delivery {
   const { store, keyEncryptionKey } = options;
   const development = createDevelopmentSender(store, options.logger, options.now);
   // One sender per organization and channel, kept while its configuration stays the same, so an SMTP
@@ -26,7 +32,9 @@ export function createDelivery(options: { store: Store; logger: Logger; keyEncry
       void kept.sender.close?.().catch((error: Error) => options.logger.warn({ err: error.message }, 'closing a replaced sender failed'));
     }
     if (channel.kind === 'development') return development;
-    const sender = channel.kind === 'smtp' ? createSmtpSender(channel.url, channel.from) : createWebhookSender(channel.url, channel.secret);
+    const sender = channel.kind === 'smtp'
+        ? createSmtpSender(channel.url, channel.from, options.timeouts?.smtp)
+        : createWebhookSender(channel.url, channel.secret, { timeoutMs: options.timeouts?.webhookMs });
     senders.set(key, { configuration, sender });
     return sender;
   }

@@ -9,7 +9,6 @@ import { externalExchange } from './handlers/external-exchange.js';
 import { guest } from './handlers/guest.js';
 import { healthz, readyz, type RateLimitHealth } from './handlers/health.js';
 import { jwks } from './handlers/jwks.js';
-import { metricsEndpoint } from './handlers/metrics.js';
 import { login, loginLogout, loginOtp } from './handlers/login.js';
 import { logout } from './handlers/logout.js';
 import { oauthMetadata, openIdMetadata } from './handlers/metadata.js';
@@ -310,10 +309,6 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
     {
       method: 'GET', path: '/healthz', isBrowserFacing: false, middleware: [], handler: healthz,
       doc: { operationId: 'getHealthz', tag: 'Operations', summary: 'Liveness: the process is up', responses: { 200: { description: 'Up' } } },
-    },
-    {
-      method: 'GET', path: '/metrics', isBrowserFacing: false, middleware: [], handler: metricsEndpoint(deps.metrics),
-      doc: { operationId: 'getMetrics', tag: 'Operations', summary: 'Prometheus metrics: requests, latency, tokens issued, replays, rate limits, store latency', responses: { 200: { description: 'text/plain; version=0.0.4' } } },
     },
     {
       method: 'GET', path: '/readyz', isBrowserFacing: false, middleware: [], handler: readyz(deps, options.rateLimitHealth),

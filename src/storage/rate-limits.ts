@@ -37,6 +37,8 @@ export async function createRateLimits(
 ): Promise<RateLimitBackend> {
   const failureMode = options.failureMode ?? 'memory';
   let redis: Redis | undefined;
+  // Set by close(): the connection it ends is not an outage (issue 11.14).
+  let isClosing = false;
   if (options.redisUrl) {
     // Fail fast while disconnected (no offline queue), keep reconnecting in the background.
     // A Redis that stops answering must not hold requests: commands time out (and count as down).
@@ -48,6 +50,7 @@ export async function createRateLimits(
     });
     let isDown = false;
     const down = (reason: string) => {
+      if (isClosing) return;
       if (!isDown) options.logger.warn({ reason, failureMode }, 'redis unreachable: rate limits are degraded');
       isDown = true;
     };
@@ -132,6 +135,7 @@ export async function createRateLimits(
       }
     },
     async close() {
+      isClosing = true;
       redis?.disconnect();
     },
   };

@@ -17,7 +17,8 @@ export interface Instance {
 export async function startInstance(env: Record<string, string>): Promise<Instance> {
   const port = await freePort();
   const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: { PATH: process.env.PATH, LATCHKEY_PORT: String(port), LATCHKEY_LOG_LEVEL: 'warn', ...env },
+    // The admin listener on a free port of its own: several instances share this machine.
+    env: { PATH: process.env.PATH, LATCHKEY_PORT: String(port), LATCHKEY_ADMIN_LISTEN: '127.0.0.1:0', LATCHKEY_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

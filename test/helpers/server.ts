@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/config.js';
 import { createApplication } from '../../src/flows/applications.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer, type RuntimeOptions } from '../../src/server.js';
 import { TestClock } from './clock.js';
 import { createTestDatabase, type EngineName } from './engines.js';
 import { freePort } from './ports.js';
@@ -15,6 +15,8 @@ export interface TestApp {
 
 export interface TestServer {
   url: string;
+  /** The admin listener (`/metrics`, health; SPEC §10) on its own free port. */
+  adminUrl: string;
   clock: TestClock;
   server: RunningServer;
   /** Every log line the server wrote, for "no secret in a log line" checks. */
@@ -28,7 +30,11 @@ export interface TestServer {
 
 /** Starts a real Latchkey HTTP server on a free loopback port with a fresh database and a test clock. */
 
-export async function startTestServer(engine: EngineName, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  engine: EngineName,
+  env: Record<string, string> = {},
+  options: Pick<RuntimeOptions, 'deliveryTimeouts'> = {},
+): Promise<TestServer> {
   const database = await createTestDatabase(engine);
   const clock = new TestClock();
   const logLines: string[] = [];
@@ -45,13 +51,16 @@ export async function startTestServer(engine: EngineName, env: Record<string, st
     LATCHKEY_ISSUER: `http://127.0.0.1:${port}`,
     LATCHKEY_SECRET: 'test-secret-test-secret-test-secret-0123',
     LATCHKEY_LOG_LEVEL: 'debug',
+    // A free port of its own: never the fixed 4803, since test files run in parallel.
+    LATCHKEY_ADMIN_LISTEN: '127.0.0.1:0',
     ...env,
   });
-  const server = await startServer(config, { clock, logger: createLogger('debug', sink) });
+  const server = await startServer(config, { ...options, clock, logger: createLogger('debug', sink) });
   const demo = server.demo!;
   const url = server.url;
   return {
     url,
+    adminUrl: server.adminUrl ?? '',
     clock,
     server,
     logLines,

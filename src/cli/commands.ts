@@ -1,0 +1,127 @@
+import type { Config } from '../config/config.js';
+
+type Run = (config: Config, argv: string[]) => Promise<number>;
+
+// Loaded when the command runs, not for help or a refused command line: those answer at once,
+// without loading the server, the store drivers or the HTTP stack.
+const runApps: Run = async (config, argv) => (await import('./apps.js')).runApps(config, argv);
+const runKeys: Run = async (config, argv) => (await import('./keys.js')).runKeys(config, argv);
+const runMigrate: Run = async (config, argv) => (await import('./migrate.js')).runMigrate(config, argv);
+const runOrgs: Run = async (config, argv) => (await import('./orgs.js')).runOrgs(config, argv);
+const runOutbox: Run = async (config, argv) => (await import('./outbox.js')).runOutbox(config, argv);
+const runServe = async (config: Config) => (await import('./serve.js')).runServe(config);
+const runUsers: Run = async (config, argv) => (await import('./users.js')).runUsers(config, argv);
+
+/** One option of a command: its kind, the placeholder of its value, and one line of help. */
+export interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly multiple?: boolean;
+  /** The value's placeholder in the help (string options). */
+  readonly value?: string;
+  readonly help: string;
+}
+
+/** One command (or subcommand) of the `latchkey` command line. */
+export interface CommandSpec {
+  /** The words after `latchkey`: `['apps', 'create']`. */
+  readonly words: readonly string[];
+  readonly summary: string;
+  /** What follows the words in the usage line. */
+  readonly usage: string;
+  /** Every option the command accepts; anything else is refused (issue 11.11). */
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  /** Runs it with everything after `latchkey <first word>` (the subcommand word included). */
+  readonly run: Run;
+}
+
+const json: OptionSpec = { type: 'boolean', help: 'print the result as JSON' };
+const org: OptionSpec = { type: 'string', value: 'NAME', help: 'organization (default: default)' };
+const id: OptionSpec = { type: 'string', value: 'app_…', help: 'the application' };
+const logoUrl: OptionSpec = { type: 'string', value: 'https://…', help: 'logo on the hosted pages ("" removes it)' };
+const accentColor: OptionSpec = { type: 'string', value: '#rrggbb', help: 'accent colour of the hosted pages ("" removes it)' };
+const firstParty: OptionSpec = { type: 'boolean', help: 'first-party: users are not asked to consent' };
+const thirdParty: OptionSpec = { type: 'boolean', help: 'third-party: users consent to its scopes' };
+const email: OptionSpec = { type: 'string', value: 'ADDRESS', help: "the user's email address" };
+const password: OptionSpec = { type: 'string', value: 'PASSWORD', help: 'at least 8 characters' };
+const environment: OptionSpec = { type: 'string', value: 'test|live', help: 'the environment (default: test)' };
+
+/**
+ * THE COMMAND TABLE: every command and subcommand, its usage and options. Help, the refusal of
+ * unknown options and stray arguments, and test/cli.test.ts all read it, so a new command is covered.
+ */
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    words: ['serve'], summary: 'run the server (migrates, creates the first keys and, on a database without applications, a demo application)',
+    usage: '', options: {}, run: (config) => runServe(config),
+  },
+  { words: ['migrate'], summary: 'apply pending schema migrations (and create the default organization on a new database)', usage: '[--json]', options: { json }, run: runMigrate },
+  { words: ['orgs', 'list'], summary: 'list organizations', usage: '[--json]', options: { json }, run: runOrgs },
+  { words: ['orgs', 'create'], summary: 'create an organization', usage: '--name NAME [--json]', options: { name: { type: 'string', value: 'NAME', help: 'its unique name' }, json }, run: runOrgs },
+  {
+    words: ['orgs', 'set-delivery'], summary: 'choose how one-time passcodes are sent',
+    usage: '--channel email|sms (--development | --smtp-url smtp://… --from ADDRESS | --webhook-url URL --webhook-secret S) [--org NAME] [--json]',
+    options: {
+      org,
+      channel: { type: 'string', value: 'email|sms', help: 'the channel to configure' },
+      development: { type: 'boolean', help: 'keep messages in the development outbox (sends nothing)' },
+      'smtp-url': { type: 'string', value: 'smtp://…', help: 'send email through this SMTP server (smtps:// for implicit TLS)' },
+      from: { type: 'string', value: 'ADDRESS', help: 'sender of SMTP email' },
+      'webhook-url': { type: 'string', value: 'URL', help: 'POST each message, signed, to this URL' },
+      'webhook-secret': { type: 'string', value: 'SECRET', help: 'the webhook signing secret' },
+      json,
+    },
+    run: runOrgs,
+  },
+  {
+    words: ['orgs', 'set-branding'], summary: 'name, logo and colour of the hosted pages', usage: '[--org NAME] [--display-name N] [--logo-url https://…] [--accent-color #rrggbb] [--json]',
+    options: { org, 'display-name': { type: 'string', value: 'NAME', help: 'name shown on the hosted pages' }, 'logo-url': logoUrl, 'accent-color': accentColor, json },
+    run: runOrgs,
+  },
+  {
+    words: ['apps', 'create'], summary: 'create an application and print its keys (the secret key once)',
+    usage: '--name NAME [--org NAME] [--type confidential|public] [--environment test|live] [--redirect-uri URI]... [--scope S]... [--origin O]... [options]',
+    options: {
+      name: { type: 'string', value: 'NAME', help: 'its name' },
+      org,
+      type: { type: 'string', value: 'confidential|public', help: 'client type (default: confidential)' },
+      environment,
+      'redirect-uri': { type: 'string', multiple: true, value: 'URI', help: 'an OAuth redirect URI (repeatable)' },
+      scope: { type: 'string', multiple: true, value: 'SCOPE', help: 'a scope it may ask for (repeatable)' },
+      origin: { type: 'string', multiple: true, value: 'ORIGIN', help: 'a browser origin allowed by CORS (repeatable)' },
+      'logo-url': logoUrl,
+      'accent-color': accentColor,
+      'first-party': firstParty,
+      'third-party': thirdParty,
+      json,
+    },
+    run: runApps,
+  },
+  { words: ['apps', 'list'], summary: "list an organization's applications", usage: '[--org NAME] [--json]', options: { org, json }, run: runApps },
+  { words: ['apps', 'rotate-secret'], summary: 'issue a new secret key (shown once)', usage: '--id app_… [--json]', options: { id, json }, run: runApps },
+  {
+    words: ['apps', 'add-redirect-uri'], summary: 'register one more redirect URI', usage: '--id app_… --redirect-uri URI [--json]',
+    options: { id, 'redirect-uri': { type: 'string', value: 'URI', help: 'the redirect URI to add' }, json }, run: runApps,
+  },
+  {
+    words: ['apps', 'set-branding'], summary: "an application's name, logo, colour and party", usage: '--id app_… [--name N] [--logo-url https://…] [--accent-color #rrggbb] [--first-party | --third-party] [--json]',
+    options: { id, name: { type: 'string', value: 'NAME', help: 'its new name' }, 'logo-url': logoUrl, 'accent-color': accentColor, 'first-party': firstParty, 'third-party': thirdParty, json },
+    run: runApps,
+  },
+  {
+    words: ['users', 'create'], summary: 'create a user who signs in with a password', usage: '--email ADDRESS --password PASSWORD [--phone +1…] [--name N] [--org NAME] [--environment test|live] [--json]',
+    options: {
+      email, password,
+      phone: { type: 'string', value: '+1…', help: 'phone number: makes an SMS code the second factor' },
+      name: { type: 'string', value: 'NAME', help: 'full name' },
+      org, environment, json,
+    },
+    run: runUsers,
+  },
+  { words: ['users', 'set-password'], summary: "set a user's password", usage: '--email ADDRESS --password PASSWORD [--org NAME] [--environment test|live] [--json]', options: { email, password, org, environment, json }, run: runUsers },
+  { words: ['keys', 'rotate'], summary: 'publish new signing keys and retire the old ones', usage: '[--json]', options: { json }, run: runKeys },
+  {
+    words: ['outbox'], summary: 'messages kept by the development sender, newest first', usage: '[--to ADDRESS] [--limit N] [--json]',
+    options: { to: { type: 'string', value: 'ADDRESS', help: 'only messages to this address or phone number' }, limit: { type: 'string', value: 'N', help: 'how many (default: 10)' }, json },
+    run: runOutbox,
+  },
+];
