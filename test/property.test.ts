@@ -5,18 +5,23 @@ import { bodyFieldsOf, expectDocumentedAnswer, prepareFixture, probe, routeCatal
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { installStoreTripwire } from './helpers/tripwire-store.js';
 
+/** Limits high enough that every request reaches parsing and the flows instead of a 429. */
+const NO_RATE_LIMITS = {
+  LATCHKEY_RATE_LIMIT_GUEST_PER_IP: '100000/60',
+  LATCHKEY_RATE_LIMIT_OTP_REQUEST_PER_IP: '100000/60',
+  LATCHKEY_RATE_LIMIT_OTP_REQUEST_PER_DESTINATION: '100000/60',
+  LATCHKEY_RATE_LIMIT_OTP_VERIFY_PER_DESTINATION: '100000/60',
+  LATCHKEY_RATE_LIMIT_LOGIN_PER_IP: '100000/60',
+  LATCHKEY_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: '100000/60',
+  LATCHKEY_RATE_LIMIT_EXTERNAL_AUTHORIZE_PER_APPLICATION: '100000/60',
+};
+
 // "Bad input never reaches a 5xx" (CHECKLIST, Everywhere): arbitrary bodies, JSON or not, with the
 // right credential so they get past authentication and reach validation and the flows.
 describe.each(engines)('property: arbitrary bodies never produce a 5xx [%s]', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
-    // Limits high enough that bodies reach parsing and the flows instead of a 429.
-    server = await startTestServer(engine, {
-      LATCHKEY_RATE_LIMIT_GUEST_PER_IP: '100000/60',
-      LATCHKEY_RATE_LIMIT_OTP_REQUEST_PER_IP: '100000/60',
-      LATCHKEY_RATE_LIMIT_OTP_REQUEST_PER_DESTINATION: '100000/60',
-      LATCHKEY_RATE_LIMIT_OTP_VERIFY_PER_DESTINATION: '100000/60',
-    });
+    server = await startTestServer(engine, NO_RATE_LIMITS);
   });
   afterAll(() => server?.close());
 
@@ -108,15 +113,7 @@ describe.each(engines)('issue 11.3 / CHECKLIST "Everywhere": bad text on every r
   let fixture: Fixture;
   let storeViolations: string[];
   beforeAll(async () => {
-    server = await startTestServer(engine, {
-      LATCHKEY_RATE_LIMIT_GUEST_PER_IP: '100000/60',
-      LATCHKEY_RATE_LIMIT_OTP_REQUEST_PER_IP: '100000/60',
-      LATCHKEY_RATE_LIMIT_OTP_REQUEST_PER_DESTINATION: '100000/60',
-      LATCHKEY_RATE_LIMIT_OTP_VERIFY_PER_DESTINATION: '100000/60',
-      LATCHKEY_RATE_LIMIT_LOGIN_PER_IP: '100000/60',
-      LATCHKEY_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: '100000/60',
-      LATCHKEY_RATE_LIMIT_EXTERNAL_AUTHORIZE_PER_APPLICATION: '100000/60',
-    });
+    server = await startTestServer(engine, NO_RATE_LIMITS);
     fixture = await prepareFixture(server);
     operations = await routeCatalogue(server);
     storeViolations = installStoreTripwire(server);
