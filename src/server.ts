@@ -13,6 +13,7 @@ import { runHousekeeping } from './flows/housekeeping.js';
 import { Keyring } from './flows/keyring.js';
 import { createAdminApp } from './http/admin-app.js';
 import { createApp } from './http/app.js';
+import { closeListeners, createDrain, type ClosableServer } from './http/drain.js';
 import { ADMIN_LISTENER, PUBLIC_LISTENER, listen, urlOf } from './http/listen.js';
 import { createAuditLog } from './observability/audit.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -143,11 +144,13 @@ export async function startServer(config: Config, options: RuntimeOptions = {}):
     // that arrive meanwhile wait for the keys.
     const server = await listen(serveApp(app.fetch), { host: runtime.config.host, port: runtime.config.port }, PUBLIC_LISTENER);
     listening.push(server);
+    drain.watch(server);
     const { adminListen } = runtime.config;
     let admin: ServerType | undefined;
     if (adminListen) {
       admin = await listen(serveApp(createAdminApp(deps, { rateLimitHealth }).fetch), adminListen, ADMIN_LISTENER);
       listening.push(admin);
+      drain.watch(admin);
     }
     await deps.keyring.ensureKey();
     const demo = await bootstrapDemoApplication(deps);
@@ -160,15 +163,11 @@ export async function startServer(config: Config, options: RuntimeOptions = {}):
       demo,
       async close() {
         stopHousekeeping();
-        // Graceful (issue 6): stop accepting new connections; answer what arrives on open ones with
-        // `Connection: close` and mark the instance not ready; wait for every request in flight (its
-        // write included) up to the timeout, then cut what is left; only then close the pools.
-        drain.start();
-        const closed = Promise.all(listening.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-        for (const s of listening) (s as HttpServer).closeIdleConnections?.();
-        await drain.idle(runtime.config.shutdownTimeoutSeconds * 1000);
-        for (const s of listening) (s as HttpServer).closeAllConnections?.();
-        await closed;
+        // Graceful (issue 6, 12.2): stop accepting new connections; answer what arrives on open ones
+        // with `Connection: close` and mark the instance not ready; wait until every response in flight
+        // has been written out to its socket, up to the timeout, then cut what is left; only then
+        // close the pools.
+        await closeListeners(listening as ClosableServer[], drain, runtime.config.shutdownTimeoutSeconds * 1000);
         await closeRuntime(runtime);
       },
     };
@@ -177,7 +176,7 @@ export async function startServer(config: Config, options: RuntimeOptions = {}):
     gate.fail(error);
     for (const s of listening) {
       s.close();
-      (s as HttpServer).closeAllConnections?.();
+      (s as ClosableServer).closeAllConnections?.();
     }
     await closeRuntime(runtime);
     throw explainStartupFailure(error, runtime.config);
@@ -206,8 +205,6 @@ function createGate() {
   };
 }
 
-type HttpServer = { closeIdleConnections?: () => void; closeAllConnections?: () => void };
-
 /** Closes what a runtime holds open: Redis, SMTP pools, the store. */
 async function closeRuntime(runtime: Runtime): Promise<void> {
   await runtime.rateLimits.close();
@@ -215,48 +212,6 @@ async function closeRuntime(runtime: Runtime): Promise<void> {
   await runtime.store.close();
 }
 
-/** Counts requests in flight and, once draining, tells clients to close their connections. */
-function createDrain() {
-  let inFlight = 0;
-  let isDraining = false;
-  let onIdle: (() => void) | undefined;
-  return {
-    get isDraining() {
-      return isDraining;
-    },
-    async track(handle: () => Response | Promise<Response>): Promise<Response> {
-      inFlight++;
-      try {
-        const response = await handle();
-        if (isDraining) {
-          try {
-            response.headers.set('Connection', 'close');
-          } catch {
-            // Immutable headers (a proxied response): the server closes the connection anyway.
-          }
-        }
-        return response;
-      } finally {
-        inFlight--;
-        if (inFlight === 0) onIdle?.();
-      }
-    },
-    start() {
-      isDraining = true;
-    },
-    /** Resolves when no request is in flight, or after `timeoutMs`. */
-    idle(timeoutMs: number): Promise<void> {
-      if (inFlight === 0) return Promise.resolve();
-      return new Promise((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
-        onIdle = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    },
-  };
-}
 
 /** Runs housekeeping every LATCHKEY_HOUSEKEEPING_INTERVAL_SECONDS (first run after a random part of it). */
 function scheduleHousekeeping(runtime: Runtime): () => void {
