@@ -3,7 +3,7 @@ import { hashSecret } from '../src/crypto/hash.js';
 import { generateId, generateSecret } from '../src/crypto/random.js';
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../src/protocol/lifetimes.js';
 import { openStore, type SqlStore } from '../src/storage/sql-store.js';
-import { UniqueConflict, type Application, type Consumer } from '../src/storage/store.js';
+import { UniqueConflict, type Application, type Consumer, type SignInWrites, type UserPool } from '../src/storage/store.js';
 import { createTestDatabase, engines, type TestDatabase } from './helpers/engines.js';
 
 // One contract for every store (STYLE §10): the same invariants, SQLite always, PostgreSQL when given.
@@ -56,29 +56,90 @@ describe.each(engines)('Store contract [%s]', (engine) => {
     }
   });
 
-  it('consumeExchangeCode: 100 concurrent consumes → exactly one winner', async () => {
+  /** A consumer session with its first refresh token and `session.started` event, as a sign-in writes them. */
+  function sessionWrites(consumerId: string, at = now) {
+    const id = generateId('ses_');
+    const tokenHash = hashSecret(generateSecret('rt_'));
+    const writes: SignInWrites = {
+      session: {
+        session: { id, organizationId, applicationId: application.id, consumerId, type: 'authenticated', kind: 'consumer', grantId: null, scope: null, codeHash: null, createdAt: at, revokedAt: null },
+        firstRefreshToken: { tokenHash, sessionId: id, createdAt: at, expiresAt: at + 1000_000, rotatedAt: null, revokedAt: null },
+      },
+      auditEvents: [{ id: generateId('evt_'), organizationId, type: 'session.started', data: { sessionId: id }, createdAt: at }],
+    };
+    return { id, tokenHash, writes };
+  }
+
+  /** What a sign-in wrote for `sessionId`: its session, first refresh token and `session.started` events. */
+  async function writtenFor(sessionId: string, tokenHash: string) {
+    const events = (await store.listAuditEvents(organizationId, 'session.started')).filter((e) => e.data.sessionId === sessionId);
+    return { session: await store.getSession(sessionId), refreshToken: await store.findRefreshToken(tokenHash), events: events.length };
+  }
+
+  async function newExchangeCode(codeChallenge: string | null = null) {
     const codeHash = hashSecret(generateSecret('exc_'));
     await store.createExchangeCode({
-      codeHash, organizationId, applicationId: application.id, consumerId: consumer.id, codeChallenge: null, resolution: null,
+      codeHash, organizationId, applicationId: application.id, consumerId: consumer.id, codeChallenge, resolution: null,
       createdAt: now, expiresAt: now + 60_000, consumedAt: null,
     });
-    const results = await Promise.all(Array.from({ length: 100 }, () => store.consumeExchangeCode(codeHash, application.id, null, now + 1)));
+    return codeHash;
+  }
+
+  it('issue 12.1 / SPEC §4: redeemExchangeCode — 100 concurrent redemptions → exactly one winner, and the winner\'s session, refresh token and event exist', async () => {
+    const codeHash = await newExchangeCode();
+    const planned: Array<ReturnType<typeof sessionWrites>> = [];
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        store.redeemExchangeCode({ codeHash, applicationId: application.id, codeChallenge: null, now: now + 1, withGuest: false }, ({ consumer: named }) => {
+          const planning = sessionWrites(named!.id, now + 1);
+          planned.push(planning);
+          return planning.writes;
+        }),
+      ),
+    );
     expect(results.filter(Boolean)).toHaveLength(1);
     expect((await store.findExchangeCode(codeHash))!.consumedAt).toBe(now + 1);
+    // On PostgreSQL a loser may plan before its UPDATE finds the row taken; only the winner's plan is written.
+    const written = await Promise.all(planned.map((p) => writtenFor(p.id, p.tokenHash)));
+    const sessions = written.filter((w) => w.session);
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatchObject({ session: { consumerId: consumer.id, revokedAt: null }, refreshToken: { rotatedAt: null }, events: 1 });
   });
 
-  it('consumeExchangeCode: refuses another application, an expired code, a wrong challenge — without consuming', async () => {
-    const codeHash = hashSecret(generateSecret('exc_'));
-    await store.createExchangeCode({
-      codeHash, organizationId, applicationId: application.id, consumerId: consumer.id, codeChallenge: 'challenge', resolution: null,
-      createdAt: now, expiresAt: now + 60_000, consumedAt: null,
-    });
-    expect(await store.consumeExchangeCode(codeHash, 'app_other', 'challenge', now)).toBeUndefined();
-    expect(await store.consumeExchangeCode(codeHash, application.id, 'wrong', now)).toBeUndefined();
-    expect(await store.consumeExchangeCode(codeHash, application.id, null, now)).toBeUndefined();
-    expect(await store.consumeExchangeCode(codeHash, application.id, 'challenge', now + 60_000)).toBeUndefined();
+  it('issue 12.1: redeemExchangeCode — a failure after the consumption, inside the transaction, leaves the code unused and writes nothing; a retry succeeds', async () => {
+    const codeHash = await newExchangeCode();
+    const failing = sessionWrites(consumer.id);
+    const redeem = (signIn: () => SignInWrites) =>
+      store.redeemExchangeCode({ codeHash, applicationId: application.id, codeChallenge: null, now: now + 1, withGuest: false }, signIn);
+    await expect(redeem(() => { throw new Error('crash between consuming and creating'); })).rejects.toThrow('crash between');
     expect((await store.findExchangeCode(codeHash))!.consumedAt).toBeNull();
-    expect(await store.consumeExchangeCode(codeHash, application.id, 'challenge', now + 59_999)).toMatchObject({ consumerId: consumer.id });
+    // A write that fails (a duplicate session id) rolls the consumption back too.
+    const { id: takenId } = await newSession();
+    const clash = sessionWrites(consumer.id);
+    clash.writes.session!.session.id = takenId;
+    clash.writes.session!.firstRefreshToken!.sessionId = takenId;
+    await expect(redeem(() => clash.writes)).rejects.toThrow();
+    expect((await store.findExchangeCode(codeHash))!.consumedAt).toBeNull();
+    expect(await store.findRefreshToken(clash.tokenHash)).toBeUndefined();
+    const retry = sessionWrites(consumer.id);
+    expect(await redeem(() => retry.writes)).toMatchObject({ code: { codeHash, consumedAt: now + 1 } });
+    expect(await writtenFor(retry.id, retry.tokenHash)).toMatchObject({ session: { id: retry.id }, refreshToken: { sessionId: retry.id }, events: 1 });
+    expect(await writtenFor(failing.id, failing.tokenHash)).toEqual({ session: undefined, refreshToken: undefined, events: 0 });
+  });
+
+  it('redeemExchangeCode: refuses another application, an expired code, a wrong challenge — without consuming or calling signIn', async () => {
+    const codeHash = await newExchangeCode('challenge');
+    const refused = () => {
+      throw new Error('signIn must not run for a refused code');
+    };
+    const redeem = (applicationId: string, codeChallenge: string | null, at: number, signIn: () => SignInWrites = refused) =>
+      store.redeemExchangeCode({ codeHash, applicationId, codeChallenge, now: at, withGuest: false }, signIn);
+    expect(await redeem('app_other', 'challenge', now)).toBeUndefined();
+    expect(await redeem(application.id, 'wrong', now)).toBeUndefined();
+    expect(await redeem(application.id, null, now)).toBeUndefined();
+    expect(await redeem(application.id, 'challenge', now + 60_000)).toBeUndefined();
+    expect((await store.findExchangeCode(codeHash))!.consumedAt).toBeNull();
+    expect(await redeem(application.id, 'challenge', now + 59_999, () => ({}))).toMatchObject({ code: { consumerId: consumer.id } });
   });
 
   async function newSession() {
@@ -228,10 +289,11 @@ describe.each(engines)('Store contract [%s]', (engine) => {
     expect(await store.replaceOtpCode(code('test', 'hash-test'), 60)).toEqual({ issued: true });
     const live = { organizationId, environment: 'live' as const };
     const test = { organizationId, environment: 'test' as const };
-    expect(await store.attemptOtpCode(test, destination, 'hash-live', 5, now + 1)).toEqual({ outcome: 'wrong', attemptsLeft: 4 });
-    expect(await store.attemptOtpCode(live, destination, 'hash-live', 5, now + 1)).toMatchObject({ outcome: 'verified', code: { environment: 'live' } });
+    const attempt = (pool: UserPool, codeHash: string) => store.redeemOtpCode({ pool, destination, codeHash, maxAttempts: 5, now: now + 1 }, null, () => ({}));
+    expect(await attempt(test, 'hash-live')).toEqual({ outcome: 'wrong', attemptsLeft: 4 });
+    expect(await attempt(live, 'hash-live')).toMatchObject({ outcome: 'verified', code: { environment: 'live' } });
     await store.discardOtpCode(live, destination, 'hash-test');
-    expect(await store.attemptOtpCode(test, destination, 'hash-test', 5, now + 1)).toMatchObject({ outcome: 'verified', code: { environment: 'test' } });
+    expect(await attempt(test, 'hash-test')).toMatchObject({ outcome: 'verified', code: { environment: 'test' } });
   });
 
   it('isOriginAllowedByAnyApplication: exact listed origins, loopback while a test application exists', async () => {

@@ -43,6 +43,13 @@ export type AuditEventType =
 
 export interface AuditLog {
   record(type: AuditEventType, organizationId: string | null, data?: Record<string, unknown>): Promise<void>;
+  /**
+   * An event for the caller's own transaction to store: what a redemption records commits with what
+   * it creates (issue 12.1). Pass it to `committed` once that transaction committed.
+   */
+  prepare(type: AuditEventType, organizationId: string | null, data?: Record<string, unknown>): AuditEvent;
+  /** Logs events a transaction stored (as `record` logs its own). */
+  committed(events: readonly AuditEvent[]): void;
 }
 
 /** Most events in one INSERT: far below either engine's limit on bound parameters (5 per event). */
@@ -80,7 +87,15 @@ export function createAuditLog(store: Store, clock: Clock, logger: Logger): Audi
       }
     }
   };
+  const log = (event: AuditEvent) => logger.info({ audit: event.type, organizationId: event.organizationId, ...event.data }, 'audit event');
   return {
+    prepare(type, organizationId, data = {}) {
+      const now = clock.now();
+      return { id: generateId('evt_', now), organizationId, type, data, createdAt: now };
+    },
+    committed(events) {
+      for (const event of events) log(event);
+    },
     record(type, organizationId, data = {}) {
       const now = clock.now();
       logger.info({ audit: type, organizationId, ...data }, 'audit event');
