@@ -16,6 +16,7 @@ import { createMetrics, measureStore } from './observability/metrics.js';
 import { systemClock, type Clock } from './protocol/clock.js';
 import { createRateLimits, type RateLimitBackend } from './storage/rate-limits.js';
 import { cacheOrganizationReads } from './storage/organization-cache.js';
+import { crashAfterConsume } from './storage/fault-point.js';
 import { openStore, type SqlStore } from './storage/sql-store.js';
 
 export interface Runtime {
@@ -40,7 +41,10 @@ export async function createRuntime(
     ...(options.isLongRunning
       ? { backgroundCheckpoints: { intervalMs: 250, onError: (message: string) => logger.warn({ err: message }, 'SQLite checkpoint failed') } }
       : {}),
+    // Test only (LATCHKEY_TEST_FAULT, config/test-fault.ts): crash inside a redemption's transaction.
+    afterConsume: resolved.testFault && crashAfterConsume(resolved.testFault.crashAfterConsume),
   });
+  if (resolved.testFault) logger.warn({ testFault: resolved.testFault }, 'TEST ONLY: LATCHKEY_TEST_FAULT is set; this process will kill itself mid-request');
   const metrics = createMetrics();
   // Five seconds: organization lifetimes changed elsewhere apply within that (docs/configuration.md).
   const store = cacheOrganizationReads(measureStore(rawStore, metrics), 5_000, () => Date.now());
