@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config/config.js';
 import { hashSecret } from '../src/crypto/hash.js';
 import { openStore, type SqlStore } from '../src/storage/sql-store.js';
 import { createTestDatabase, type TestDatabase } from './helpers/engines.js';
@@ -8,6 +9,15 @@ import { cliJson, startInstance, type Instance } from './helpers/instances.js';
 
 const hasPostgres = inject('postgresUrl') !== null;
 if (!hasPostgres) process.stderr.write('\n  NOTICE: the crash-safety suite needs PostgreSQL — SKIPPED.\n\n');
+
+describe('issue 12.1: LATCHKEY_TEST_FAULT is a test-only switch', () => {
+  it('is off unless set, takes only a known redemption kind, and a bad value stops the start', () => {
+    expect(loadConfig({}).testFault).toBeUndefined();
+    expect(loadConfig({ LATCHKEY_TEST_FAULT: 'crash-after-consume:exchange_code' }).testFault).toEqual({ crashAfterConsume: 'exchange_code' });
+    expect(() => loadConfig({ LATCHKEY_TEST_FAULT: 'crash-after-consume:refresh_token' })).toThrow(ConfigError);
+    expect(() => loadConfig({ LATCHKEY_TEST_FAULT: 'yes' })).toThrow(/LATCHKEY_TEST_FAULT: test only; must be crash-after-consume:<exchange_code\|otp_code\|authorization_request\|authorization_code>/);
+  });
+});
 
 type Kind = 'exchange_code' | 'otp_code' | 'authorization_request' | 'authorization_code';
 
