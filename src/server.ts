@@ -42,9 +42,8 @@ export async function createRuntime(
       ? { backgroundCheckpoints: { intervalMs: 250, onError: (message: string) => logger.warn({ err: message }, 'SQLite checkpoint failed') } }
       : {}),
     // Test only (LATCHKEY_TEST_FAULT, config/test-fault.ts): crash inside a redemption's transaction.
-    afterConsume: resolved.testFault && crashAfterConsume(resolved.testFault.crashAfterConsume),
+    afterConsume: resolved.testFault && crashAfterConsume(resolved.testFault.crashAfterConsume, (message) => logger.warn(message)),
   });
-  if (resolved.testFault) logger.warn({ testFault: resolved.testFault }, 'TEST ONLY: LATCHKEY_TEST_FAULT is set; this process will kill itself mid-request');
   const metrics = createMetrics();
   // Five seconds: organization lifetimes changed elsewhere apply within that (docs/configuration.md).
   const store = cacheOrganizationReads(measureStore(rawStore, metrics), 5_000, () => Date.now());

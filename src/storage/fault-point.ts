@@ -13,8 +13,10 @@ export const noFault: AfterConsume = () => {};
 /**
  * Test only (`LATCHKEY_TEST_FAULT=crash-after-consume:<kind>`): kills this process with SIGKILL —
  * no cleanup, no rollback sent, as `kill -9` would — when a redemption of `kind` reaches the point.
+ * Says so through `warn` once, when made (at start).
  */
-export function crashAfterConsume(kind: RedemptionKind): AfterConsume {
+export function crashAfterConsume(kind: RedemptionKind, warn: (message: string) => void): AfterConsume {
+  warn(`TEST ONLY: LATCHKEY_TEST_FAULT is set; this process kills itself after consuming ${kind}`);
   return (reached) => {
     if (reached !== kind) return;
     writeSync(2, `LATCHKEY_TEST_FAULT: killing the process after consuming ${kind}\n`);
