@@ -14,9 +14,9 @@ import { createAuditLog } from './observability/audit.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, measureStore } from './observability/metrics.js';
 import { systemClock, type Clock } from './protocol/clock.js';
+import { crashAfterConsume } from './storage/fault-point.js';
 import { createRateLimits, type RateLimitBackend } from './storage/rate-limits.js';
 import { cacheOrganizationReads } from './storage/organization-cache.js';
-import { crashAfterConsume } from './storage/fault-point.js';
 import { openStore, type SqlStore } from './storage/sql-store.js';
 
 export interface Runtime {
