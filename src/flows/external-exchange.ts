@@ -4,7 +4,7 @@ import { computeS256Challenge, CODE_VERIFIER_PATTERN } from '../protocol/pkce.js
 import type { Application, Consumer, ExchangeCode, OrganizationSettings, SignInWrites } from '../storage/store.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
-import { guestLinkWrites, readSentGuest, signInConflictError, type PlannedSignIn, type SentGuest, answerSignIn } from './identity-sign-in.js';
+import { answerSignIn, guestLinkWrites, readSentGuest, signInConflictError, type PlannedSignIn, type SentGuest } from './identity-sign-in.js';
 import { settingsOf } from './organization-settings.js';
 import { newConsumerSession, type AuthSession } from './sessions.js';
 
@@ -34,12 +34,9 @@ export async function exchangeExternalCode(
     planned = planExchangeSignIn(deps, application, settings, redeemed, sentGuest);
     return planned.writes;
   };
-  let redeemed;
-  try {
-    redeemed = await deps.store.redeemExchangeCode({ codeHash, applicationId: application.id, codeChallenge: challenge, now, withGuest: sentGuest !== undefined }, signIn);
-  } catch (error) {
-    throw signInConflictError(error);
-  }
+  const redeemed = await deps.store
+    .redeemExchangeCode({ codeHash, applicationId: application.id, codeChallenge: challenge, now, withGuest: sentGuest !== undefined }, signIn)
+    .catch((error: unknown) => Promise.reject(signInConflictError(error)));
   if (!redeemed || !planned) throw await explainRefusal(deps, application, codeHash, input.codeVerifier, now);
   deps.audit.committed(planned.writes.auditEvents ?? []);
   return answerSignIn(deps, application, settings, planned, redeemed.signedIn);

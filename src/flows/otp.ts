@@ -98,18 +98,11 @@ export async function attemptCode(
   };
   let writes: SignInWrites = {};
   const plan = (verified: { code: OtpCode; owner: Consumer | undefined }) => (writes = signIn(verified));
-  let result: OtpRedemption;
-  try {
-    try {
-      result = await deps.store.redeemOtpCode(attempt, identity, plan);
-    } catch (error) {
-      // Another request created the same identity first: nothing committed, and trying again finds it.
-      if (!(error instanceof UniqueConflict)) throw error;
-      result = await deps.store.redeemOtpCode(attempt, identity, plan);
-    }
-  } catch (error) {
-    throw signInConflictError(error);
-  }
+  const redeem = () => deps.store.redeemOtpCode(attempt, identity, plan);
+  const result = await redeem()
+    // Another request created the same identity first: nothing committed, and trying again finds it.
+    .catch((error: unknown) => (error instanceof UniqueConflict ? redeem() : Promise.reject(error)))
+    .catch((error: unknown) => Promise.reject(signInConflictError(error)));
   if (result.outcome === 'verified') deps.audit.committed(writes.auditEvents ?? []);
   return result;
 }

@@ -55,17 +55,11 @@ export async function verifySecondFactor(
   const settings = await settingsOf(deps, application);
   const identity = identityOf(challenge.verified);
   let planned: PlannedSignIn | undefined;
-  let signedIn;
-  try {
-    ({ signedIn } = await redeemCode(deps, application, { channel: 'sms', destination: consumer.phone, code: input.code }, identity, ({ owner }) => {
-      if (owner?.id !== consumer.id) throw new InvalidSecondFactorToken('this sign-in can no longer be completed; sign in again');
-      const verified = deps.audit.prepare('login.second_factor_verified', application.organizationId, { consumerId: consumer.id, applicationId: application.id });
-      planned = planVerifiedSignIn(deps, application, settings, { identity, owner, fields: verifiedFieldsOf(challenge.verified), guest }, [verified]);
-      return { spentTokenId: challengeSpending(application, challenge), ...planned.writes };
-    }));
-  } catch (error) {
-    if (error instanceof SignInConflict && error.reason === 'token_spent') throw invalidChallenge();
-    throw error;
-  }
-  return answerSignIn(deps, application, settings, planned!, signedIn);
+  const redeemed = await redeemCode(deps, application, { channel: 'sms', destination: consumer.phone, code: input.code }, identity, ({ owner }) => {
+    if (owner?.id !== consumer.id) throw new InvalidSecondFactorToken('this sign-in can no longer be completed; sign in again');
+    const verified = deps.audit.prepare('login.second_factor_verified', application.organizationId, { consumerId: consumer.id, applicationId: application.id });
+    planned = planVerifiedSignIn(deps, application, settings, { identity, owner, fields: verifiedFieldsOf(challenge.verified), guest }, [verified]);
+    return { spentTokenId: challengeSpending(application, challenge), ...planned.writes };
+  }).catch((error: unknown) => Promise.reject(error instanceof SignInConflict && error.reason === 'token_spent' ? invalidChallenge() : error));
+  return answerSignIn(deps, application, settings, planned!, redeemed.signedIn);
 }
