@@ -66,8 +66,8 @@ interface Pending {
  * turn of the event loop runs are written together, in one INSERT (a group commit), instead of one
  * write each — under load that was one of the three writes of every exchange-code request. When a
  * batch fails, its events are retried one by one, so only a request whose own event cannot be stored
- * fails. A redemption's events skip the batch: `prepare` makes them for its own transaction (issue
- * 12.1), which the exchange code's already was.
+ * fails. A redemption's events skip the batch: `prepare` makes them for the redemption's own
+ * transaction (issue 12.1), which is already open.
  */
 export function createAuditLog(store: Store, clock: Clock, logger: Logger): AuditLog {
   let pending: Pending[] = [];
