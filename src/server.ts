@@ -19,6 +19,7 @@ import { createAuditLog } from './observability/audit.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, measureStore } from './observability/metrics.js';
 import { systemClock, type Clock } from './protocol/clock.js';
+import { crashAfterConsume } from './storage/fault-point.js';
 import { createRateLimits, type RateLimitBackend } from './storage/rate-limits.js';
 import { cacheOrganizationReads } from './storage/organization-cache.js';
 import { probePostgres } from './storage/probe.js';
@@ -53,6 +54,8 @@ export async function createRuntime(
     ...(options.isLongRunning
       ? { backgroundCheckpoints: { intervalMs: 250, onError: (message: string) => logger.warn({ err: message }, 'SQLite checkpoint failed') } }
       : {}),
+    // Test only (LATCHKEY_TEST_FAULT, config/test-fault.ts): crash inside a redemption's transaction.
+    afterConsume: resolved.testFault && crashAfterConsume(resolved.testFault.crashAfterConsume, (message) => logger.warn(message)),
   });
   let rateLimits: RateLimitBackend | undefined;
   try {

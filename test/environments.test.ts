@@ -200,10 +200,13 @@ describe.each(engines)('issue 11.1 / SPEC §1: the last guards before a session 
       id: 'azr_guard', organizationId: liveApp.organizationId, applicationId: liveApp.id, redirectUri: liveApp.redirectUris[0]!, state: 's', codeChallenge: 'c',
       scope: 'openid', nonce: null, createdAt: now, expiresAt: now + 600_000, consumedAt: null,
     };
-    await expect(issueAuthorizationCode(deps, liveApp, request, session)).rejects.toMatchObject({ code: 'invalid_grant' });
+    await deps.store.createAuthorizationRequest(request);
+    await expect(issueAuthorizationCode(deps, liveApp, request.id, session)).rejects.toMatchObject({ code: 'invalid_grant' });
     expect(await deps.store.findLiveGrant(liveApp.id, consumer.id)).toBeUndefined();
     // The same sign-in does get a code from an application of its own environment.
-    await expect(issueAuthorizationCode(deps, testApp, { ...request, applicationId: testApp.id, redirectUri: testApp.redirectUris[0]! }, session)).resolves.toMatchObject({ state: 's' });
+    const ownRequest = { ...request, id: 'azr_guard_own', applicationId: testApp.id, redirectUri: testApp.redirectUris[0]! };
+    await deps.store.createAuthorizationRequest(ownRequest);
+    await expect(issueAuthorizationCode(deps, testApp, ownRequest.id, session)).resolves.toMatchObject({ state: 's' });
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../src/crypto/hash.js';
 import { engines } from './helpers/engines.js';
-import { IDENTITY, authorize, me, refresh } from './helpers/flows.js';
+import { IDENTITY, authorize, me, refresh, signIn } from './helpers/flows.js';
 import { latestCode, requestOtp, signInByEmail, startGuest, verifyOtp } from './helpers/otp.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -131,6 +131,28 @@ describe.each(engines)('guests and guest linking [%s]', (engine) => {
     const guest = await startGuest(server);
     await server.request('/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${guest.accessToken}` } });
     const email = freshEmail();
+    await requestOtp(server, { email });
+    const code = await latestCode(server, email);
+    expect((await verifyOtp(server, { email, code }, { guestToken: guest.accessToken })).status).toBe(401);
+    expect((await verifyOtp(server, { email, code })).status).toBe(200);
+  });
+
+  it('issue 12.1 / SPEC §5.4: a sign-in whose guest was linked elsewhere first → 401, and its exchange or OTP code is not used up', async () => {
+    const { store } = server.server.runtime;
+    const owner = await signIn(server, server.demo, { ...IDENTITY, subject: 'linked-first' });
+    const guest = await startGuest(server);
+    // Another sign-in absorbed the guest a moment ago; its token still reaches the flow.
+    expect(await store.markGuestAbsorbed(guest.session.consumerId, owner.session.consumerId, server.clock.now())).toBe(true);
+    const { exchangeCode } = await (await authorize(server, server.demo, { ...IDENTITY, subject: 'linked-first' })).json();
+    const refused = await exchangeAsGuest(exchangeCode, guest.accessToken);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: 'authentication_required', message: 'this guest session has already been linked to an account' });
+    expect((await store.findExchangeCode(hashSecret(exchangeCode)))!.consumedAt).toBeNull();
+    expect((await server.request('/auth/external/exchange', { json: { exchangeCode }, headers: { 'x-publishable-key': server.demo.publishableKey } })).status).toBe(200);
+
+    const email = freshEmail();
+    await signInByEmail(server, email);
+    server.clock.advance(61);
     await requestOtp(server, { email });
     const code = await latestCode(server, email);
     expect((await verifyOtp(server, { email, code }, { guestToken: guest.accessToken })).status).toBe(401);

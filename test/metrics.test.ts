@@ -27,7 +27,7 @@ describe('GET /metrics on the admin listener (issue 6)', () => {
     expect(text).toMatch(/latchkey_tokens_issued_total\{kind="consumer_access"\} [3-9]/);
     expect(text).toContain('latchkey_replays_detected_total{kind="refresh_token"} 1');
     expect(text).toContain('latchkey_rate_limited_total{limit="guestPerIp"} 1');
-    expect(text).toMatch(/latchkey_store_operation_duration_seconds_count\{method="consumeExchangeCode"\} 1/);
+    expect(text).toMatch(/latchkey_store_operation_duration_seconds_count\{method="redeemExchangeCode"\} 1/);
     expect(text).toMatch(/latchkey_http_request_duration_seconds_bucket\{le="0.1",route="\/auth\/external\/exchange"/);
     // No secret, code or token ever becomes a label.
     expect(text).not.toContain(session.refreshToken);

@@ -136,7 +136,9 @@ describe.each(engines)('issue 11.1 / SPEC §1: migration 009 puts existing rows 
   });
 
   it('issue 11.1: a pending OTP code keeps the environment of the application that asked for it', async () => {
-    expect(await store.attemptOtpCode(pool('test'), 'otp@example.com', 'otp_hash', 5, t0 + 1)).toEqual({ outcome: 'unavailable' });
-    expect(await store.attemptOtpCode(pool('live'), 'otp@example.com', 'otp_hash', 5, t0 + 1)).toMatchObject({ outcome: 'verified', code: { environment: 'live' } });
+    const attempt = (environment: 'test' | 'live') =>
+      store.redeemOtpCode({ pool: pool(environment), destination: 'otp@example.com', codeHash: 'otp_hash', maxAttempts: 5, now: t0 + 1 }, null, () => ({}));
+    expect(await attempt('test')).toEqual({ outcome: 'unavailable' });
+    expect(await attempt('live')).toMatchObject({ outcome: 'verified', code: { environment: 'live' } });
   });
 });

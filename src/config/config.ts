@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import type { RateLimitName, RateLimitRule } from '../protocol/rate-limits.js';
 import { SETTINGS, type SettingName } from './settings.js';
+import { parseTestFault, type TestFault } from './test-fault.js';
 
 /** The validated, frozen configuration every part of the server receives explicitly (STYLE §8). */
 export interface Config {
@@ -28,6 +29,8 @@ export interface Config {
   readonly housekeepingIntervalSeconds: number;
   readonly housekeepingBatchSize: number;
   readonly shutdownTimeoutSeconds: number;
+  /** LATCHKEY_TEST_FAULT: test only (test-fault.ts); undefined unless a crash test sets it. */
+  readonly testFault: TestFault | undefined;
 }
 
 /** A host and port to listen on. */
@@ -57,6 +60,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (result.success) values[name] = result.output;
     else problems.push(`${name}: ${result.issues[0].message}${name === 'LATCHKEY_SECRET' ? '' : ` (got ${JSON.stringify(withoutPassword(raw))})`}`);
   }
+  const testFault = parseTestFault(env.LATCHKEY_TEST_FAULT);
+  if (testFault && 'problem' in testFault) problems.push(testFault.problem);
   const port = values.LATCHKEY_PORT as number;
   const issuer = (values.LATCHKEY_ISSUER as string | undefined) ?? `http://localhost:${port}`;
   const allowInsecureIssuer = values.LATCHKEY_INSECURE_HTTP_ISSUER === true;
@@ -93,6 +98,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     housekeepingIntervalSeconds: values.LATCHKEY_HOUSEKEEPING_INTERVAL_SECONDS as number,
     housekeepingBatchSize: values.LATCHKEY_HOUSEKEEPING_BATCH_SIZE as number,
     shutdownTimeoutSeconds: values.LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS as number,
+    testFault: testFault as TestFault | undefined,
     passwordHashing: Object.freeze({
       memoryCostKib: values.LATCHKEY_ARGON2_MEMORY_KIB as number,
       timeCost: values.LATCHKEY_ARGON2_TIME_COST as number,

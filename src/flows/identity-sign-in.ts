@@ -1,10 +1,10 @@
 import { generateId } from '../crypto/random.js';
 import { AuthenticationRequired } from '../protocol/errors.js';
-import { UniqueConflict, type Application, type Consumer, type ExternalIdentity, type UserPool } from '../storage/store.js';
+import { SignInConflict, type Application, type AuditEvent, type Consumer, type ExternalIdentity, type GuestLink, type OrganizationSettings, type SignInWrites } from '../storage/store.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
 import { newConsumer } from './new-consumer.js';
-import { startConsumerSession, type AuthSession } from './sessions.js';
+import { answerConsumerSession, newConsumerSession, type AuthSession, type NewConsumerSession } from './sessions.js';
 
 /** The issuer of identities Latchkey verified itself (email and phone by OTP). */
 export const LATCHKEY_IDENTITY_ISSUER = 'latchkey';
@@ -16,95 +16,109 @@ export interface VerifiedFields {
   fullNameIfNew?: string;
 }
 
-/**
- * SPEC §5.4 guest linking, after a guest's identity was proven: a new identity upgrades the guest
- * in place (same consumerId, now authenticated); an identity that already has a consumer signs that
- * consumer in and reports the absorbed guest as `guestId`. Either way the guest's sessions end.
- */
-export async function linkGuest(
-  deps: FlowDeps,
-  guest: ConsumerPrincipal,
-  outcome: { consumer: Consumer; isGuestUpgraded: boolean },
-): Promise<{ consumer: Consumer; guestId?: string }> {
-  const now = deps.clock.now();
-  // The identity may already be the guest's own (upgraded earlier on another device): nothing to absorb.
-  const isAbsorbed = !outcome.isGuestUpgraded && outcome.consumer.id !== guest.consumerId;
-  if (isAbsorbed && !(await deps.store.markGuestAbsorbed(guest.consumerId, outcome.consumer.id, now))) throw guestGone();
-  await deps.store.revokeConsumerSessions(guest.consumerId, now);
-  if (!isAbsorbed) {
-    if (outcome.isGuestUpgraded) await deps.audit.record('guest.upgraded', guest.organizationId, { consumerId: guest.consumerId });
-    return { consumer: outcome.consumer };
-  }
-  await deps.audit.record('guest.absorbed', guest.organizationId, { guestId: guest.consumerId, consumerId: outcome.consumer.id });
-  return { consumer: outcome.consumer, guestId: guest.consumerId };
-}
-
 /** Another request linked this guest first: its session is over. */
 export function guestGone(): AuthenticationRequired {
   return new AuthenticationRequired('this guest session has already been linked to an account');
 }
 
-/** How a verified identity resolved: its consumer, and whether that is the guest upgraded in place. */
-export interface ResolvedIdentity {
-  consumer: Consumer;
-  isGuestUpgraded: boolean;
+/** The error a sign-in answers when its SignInConflict was a guest linked elsewhere first; others pass. */
+export function signInConflictError(error: unknown): unknown {
+  return error instanceof SignInConflict && error.reason === 'guest_taken' ? guestGone() : error;
 }
 
-/** Finds the consumer of a verified identity, attaches it to the guest, or creates a consumer. */
-async function resolveOnce(
-  deps: FlowDeps,
-  pool: UserPool,
-  identity: ExternalIdentity,
-  guest: ConsumerPrincipal | undefined,
-  fullNameIfNew: string | undefined,
-): Promise<ResolvedIdentity> {
-  const { organizationId } = pool;
-  const existing = await deps.store.findConsumerByExternalIdentity(pool, identity);
-  if (existing) return { consumer: existing, isGuestUpgraded: false };
-  const now = deps.clock.now();
-  if (guest) {
-    if (!(await deps.store.upgradeGuest(guest.consumerId, generateId('idn_', now), identity, now))) throw guestGone();
-    return { consumer: (await deps.store.getConsumer(guest.consumerId))!, isGuestUpgraded: true };
-  }
-  const consumer = newConsumer(pool, 'authenticated', now, { fullName: fullNameIfNew ?? null });
+/** A guest sent along with a sign-in: who its token speaks for, and its consumer as stored. */
+export interface SentGuest {
+  principal: ConsumerPrincipal;
+  consumer: Consumer;
+}
 
-  await deps.store.createConsumerWithIdentity(consumer, generateId('idn_', now), identity);
-  await deps.audit.record('consumer.created', organizationId, { consumerId: consumer.id, via: identity.provider });
-  return { consumer, isGuestUpgraded: false };
+/** Reads the consumer of a guest sent along with a sign-in; guestGone when it no longer exists. */
+export async function readSentGuest(deps: FlowDeps, principal: ConsumerPrincipal | undefined): Promise<SentGuest | undefined> {
+  if (!principal) return undefined;
+  const consumer = await deps.store.getConsumer(principal.consumerId);
+  if (!consumer) throw guestGone();
+  return { principal, consumer };
 }
 
 /**
- * The consumer of an identity Latchkey just verified (an OTP), created or upgraded from the guest
- * as needed. An existing consumer is only read: nothing is linked or started yet, so a sign-in that
- * still needs a second factor (SPEC §12) can stop here.
+ * SPEC §5.4 guest linking, as writes, once a guest's identity is proven: `upgrade` (the identity is
+ * new: the guest takes it in place, same consumerId) or, for an identity that already has a
+ * consumer, absorption into it — reported as `guestId`. Either way the guest's sessions end.
  */
-export async function resolveVerifiedIdentity(
+export function guestLinkWrites(
   deps: FlowDeps,
-  pool: UserPool,
-  identity: ExternalIdentity,
-  guest: ConsumerPrincipal | undefined,
-  fullNameIfNew?: string,
-): Promise<ResolvedIdentity> {
-  try {
-    return await resolveOnce(deps, pool, identity, guest, fullNameIfNew);
-  } catch (error) {
-    // Another request attached the same identity first: it now has a consumer.
-    if (!(error instanceof UniqueConflict)) throw error;
-    return resolveOnce(deps, pool, identity, guest, fullNameIfNew);
-  }
+  guest: ConsumerPrincipal,
+  signedIn: Consumer,
+  upgrade?: GuestLink,
+): { link: GuestLink; auditEvents: AuditEvent[]; guestId?: string } {
+  if (upgrade) return { link: upgrade, auditEvents: [deps.audit.prepare('guest.upgraded', guest.organizationId, { consumerId: guest.consumerId })] };
+  // The identity may already be the guest's own (upgraded earlier on another device): nothing to absorb.
+  if (signedIn.id === guest.consumerId) return { link: { guestId: guest.consumerId, action: 'end' }, auditEvents: [] };
+  return {
+    link: { guestId: guest.consumerId, action: 'absorb', intoId: signedIn.id },
+    auditEvents: [deps.audit.prepare('guest.absorbed', guest.organizationId, { guestId: guest.consumerId, consumerId: signedIn.id })],
+    guestId: guest.consumerId,
+  };
 }
 
-/** Finishes a sign-in whose identity was resolved: links the guest, fills empty fields, starts the session. */
-export async function startVerifiedSession(
+/** A sign-in decided inside its redemption: what it writes, the session it starts, the absorbed guest. */
+export interface PlannedSignIn {
+  writes: SignInWrites;
+  started: NewConsumerSession;
+  consumer: Consumer;
+  guestId?: string;
+}
+
+/**
+ * The sign-in a verified identity makes (SPEC §5.4), as writes for the transaction that consumes the
+ * code that proved it (issue 12.1): its consumer is the identity's `owner`; else the guest, upgraded
+ * in place; else a new consumer. The guest is linked, empty fields filled, a session started.
+ */
+export function planVerifiedSignIn(
   deps: FlowDeps,
   application: Application,
-  identity: ExternalIdentity,
-  resolved: ResolvedIdentity,
-  fields: VerifiedFields,
-  guest: ConsumerPrincipal | undefined,
+  settings: OrganizationSettings,
+  verified: { identity: ExternalIdentity; owner: Consumer | undefined; fields: VerifiedFields; guest: SentGuest | undefined },
+  events: readonly AuditEvent[] = [],
+): PlannedSignIn {
+  const { identity, owner, guest } = verified;
+  const { fullNameIfNew, ...contacts } = verified.fields;
+  const now = deps.clock.now();
+  let consumer = owner;
+  let created: SignInWrites['newConsumer'];
+  let upgrade: GuestLink | undefined;
+  const auditEvents = [...events];
+  if (!consumer && guest) {
+    upgrade = { guestId: guest.consumer.id, action: 'upgrade', identityId: generateId('idn_', now), identity };
+    consumer = { ...guest.consumer, type: 'authenticated' };
+  } else if (!consumer) {
+    consumer = newConsumer(application, 'authenticated', now, { fullName: fullNameIfNew ?? null });
+    created = { consumer, identityId: generateId('idn_', now), identity };
+    auditEvents.push(deps.audit.prepare('consumer.created', application.organizationId, { consumerId: consumer.id, via: identity.provider }));
+  }
+  const linked = guest ? guestLinkWrites(deps, guest.principal, consumer, upgrade) : undefined;
+  const started = newConsumerSession(deps, application, consumer, settings, identity.provider);
+  return {
+    writes: {
+      newConsumer: created,
+      guest: linked?.link,
+      fill: { consumerId: consumer.id, ...contacts },
+      session: { session: started.session, firstRefreshToken: started.firstRefreshToken },
+      auditEvents: [...auditEvents, ...(linked?.auditEvents ?? []), started.auditEvent],
+    },
+    started,
+    consumer,
+    guestId: linked?.guestId,
+  };
+}
+
+/** The AuthSession of a planned sign-in that committed; `signedIn` is its consumer as stored, when the store read it back. */
+export function answerSignIn(
+  deps: FlowDeps,
+  application: Application,
+  settings: OrganizationSettings,
+  planned: PlannedSignIn,
+  signedIn: Consumer | undefined,
 ): Promise<AuthSession> {
-  const linked = guest ? await linkGuest(deps, guest, resolved) : undefined;
-  const { fullNameIfNew: _name, ...verified } = fields;
-  const consumer = await deps.store.fillEmptyConsumerFields(resolved.consumer.id, verified, deps.clock.now());
-  return startConsumerSession(deps, application, consumer, { via: identity.provider, guestId: linked?.guestId });
+  return answerConsumerSession(deps, application, signedIn ?? planned.consumer, planned.started, settings, planned.guestId);
 }

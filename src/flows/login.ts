@@ -4,15 +4,15 @@ import { generateId } from '../crypto/random.js';
 import { maskDestination, normalizeEmail } from '../protocol/contacts.js';
 import { OtpExpired, OtpInvalid, RateLimited } from '../protocol/errors.js';
 import { InvalidCredentials } from '../protocol/oauth-errors.js';
-import { UniqueConflict, type Application, type Consumer, type Session } from '../storage/store.js';
+import type { Application, Consumer } from '../storage/store.js';
 import type { FlowDeps } from './deps.js';
 import { LATCHKEY_IDENTITY_ISSUER } from './identity-sign-in.js';
 import { isInPool } from './environments.js';
 import { newConsumer } from './new-consumer.js';
-import { settingsOf } from './organization-settings.js';
-import { attemptCode, requestOtp, verifyCode } from './otp.js';
+import { answerLoginSession, loginSessionWrites, newLoginSession, startLoginSession, type NewLoginSession } from './login-session.js';
+import { attemptCode, redeemCode, requestOtp } from './otp.js';
 import { needsSecondFactor } from './second-factor-challenge.js';
-import { signLoginToken, type BearerPrincipal } from './oauth/tokens.js';
+import type { BearerPrincipal } from './oauth/tokens.js';
 
 /** SPEC §6.2 response. */
 export interface LoginResult {
@@ -55,12 +55,17 @@ export async function loginWithPassword(deps: FlowDeps, application: Application
   const { consumer } = user;
   const phoneNumber = consumer.phone ? maskDestination(consumer.phone) : null;
   if (needsSecondFactor(consumer)) {
-    // SPEC §6.2: without a valid otpCode the answer asks for one (attempts still burn the code).
-    const attempt = input.otpCode ? await attemptCode(deps, application, consumer.phone!, input.otpCode) : undefined;
+    // SPEC §6.2: without a valid otpCode the answer asks for one (attempts still burn the code). A
+    // right code's consumption and the login session commit together (issue 12.1).
+    const started = newLoginSession(deps, application, consumer.id);
+    const attempt = input.otpCode
+      ? await attemptCode(deps, application, { destination: consumer.phone!, code: input.otpCode }, null, () => loginSessionWrites(started))
+      : undefined;
     if (attempt?.outcome !== 'verified') {
       await deps.audit.record('login.second_factor_required', organizationId, { consumerId: consumer.id, applicationId: application.id });
       return { accessToken: null, userId: consumer.id, isOtpRequired: true, phoneNumber };
     }
+    return { accessToken: await answerLoginSession(deps, application, started), userId: consumer.id, isOtpRequired: false, phoneNumber };
   }
 
   const accessToken = await startLoginSession(deps, application, consumer.id);
@@ -90,20 +95,6 @@ export async function logoutUser(deps: FlowDeps, principal: BearerPrincipal): Pr
   }
 }
 
-/** Opens a login session (SPEC §6.2) for the consumer and signs its 6-hour login token. */
-export async function startLoginSession(deps: FlowDeps, application: Application, consumerId: string): Promise<string> {
-  const settings = await settingsOf(deps, application);
-  const now = deps.clock.now();
-  const session: Session = {
-    id: generateId('ses_', now), organizationId: application.organizationId, applicationId: application.id, consumerId, type: 'authenticated',
-    kind: 'login', grantId: null, scope: null, codeHash: null, createdAt: now, revokedAt: null,
-  };
-  await deps.store.startSession(session, null);
-  await deps.audit.record('login.succeeded', application.organizationId, { consumerId, applicationId: application.id, sessionId: session.id });
-  deps.metrics.tokenIssued('login');
-  return signLoginToken(deps, session, application, settings.loginTokenTtlSeconds);
-}
-
 /** JOSE `typ` of the short-lived proof that the password step passed and the SMS code is pending. */
 const SECOND_FACTOR_TYP = 'second-factor+jwt';
 
@@ -129,12 +120,13 @@ export async function readSecondFactorPending(deps: FlowDeps, application: Appli
   }
 }
 
-/** Completes a sign-in with the SMS code; OtpInvalid / OtpExpired otherwise. */
+/** Completes a sign-in with the SMS code, its login session written with the code's consumption; OtpInvalid / OtpExpired otherwise. */
 export async function completeSecondFactor(deps: FlowDeps, application: Application, userId: string, code: string): Promise<string> {
   const consumer = await deps.store.getConsumer(userId);
   if (!consumer?.phone || !isInPool(consumer, application)) throw new OtpExpired('this sign-in has expired; start again');
-  await verifyCode(deps, application, { channel: 'sms', destination: consumer.phone, code });
-  return startLoginSession(deps, application, consumer.id);
+  const started = newLoginSession(deps, application, consumer.id);
+  await redeemCode(deps, application, { channel: 'sms', destination: consumer.phone, code }, null, () => loginSessionWrites(started));
+  return answerLoginSession(deps, application, started);
 }
 
 /**
@@ -148,24 +140,26 @@ export async function loginWithEmailCode(
   email: string,
   code: string,
 ): Promise<{ loginToken: string } | { secondFactorFor: Consumer }> {
-  const organizationId = application.organizationId;
   const destination = normalizeEmail(email);
-  const attempt = await attemptCode(deps, application, destination, code);
+  const identity = { provider: 'email', issuer: LATCHKEY_IDENTITY_ISSUER, subject: destination };
+  let outcome: { secondFactorFor: Consumer } | NewLoginSession | undefined;
+  // The code's consumption, the consumer it creates on first use and the login session commit together (issue 12.1).
+  const attempt = await attemptCode(deps, application, { destination, code }, identity, ({ owner }) => {
+    if (owner && needsSecondFactor(owner, { channel: 'email', destination })) {
+      outcome = { secondFactorFor: owner };
+      return {};
+    }
+    const now = deps.clock.now();
+    const created = owner ? undefined : newConsumer(application, 'authenticated', now, { email: destination });
+    outcome = newLoginSession(deps, application, (owner ?? created)!.id);
+    return {
+      ...(created ? { newConsumer: { consumer: created, identityId: generateId('idn_', now), identity } } : {}),
+      ...loginSessionWrites(outcome),
+    };
+  });
   if (attempt.outcome === 'unavailable') throw new OtpExpired('the code has expired or was used; ask for a new one');
   if (attempt.outcome === 'wrong') throw new OtpInvalid('wrong code');
-  const identity = { provider: 'email', issuer: LATCHKEY_IDENTITY_ISSUER, subject: destination };
-  let consumer = await deps.store.findConsumerByExternalIdentity(application, identity);
-  if (!consumer) {
-    const now = deps.clock.now();
-    const created = newConsumer(application, 'authenticated', now, { email: destination });
-    try {
-      await deps.store.createConsumerWithIdentity(created, generateId('idn_', now), identity);
-      consumer = created;
-    } catch (error) {
-      if (!(error instanceof UniqueConflict)) throw error;
-      consumer = await deps.store.findConsumerByExternalIdentity(application, identity);
-    }
-  }
-  if (needsSecondFactor(consumer!, { channel: 'email', destination })) return { secondFactorFor: consumer! };
-  return { loginToken: await startLoginSession(deps, application, consumer!.id) };
+  if (!outcome) throw new Error('a verified code planned no sign-in');
+  if ('secondFactorFor' in outcome) return outcome;
+  return { loginToken: await answerLoginSession(deps, application, outcome) };
 }

@@ -2,11 +2,14 @@ import { hmacSha256 } from '../crypto/hash.js';
 import { generateNumericCode } from '../crypto/random.js';
 import { DeliveryFailed, OtpExpired, OtpInvalid, RateLimited } from '../protocol/errors.js';
 import { OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN_SECONDS, OTP_TTL_SECONDS } from '../protocol/lifetimes.js';
-import type { Application, ExternalIdentity, OtpCode, UserPool } from '../storage/store.js';
+import { UniqueConflict, type Application, type Consumer, type ExternalIdentity, type OtpCode, type OtpRedemption, type SignInWrites, type UserPool } from '../storage/store.js';
 import type { OtpDestination } from '../protocol/contacts.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
-import { LATCHKEY_IDENTITY_ISSUER, resolveVerifiedIdentity, startVerifiedSession, type VerifiedFields } from './identity-sign-in.js';
+import {
+  answerSignIn, LATCHKEY_IDENTITY_ISSUER, planVerifiedSignIn, readSentGuest, signInConflictError, type PlannedSignIn, type VerifiedFields,
+} from './identity-sign-in.js';
+import { settingsOf } from './organization-settings.js';
 import { issueSecondFactorChallenge, needsSecondFactor, type SecondFactorRequired } from './second-factor-challenge.js';
 import type { AuthSession } from './sessions.js';
 
@@ -79,21 +82,47 @@ export async function requestOtp(deps: FlowDeps, application: Application, input
 
 /**
  * One atomic attempt at the destination's pending code in `pool` (the application's organization and
- * environment: a code asked for in test is not pending in live, SPEC §1), for any flow that asks for
+ * environment: a code asked for in test is not pending in live, SPEC §1) and, when it is right, the
+ * sign-in `signIn` plans — written in the same transaction (issue 12.1) — for any flow that asks for
  * a code (OTP sign-in, the second factor of password login).
  */
-export function attemptCode(deps: FlowDeps, pool: UserPool, destination: string, code: string) {
-  return deps.store.attemptOtpCode(pool, destination, hashOtpCode(deps, pool.organizationId, destination, code), OTP_MAX_ATTEMPTS, deps.clock.now());
+export async function attemptCode(
+  deps: FlowDeps,
+  pool: UserPool,
+  input: { destination: string; code: string },
+  identity: ExternalIdentity | null,
+  signIn: (verified: { code: OtpCode; owner: Consumer | undefined }) => SignInWrites,
+): Promise<OtpRedemption> {
+  const attempt = {
+    pool, destination: input.destination, codeHash: hashOtpCode(deps, pool.organizationId, input.destination, input.code), maxAttempts: OTP_MAX_ATTEMPTS, now: deps.clock.now(),
+  };
+  let writes: SignInWrites = {};
+  const plan = (verified: { code: OtpCode; owner: Consumer | undefined }) => (writes = signIn(verified));
+  const redeem = () => deps.store.redeemOtpCode(attempt, identity, plan);
+  const result = await redeem()
+    // Another request created the same identity first: nothing committed, and trying again finds it.
+    .catch((error: unknown) => (error instanceof UniqueConflict ? redeem() : Promise.reject(error)))
+    .catch((error: unknown) => Promise.reject(signInConflictError(error)));
+  if (result.outcome === 'verified') deps.audit.committed(writes.auditEvents ?? []);
+  return result;
 }
 
 /**
  * One rate-limited, atomic attempt at the destination's pending code, answered as SPEC §5.4 says:
- * wrong → OtpInvalid (with the tries left), expired, used or burnt → OtpExpired. Returns the code.
+ * wrong → OtpInvalid (with the tries left), expired, used or burnt → OtpExpired. A right code's
+ * sign-in (`signIn`) commits with its consumption (issue 12.1). Returns the code and the signed-in
+ * consumer as the store read it back.
  */
-export async function verifyCode(deps: FlowDeps, application: Application, input: OtpDestination & { code: string }): Promise<OtpCode> {
+export async function redeemCode(
+  deps: FlowDeps,
+  application: Application,
+  input: OtpDestination & { code: string },
+  identity: ExternalIdentity | null,
+  signIn: (verified: { code: OtpCode; owner: Consumer | undefined }) => SignInWrites,
+): Promise<{ code: OtpCode; signedIn: Consumer | undefined }> {
   const organizationId = application.organizationId;
   await deps.rateLimits.consume('otpVerifyPerDestination', destinationBudgetKey(application, input.destination));
-  const attempt = await attemptCode(deps, application, input.destination, input.code);
+  const attempt = await attemptCode(deps, application, input, identity, signIn);
   if (attempt.outcome === 'unavailable') throw new OtpExpired('no valid code for this address: it expired, was used or burnt; request a new one');
   if (attempt.outcome === 'wrong') {
     await deps.audit.record('otp.failed', organizationId, { channel: input.channel, applicationId: application.id, attemptsLeft: attempt.attemptsLeft });
@@ -103,7 +132,7 @@ export async function verifyCode(deps: FlowDeps, application: Application, input
     }
     throw new OtpInvalid(`wrong code; ${attempt.attemptsLeft} ${attempt.attemptsLeft === 1 ? 'try' : 'tries'} left`);
   }
-  return attempt.code;
+  return attempt;
 }
 
 /** The identity an email or phone code proves (issuer `latchkey`). */
@@ -118,9 +147,10 @@ export function verifiedFieldsOf(verified: OtpDestination, nameIfNew?: string | 
 
 /**
  * SPEC §5.4 verify: one atomic attempt against the pending code; on success the verified email or
- * phone signs its consumer in (creating it, or upgrading / absorbing a guest sent along) — unless
- * that consumer has a second factor, which a code never replaces (SPEC §12): then the answer is the
- * pending state, and nothing is linked or started until the second factor completes.
+ * phone signs its consumer in (creating it, or upgrading / absorbing a guest sent along), written
+ * with the code's consumption (issue 12.1) — unless that consumer has a second factor, which a code
+ * never replaces (SPEC §12): then the answer is the pending state, and nothing is linked or started
+ * until the second factor completes.
  */
 export async function verifyOtp(
   deps: FlowDeps,
@@ -128,10 +158,20 @@ export async function verifyOtp(
   input: OtpDestination & { code: string },
   guest: ConsumerPrincipal | undefined,
 ): Promise<AuthSession | SecondFactorRequired> {
-  const code = await verifyCode(deps, application, input);
+  const settings = await settingsOf(deps, application);
+  const sentGuest = await readSentGuest(deps, guest);
   const identity = identityOf(input);
-  const resolved = await resolveVerifiedIdentity(deps, application, identity, guest, code.name ?? undefined);
-  // Issue 11.2 / SPEC §12: the emailed code alone must not open an account that has an SMS factor.
-  if (needsSecondFactor(resolved.consumer, input)) return issueSecondFactorChallenge(deps, application, resolved.consumer, input, guest);
-  return startVerifiedSession(deps, application, identity, resolved, verifiedFieldsOf(input, code.name), guest);
+  let outcome: PlannedSignIn | { secondFactorFor: Consumer } | undefined;
+  const { signedIn } = await redeemCode(deps, application, input, identity, ({ code, owner }) => {
+    // Issue 11.2 / SPEC §12: the emailed code alone must not open an account that has an SMS factor.
+    if (owner && needsSecondFactor(owner, input)) {
+      outcome = { secondFactorFor: owner };
+      return {};
+    }
+    outcome = planVerifiedSignIn(deps, application, settings, { identity, owner, fields: verifiedFieldsOf(input, code.name), guest: sentGuest });
+    return outcome.writes;
+  });
+  if (!outcome) throw new Error('a verified code planned no sign-in');
+  if ('secondFactorFor' in outcome) return issueSecondFactorChallenge(deps, application, outcome.secondFactorFor, input, guest);
+  return answerSignIn(deps, application, settings, outcome, signedIn);
 }

@@ -2,7 +2,7 @@ import { generateId } from '../crypto/random.js';
 import { maskDestination, type OtpDestination } from '../protocol/contacts.js';
 import { InvalidSecondFactorToken } from '../protocol/errors.js';
 import { OTP_TTL_SECONDS } from '../protocol/lifetimes.js';
-import type { Application, Consumer } from '../storage/store.js';
+import type { Application, Consumer, SignInWrites } from '../storage/store.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
 
@@ -75,7 +75,8 @@ export async function issueSecondFactorChallenge(
   };
 }
 
-const invalid = (cause?: unknown) => new InvalidSecondFactorToken('the second-factor token is invalid, expired or already used; sign in again', { cause });
+/** The answer to a challenge that is forged, expired, of another application or already spent. */
+export const invalidChallenge = (cause?: unknown) => new InvalidSecondFactorToken('the second-factor token is invalid, expired or already used; sign in again', { cause });
 
 /** Reads a challenge of this application that is unexpired and unspent; InvalidSecondFactorToken otherwise. */
 export async function readSecondFactorChallenge(deps: FlowDeps, application: Application, token: string): Promise<SecondFactorChallenge> {
@@ -83,21 +84,21 @@ export async function readSecondFactorChallenge(deps: FlowDeps, application: App
   try {
     payload = await deps.keyring.verify(token, { issuer: deps.issuer, audience: application.publishableKey, typ: CHALLENGE_TYP, requiredClaims: ['sub', 'jti', 'exp'] });
   } catch (error) {
-    throw invalid(error);
+    throw invalidChallenge(error);
   }
   const { sub, jti, exp, channel, destination, gsid } = payload;
   if (typeof sub !== 'string' || typeof jti !== 'string' || typeof exp !== 'number' || (channel !== 'email' && channel !== 'sms') || typeof destination !== 'string') {
-    throw invalid();
+    throw invalidChallenge();
   }
-  if (await deps.store.isAccessTokenRevoked(jti)) throw invalid();
+  if (await deps.store.isAccessTokenRevoked(jti)) throw invalidChallenge();
   return { jti, consumerId: sub, expiresAtMs: exp * 1000, verified: { channel, destination }, guestSessionId: typeof gsid === 'string' ? gsid : undefined };
 }
 
 /**
- * Spends the challenge with one conditional insert of its `jti` into the list of spent token ids
- * (kept until the token would have expired, then purged): exactly one caller wins (SPEC §4 single use).
+ * Spending the challenge, as part of the sign-in it completes (issue 12.1): one conditional insert
+ * of its `jti` into the list of spent token ids (kept until the token would have expired, then
+ * purged), so exactly one caller wins (SPEC §4 single use).
  */
-export async function spendSecondFactorChallenge(deps: FlowDeps, application: Application, challenge: SecondFactorChallenge): Promise<void> {
-  const spent = await deps.store.revokeAccessToken({ jti: challenge.jti, applicationId: application.id, expiresAt: challenge.expiresAtMs }, deps.clock.now());
-  if (!spent) throw invalid();
+export function challengeSpending(application: Application, challenge: SecondFactorChallenge): NonNullable<SignInWrites['spentTokenId']> {
+  return { jti: challenge.jti, applicationId: application.id, expiresAt: challenge.expiresAtMs };
 }

@@ -1,11 +1,12 @@
 import { InvalidSecondFactorToken } from '../protocol/errors.js';
-import type { Application, Consumer } from '../storage/store.js';
+import { SignInConflict, type Application, type Consumer } from '../storage/store.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
 import { isInPool } from './environments.js';
-import { guestGone, startVerifiedSession } from './identity-sign-in.js';
-import { identityOf, requestOtp, verifiedFieldsOf, verifyCode } from './otp.js';
-import { readSecondFactorChallenge, spendSecondFactorChallenge, type SecondFactorChallenge } from './second-factor-challenge.js';
+import { answerSignIn, guestGone, planVerifiedSignIn, readSentGuest, type PlannedSignIn } from './identity-sign-in.js';
+import { settingsOf } from './organization-settings.js';
+import { identityOf, redeemCode, requestOtp, verifiedFieldsOf } from './otp.js';
+import { challengeSpending, invalidChallenge, readSecondFactorChallenge, type SecondFactorChallenge } from './second-factor-challenge.js';
 import type { AuthSession } from './sessions.js';
 
 /** The consumer a challenge names, still of this organization and still with a phone to send to. */
@@ -37,9 +38,10 @@ export async function requestSecondFactorCode(deps: FlowDeps, application: Appli
 
 /**
  * SPEC §12: completes a pending sign-in with the SMS code and returns the session that the first
- * factor alone did not give. The code is verified first (a wrong one leaves the challenge usable),
- * then the challenge is spent (exactly one caller wins); the guest sent with the first factor — or
- * with this request — is linked as SPEC §5.4 says.
+ * factor alone did not give. One transaction (issue 12.1) verifies the code — a wrong one commits
+ * only the attempt and leaves the challenge usable — then spends the challenge (exactly one caller
+ * wins), links the guest sent with the first factor — or with this request — as SPEC §5.4 says, and
+ * starts the session: all of it commits, or none.
  */
 export async function verifySecondFactor(
   deps: FlowDeps,
@@ -49,12 +51,15 @@ export async function verifySecondFactor(
 ): Promise<AuthSession> {
   const challenge = await readSecondFactorChallenge(deps, application, input.token);
   const consumer = await challengedConsumer(deps, application, challenge);
-  const guest = challenge.guestSessionId ? await recordedGuest(deps, application, challenge.guestSessionId) : sentGuest;
-  await verifyCode(deps, application, { channel: 'sms', destination: consumer.phone, code: input.code });
-  await spendSecondFactorChallenge(deps, application, challenge);
+  const guest = await readSentGuest(deps, challenge.guestSessionId ? await recordedGuest(deps, application, challenge.guestSessionId) : sentGuest);
+  const settings = await settingsOf(deps, application);
   const identity = identityOf(challenge.verified);
-  const owner = await deps.store.findConsumerByExternalIdentity(application, identity);
-  if (owner?.id !== consumer.id) throw new InvalidSecondFactorToken('this sign-in can no longer be completed; sign in again');
-  await deps.audit.record('login.second_factor_verified', application.organizationId, { consumerId: consumer.id, applicationId: application.id });
-  return startVerifiedSession(deps, application, identity, { consumer: owner, isGuestUpgraded: false }, verifiedFieldsOf(challenge.verified), guest);
+  let planned: PlannedSignIn | undefined;
+  const redeemed = await redeemCode(deps, application, { channel: 'sms', destination: consumer.phone, code: input.code }, identity, ({ owner }) => {
+    if (owner?.id !== consumer.id) throw new InvalidSecondFactorToken('this sign-in can no longer be completed; sign in again');
+    const verified = deps.audit.prepare('login.second_factor_verified', application.organizationId, { consumerId: consumer.id, applicationId: application.id });
+    planned = planVerifiedSignIn(deps, application, settings, { identity, owner, fields: verifiedFieldsOf(challenge.verified), guest }, [verified]);
+    return { spentTokenId: challengeSpending(application, challenge), ...planned.writes };
+  }).catch((error: unknown) => Promise.reject(error instanceof SignInConflict && error.reason === 'token_spent' ? invalidChallenge() : error));
+  return answerSignIn(deps, application, settings, planned!, redeemed.signedIn);
 }

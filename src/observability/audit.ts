@@ -43,6 +43,13 @@ export type AuditEventType =
 
 export interface AuditLog {
   record(type: AuditEventType, organizationId: string | null, data?: Record<string, unknown>): Promise<void>;
+  /**
+   * An event for the caller's own transaction to store: what a redemption records commits with what
+   * it creates (issue 12.1). Pass it to `committed` once that transaction committed.
+   */
+  prepare(type: AuditEventType, organizationId: string | null, data?: Record<string, unknown>): AuditEvent;
+  /** Logs events a transaction stored (as `record` logs its own). */
+  committed(events: readonly AuditEvent[]): void;
 }
 
 /** Most events in one INSERT: far below either engine's limit on bound parameters (5 per event). */
@@ -59,7 +66,8 @@ interface Pending {
  * turn of the event loop runs are written together, in one INSERT (a group commit), instead of one
  * write each — under load that was one of the three writes of every exchange-code request. When a
  * batch fails, its events are retried one by one, so only a request whose own event cannot be stored
- * fails.
+ * fails. A redemption's events skip the batch: `prepare` makes them for the redemption's own
+ * transaction (issue 12.1), which is already open.
  */
 export function createAuditLog(store: Store, clock: Clock, logger: Logger): AuditLog {
   let pending: Pending[] = [];
@@ -80,7 +88,15 @@ export function createAuditLog(store: Store, clock: Clock, logger: Logger): Audi
       }
     }
   };
+  const log = (event: AuditEvent) => logger.info({ audit: event.type, organizationId: event.organizationId, ...event.data }, 'audit event');
   return {
+    prepare(type, organizationId, data = {}) {
+      const now = clock.now();
+      return { id: generateId('evt_', now), organizationId, type, data, createdAt: now };
+    },
+    committed(events) {
+      for (const event of events) log(event);
+    },
     record(type, organizationId, data = {}) {
       const now = clock.now();
       logger.info({ audit: type, organizationId, ...data }, 'audit event');

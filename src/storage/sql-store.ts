@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { openDatabase, type Engine } from './database.js';
+import { noFault, type AfterConsume } from './fault-point.js';
 import { migrateToLatest } from './migrate.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { auditQueries } from './sql/audit.js';
@@ -32,6 +33,8 @@ export async function openStore(
     namedStatements?: boolean;
     /** SQLite on a file: checkpoint its WAL from a worker thread (a long-running server; sqlite-checkpointer.ts). */
     backgroundCheckpoints?: { intervalMs: number; onError: (message: string) => void };
+    /** Test only: called where a redemption has consumed its credential, inside its transaction (fault-point.ts). */
+    afterConsume?: AfterConsume;
   } = {},
 ): Promise<SqlStore> {
   const { db, engine, sqlitePath } = openDatabase(databaseUrl, options);
@@ -43,6 +46,7 @@ export async function openStore(
       throw error;
     }
   }
+  const afterConsume = options.afterConsume ?? noFault;
   const checkpointer = sqlitePath && options.backgroundCheckpoints ? startCheckpointer(sqlitePath, options.backgroundCheckpoints) : undefined;
   return {
     engine,
@@ -55,12 +59,12 @@ export async function openStore(
     },
     ...tenantQueries(db),
     ...consumerQueries(db),
-    ...exchangeCodeQueries(db),
+    ...exchangeCodeQueries(db, afterConsume),
     ...sessionQueries(db),
     ...revokedAccessTokenQueries(db),
     ...signingKeyQueries(db),
-    ...otpQueries(db),
-    ...oauthQueries(db),
+    ...otpQueries(db, afterConsume),
+    ...oauthQueries(db, afterConsume),
     ...deliveryQueries(db),
     ...housekeepingQueries(db),
     ...auditQueries(db),

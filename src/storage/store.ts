@@ -113,12 +113,6 @@ export interface OtpCode {
   consumedAt: number | null;
 }
 
-/** The outcome of one verification attempt. */
-export type OtpAttempt =
-  | { outcome: 'verified'; code: OtpCode }
-  | { outcome: 'wrong'; attemptsLeft: number }
-  | { outcome: 'unavailable' };
-
 /** A message kept by the development sender instead of being delivered. */
 export interface DevMessage {
   id: string;
@@ -251,6 +245,56 @@ export class UniqueConflict extends Error {
 }
 
 /**
+ * SPEC §5.4 guest linking, as written inside a sign-in's transaction; each is claimed by one
+ * conditional UPDATE of the guest (still a guest, not merged), and the guest's sessions end.
+ * `upgrade`: the new identity is attached to the guest in place. `merge`: a consumer created for
+ * this sign-in moves into the guest (its identities and empty fields), leaving a tombstone. `absorb`:
+ * the guest is marked absorbed by the identity's consumer. `end`: the identity already was the
+ * guest's own; only its sessions end.
+ */
+export type GuestLink =
+  | { guestId: string; action: 'upgrade'; identityId: string; identity: ExternalIdentity }
+  | { guestId: string; action: 'merge'; sourceId: string }
+  | { guestId: string; action: 'absorb'; intoId: string }
+  | { guestId: string; action: 'end' };
+
+/**
+ * What a sign-in writes besides consuming its one-time credential, in the transaction that consumes
+ * it (issue 12.1): a crash or a failure leaves either the credential unused or all of this written.
+ * Parts are written in this order; each is optional.
+ */
+export interface SignInWrites {
+  /** A single-use token id spent with it (a second-factor challenge): SignInConflict `token_spent` when it already was. */
+  spentTokenId?: { jti: string; applicationId: string; expiresAt: number };
+  /** A consumer this sign-in creates, with its first identity: UniqueConflict when the identity is taken. */
+  newConsumer?: { consumer: Consumer; identityId: string; identity: ExternalIdentity };
+  /** SignInConflict `guest_taken` when another sign-in linked the guest first, or it is of another pool (SPEC §1). */
+  guest?: GuestLink;
+  /** Fills the consumer's email or phone where still empty, never overwriting (SPEC §5.1). */
+  fill?: { consumerId: string; email?: string; phone?: string };
+  session?: { session: Session; firstRefreshToken: RefreshTokenRecord | null };
+  /** The sign-in's audit events: stored only if it happened, and whenever it happened. */
+  auditEvents?: readonly AuditEvent[];
+}
+
+/** Thrown (after rolling everything back) when a conditional part of SignInWrites lost its race. */
+export class SignInConflict extends Error {
+  constructor(readonly reason: 'guest_taken' | 'token_spent') {
+    super(`sign-in conflict: ${reason}`);
+    this.name = 'SignInConflict';
+  }
+}
+
+/** A one-time credential redeemed together with what it creates (issue 12.1); names the test-only fault point. */
+export type RedemptionKind = 'exchange_code' | 'otp_code' | 'authorization_request' | 'authorization_code';
+
+/** The outcome of one verification attempt at an OTP code whose success signs in (Store.redeemOtpCode). */
+export type OtpRedemption =
+  | { outcome: 'verified'; code: OtpCode; signedIn: Consumer | undefined }
+  | { outcome: 'wrong'; attemptsLeft: number }
+  | { outcome: 'unavailable' };
+
+/**
  * Everything Latchkey persists, in the domain's words (STYLE §9). One implementation runs on SQLite
  * and PostgreSQL; `test/store-contract.test.ts` holds both to these invariants. Instants are
  * milliseconds since the epoch, passed in by the caller (the injected clock).
@@ -294,6 +338,8 @@ export interface Store {
   getConsumer(id: string): Promise<Consumer | undefined>;
   /** Creates a consumer without identities (a guest). */
   createConsumer(consumer: Consumer): Promise<void>;
+  // The three guest links below, on their own; a sign-in writes the same statements as
+  // SignInWrites.guest, inside the transaction that consumes its credential (issue 12.1).
   /**
    * SPEC §5.4 guest upgrade for an exchange: moves every identity of `sourceId` (a consumer created
    * for this sign-in) to `guestId`, fills the guest's empty fields from it, makes the guest
@@ -341,16 +387,27 @@ export interface Store {
 
   createExchangeCode(code: ExchangeCode): Promise<void>;
   /**
-   * Redeems an exchange code with one conditional UPDATE: it succeeds for exactly one caller, and
-   * only while the code is unused, unexpired, minted by `applicationId` and — when it carries a
-   * challenge — `codeChallenge` equals it. Returns the code, or undefined when nothing matched.
+   * Redeems an exchange code and writes the sign-in it makes in one transaction (issue 12.1). One
+   * conditional UPDATE consumes the code: it succeeds for exactly one caller, and only while the code
+   * is unused, unexpired, minted by `applicationId` and — when it carries a challenge —
+   * `codeChallenge` equals it. The winner's `signIn` gets the code, the consumer it names now
+   * (following merges) and — when `withGuest` — whether that consumer has had a session; its writes
+   * commit with the consumption. If anything throws, nothing commits and the code stays usable.
+   * Returns the code and the signed-in consumer as stored when the writes changed it, or undefined
+   * when no code matched.
    */
-  consumeExchangeCode(codeHash: string, applicationId: string, codeChallenge: string | null, now: number): Promise<ExchangeCode | undefined>;
+  redeemExchangeCode(
+    match: { codeHash: string; applicationId: string; codeChallenge: string | null; now: number; withGuest: boolean },
+    signIn: (redeemed: { code: ExchangeCode; consumer: Consumer | undefined; hasSessions: boolean }) => SignInWrites,
+  ): Promise<{ code: ExchangeCode; signedIn: Consumer | undefined } | undefined>;
   /** Reads a code without changing it, to explain a failed consume. */
   findExchangeCode(codeHash: string): Promise<ExchangeCode | undefined>;
 
-  /** Creates the session and (unless it has none, like login tokens) the first refresh token of its family, in one transaction. */
-  startSession(session: Session, firstRefreshToken: RefreshTokenRecord | null): Promise<void>;
+  /**
+   * Creates the session, (unless it has none, like login tokens) the first refresh token of its
+   * family and its audit events, in one transaction.
+   */
+  startSession(session: Session, firstRefreshToken: RefreshTokenRecord | null, auditEvents?: readonly AuditEvent[]): Promise<void>;
   getSession(id: string): Promise<Session | undefined>;
   /** True when the consumer has ever had a session. */
   consumerHasSessions(consumerId: string): Promise<boolean>;
@@ -389,11 +446,19 @@ export interface Store {
   /** Deletes the destination's pending code if it is still `codeHash` (delivery failed: no usable code). */
   discardOtpCode(pool: UserPool, destination: string, codeHash: string): Promise<void>;
   /**
-   * One verification attempt, one conditional UPDATE: while the code is unconsumed, unexpired and
-   * under `maxAttempts`, counts the attempt and consumes the code when `codeHash` matches. Exactly
-   * one concurrent caller can verify a code; the attempt that reaches `maxAttempts` burns it.
+   * One verification attempt at the destination's pending code in `pool` and, when it verifies, the
+   * sign-in it makes — one transaction (issue 12.1). One conditional UPDATE, while the code is
+   * unconsumed, unexpired and under `maxAttempts`, counts the attempt and consumes the code when
+   * `codeHash` matches: exactly one concurrent caller can verify a code; the attempt that reaches
+   * `maxAttempts` burns it. On a match `signIn` gets the code and the consumer of `identity` in the
+   * pool (when one is given), and its writes commit with the consumption; if anything throws, nothing
+   * commits — not even the attempt — and the code stays pending. A wrong attempt commits alone.
    */
-  attemptOtpCode(pool: UserPool, destination: string, codeHash: string, maxAttempts: number, now: number): Promise<OtpAttempt>;
+  redeemOtpCode(
+    attempt: { pool: UserPool; destination: string; codeHash: string; maxAttempts: number; now: number },
+    identity: ExternalIdentity | null,
+    signIn: (verified: { code: OtpCode; owner: Consumer | undefined }) => SignInWrites,
+  ): Promise<OtpRedemption>;
 
   /** Sets (or clears) a user's argon2id password hash. */
   setPasswordHash(consumerId: string, passwordHash: string | null, now: number): Promise<void>;
@@ -403,8 +468,26 @@ export interface Store {
 
   createAuthorizationRequest(request: AuthorizationRequest): Promise<void>;
   getAuthorizationRequest(id: string): Promise<AuthorizationRequest | undefined>;
-  /** Marks a request used with one conditional UPDATE (unused, unexpired, of `applicationId`); returns it or undefined. */
+  /**
+   * Marks a request used with one conditional UPDATE (unused, unexpired, of `applicationId`); returns
+   * it or undefined. For a request that is answered with nothing (denied); one that issues a code is
+   * redeemed by `redeemAuthorizationRequest`.
+   */
   consumeAuthorizationRequest(id: string, applicationId: string, now: number): Promise<AuthorizationRequest | undefined>;
+  /**
+   * SPEC §6.3 step 3 in one transaction (issue 12.1): one conditional UPDATE consumes the request
+   * (unused, unexpired, of `applicationId`: exactly one caller wins); the winner records the grant
+   * `issue.grant` describes (as `recordGrant` does) and inserts the code `issue.code` makes for the
+   * grant as recorded, with its audit events. If anything throws, nothing commits and the request
+   * stays pending. Returns the request and the grant, or undefined when no request matched.
+   */
+  redeemAuthorizationRequest(
+    match: { id: string; applicationId: string; now: number },
+    issue: {
+      grant: (request: AuthorizationRequest) => Grant;
+      code: (request: AuthorizationRequest, grant: Grant) => { code: AuthorizationCode; auditEvents: readonly AuditEvent[] };
+    },
+  ): Promise<{ request: AuthorizationRequest; grant: Grant } | undefined>;
 
   /** Records (or widens, or revives) the consumer's grant to the application; returns it. */
   recordGrant(grant: Grant): Promise<Grant>;
@@ -415,12 +498,13 @@ export interface Store {
   /**
    * Redeems an authorization code and starts its token family in one transaction: one conditional
    * UPDATE matches only an unused, unexpired code of `applicationId` with this exact redirect URI
-   * and PKCE challenge (RFC 6749 §4.1.3, RFC 7636 §4.6); the winner inserts `family` and its first
-   * refresh token. Returns the code, or undefined when nothing matched.
+   * and PKCE challenge (RFC 6749 §4.1.3, RFC 7636 §4.6); the winner inserts `family`, its first
+   * refresh token and its audit events (issue 12.1: all commit with the consumption, or none does).
+   * Returns the code, or undefined when nothing matched.
    */
   redeemAuthorizationCode(
     match: { codeHash: string; applicationId: string; redirectUri: string; codeChallenge: string; now: number },
-    family: (code: AuthorizationCode) => { session: Session; firstRefreshToken: RefreshTokenRecord | null },
+    family: (code: AuthorizationCode) => { session: Session; firstRefreshToken: RefreshTokenRecord | null; auditEvents?: readonly AuditEvent[] },
   ): Promise<AuthorizationCode | undefined>;
   findAuthorizationCode(codeHash: string): Promise<AuthorizationCode | undefined>;
   /** RFC 6749 §4.1.2: revokes every session (token family) issued from the code; returns how many. */

@@ -2,7 +2,7 @@ import { hashSecret } from '../../crypto/hash.js';
 import { generateId, generateSecret } from '../../crypto/random.js';
 import { InvalidGrant } from '../../protocol/oauth-errors.js';
 import { CODE_VERIFIER_PATTERN, computeS256Challenge } from '../../protocol/pkce.js';
-import type { Application, AuthorizationCode, Session } from '../../storage/store.js';
+import type { Application, AuditEvent, AuthorizationCode, Session } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
 import { settingsOf } from '../organization-settings.js';
 import type { TokenResponse } from './token-response.js';
@@ -10,7 +10,8 @@ import { signIdToken, signOAuthAccessToken } from './tokens.js';
 
 /**
  * RFC 6749 §4.1.3 with RFC 7636 §4.6: one transaction redeems the code — only for this client, this
- * redirect URI and a verifier that hashes to the challenge — and starts its token family. A code
+ * redirect URI and a verifier that hashes to the challenge — and starts its token family, with its
+ * audit event (issue 12.1: all of it commits, or none). A code
  * presented again is a replay: every token issued from it is revoked (RFC 6749 §4.1.2, §10.5).
  */
 export async function redeemAuthorizationCode(
@@ -24,13 +25,18 @@ export async function redeemAuthorizationCode(
   const codeHash = hashSecret(params.code);
   const refreshToken = generateSecret('rt_');
   let session: Session | undefined;
+  let auditEvents: AuditEvent[] = [];
   const family = (code: AuthorizationCode) => {
     session = {
       id: generateId('ses_', now), organizationId: code.organizationId, applicationId: application.id, consumerId: code.consumerId,
       type: 'authenticated', kind: 'oauth', grantId: code.grantId, scope: code.scope, codeHash, createdAt: now, revokedAt: null,
     };
+    auditEvents = [
+      deps.audit.prepare('oauth.tokens_issued', code.organizationId, { applicationId: application.id, consumerId: code.consumerId, sessionId: session.id, grant: 'authorization_code' }),
+    ];
     return {
       session,
+      auditEvents,
       firstRefreshToken: {
         tokenHash: hashSecret(refreshToken), sessionId: session.id, createdAt: now,
         expiresAt: now + settings.oauthRefreshTokenTtlSeconds * 1000, rotatedAt: null, revokedAt: null,
@@ -40,6 +46,7 @@ export async function redeemAuthorizationCode(
   const codeChallenge = computeS256Challenge(params.codeVerifier);
   const code = await deps.store.redeemAuthorizationCode({ codeHash, applicationId: application.id, redirectUri: params.redirectUri, codeChallenge, now }, family);
   if (!code || !session) throw await explainRefusal(deps, application, codeHash, { redirectUri: params.redirectUri, codeChallenge }, now);
+  deps.audit.committed(auditEvents);
 
   const [accessToken, idToken] = await Promise.all([
     signOAuthAccessToken(deps, { subject: code.consumerId, application, scope: code.scope, sessionId: session.id, organizationId: code.organizationId }, settings.oauthAccessTokenTtlSeconds),
@@ -50,7 +57,6 @@ export async function redeemAuthorizationCode(
   deps.metrics.tokenIssued('oauth_access');
   deps.metrics.tokenIssued('oauth_refresh');
   if (idToken) deps.metrics.tokenIssued('id_token');
-  await deps.audit.record('oauth.tokens_issued', code.organizationId, { applicationId: application.id, consumerId: code.consumerId, sessionId: session.id, grant: 'authorization_code' });
   return {
     access_token: accessToken,
     token_type: 'Bearer',

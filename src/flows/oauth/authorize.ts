@@ -3,7 +3,7 @@ import { generateId, generateSecret } from '../../crypto/random.js';
 import { AUTHORIZATION_CODE_TTL_SECONDS } from '../../protocol/lifetimes.js';
 import { InvalidGrant } from '../../protocol/oauth-errors.js';
 import { withQuery } from '../../protocol/redirect-uri.js';
-import type { Application, AuthorizationRequest, Session } from '../../storage/store.js';
+import type { Application, AuditEvent, Session } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
 import { isSessionInPool } from '../environments.js';
 import { AUTHORIZATION_SESSION_TYP, type BearerPrincipal } from './tokens.js';
@@ -35,38 +35,52 @@ export async function authorizeRequest(deps: FlowDeps, application: Application,
   // so a token issued to one client must not mint codes (and scopes) of another.
   if (login.payload.client_id !== application.publishableKey) throw new InvalidGrant('the login token was issued to another client');
 
-  const now = deps.clock.now();
-  const request = await deps.store.consumeAuthorizationRequest(payload.jti!, application.id, now);
-  if (!request) throw new InvalidGrant('the authorization session was already used or has expired');
-
-  return issueAuthorizationCode(deps, application, request, user);
+  const issued = await issueAuthorizationCode(deps, application, payload.jti!, user);
+  if (!issued) throw new InvalidGrant('the authorization session was already used or has expired');
+  return issued;
 }
 
 /**
- * Records the grant (user, application, scopes) and mints the 60-second code of a consumed
- * authorization request; shared by API mode (step 3) and the hosted consent page.
+ * Redeems the authorization request of step 1 (single use) and, in the same transaction (issue
+ * 12.1), records the grant (user, application, scopes) and mints its 60-second code — so a crash
+ * never leaves the request used with no code. Shared by API mode (step 3) and the hosted consent
+ * page. Undefined when the request is no longer pending (used, expired, another client's).
  */
 export async function issueAuthorizationCode(
   deps: FlowDeps,
   application: Application,
-  request: AuthorizationRequest,
+  requestId: string,
   user: Session,
-): Promise<AuthorizationResponse> {
+): Promise<AuthorizationResponse | undefined> {
   // SPEC §1: a sign-in of one environment never mints a grant or code of the other.
   if (!(await isSessionInPool(deps, user, application))) throw new InvalidGrant('the sign-in belongs to another organization or environment');
   const now = deps.clock.now();
-  const grant = await deps.store.recordGrant({
-    id: generateId('grt_', now), organizationId: application.organizationId, applicationId: application.id, consumerId: user.consumerId,
-    scope: request.scope, createdAt: now, updatedAt: now, revokedAt: null,
-  });
   const code = generateSecret('ac_');
-  await deps.store.createAuthorizationCode({
-    codeHash: hashSecret(code), organizationId: application.organizationId, applicationId: application.id, consumerId: user.consumerId,
-    grantId: grant.id, redirectUri: request.redirectUri, codeChallenge: request.codeChallenge, scope: request.scope, nonce: request.nonce,
-    authTime: user.createdAt, createdAt: now, expiresAt: now + AUTHORIZATION_CODE_TTL_SECONDS * 1000, consumedAt: null,
-  });
+  let auditEvents: readonly AuditEvent[] = [];
+  const redeemed = await deps.store.redeemAuthorizationRequest(
+    { id: requestId, applicationId: application.id, now },
+    {
+      grant: (request) => ({
+        id: generateId('grt_', now), organizationId: application.organizationId, applicationId: application.id, consumerId: user.consumerId,
+        scope: request.scope, createdAt: now, updatedAt: now, revokedAt: null,
+      }),
+      code: (request, grant) => {
+        auditEvents = [deps.audit.prepare('authorization_code.issued', application.organizationId, { applicationId: application.id, consumerId: user.consumerId, grantId: grant.id })];
+        return {
+          code: {
+            codeHash: hashSecret(code), organizationId: application.organizationId, applicationId: application.id, consumerId: user.consumerId,
+            grantId: grant.id, redirectUri: request.redirectUri, codeChallenge: request.codeChallenge, scope: request.scope, nonce: request.nonce,
+            authTime: user.createdAt, createdAt: now, expiresAt: now + AUTHORIZATION_CODE_TTL_SECONDS * 1000, consumedAt: null,
+          },
+          auditEvents,
+        };
+      },
+    },
+  );
+  if (!redeemed) return undefined;
+  deps.audit.committed(auditEvents);
   deps.metrics.tokenIssued('authorization_code');
-  await deps.audit.record('authorization_code.issued', application.organizationId, { applicationId: application.id, consumerId: user.consumerId, grantId: grant.id });
+  const { request } = redeemed;
   // RFC 9207: `iss` goes back with the code.
   return { url: withQuery(request.redirectUri, { code, state: request.state, iss: deps.issuer }), code, state: request.state };
 }

@@ -49,7 +49,8 @@ export async function needsConsent(deps: FlowDeps, application: Application, con
 
 /**
  * Ends a hosted authorization: the request is consumed (single use, one conditional write) and the
- * browser is sent back to the client with a code — or, on deny, `error=access_denied` — with `state`
+ * browser is sent back to the client with a code (written in the same transaction, issue 12.1) — or,
+ * on deny, `error=access_denied` — with `state`
  * and `iss` (RFC 6749 §4.1.2, §4.1.2.1; RFC 9207). Returns undefined when the request is no longer
  * pending (used in another tab, or expired).
  */
@@ -59,13 +60,11 @@ export async function finishHostedAuthorization(
   user: Session,
   decision: 'approve' | 'deny',
 ): Promise<string | undefined> {
+  if (decision === 'approve') return (await issueAuthorizationCode(deps, hosted.application, hosted.request.id, user))?.url;
   const request = await deps.store.consumeAuthorizationRequest(hosted.request.id, hosted.application.id, deps.clock.now());
   if (!request) return undefined;
-  if (decision === 'deny') {
-    await deps.audit.record('authorization.denied', hosted.application.organizationId, { applicationId: hosted.application.id, consumerId: user.consumerId });
-    return deniedRedirect(deps, request, new AccessDenied('the user denied the request'));
-  }
-  return (await issueAuthorizationCode(deps, hosted.application, request, user)).url;
+  await deps.audit.record('authorization.denied', hosted.application.organizationId, { applicationId: hosted.application.id, consumerId: user.consumerId });
+  return deniedRedirect(deps, request, new AccessDenied('the user denied the request'));
 }
 
 /** The client's redirect URI carrying an error (the "way back to the app" of an expired session too). */

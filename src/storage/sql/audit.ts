@@ -1,27 +1,27 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { Store } from '../store.js';
+import type { AuditEvent, Store } from '../store.js';
 import { toAuditEvent } from './rows.js';
 
 type AuditMethods = Pick<Store, 'recordAuditEvents' | 'listAuditEvents'>;
+
+/** Audit events → rows (also written inside a sign-in's transaction, sign-in-writes.ts). */
+export function auditEventRows(events: readonly AuditEvent[]) {
+  return events.map((event) => ({
+    id: event.id,
+    organization_id: event.organizationId,
+    type: event.type,
+    data: JSON.stringify(event.data),
+    created_at: event.createdAt,
+  }));
+}
 
 /** The append-only audit log of security events (SPEC §8). */
 export function auditQueries(db: Kysely<Database>): AuditMethods {
   return {
     async recordAuditEvents(events) {
       if (events.length === 0) return;
-      await db
-        .insertInto('audit_events')
-        .values(
-          events.map((event) => ({
-            id: event.id,
-            organization_id: event.organizationId,
-            type: event.type,
-            data: JSON.stringify(event.data),
-            created_at: event.createdAt,
-          })),
-        )
-        .execute();
+      await db.insertInto('audit_events').values(auditEventRows(events)).execute();
     },
 
     async listAuditEvents(organizationId, type) {

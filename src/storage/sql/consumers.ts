@@ -1,9 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { Consumer, Environment, Store } from '../store.js';
+import type { Consumer, Environment, ExternalIdentity, Store } from '../store.js';
 import { isUniqueViolation } from '../database.js';
 import { prepareQuery, type Placeholder } from '../prepared.js';
 import { rethrowConflict } from './conflict.js';
+import { isLinked, markAbsorbedIn, mergeIntoGuestIn, upgradeGuestIn } from './guest-links.js';
 import { toConsumer } from './rows.js';
 
 type ConsumerMethods = Pick<
@@ -14,10 +15,8 @@ type ConsumerMethods = Pick<
   | 'setPasswordHash' | 'setSecondFactor' | 'findPasswordUser'
 >;
 
-/** Thrown inside a merge transaction to roll it back: the two consumers are not of one pool. */
-class CrossPoolMerge extends Error {}
-
-function consumerRow(consumer: Consumer) {
+/** Domain consumer → row. */
+export function consumerRow(consumer: Consumer) {
   return {
     id: consumer.id,
     organization_id: consumer.organizationId,
@@ -35,19 +34,23 @@ function consumerRow(consumer: Consumer) {
   };
 }
 
-/**
- * Turns a guest into an authenticated consumer with one conditional UPDATE — the claim that lets
- * exactly one of several concurrent linking requests use a guest (SPEC §5.4: one outcome or the other).
- */
-async function claimGuest(trx: Kysely<Database>, guestId: string, now: number): Promise<boolean> {
-  const result = await trx
-    .updateTable('consumers')
-    .set({ type: 'authenticated', updated_at: now })
-    .where('id', '=', guestId)
-    .where('type', '=', 'guest')
-    .where('merged_into_id', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+/** Inserts a consumer and its first identity (in the consumer's pool), in the caller's transaction. */
+export async function insertConsumerWithIdentity(trx: Kysely<Database>, consumer: Consumer, identityId: string, identity: ExternalIdentity): Promise<void> {
+  await trx.insertInto('consumers').values(consumerRow(consumer)).execute();
+  await trx
+    .insertInto('identities')
+    .values({ id: identityId, organization_id: consumer.organizationId, environment: consumer.environment, consumer_id: consumer.id, ...identity, created_at: consumer.createdAt })
+    .execute();
+}
+
+/** Sets email and phone only where still empty: one conditional UPDATE each (neither is unique). */
+export async function fillEmptyContacts(executor: Kysely<Database>, consumerId: string, fields: { email?: string; phone?: string }, now: number): Promise<void> {
+  if (fields.email !== undefined) {
+    await executor.updateTable('consumers').set({ email: fields.email, updated_at: now }).where('id', '=', consumerId).where('email', 'is', null).execute();
+  }
+  if (fields.phone !== undefined) {
+    await executor.updateTable('consumers').set({ phone: fields.phone, updated_at: now }).where('id', '=', consumerId).where('phone', 'is', null).execute();
+  }
 }
 
 /**
@@ -98,69 +101,15 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
     },
 
     async mergeConsumerIntoGuest(sourceId, guestId, now) {
-      return db.transaction().execute(async (trx) => {
-        if (!(await claimGuest(trx, guestId, now))) return false;
-        const source = await trx.selectFrom('consumers').selectAll().where('id', '=', sourceId).executeTakeFirstOrThrow();
-        const guest = await trx.selectFrom('consumers').selectAll().where('id', '=', guestId).executeTakeFirstOrThrow();
-        // SPEC §1: identities never move to another organization or environment. Rolling back
-        // undoes the claim of the guest.
-        if (source.organization_id !== guest.organization_id || source.environment !== guest.environment) throw new CrossPoolMerge();
-        // The canonical subject is unique: take it off the source before the guest receives it.
-        await trx.updateTable('consumers').set({ merged_into_id: guestId, canonical_subject: null, updated_at: now }).where('id', '=', sourceId).execute();
-        await trx.updateTable('identities').set({ consumer_id: guestId }).where('consumer_id', '=', sourceId).execute();
-        await trx
-          .updateTable('consumers')
-          .set({
-            email: guest.email ?? source.email,
-            phone: guest.phone ?? source.phone,
-            full_name: guest.full_name ?? source.full_name,
-            canonical_subject: guest.canonical_subject ?? source.canonical_subject,
-            claims: JSON.stringify({ ...JSON.parse(source.claims), ...JSON.parse(guest.claims) }),
-            updated_at: now,
-          })
-          .where('id', '=', guestId)
-          .execute();
-        return true;
-      }).catch((error) => {
-        if (error instanceof CrossPoolMerge) return false;
-        throw error;
-      });
+      return isLinked(db.transaction().execute((trx) => mergeIntoGuestIn(trx, sourceId, guestId, now)));
     },
 
     async upgradeGuest(guestId, identityId, identity, now) {
-      return db
-        .transaction()
-        .execute(async (trx) => {
-          if (!(await claimGuest(trx, guestId, now))) return false;
-          const guest = await trx.selectFrom('consumers').select(['organization_id', 'environment']).where('id', '=', guestId).executeTakeFirstOrThrow();
-          await trx
-            .insertInto('identities')
-            .values({ id: identityId, organization_id: guest.organization_id, environment: guest.environment, consumer_id: guestId, ...identity, created_at: now })
-            .execute();
-          return true;
-        })
-        .catch(rethrowConflict);
+      return isLinked(db.transaction().execute((trx) => upgradeGuestIn(trx, guestId, identityId, identity, now)).catch(rethrowConflict));
     },
 
     async markGuestAbsorbed(guestId, intoId, now) {
-      const result = await db
-        .updateTable('consumers')
-        .set({ merged_into_id: intoId, updated_at: now })
-        .where('id', '=', guestId)
-        .where('type', '=', 'guest')
-        .where('merged_into_id', 'is', null)
-        // SPEC §1: only into a consumer of the guest's own organization and environment.
-        .where(({ exists, selectFrom }) =>
-          exists(
-            selectFrom('consumers as into')
-              .select('into.id')
-              .where('into.id', '=', intoId)
-              .whereRef('into.organization_id', '=', 'consumers.organization_id')
-              .whereRef('into.environment', '=', 'consumers.environment'),
-          ),
-        )
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      return isLinked(markAbsorbedIn(db, guestId, intoId, now));
     },
 
     async setPasswordHash(consumerId, passwordHash, now) {
@@ -200,15 +149,7 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
     async createConsumerWithIdentity(consumer, identityId, identity) {
       await db
         .transaction()
-        .execute(async (trx) => {
-          await trx.insertInto('consumers').values(consumerRow(consumer)).execute();
-          await trx
-            .insertInto('identities')
-            .values({
-              id: identityId, organization_id: consumer.organizationId, environment: consumer.environment, consumer_id: consumer.id, ...identity, created_at: consumer.createdAt,
-            })
-            .execute();
-        })
+        .execute((trx) => insertConsumerWithIdentity(trx, consumer, identityId, identity))
         .catch(rethrowConflict);
     },
 
@@ -241,12 +182,7 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
       // Each fill is one conditional UPDATE (`… WHERE column IS NULL`), so concurrent fills never
       // overwrite each other; no transaction is needed, and none is used, because a unique violation
       // would abort a PostgreSQL transaction.
-      if (fields.email !== undefined) {
-        await db.updateTable('consumers').set({ email: fields.email, updated_at: now }).where('id', '=', consumerId).where('email', 'is', null).execute();
-      }
-      if (fields.phone !== undefined) {
-        await db.updateTable('consumers').set({ phone: fields.phone, updated_at: now }).where('id', '=', consumerId).where('phone', 'is', null).execute();
-      }
+      await fillEmptyContacts(db, consumerId, fields, now);
       if (fields.fullName !== undefined) {
         await db.updateTable('consumers').set({ full_name: fields.fullName, updated_at: now }).where('id', '=', consumerId).where('full_name', 'is', null).execute();
       }

@@ -1,15 +1,21 @@
 import type { Kysely } from 'kysely';
+import type { AfterConsume } from '../fault-point.js';
 import { prepareQuery, rowInserter, type Placeholder } from '../prepared.js';
 import type { Database } from '../schema.js';
-import type { Store } from '../store.js';
-import { toExchangeCode } from './rows.js';
+import type { Consumer, Store } from '../store.js';
+import { rethrowConflict } from './conflict.js';
+import { toConsumer, toExchangeCode } from './rows.js';
+import { writeSignIn } from './sign-in-writes.js';
 
-type ExchangeCodeMethods = Pick<Store, 'createExchangeCode' | 'consumeExchangeCode' | 'findExchangeCode'>;
+type ExchangeCodeMethods = Pick<Store, 'createExchangeCode' | 'redeemExchangeCode' | 'findExchangeCode'>;
 
 type ConsumeParams = { codeHash: string; applicationId: string; now: number };
 
+/** How many merges an exchange follows to the consumer that speaks for the code's one now. */
+const MAX_MERGE_HOPS = 5;
+
 /** One-time exchange codes of SPEC §5.1–5.2. */
-export function exchangeCodeQueries(db: Kysely<Database>): ExchangeCodeMethods {
+export function exchangeCodeQueries(db: Kysely<Database>, afterConsume: AfterConsume): ExchangeCodeMethods {
   const insertRow = rowInserter(db);
   // SPEC §4: single use by one atomic conditional write — under any concurrency, on any number of
   // instances, exactly one UPDATE matches the `consumed_at IS NULL` row.
@@ -30,6 +36,17 @@ export function exchangeCodeQueries(db: Kysely<Database>): ExchangeCodeMethods {
       .returningAll(),
   );
   const byHash = prepareQuery(db, (db, $: Placeholder<{ codeHash: string }>) => db.selectFrom('exchange_codes').selectAll().where('code_hash', '=', $('codeHash')));
+  const consumerById = prepareQuery(db, (db, $: Placeholder<{ id: string }>) => db.selectFrom('consumers').selectAll().where('id', '=', $('id')));
+  const anySession = prepareQuery(db, (db, $: Placeholder<{ consumerId: string }>) =>
+    db.selectFrom('sessions').select('id').where('consumer_id', '=', $('consumerId')).limit(1),
+  );
+
+  /** The consumer that speaks for `consumerId` now: itself, or the one it was merged into. */
+  async function currentConsumer(trx: Kysely<Database>, consumerId: string): Promise<Consumer | undefined> {
+    let row = await consumerById.first({ id: consumerId }, trx);
+    for (let hops = 0; row?.merged_into_id && hops < MAX_MERGE_HOPS; hops++) row = await consumerById.first({ id: row.merged_into_id }, trx);
+    return row && toConsumer(row);
+  }
 
   return {
     async createExchangeCode(code) {
@@ -46,12 +63,23 @@ export function exchangeCodeQueries(db: Kysely<Database>): ExchangeCodeMethods {
       });
     },
 
-    async consumeExchangeCode(codeHash, applicationId, codeChallenge, now) {
-      const row =
-        codeChallenge === null
-          ? await consumeUnbound.first({ codeHash, applicationId, now })
-          : await consumeWithVerifier.first({ codeHash, applicationId, now, codeChallenge });
-      return row && toExchangeCode(row);
+    async redeemExchangeCode(match, signIn) {
+      const { codeHash, applicationId, codeChallenge, now } = match;
+      // Issue 12.1: the consumption and the sign-in commit together — a crash between them rolls
+      // the consumption back, and the code is still there for a retry.
+      return db.transaction().execute(async (trx) => {
+        const row =
+          codeChallenge === null
+            ? await consumeUnbound.first({ codeHash, applicationId, now }, trx)
+            : await consumeWithVerifier.first({ codeHash, applicationId, now, codeChallenge }, trx);
+        if (!row) return undefined;
+        afterConsume('exchange_code');
+        const code = toExchangeCode(row);
+        const consumer = await currentConsumer(trx, code.consumerId);
+        const hasSessions = match.withGuest && consumer !== undefined && (await anySession.first({ consumerId: consumer.id }, trx)) !== undefined;
+        const signedIn = await writeSignIn(trx, insertRow, signIn({ code, consumer, hasSessions }), now);
+        return { code, signedIn };
+      }).catch(rethrowConflict);
     },
 
     async findExchangeCode(codeHash) {

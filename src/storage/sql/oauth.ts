@@ -1,19 +1,87 @@
 import type { Kysely } from 'kysely';
 import { prepareQuery, rowInserter, type Placeholder } from '../prepared.js';
 import type { Database } from '../schema.js';
-import type { Store } from '../store.js';
+import type { AfterConsume } from '../fault-point.js';
+import type { AuthorizationCode, Grant, Store } from '../store.js';
+import { auditEventRows } from './audit.js';
 import { toAuthorizationCode, toAuthorizationRequest, toGrant } from './rows.js';
-import { refreshTokenRow, revokeSessionsWhere, sessionRow } from './session-rows.js';
+import { revokeSessionsWhere } from './session-rows.js';
+import { writeSignIn } from './sign-in-writes.js';
 
 type OAuthMethods = Pick<
   Store,
-  | 'createAuthorizationRequest' | 'getAuthorizationRequest' | 'consumeAuthorizationRequest'
+  | 'createAuthorizationRequest' | 'getAuthorizationRequest' | 'consumeAuthorizationRequest' | 'redeemAuthorizationRequest'
   | 'recordGrant' | 'revokeGrant' | 'findLiveGrant'
   | 'createAuthorizationCode' | 'redeemAuthorizationCode' | 'findAuthorizationCode' | 'revokeSessionsOfCode'
 >;
 
+/** Records (or widens, or revives) the consumer's grant to the application, in the caller's transaction; returns it as stored. */
+async function recordGrantIn(trx: Kysely<Database>, grant: Grant): Promise<Grant> {
+  const existing = await trx
+    .selectFrom('grants')
+    .selectAll()
+    .where('application_id', '=', grant.applicationId)
+    .where('consumer_id', '=', grant.consumerId)
+    .executeTakeFirst();
+  if (!existing) {
+    await trx
+      .insertInto('grants')
+      .values({
+        id: grant.id, organization_id: grant.organizationId, application_id: grant.applicationId, consumer_id: grant.consumerId,
+        scope: grant.scope, created_at: grant.createdAt, updated_at: grant.updatedAt, revoked_at: null,
+      })
+      .onConflict((oc) => oc.columns(['application_id', 'consumer_id']).doNothing())
+      .execute();
+  } else {
+    // A revoked grant comes back with only what is asked now; a live one widens.
+    const scopes = new Set([...(existing.revoked_at === null ? existing.scope.split(' ') : []), ...grant.scope.split(' ')].filter(Boolean));
+    await trx
+      .updateTable('grants')
+      .set({ scope: [...scopes].join(' '), updated_at: grant.updatedAt, revoked_at: null })
+      .where('id', '=', existing.id)
+      .execute();
+  }
+  const row = await trx
+    .selectFrom('grants')
+    .selectAll()
+    .where('application_id', '=', grant.applicationId)
+    .where('consumer_id', '=', grant.consumerId)
+    .executeTakeFirstOrThrow();
+  return toGrant(row);
+}
+
+/** Domain authorization code → row. */
+function authorizationCodeRow(code: AuthorizationCode) {
+  return {
+    code_hash: code.codeHash,
+    organization_id: code.organizationId,
+    application_id: code.applicationId,
+    consumer_id: code.consumerId,
+    grant_id: code.grantId,
+    redirect_uri: code.redirectUri,
+    code_challenge: code.codeChallenge,
+    scope: code.scope,
+    nonce: code.nonce,
+    auth_time: code.authTime,
+    created_at: code.createdAt,
+    expires_at: code.expiresAt,
+    consumed_at: null,
+  };
+}
+
 /** Authorization requests, grants and authorization codes (SPEC §6). */
-export function oauthQueries(db: Kysely<Database>): OAuthMethods {
+export function oauthQueries(db: Kysely<Database>, afterConsume: AfterConsume): OAuthMethods {
+  // SPEC §6.3: the session JWT is single use — one conditional write decides.
+  const consumeRequest = (executor: Kysely<Database>, id: string, applicationId: string, now: number) =>
+    executor
+      .updateTable('authorization_requests')
+      .set({ consumed_at: now })
+      .where('id', '=', id)
+      .where('application_id', '=', applicationId)
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returningAll()
+      .executeTakeFirst();
   // The token endpoint's queries, prepared once (prepared.ts).
   const insertRow = rowInserter(db);
   // RFC 6749 §4.1.2 / SPEC §4: one conditional write consumes the code; the bindings of RFC 6749
@@ -62,53 +130,27 @@ export function oauthQueries(db: Kysely<Database>): OAuthMethods {
     },
 
     async consumeAuthorizationRequest(id, applicationId, now) {
-      // SPEC §6.3: the session JWT is single use — one conditional write decides.
-      const row = await db
-        .updateTable('authorization_requests')
-        .set({ consumed_at: now })
-        .where('id', '=', id)
-        .where('application_id', '=', applicationId)
-        .where('consumed_at', 'is', null)
-        .where('expires_at', '>', now)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await consumeRequest(db, id, applicationId, now);
       return row && toAuthorizationRequest(row);
     },
 
-    async recordGrant(grant) {
+    async redeemAuthorizationRequest(match, issue) {
+      // Issue 12.1: the request's consumption, the grant and the code commit together, or none does.
       return db.transaction().execute(async (trx) => {
-        const existing = await trx
-          .selectFrom('grants')
-          .selectAll()
-          .where('application_id', '=', grant.applicationId)
-          .where('consumer_id', '=', grant.consumerId)
-          .executeTakeFirst();
-        if (!existing) {
-          await trx
-            .insertInto('grants')
-            .values({
-              id: grant.id, organization_id: grant.organizationId, application_id: grant.applicationId, consumer_id: grant.consumerId,
-              scope: grant.scope, created_at: grant.createdAt, updated_at: grant.updatedAt, revoked_at: null,
-            })
-            .onConflict((oc) => oc.columns(['application_id', 'consumer_id']).doNothing())
-            .execute();
-        } else {
-          // A revoked grant comes back with only what is asked now; a live one widens.
-          const scopes = new Set([...(existing.revoked_at === null ? existing.scope.split(' ') : []), ...grant.scope.split(' ')].filter(Boolean));
-          await trx
-            .updateTable('grants')
-            .set({ scope: [...scopes].join(' '), updated_at: grant.updatedAt, revoked_at: null })
-            .where('id', '=', existing.id)
-            .execute();
-        }
-        const row = await trx
-          .selectFrom('grants')
-          .selectAll()
-          .where('application_id', '=', grant.applicationId)
-          .where('consumer_id', '=', grant.consumerId)
-          .executeTakeFirstOrThrow();
-        return toGrant(row);
+        const row = await consumeRequest(trx, match.id, match.applicationId, match.now);
+        if (!row) return undefined;
+        afterConsume('authorization_request');
+        const request = toAuthorizationRequest(row);
+        const grant = await recordGrantIn(trx, issue.grant(request));
+        const { code, auditEvents } = issue.code(request, grant);
+        await trx.insertInto('authorization_codes').values(authorizationCodeRow(code)).execute();
+        if (auditEvents.length > 0) await trx.insertInto('audit_events').values(auditEventRows(auditEvents)).execute();
+        return { request, grant };
       });
+    },
+
+    async recordGrant(grant) {
+      return db.transaction().execute((trx) => recordGrantIn(trx, grant));
     },
 
     async findLiveGrant(applicationId, consumerId) {
@@ -136,34 +178,17 @@ export function oauthQueries(db: Kysely<Database>): OAuthMethods {
     },
 
     async createAuthorizationCode(code) {
-      await db
-        .insertInto('authorization_codes')
-        .values({
-          code_hash: code.codeHash,
-          organization_id: code.organizationId,
-          application_id: code.applicationId,
-          consumer_id: code.consumerId,
-          grant_id: code.grantId,
-          redirect_uri: code.redirectUri,
-          code_challenge: code.codeChallenge,
-          scope: code.scope,
-          nonce: code.nonce,
-          auth_time: code.authTime,
-          created_at: code.createdAt,
-          expires_at: code.expiresAt,
-          consumed_at: null,
-        })
-        .execute();
+      await db.insertInto('authorization_codes').values(authorizationCodeRow(code)).execute();
     },
 
     async redeemAuthorizationCode(match, family) {
       return db.transaction().execute(async (trx) => {
         const row = await redeemCode.first(match, trx);
         if (!row) return undefined;
+        afterConsume('authorization_code');
         const code = toAuthorizationCode(row);
-        const { session, firstRefreshToken } = family(code);
-        await insertRow('sessions', sessionRow(session), trx);
-        if (firstRefreshToken) await insertRow('refresh_tokens', refreshTokenRow(firstRefreshToken), trx);
+        const { session, firstRefreshToken, auditEvents } = family(code);
+        await writeSignIn(trx, insertRow, { session: { session, firstRefreshToken }, auditEvents }, match.now);
         return code;
       });
     },

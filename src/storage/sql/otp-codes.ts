@@ -1,15 +1,35 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { Store } from '../store.js';
-import { toOtpCode } from './rows.js';
+import type { AfterConsume } from '../fault-point.js';
+import { rowInserter } from '../prepared.js';
+import type { ExternalIdentity, OtpRedemption, Store, UserPool } from '../store.js';
+import { rethrowConflict } from './conflict.js';
+import { toConsumer, toOtpCode } from './rows.js';
+import { writeSignIn } from './sign-in-writes.js';
 
-type OtpMethods = Pick<Store, 'replaceOtpCode' | 'discardOtpCode' | 'attemptOtpCode'>;
+/** The consumer of an identity triple in `pool`, read inside the caller's transaction. */
+async function findByIdentity(trx: Kysely<Database>, pool: UserPool, identity: ExternalIdentity) {
+  const row = await trx
+    .selectFrom('identities as i')
+    .innerJoin('consumers as c', 'c.id', 'i.consumer_id')
+    .selectAll('c')
+    .where('i.organization_id', '=', pool.organizationId)
+    .where('i.environment', '=', pool.environment)
+    .where('i.provider', '=', identity.provider)
+    .where('i.issuer', '=', identity.issuer)
+    .where('i.subject', '=', identity.subject)
+    .executeTakeFirst();
+  return row && toConsumer(row);
+}
+
+type OtpMethods = Pick<Store, 'replaceOtpCode' | 'discardOtpCode' | 'redeemOtpCode'>;
 
 /**
  * One-time passcodes (SPEC §5.4): at most one pending code per organization, environment and
  * destination — a code asked for through a test key is neither visible to nor replaced by live (SPEC §1).
  */
-export function otpQueries(db: Kysely<Database>): OtpMethods {
+export function otpQueries(db: Kysely<Database>, afterConsume: AfterConsume): OtpMethods {
+  const insertRow = rowInserter(db);
   return {
     async replaceOtpCode(code, cooldownSeconds) {
       const cooldownStart = code.createdAt - cooldownSeconds * 1000;
@@ -68,26 +88,34 @@ export function otpQueries(db: Kysely<Database>): OtpMethods {
         .execute();
     },
 
-    async attemptOtpCode(pool, destination, codeHash, maxAttempts, now) {
-      // SPEC §5.4: count the attempt and consume on a match in the same statement, so that exactly
-      // one caller verifies and the attempt that reaches the limit burns the code.
-      const row = await db
-        .updateTable('otp_codes')
-        .set({
-          attempts: sql<number>`attempts + 1`,
-          consumed_at: sql<number | null>`case when code_hash = ${codeHash} then cast(${now} as bigint) else null end`,
-        })
-        .where('organization_id', '=', pool.organizationId)
-        .where('environment', '=', pool.environment)
-        .where('destination', '=', destination)
-        .where('consumed_at', 'is', null)
-        .where('expires_at', '>', now)
-        .where('attempts', '<', maxAttempts)
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) return { outcome: 'unavailable' };
-      if (row.consumed_at !== null) return { outcome: 'verified', code: toOtpCode(row) };
-      return { outcome: 'wrong', attemptsLeft: maxAttempts - row.attempts };
+    async redeemOtpCode(attempt, identity, signIn) {
+      const { pool, destination, codeHash, maxAttempts, now } = attempt;
+      // Issue 12.1: a right code's consumption and the sign-in it makes commit together, or neither.
+      return db.transaction().execute(async (trx): Promise<OtpRedemption> => {
+        // SPEC §5.4: count the attempt and consume on a match in the same statement, so that exactly
+        // one caller verifies and the attempt that reaches the limit burns the code.
+        const row = await trx
+          .updateTable('otp_codes')
+          .set({
+            attempts: sql<number>`attempts + 1`,
+            consumed_at: sql<number | null>`case when code_hash = ${codeHash} then cast(${now} as bigint) else null end`,
+          })
+          .where('organization_id', '=', pool.organizationId)
+          .where('environment', '=', pool.environment)
+          .where('destination', '=', destination)
+          .where('consumed_at', 'is', null)
+          .where('expires_at', '>', now)
+          .where('attempts', '<', maxAttempts)
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) return { outcome: 'unavailable' };
+        if (row.consumed_at === null) return { outcome: 'wrong', attemptsLeft: maxAttempts - row.attempts };
+        afterConsume('otp_code');
+        const code = toOtpCode(row);
+        const owner = identity ? await findByIdentity(trx, pool, identity) : undefined;
+        const signedIn = await writeSignIn(trx, insertRow, signIn({ code, owner }), now);
+        return { outcome: 'verified', code, signedIn };
+      }).catch(rethrowConflict);
     },
   };
 }

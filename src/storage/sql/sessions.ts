@@ -4,6 +4,7 @@ import type { Database } from '../schema.js';
 import type { Session, Store } from '../store.js';
 import { toRefreshToken, toSession } from './rows.js';
 import { refreshTokenRow, revokeSessionsWhere, sessionRow } from './session-rows.js';
+import { writeSignIn } from './sign-in-writes.js';
 
 type SessionMethods = Pick<Store, 'startSession' | 'getSession' | 'revokeSession' | 'revokeConsumerSessions' | 'consumerHasSessions' | 'rotateRefreshToken' | 'findRefreshToken'>;
 
@@ -39,16 +40,13 @@ export function sessionQueries(db: Kysely<Database>): SessionMethods {
   );
 
   return {
-    async startSession(session, firstRefreshToken) {
-      // One row needs no transaction (login sessions, client_credentials families).
-      if (!firstRefreshToken) {
+    async startSession(session, firstRefreshToken, auditEvents = []) {
+      // One row needs no transaction (client_credentials families).
+      if (!firstRefreshToken && auditEvents.length === 0) {
         await insertRow('sessions', sessionRow(session));
         return;
       }
-      await db.transaction().execute(async (trx) => {
-        await insertRow('sessions', sessionRow(session), trx);
-        await insertRow('refresh_tokens', refreshTokenRow(firstRefreshToken), trx);
-      });
+      await db.transaction().execute((trx) => writeSignIn(trx, insertRow, { session: { session, firstRefreshToken }, auditEvents }, session.createdAt));
     },
 
     async getSession(id) {

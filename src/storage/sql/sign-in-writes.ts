@@ -1,0 +1,44 @@
+import type { Kysely } from 'kysely';
+import type { rowInserter } from '../prepared.js';
+import type { Database } from '../schema.js';
+import { SignInConflict, type Consumer, type SignInWrites } from '../store.js';
+import { auditEventRows } from './audit.js';
+import { fillEmptyContacts, insertConsumerWithIdentity } from './consumers.js';
+import { linkGuestIn } from './guest-links.js';
+import { toConsumer } from './rows.js';
+import { refreshTokenRow, sessionRow } from './session-rows.js';
+
+type InsertRow = ReturnType<typeof rowInserter>;
+
+/**
+ * Writes what a sign-in creates, inside the transaction that consumed its credential (issue 12.1),
+ * in SignInWrites' order. A conditional part that loses its race throws SignInConflict, and the
+ * caller's transaction rolls back the consumption with it. Returns the session's consumer as stored
+ * afterwards when these writes changed it (a guest link or a fill), else undefined.
+ */
+export async function writeSignIn(trx: Kysely<Database>, insertRow: InsertRow, writes: SignInWrites, now: number): Promise<Consumer | undefined> {
+  if (writes.spentTokenId) {
+    const { jti, applicationId, expiresAt } = writes.spentTokenId;
+    // SPEC §4 single use: one conditional insert of the token id; PostgreSQL makes a concurrent
+    // insert of the same id wait for this transaction, so exactly one of them spends it.
+    const spent = await trx
+      .insertInto('revoked_access_tokens')
+      .values({ jti, application_id: applicationId, expires_at: expiresAt, revoked_at: now })
+      .onConflict((oc) => oc.column('jti').doNothing())
+      .returning('jti')
+      .execute();
+    if (spent.length === 0) throw new SignInConflict('token_spent');
+  }
+  if (writes.newConsumer) await insertConsumerWithIdentity(trx, writes.newConsumer.consumer, writes.newConsumer.identityId, writes.newConsumer.identity);
+  if (writes.guest) await linkGuestIn(trx, writes.guest, now);
+  if (writes.fill) await fillEmptyContacts(trx, writes.fill.consumerId, writes.fill, now);
+  if (writes.session) {
+    await insertRow('sessions', sessionRow(writes.session.session), trx);
+    if (writes.session.firstRefreshToken) await insertRow('refresh_tokens', refreshTokenRow(writes.session.firstRefreshToken), trx);
+  }
+  if (writes.auditEvents && writes.auditEvents.length > 0) await trx.insertInto('audit_events').values(auditEventRows(writes.auditEvents)).execute();
+  const isChanged = writes.fill !== undefined || writes.guest?.action === 'upgrade' || writes.guest?.action === 'merge';
+  if (!isChanged || !writes.session) return undefined;
+  const row = await trx.selectFrom('consumers').selectAll().where('id', '=', writes.session.session.consumerId).executeTakeFirstOrThrow();
+  return toConsumer(row);
+}
