@@ -50,6 +50,7 @@ export async function createRuntime(
   const rawStore = await openCheckedStore(resolved, {
     migrate: options.migrate,
     namedStatements: resolved.usePreparedStatements,
+    onIdleClientError: (message: string) => logger.warn({ err: message }, 'a pooled PostgreSQL connection failed; it is replaced on the next query'),
     // A server (not a CLI command) checkpoints SQLite's WAL off its event loop.
     ...(options.isLongRunning
       ? { backgroundCheckpoints: { intervalMs: 250, onError: (message: string) => logger.warn({ err: message }, 'SQLite checkpoint failed') } }

@@ -24,7 +24,10 @@ const pgTypes = {
 };
 
 /** Opens the database a `sqlite:<path>` or `postgres://…` URL names. */
-export function openDatabase(databaseUrl: string, options: { poolSize?: number; namedStatements?: boolean } = {}): OpenDatabase {
+export function openDatabase(
+  databaseUrl: string,
+  options: { poolSize?: number; namedStatements?: boolean; onIdleClientError?: (message: string) => void } = {},
+): OpenDatabase {
   if (databaseUrl.startsWith('sqlite:')) {
     const path = databaseUrl.slice('sqlite:'.length);
     if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -47,6 +50,10 @@ export function openDatabase(databaseUrl: string, options: { poolSize?: number; 
     };
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10, types: pgTypes });
+  // node-postgres emits an idle client's failure (a restarted server, a dropped connection) on the
+  // pool; with no listener that is an uncaught 'error' that ends the process. The pool replaces the
+  // client on the next query, so a warning is all this needs.
+  pool.on('error', (error) => options.onIdleClientError?.(error.message));
   if (options.namedStatements === false) return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), engine: 'postgres' };
   const statements = new NamedStatements();
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool, statements) }) });

@@ -33,6 +33,8 @@ export async function openStore(
     namedStatements?: boolean;
     /** SQLite on a file: checkpoint its WAL from a worker thread (a long-running server; sqlite-checkpointer.ts). */
     backgroundCheckpoints?: { intervalMs: number; onError: (message: string) => void };
+    /** PostgreSQL: told when an idle pooled connection fails (the pool replaces it). */
+    onIdleClientError?: (message: string) => void;
     /** Test only: called where a redemption has consumed its credential, inside its transaction (fault-point.ts). */
     afterConsume?: AfterConsume;
   } = {},
