@@ -40,7 +40,7 @@ describe.each(engines)('tokens and JWKS [%s]', (engine) => {
   it('SPEC §4: the access token verifies with jose createRemoteJWKSet and carries every claim', async () => {
     const session = await signIn(server, server.demo, { ...IDENTITY, subject: 'jwks-1' });
     const { payload, protectedHeader } = await verify(session.accessToken);
-    expect(protectedHeader).toEqual({ alg: 'EdDSA', kid: expect.any(String), typ: 'JWT' });
+    expect(protectedHeader).toEqual({ alg: 'EdDSA', kid: expect.any(String), typ: 'consumer+jwt' });
     const iat = Math.floor(server.clock.now() / 1000);
     expect(payload).toEqual({
       iss: 'https://auth.example.test',
