@@ -189,7 +189,7 @@ describe.each(engines)('OTP delivery adapters [%s]', (engine) => {
     expect(sealed).toMatch(/^v1\./);
     expect(sealed).not.toContain(secret);
     // Opened with a key derived in the test from LATCHKEY_SECRET, it holds exactly the settings…
-    const opened = JSON.parse(openAtRest(server.server.runtime.config.secret, sealed));
+    const opened = JSON.parse(openAtRest(server.server.runtime.config.secret!, sealed));
     expect(opened).toEqual(await deps.delivery.getSettings(organization.id));
     expect(opened.sms).toEqual({ kind: 'webhook', url: receiver.url, secret });
     // …and under any other secret it does not open.

@@ -94,7 +94,7 @@ describe.each(engines)('tokens and JWKS [%s]', (engine) => {
     for (const key of keys) {
       expect(key.privateKeySealed).not.toContain('"d"');
       // Opened by a key derived in the test (test/helpers/at-rest.ts), not by the server's code…
-      const privateJwk = JSON.parse(openAtRest(server.server.runtime.config.secret, key.privateKeySealed));
+      const privateJwk = JSON.parse(openAtRest(server.server.runtime.config.secret!, key.privateKeySealed));
       expect(privateJwk.d).toEqual(expect.any(String));
       // …it is the private half of the published key…
       const publicOfPrivate = createPublicKey(createPrivateKey({ key: privateJwk, format: 'jwk' })).export({ format: 'jwk' });
