@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { engines } from './helpers/engines.js';
-import { createOAuthApp, createPasswordUser, login, type OAuthApp } from './helpers/oauth.js';
+import { createOAuthApp, createPasswordUser, initiate, login, pkce, standardQuery, type OAuthApp } from './helpers/oauth.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -52,5 +52,29 @@ describe.each(engines)('SPEC §6.2: an unknown email costs what a wrong password
       expect(unknown.status).toBe(wrong.status);
       expect(await unknown.json()).toEqual(await wrong.json());
     }
+  });
+
+  it('SPEC §6.2 / SPEC §7: the hosted login form costs the same for an unknown email: one argon2id verification of the configured cost', async () => {
+    const user = await createPasswordUser(server);
+    const hostedLogin = async (email: string) => {
+      const { mode: _mode, ...query } = standardQuery(app, pkce().challenge);
+      const path = new URL((await initiate(server, query)).headers.get('location')!).pathname;
+      const page = await server.request(path);
+      const jar = page.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+      const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+      verifications.length = 0;
+      const response = await server.request(`${path}/login`, {
+        method: 'POST', body: new URLSearchParams({ csrf, email, password: 'not the password' }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar }, redirect: 'manual',
+      });
+      return { status: response.status, verified: [...verifications] };
+    };
+    const wrong = await hostedLogin(user.email);
+    const unknown = await hostedLogin(`nobody-${user.email}`);
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.verified).toHaveLength(1);
+    expect(unknown.verified).toHaveLength(1);
+    expect(costOf(unknown.verified[0]!)).toBe(costOf(wrong.verified[0]!));
   });
 });
