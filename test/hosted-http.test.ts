@@ -244,6 +244,62 @@ describe.each(engines)('hosted pages over HTTP (SPEC §7) [%s]', (engine) => {
     expect(body).not.toMatch(/at .*\.ts|Error:|stack/);
   });
 
+  /** What an error page must not show: a stack frame, an error class, a file, a query, a store message. */
+  function expectNoInternals(response: Response, body: string, secrets: string[] = []) {
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(body).toMatch(/^<!doctype html>/i);
+    expect(body).not.toMatch(/\bat \S+ \(|\.ts\b|\.js:\d|node_modules|\w*Error\b|stack|SQLITE|select |insert |update |relation "/i);
+    for (const secret of secrets) expect(body).not.toContain(secret);
+  }
+
+  it('SPEC §7: a store failure on a hosted page → a 500 page with the request id and no internals', async () => {
+    const { path, jar, csrf } = await openPage();
+    const store = server.server.runtime.deps.store as unknown as Record<string, unknown>;
+    const originals = Object.entries(store).filter(([, method]) => typeof method === 'function');
+    const internal = 'SQLITE_CORRUPT: database disk image is malformed in /var/lib/latchkey/latchkey.db (select * from sessions)';
+    for (const [name] of originals) store[name] = () => Promise.reject(new Error(internal));
+    try {
+      for (const response of [await server.request(path), await post(`${path}/login`, { csrf, email: 'a@example.com', password: 'pw' }, { cookie: jar })]) {
+        expect(response.status).toBe(500);
+        const body = await response.text();
+        expectNoInternals(response, body, [internal, 'SQLITE_CORRUPT', '/var/lib/latchkey', 'a@example.com']);
+        expect(body).toContain('Something went wrong');
+        expect(body).toContain(response.headers.get('x-request-id')!);
+      }
+    } finally {
+      for (const [name, method] of originals) store[name] = method;
+    }
+    expect((await server.request(path)).status).toBe(200);
+  });
+
+  it('SPEC §7: a 400 hosted page (bad text, an unreadable body) shows what to fix and no internals', async () => {
+    const { path, jar, csrf } = await openPage();
+    const badText = await post(`${path}/login`, { csrf, email: 'nul\u0000@example.com', password: 'pw' }, { cookie: jar });
+    expect(badText.status).toBe(400);
+    expectNoInternals(badText, await badText.text(), ['\u0000']);
+    const broken = await server.request(`${path}/login`, {
+      method: 'POST', body: '--x\r\nContent-Disposition: form-data; name="csrf"\r\n\r\nunterminated',
+      headers: { 'content-type': 'multipart/form-data; boundary=x', cookie: jar }, redirect: 'manual',
+    });
+    expect(broken.status).toBe(400);
+    expectNoInternals(broken, await broken.text());
+  });
+
+  it('SPEC §7: the hosted login answers an unknown email exactly as a wrong password (status, page, cookies)', async () => {
+    const user = await createPasswordUser(server);
+    const attempt = async (email: string) => {
+      const { path, jar, csrf } = await openPage();
+      const response = await post(`${path}/login`, { csrf, email, password: 'not the password' }, { cookie: jar });
+      // The page differs only where it must: its own path, CSRF token and the email echoed back.
+      const body = (await response.text()).replaceAll(path, '<path>').replaceAll(csrf, '<csrf>').replaceAll(email, '<email>');
+      return { status: response.status, body, cookies: [...cookies(response).keys()].sort() };
+    };
+    const wrongPassword = await attempt(user.email);
+    const unknownEmail = await attempt(`nobody-${user.email}`);
+    expect(wrongPassword.status).toBe(401);
+    expect(unknownEmail).toEqual(wrongPassword);
+  });
+
   it('page text is escaped: a hostile application name cannot inject markup', async () => {
     const { deps } = server.server.runtime;
     const hostile = await createOAuthApp(server);

@@ -246,6 +246,27 @@ describe.each(engines)('OAuth 2.0 in API mode (SPEC §6) [%s]', (engine) => {
     const anonymous = await server.request('/v1/auth/oauth/authorize', { json: { token }, headers: { 'x-client-key': app.publishableKey } });
     expect(anonymous.status).toBe(401);
     expect((await anonymous.json()).error).toBe('invalid_token');
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="latchkey"');
+  });
+
+  it('RFC 6750 §3 / §3.1: every bearer endpoint answers 401 with a `WWW-Authenticate: Bearer` challenge — no error code without a token, `invalid_token` for a bad one', async () => {
+    const endpoints = [['POST', '/v1/auth/logout'], ['POST', '/v1/auth/oauth/authorize'], ['DELETE', '/v1/auth/oauth/revoke'], ['GET', '/v1/user']] as const;
+    const expired = await loginToken(server, app, user.email, user.password);
+    server.clock.advance(6 * 3600 + 120);
+    for (const [method, path] of endpoints) {
+      const call = (authorization?: string) => server.request(path, {
+        method, ...(method === 'GET' ? {} : { json: {} }),
+        headers: { 'x-client-key': app.publishableKey, ...(authorization ? { authorization } : {}) },
+      });
+      const none = await call();
+      expect({ path, status: none.status, challenge: none.headers.get('www-authenticate') }).toEqual({ path, status: 401, challenge: 'Bearer realm="latchkey"' });
+      for (const bad of ['Bearer not-a-jwt', `Bearer ${expired}`]) {
+        const refused = await call(bad);
+        expect({ path, status: refused.status, challenge: refused.headers.get('www-authenticate') })
+          .toEqual({ path, status: 401, challenge: 'Bearer realm="latchkey", error="invalid_token"' });
+        expect((await refused.json()).error).toBe('invalid_token');
+      }
+    }
   });
 
   it('RFC 6749 §5.2: a confidential client without its secret → 401 invalid_client; Basic failures name the scheme', async () => {

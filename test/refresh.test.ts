@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dumpDatabase } from './helpers/database-dump.js';
 import { engines } from './helpers/engines.js';
 import { IDENTITY, me, refresh, signIn } from './helpers/flows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -43,6 +45,26 @@ describe.each(engines)('POST /auth/refresh and POST /auth/logout [%s]', (engine)
     expect((await me(server, second.accessToken)).status).toBe(200);
     // The session survives: the successor is still good.
     expect((await refresh(server, server.demo, first.refreshToken)).status).toBe(200);
+  });
+
+  it('SPEC §4: refresh tokens, the successor the reuse window hands out and the secret key are stored only as SHA-256, never in clear', async () => {
+    const session = await freshSession();
+    const first = await (await refresh(server, server.demo, session.refreshToken)).json();
+    server.clock.advance(5);
+    // Inside the window the server can give the same successor again: it did not need it in clear.
+    expect((await (await refresh(server, server.demo, session.refreshToken)).json()).refreshToken).toBe(first.refreshToken);
+    const dump = await dumpDatabase(server.server.runtime.config.databaseUrl);
+    const sha256 = (token: string) => createHash('sha256').update(token).digest('base64url');
+    // The application's secret key is an opaque secret too.
+    for (const token of [session.refreshToken, first.refreshToken, server.demo.secretKey]) {
+      const random = token.replace(/^(rt|sk_[a-z]+)_/, '');
+      // Neither the token, nor its random part, nor a hex spelling of it is anywhere in the database…
+      expect(dump).not.toContain(token);
+      expect(dump).not.toContain(random);
+      expect(dump).not.toContain(Buffer.from(random, 'base64url').toString('hex'));
+      // …but its SHA-256 is: that is how it is looked up.
+      expect(dump).toContain(sha256(token));
+    }
   });
 
   it('SPEC §4: concurrent refreshes with one token (two tabs) all succeed with one successor', async () => {

@@ -1,6 +1,8 @@
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { calculateJwkThumbprint, createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { openAtRest, sealedUnder } from './helpers/at-rest.js';
 import { engines } from './helpers/engines.js';
 import { IDENTITY, me, refresh, signIn } from './helpers/flows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -38,7 +40,7 @@ describe.each(engines)('tokens and JWKS [%s]', (engine) => {
   it('SPEC §4: the access token verifies with jose createRemoteJWKSet and carries every claim', async () => {
     const session = await signIn(server, server.demo, { ...IDENTITY, subject: 'jwks-1' });
     const { payload, protectedHeader } = await verify(session.accessToken);
-    expect(protectedHeader).toEqual({ alg: 'EdDSA', kid: expect.any(String), typ: 'JWT' });
+    expect(protectedHeader).toEqual({ alg: 'EdDSA', kid: expect.any(String), typ: 'consumer+jwt' });
     const iat = Math.floor(server.clock.now() / 1000);
     expect(payload).toEqual({
       iss: 'https://auth.example.test',
@@ -71,10 +73,37 @@ describe.each(engines)('tokens and JWKS [%s]', (engine) => {
     expect(Buffer.from(rsa[0].n, 'base64url').length * 8).toBe(2048);
   });
 
-  it('SPEC §4: signing keys are encrypted at rest', async () => {
-    const [key] = await server.server.runtime.store.listPublishedSigningKeys(server.clock.now());
-    expect(key!.privateKeySealed).toMatch(/^v1\./);
-    expect(key!.privateKeySealed).not.toContain('"d"');
+  it('RFC 7638: every published `kid` is the SHA-256 JWK thumbprint of its key, and tokens name it', async () => {
+    const { keys } = await (await server.request('/.well-known/jwks.json')).json();
+    for (const key of keys) {
+      // Only the required members (RFC 7638 §3.2) — jose computes the thumbprint, not the server.
+      const required = key.kty === 'OKP' ? { kty: key.kty, crv: key.crv, x: key.x } : { kty: key.kty, e: key.e, n: key.n };
+      expect(key.kid).toBe(await calculateJwkThumbprint(required, 'sha256'));
+    }
+    const session = await signIn(server, server.demo, { ...IDENTITY, subject: 'jwks-thumbprint' });
+    const { kid } = decodeProtectedHeader(session.accessToken);
+    const signer = keys.find((k: { kid: string }) => k.kid === kid);
+    expect(signer).toBeDefined();
+    expect(kid).toBe(await calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x: signer.x }));
+  });
+
+  it('SPEC §4: every signing key is encrypted at rest under LATCHKEY_SECRET, and opens to its own private key', async () => {
+    const keys = await server.server.runtime.store.listPublishedSigningKeys(server.clock.now());
+    expect(new Set(keys.map((k) => k.algorithm))).toEqual(new Set(['EdDSA', 'RS256']));
+    const sealed = new Set<string>();
+    for (const key of keys) {
+      expect(key.privateKeySealed).not.toContain('"d"');
+      // Opened by a key derived in the test (test/helpers/at-rest.ts), not by the server's code…
+      const privateJwk = JSON.parse(openAtRest(server.server.runtime.config.secret!, key.privateKeySealed));
+      expect(privateJwk.d).toEqual(expect.any(String));
+      // …it is the private half of the published key…
+      const publicOfPrivate = createPublicKey(createPrivateKey({ key: privateJwk, format: 'jwk' })).export({ format: 'jwk' });
+      expect(await calculateJwkThumbprint(publicOfPrivate as never)).toBe(key.kid);
+      // …and under another secret it does not open.
+      expect(sealedUnder('another-secret-entirely-0123456789', key.privateKeySealed)).toBe(false);
+      sealed.add(key.privateKeySealed);
+    }
+    expect(sealed.size).toBe(keys.length);
   });
 
   it('SPEC §4: after `latchkey keys rotate` old tokens still verify and new tokens use the new key', async () => {

@@ -12,8 +12,8 @@ export interface ConsumerPrincipal {
 }
 
 /**
- * Verifies a consumer access token: signature by a published key, `typ`, issuer, expiry, the
- * `session_type` claim only consumer tokens carry (an ID token shares `typ: JWT`) — and that its
+ * Verifies a consumer access token: signature by a published key, its own `typ` (RFC 8725 §3.11),
+ * issuer, expiry, the `session_type` claim — and that its
  * session is still live and a consumer session, so logout takes effect at once (SPEC §4).
  */
 export async function authenticateConsumerToken(deps: FlowDeps, token: string): Promise<ConsumerPrincipal> {

@@ -6,8 +6,12 @@ import { BEACON_TOKEN_TTL_SECONDS } from '../protocol/lifetimes.js';
 import type { Application, OrganizationSettings, Session } from '../storage/store.js';
 import type { FlowDeps } from './deps.js';
 
-/** JOSE `typ` of consumer access tokens; other token kinds use other values so none passes for another. */
-export const CONSUMER_ACCESS_TOKEN_TYP = 'JWT';
+/**
+ * JOSE `typ` of consumer access tokens. Every JWT kind has its own (RFC 8725 §3.11) so none passes for
+ * another: not `JWT`, which ID tokens keep as OpenID Connect expects, and not RFC 9068's `at+jwt`,
+ * which SPEC §4 gives OAuth access tokens (these carry neither `client_id` nor `scope`).
+ */
+export const CONSUMER_ACCESS_TOKEN_TYP = 'consumer+jwt';
 /** JOSE `typ` of beacon tokens (analytics only; never accepted as an access token). */
 export const BEACON_TOKEN_TYP = 'beacon+jwt';
 

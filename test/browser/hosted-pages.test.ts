@@ -68,7 +68,10 @@ describe.skipIf(!hasChromium())('hosted pages in Chromium (SPEC §7)', () => {
   async function checkAccessibility(page: Page, name: string): Promise<void> {
     // axe runs as a script; a separate page with the same HTML but CSP bypassed, so the real page's
     // strict policy stays as it is.
-    const context = await browser.newContext({ bypassCSP: true });
+    // SPEC §7 "readable at 360 px": the copy has the page's own viewport, so a page opened 360 px
+    // wide is checked at 360 px (axe's colour-contrast and target checks depend on the layout)…
+    const viewport = page.viewportSize()!;
+    const context = await browser.newContext({ bypassCSP: true, viewport });
     const copy = await context.newPage();
     await copy.goto(page.url()).catch(() => undefined);
     await copy.setContent(await page.content(), { waitUntil: 'load' });
@@ -76,6 +79,9 @@ describe.skipIf(!hasChromium())('hosted pages in Chromium (SPEC §7)', () => {
     const results = await copy.evaluate(async () => (globalThis as any).axe.run());
     const serious = results.violations.filter((v: { impact: string }) => v.impact === 'serious' || v.impact === 'critical');
     expect(serious.map((v: { id: string; help: string }) => `${v.id}: ${v.help}`), name).toEqual([]);
+    expect(await copy.evaluate(() => (globalThis as any).innerWidth), name).toBe(viewport.width);
+    // …and nothing is wider than the screen: no sideways scrolling to read or reach a field.
+    expect(await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth), `${name}: page width`).toBeLessThanOrEqual(viewport.width);
     await context.close();
   }
 
@@ -182,6 +188,46 @@ describe.skipIf(!hasChromium())('hosted pages in Chromium (SPEC §7)', () => {
     await page.keyboard.type(user.password);
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Allow' }).waitFor();
+    await page.context().close();
+  });
+
+  it('SPEC §7: at 360 px, axe finds nothing serious and the keyboard alone (Tab, Enter) signs in and consents, every stop visibly focused', async () => {
+    const user = await createPasswordUser(server);
+    const client = await startClient();
+    const page = await newPage(360);
+    await page.goto(client.url);
+    await checkAccessibility(page, 'login at 360 px');
+
+    /** The focused element, and whether it shows a focus ring a person can see. */
+    const focused = () => page.evaluate(() => {
+      const element = (globalThis as any).document.activeElement;
+      const style = (globalThis as any).getComputedStyle(element);
+      return {
+        id: element.id as string, tag: element.tagName as string, text: (element.textContent as string).trim(),
+        ring: element.matches(':focus-visible') && style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
+      };
+    });
+    /** Tabs until `target` holds the focus, checking each stop on the way has a visible focus ring. */
+    async function tabTo(target: (f: Awaited<ReturnType<typeof focused>>) => boolean, name: string) {
+      for (let stops = 0; stops < 15; stops++) {
+        await page.keyboard.press('Tab');
+        const now = await focused();
+        if (now.tag !== 'BODY') expect(now, `focus ring on ${now.tag}#${now.id} ${now.text}`).toMatchObject({ ring: true });
+        if (target(now)) return;
+      }
+      throw new Error(`Tab never reached ${name}`);
+    }
+
+    await tabTo((f) => f.id === 'email', 'the email field');
+    await page.keyboard.type(user.email);
+    await tabTo((f) => f.id === 'password', 'the password field');
+    await page.keyboard.type(user.password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
+    await checkAccessibility(page, 'consent at 360 px');
+    await tabTo((f) => f.tag === 'BUTTON' && f.text === 'Allow', 'the Allow button');
+    await Promise.all([onCallback(page), page.keyboard.press('Enter')]);
+    expect(new URL(page.url()).searchParams.get('code')).toMatch(/^ac_/);
     await page.context().close();
   });
 
