@@ -19,7 +19,7 @@ async function answered(url: string, child: ChildProcess, log: () => string): Pr
   try {
     for (;;) {
       if (exited || child.exitCode !== null) throw new Error(`redis-server exited before answering on ${url}: ${log()}`);
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000, commandTimeout: 1000 });
       probe.on('error', () => undefined);
       try {
         await probe.connect();
