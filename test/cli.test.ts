@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../src/cli/commands.js';
 import { STACK_LINE, inBatches, runBin } from './helpers/bin.js';
-import { createTestDatabase, engines } from './helpers/engines.js';
+import { createTestDatabase, describeEachEngine } from './helpers/engines.js';
 import { hasRedisServer, startPrivateRedis } from './helpers/redis.js';
 import { IDENTITY, authorize } from './helpers/flows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -15,7 +15,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../bin/latchkey.js', import.meta.url));
 
-describe.each(engines)('latchkey CLI (SPEC §8) [%s]', (engine) => {
+describeEachEngine('latchkey CLI (SPEC §8)', (engine) => {
   let server: TestServer;
   let env: NodeJS.ProcessEnv;
 
@@ -183,7 +183,7 @@ async function sigtermUnderLoad(url: string, secretKey: string, stop: () => void
   return { results, answered };
 }
 
-describe.each(engines)('latchkey serve (SPEC §8 first start) [%s]', (engine) => {
+describeEachEngine('latchkey serve (SPEC §8 first start)', (engine) => {
   it('issue 13: prints the demo keys on the first start only; SIGTERM under load answers what is in flight and exits 0', async () => {
     const database = await createTestDatabase(engine);
     try {
@@ -276,7 +276,7 @@ describe('issue 11.11: the CLI never shows a stack trace', () => {
   });
 });
 
-describe.each(engines)('issue 11.10 / SPEC §1: a fresh install has its default organization [%s]', (engine) => {
+describeEachEngine('issue 11.10 / SPEC §1: a fresh install has its default organization', (engine) => {
   const secret = 'test-secret-test-secret-test-secret-0123';
 
   it('issue 11.10: `migrate` then `apps create` on a new database works: `default` is there', async () => {

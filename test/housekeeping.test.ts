@@ -2,14 +2,14 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHousekeeping } from '../src/flows/housekeeping.js';
 import { openDatabase } from '../src/storage/database.js';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { IDENTITY, refresh, signIn } from './helpers/flows.js';
 import { latestCode, requestOtp, verifyOtp } from './helpers/otp.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 const TABLES = ['exchange_codes', 'otp_codes', 'refresh_tokens', 'sessions', 'dev_outbox'] as const;
 
-describe.each(engines)('housekeeping (issue 6) [%s]', (engine) => {
+describeEachEngine('housekeeping (issue 6)', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     // The rate limiters count real time, not the test clock: high limits for 45 simulated days.

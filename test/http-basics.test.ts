@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { IDENTITY, authorize, exchange, refresh, signIn } from './helpers/flows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
-describe.each(engines)('HTTP basics [%s]', (engine) => {
+describeEachEngine('HTTP basics', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine, { LATCHKEY_BODY_LIMIT_BYTES: '2048' });
@@ -129,7 +129,7 @@ describe.each(engines)('HTTP basics [%s]', (engine) => {
   });
 });
 
-describe.each(engines)('HTTP failures of the store [%s]', (engine) => {
+describeEachEngine('HTTP failures of the store', (engine) => {
   it('SPEC §3: an unexpected failure → 500 { error: internal_error, requestId } and a log line; readyz → 503', async () => {
     const server = await startTestServer(engine);
     try {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { createOAuthApp, createPasswordUser, login, type OAuthApp } from './helpers/oauth.js';
 import { latestCode } from './helpers/otp.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
-describe.each(engines)('POST /v1/auth/login, /login/otp, /logout (SPEC §6.2) [%s]', (engine) => {
+describeEachEngine('POST /v1/auth/login, /login/otp, /logout (SPEC §6.2)', (engine) => {
   let server: TestServer;
   let app: OAuthApp;
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { IDENTITY, refresh, signIn } from './helpers/flows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -35,7 +35,7 @@ describe('GET /metrics on the admin listener (issue 6)', () => {
   });
 });
 
-describe.each(engines)('issue 11.9 / SPEC §10: the admin listener [%s]', (engine) => {
+describeEachEngine('issue 11.9 / SPEC §10: the admin listener', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine);

@@ -1,14 +1,14 @@
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { openDatabase } from '../src/storage/database.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import {
   authorizeStep3, basicOf, createOAuthApp, createPasswordUser, initiate, loginToken, obtainCode, pkce, standardQuery, tokenRequest,
   type OAuthApp,
 } from './helpers/oauth.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
-describe.each(engines)('OAuth 2.0 in API mode (SPEC §6) [%s]', (engine) => {
+describeEachEngine('OAuth 2.0 in API mode (SPEC §6)', (engine) => {
   let server: TestServer;
   let app: OAuthApp;
   let user: { id: string; email: string; password: string };

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { me } from './helpers/flows.js';
 import { latestCode, requestOtp, signInByEmail, verifyOtp } from './helpers/otp.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
-describe.each(engines)('POST /auth/otp/request and /auth/otp/verify [%s]', (engine) => {
+describeEachEngine('POST /auth/otp/request and /auth/otp/verify', (engine) => {
   let server: TestServer;
   let counter = 0;
   const freshEmail = () => `user${++counter}@example.com`;
