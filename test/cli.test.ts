@@ -198,6 +198,9 @@ describeEachEngine('latchkey serve (SPEC §8 first start)', (engine) => {
         load = await sigtermUnderLoad(url, key!, stop, 100);
       });
       expect(first.code).toBe(0);
+      // LATCHKEY_PORT=0 without LATCHKEY_ISSUER: the default issuer names the port actually bound.
+      const listening = JSON.parse(first.stdout.split('\n').find((l) => l.includes('"msg":"latchkey listening"'))!);
+      expect(listening.issuer).toBe(`http://localhost:${new URL(listening.url).port}`);
       // The signal landed while most of the load was outstanding, and the server still answered
       // some of it 200 after it had started draining: requests were in flight, not refused.
       expect(load!.results.filter((r) => r.status === 200 && r.afterSignal).length, 'no 200 was answered after SIGTERM').toBeGreaterThan(0);
