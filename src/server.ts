@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import type { ServerType } from '@hono/node-server';
 import { explainDatabaseFailure } from './config/database-failure.js';
 import { resolveSecret } from './config/secret-file.js';
@@ -129,26 +130,32 @@ export interface RunningServer {
 
 /** Starts Latchkey: runtime, the public and the admin listener, signing keys, first-start bootstrap. */
 export async function startServer(config: Config, options: RuntimeOptions = {}): Promise<RunningServer> {
-  const runtime = await createRuntime(config, { ...options, isLongRunning: true });
-  const { deps } = runtime;
+  let runtime = await createRuntime(config, { ...options, isLongRunning: true });
   const listening: ServerType[] = [];
   const gate = createGate();
   try {
     const drain = createDrain();
     const rateLimitHealth = { health: () => runtime.rateLimits.health(), failureMode: runtime.config.redisFailureMode, isDraining: () => drain.isDraining };
+    // The listener is bound before the app exists, so that an issuer naming port 0 can take the
+    // port actually bound; the gate holds every request until the start is complete.
+    let handler: (request: Request, env: unknown) => Response | Promise<Response> = () => new Response(null, { status: 503 });
+    const serveApp = (fetch: (request: Request, env: unknown) => Response | Promise<Response>) =>
+      gate.wrap((request: Request, env: unknown) => drain.track(() => fetch(request, env)));
+    // Both ports are taken before the first start creates anything: a port in use must fail the start
+    // before the demo application's secret key — shown only once — is made (issue 11.12). Requests
+    // that arrive meanwhile wait for the keys.
+    const server = await listen(serveApp((request, env) => handler(request, env)), { host: runtime.config.host, port: runtime.config.port }, PUBLIC_LISTENER);
+    listening.push(server);
+    drain.watch(server);
+    runtime = withBoundIssuer(runtime, (server.address() as AddressInfo).port);
+    const { deps } = runtime;
     const app = createApp(deps, {
       bodyLimitBytes: runtime.config.bodyLimitBytes,
       jwksMaxAgeSeconds: runtime.config.keyCacheSeconds,
       trustedProxyHops: runtime.config.trustedProxyHops,
       rateLimitHealth,
     });
-    const serveApp = (fetch: typeof app.fetch): typeof app.fetch => gate.wrap((request, env) => drain.track(() => fetch(request, env)));
-    // Both ports are taken before the first start creates anything: a port in use must fail the start
-    // before the demo application's secret key — shown only once — is made (issue 11.12). Requests
-    // that arrive meanwhile wait for the keys.
-    const server = await listen(serveApp(app.fetch), { host: runtime.config.host, port: runtime.config.port }, PUBLIC_LISTENER);
-    listening.push(server);
-    drain.watch(server);
+    handler = app.fetch;
     const { adminListen } = runtime.config;
     let admin: ServerType | undefined;
     if (adminListen) {
@@ -185,6 +192,18 @@ export async function startServer(config: Config, options: RuntimeOptions = {}):
     await closeRuntime(runtime);
     throw explainStartupFailure(error, runtime.config);
   }
+}
+
+/**
+ * An issuer whose port is 0 (LATCHKEY_PORT=0 without LATCHKEY_ISSUER, or an issuer written with :0)
+ * names the port the public listener was actually bound to: a free port is then never guessed ahead.
+ */
+function withBoundIssuer(runtime: Runtime, boundPort: number): Runtime {
+  const url = new URL(runtime.config.issuer);
+  if (url.port !== '0') return runtime;
+  url.port = String(boundPort);
+  const issuer = url.origin;
+  return { ...runtime, config: Object.freeze({ ...runtime.config, issuer }), deps: { ...runtime.deps, issuer } };
 }
 
 /** Holds requests until the start is complete (keys loaded); after that, a plain boolean check. */

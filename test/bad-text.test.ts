@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { createOAuthApp, pkce, standardQuery, type OAuthApp } from './helpers/oauth.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { installStoreTripwire, recordStoreCalls } from './helpers/tripwire-store.js';
@@ -7,7 +7,7 @@ import { installStoreTripwire, recordStoreCalls } from './helpers/tripwire-store
 // Issue 11.3, the review's requests one by one: on PostgreSQL each answered 500 with a stack trace in
 // the log. Now both engines answer alike — 400 or 404 in the documented shape — and the tripwire
 // proves no such text reached the store.
-describe.each(engines)('issue 11.3: invalid text never reaches the database [%s]', (engine) => {
+describeEachEngine('issue 11.3: invalid text never reaches the database', (engine) => {
   let server: TestServer;
   let app: OAuthApp;
   let storeViolations: string[];

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 // Issue 11.8 / SPEC §2: `Authorization: Bearer pk_…` is a credential of the wrong kind — 403
 // `forbidden`, the message naming the header that takes a publishable key — not a bad access token.
-describe.each(engines)('issue 11.8: a publishable key in Authorization: Bearer [%s]', (engine) => {
+describeEachEngine('issue 11.8: a publishable key in Authorization: Bearer', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine);

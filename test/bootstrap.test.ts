@@ -4,9 +4,9 @@ import { bootstrapDemoApplication, ensureDefaultOrganization } from '../src/flow
 import { createLogger } from '../src/observability/logger.js';
 import { createRuntime, type Runtime } from '../src/server.js';
 import { openStore } from '../src/storage/sql-store.js';
-import { createTestDatabase, engines } from './helpers/engines.js';
+import { createTestDatabase, describeEachEngine } from './helpers/engines.js';
 
-describe.each(engines)('issue 11.10 / SPEC §1, §8: first-start bootstrap is race-safe [%s]', (engine) => {
+describeEachEngine('issue 11.10 / SPEC §1, §8: first-start bootstrap is race-safe', (engine) => {
   async function runtimes(count: number, url: string): Promise<Runtime[]> {
     const config = loadConfig({ LATCHKEY_DATABASE_URL: url, LATCHKEY_SECRET: 'test-secret-test-secret-test-secret-0123' });
     // The schema first (migrations have their own lock, and SQLite is one instance anyway), then

@@ -5,7 +5,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMTP_TIMEOUTS, createSmtpSender } from '../src/delivery/smtp.js';
 import { openAtRest, sealedUnder } from './helpers/at-rest.js';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { requestOtp, verifyOtp } from './helpers/otp.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -90,7 +90,7 @@ async function startReceiver(secret: string): Promise<{ url: string; received: a
 
 const PATIENT_SMTP = { connectionTimeout: 60_000, greetingTimeout: 60_000, socketTimeout: 60_000 };
 
-describe.each(engines)('OTP delivery adapters [%s]', (engine) => {
+describeEachEngine('OTP delivery adapters', (engine) => {
   let server: TestServer;
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;

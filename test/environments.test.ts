@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueAuthorizationCode } from '../src/flows/oauth/authorize.js';
 import { authenticateBearer } from '../src/flows/oauth/tokens.js';
 import { startConsumerSession } from '../src/flows/sessions.js';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { authorize, exchange, me, signIn } from './helpers/flows.js';
 import { createOAuthApp, createPasswordUser, initiate, login, pkce, standardQuery, type OAuthApp } from './helpers/oauth.js';
 import { latestCode, requestOtp, startGuest, verifyOtp } from './helpers/otp.js';
@@ -16,7 +16,7 @@ const jarOf = (response: Response) => response.headers.getSetCookie().map((line)
 
 // SPEC §1 "Environment": test and live are separate worlds inside one organization. A key of one
 // environment never finds, links, signs into or changes a record of the other.
-describe.each(engines)('issue 11.1 / SPEC §1: test and live are separate worlds [%s]', (engine) => {
+describeEachEngine('issue 11.1 / SPEC §1: test and live are separate worlds', (engine) => {
   let server: TestServer;
   let live: TestApp;
   let test: TestApp;
@@ -115,7 +115,7 @@ describe.each(engines)('issue 11.1 / SPEC §1: test and live are separate worlds
   });
 });
 
-describe.each(engines)('issue 11.1 / SPEC §1: password users and OAuth in one environment [%s]', (engine) => {
+describeEachEngine('issue 11.1 / SPEC §1: password users and OAuth in one environment', (engine) => {
   let server: TestServer;
   let liveApp: OAuthApp;
   let testApp: OAuthApp;
@@ -175,7 +175,7 @@ describe.each(engines)('issue 11.1 / SPEC §1: password users and OAuth in one e
   });
 });
 
-describe.each(engines)('issue 11.1 / SPEC §1: the last guards before a session or a code is written [%s]', (engine) => {
+describeEachEngine('issue 11.1 / SPEC §1: the last guards before a session or a code is written', (engine) => {
   let server: TestServer;
 
   beforeAll(async () => {
@@ -212,7 +212,7 @@ describe.each(engines)('issue 11.1 / SPEC §1: the last guards before a session 
 
 const BIN = fileURLToPath(new URL('../bin/latchkey.js', import.meta.url));
 
-describe.each(engines)('issue 11.1 / SPEC §1: `latchkey users` takes --environment [%s]', (engine) => {
+describeEachEngine('issue 11.1 / SPEC §1: `latchkey users` takes --environment', (engine) => {
   let server: TestServer;
   let env: NodeJS.ProcessEnv;
   const run = (...args: string[]) => promisify(execFile)(process.execPath, [BIN, ...args], { env });

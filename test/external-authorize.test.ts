@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { IDENTITY, authorize, exchange, signIn } from './helpers/flows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
-describe.each(engines)('POST /auth/external/authorize [%s]', (engine) => {
+describeEachEngine('POST /auth/external/authorize', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { IDENTITY, authorize, exchange } from './helpers/flows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -10,7 +10,7 @@ async function mint(server: TestServer, body: object = IDENTITY): Promise<string
   return (await response.json()).exchangeCode;
 }
 
-describe.each(engines)('POST /auth/external/exchange [%s]', (engine) => {
+describeEachEngine('POST /auth/external/exchange', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine);

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../src/crypto/hash.js';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { IDENTITY, authorize, me, refresh, signIn } from './helpers/flows.js';
 import { latestCode, requestOtp, signInByEmail, startGuest, verifyOtp } from './helpers/otp.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
-describe.each(engines)('guests and guest linking [%s]', (engine) => {
+describeEachEngine('guests and guest linking', (engine) => {
   let server: TestServer;
   let counter = 0;
   const freshEmail = () => `guest${++counter}@example.com`;

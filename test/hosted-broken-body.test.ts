@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { createOAuthApp, initiate, pkce, standardQuery, type OAuthApp } from './helpers/oauth.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -8,7 +8,7 @@ const BROKEN_MULTIPART = { 'content-type': 'multipart/form-data; boundary=xx' };
 
 // Issue 11.4: a body that cannot be parsed is the sender's mistake — a 400 page on the hosted forms,
 // the documented JSON error on the API — never a 500, and never an error in the log.
-describe.each(engines)('issue 11.4: hosted forms survive a broken body [%s]', (engine) => {
+describeEachEngine('issue 11.4: hosted forms survive a broken body', (engine) => {
   let server: TestServer;
   let app: OAuthApp;
   const BODY_LIMIT = 2048;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganization } from '../src/flows/bootstrap.js';
 import { setApplicationBranding, setOrganizationBranding } from '../src/flows/branding.js';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { basicOf, createOAuthApp, createPasswordUser, initiate, obtainCode, pkce, standardQuery, tokenRequest, type OAuthApp } from './helpers/oauth.js';
 import { latestCode } from './helpers/otp.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -11,7 +11,7 @@ function cookies(response: Response): Map<string, string> {
   return new Map(response.headers.getSetCookie().map((line) => [line.split('=')[0]!, line]));
 }
 
-describe.each(engines)('hosted pages over HTTP (SPEC §7) [%s]', (engine) => {
+describeEachEngine('hosted pages over HTTP (SPEC §7)', (engine) => {
   let server: TestServer;
   let app: OAuthApp;
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { IDENTITY, authorize, exchange, refresh, signIn } from './helpers/flows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
-describe.each(engines)('HTTP basics [%s]', (engine) => {
+describeEachEngine('HTTP basics', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine, { LATCHKEY_BODY_LIMIT_BYTES: '2048' });
@@ -129,20 +129,38 @@ describe.each(engines)('HTTP basics [%s]', (engine) => {
   });
 });
 
-describe('HTTP failures of the store', () => {
+describeEachEngine('HTTP failures of the store', (engine) => {
   it('SPEC §3: an unexpected failure → 500 { error: internal_error, requestId } and a log line; readyz → 503', async () => {
+    const server = await startTestServer(engine);
+    try {
+      const { accessToken } = await signIn(server);
+      await server.server.runtime.store.close();
+      const response = await server.request('/consumers/me', { headers: { authorization: `Bearer ${accessToken}` } });
+      expect(response.status).toBe(500);
+      const requestId = response.headers.get('x-request-id');
+      expect(await response.json()).toEqual({ error: 'internal_error', requestId });
+      expect(server.logLines.some((l) => l.includes('unhandled error') && l.includes(requestId!))).toBe(true);
+      const ready = await server.request('/readyz');
+      expect(ready.status).toBe(503);
+      expect((await ready.json()).error).toBe('service_unavailable');
+      expect((await server.request('/healthz')).status).toBe(200);
+    } finally {
+      // The store is closed already: closing it again may fail, the database is dropped regardless.
+      await server.close().catch(() => undefined);
+    }
+  });
+});
+
+describe('issue 13: a test server binds port 0 and its issuer names the port bound', () => {
+  it('the issuer, the metadata and the listener agree on one port that was never guessed ahead', async () => {
     const server = await startTestServer('sqlite');
-    const { accessToken } = await signIn(server);
-    await server.server.runtime.store.close();
-    const response = await server.request('/consumers/me', { headers: { authorization: `Bearer ${accessToken}` } });
-    expect(response.status).toBe(500);
-    const requestId = response.headers.get('x-request-id');
-    expect(await response.json()).toEqual({ error: 'internal_error', requestId });
-    expect(server.logLines.some((l) => l.includes('unhandled error') && l.includes(requestId!))).toBe(true);
-    const ready = await server.request('/readyz');
-    expect(ready.status).toBe(503);
-    expect((await ready.json()).error).toBe('service_unavailable');
-    expect((await server.request('/healthz')).status).toBe(200);
-    await server.close().catch(() => undefined);
+    try {
+      expect(new URL(server.url).port).not.toBe('0');
+      expect(server.server.runtime.config.issuer).toBe(server.url);
+      const metadata = await (await server.request('/.well-known/oauth-authorization-server')).json();
+      expect(metadata.issuer).toBe(server.url);
+    } finally {
+      await server.close();
+    }
   });
 });

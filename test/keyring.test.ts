@@ -5,9 +5,9 @@ import { Keyring } from '../src/flows/keyring.js';
 import { openDatabase } from '../src/storage/database.js';
 import { openStore, type SqlStore } from '../src/storage/sql-store.js';
 import { TestClock } from './helpers/clock.js';
-import { createTestDatabase, engines, type TestDatabase } from './helpers/engines.js';
+import { createTestDatabase, describeEachEngine, type TestDatabase } from './helpers/engines.js';
 
-describe.each(engines)('Keyring: EdDSA for Latchkey\'s tokens, RS256 for ID tokens [%s]', (engine) => {
+describeEachEngine('Keyring: EdDSA for Latchkey\'s tokens, RS256 for ID tokens', (engine) => {
   let database: TestDatabase;
   let store: SqlStore;
   const clock = new TestClock();

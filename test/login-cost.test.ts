@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { createOAuthApp, createPasswordUser, initiate, login, pkce, standardQuery, type OAuthApp } from './helpers/oauth.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -22,7 +22,7 @@ vi.mock('@node-rs/argon2', async (importOriginal) => {
 /** `$argon2id$v=19$m=…,t=…,p=…`: the algorithm and cost of a PHC string, without its salt and hash. */
 const costOf = (phc: string) => phc.split('$').slice(0, 4).join('$');
 
-describe.each(engines)('SPEC §6.2: an unknown email costs what a wrong password costs [%s]', (engine) => {
+describeEachEngine('SPEC §6.2: an unknown email costs what a wrong password costs', (engine) => {
   let server: TestServer;
   let app: OAuthApp;
   beforeAll(async () => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { createOAuthApp, createPasswordUser, login, type OAuthApp } from './helpers/oauth.js';
 import { latestCode } from './helpers/otp.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
-describe.each(engines)('POST /v1/auth/login, /login/otp, /logout (SPEC §6.2) [%s]', (engine) => {
+describeEachEngine('POST /v1/auth/login, /login/otp, /logout (SPEC §6.2)', (engine) => {
   let server: TestServer;
   let app: OAuthApp;
 
@@ -100,7 +100,12 @@ describe.each(engines)('POST /v1/auth/login, /login/otp, /logout (SPEC §6.2) [%
   });
 
   it('a consumer access token is not a login token', async () => {
-    const guest = await (await server.request('/auth/guest', { method: 'POST', headers: { 'x-publishable-key': server.demo.publishableKey } })).json();
+    const created = await server.request('/auth/guest', { method: 'POST', headers: { 'x-publishable-key': server.demo.publishableKey } });
+    expect(created.status).toBe(200);
+    const guest = await created.json();
+    // A real, valid consumer access token — accepted where one is expected — …
+    expect((await server.request('/consumers/me', { headers: { authorization: `Bearer ${guest.accessToken}` } })).status).toBe(200);
+    // …and refused where a login token is.
     expect((await server.request('/v1/user', { headers: { authorization: `Bearer ${guest.accessToken}` } })).status).toBe(401);
   });
 

@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/storage/database.js';
 import { migrateTo, migrateToLatest } from '../src/storage/migrate.js';
 import { openStore, type SqlStore } from '../src/storage/sql-store.js';
-import { createTestDatabase, engines, type TestDatabase } from './helpers/engines.js';
+import { createTestDatabase, describeEachEngine, type TestDatabase } from './helpers/engines.js';
 
 // A database as it was before migration 009 (every record shared by test and live), filled with the
 // rows an installation had, then migrated: each row must land in the environment of the application
 // that created it, and what crossed environments must end (docs/architecture.md, "Environments").
-describe.each(engines)('issue 11.1 / SPEC §1: migration 009 puts existing rows in their environment [%s]', (engine) => {
+describeEachEngine('issue 11.1 / SPEC §1: migration 009 puts existing rows in their environment', (engine) => {
   let database: TestDatabase;
   let store: SqlStore;
   let applied: string[];

@@ -1,14 +1,14 @@
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { openDatabase } from '../src/storage/database.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import {
   authorizeStep3, basicOf, createOAuthApp, createPasswordUser, initiate, loginToken, obtainCode, pkce, standardQuery, tokenRequest,
   type OAuthApp,
 } from './helpers/oauth.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
-describe.each(engines)('OAuth 2.0 in API mode (SPEC §6) [%s]', (engine) => {
+describeEachEngine('OAuth 2.0 in API mode (SPEC §6)', (engine) => {
   let server: TestServer;
   let app: OAuthApp;
   let user: { id: string; email: string; password: string };
@@ -165,11 +165,15 @@ describe.each(engines)('OAuth 2.0 in API mode (SPEC §6) [%s]', (engine) => {
   });
 
   it('RFC 8252 §7.3: a loopback IP redirect URI matches on any port', async () => {
-    const native = await createOAuthApp(server, { type: 'public', redirectUris: ['http://127.0.0.1/callback'] });
+    // `localhost` is registered too, so its refusal on another port is the rule at work (RFC 8252
+    // §8.3: the port exception is for IP literals only), not merely an unregistered host.
+    const native = await createOAuthApp(server, { type: 'public', redirectUris: ['http://127.0.0.1/callback', 'http://localhost:4000/callback'] });
     const { challenge } = pkce();
     const query = { ...standardQuery(native, challenge), redirect_uri: 'http://127.0.0.1:53123/callback' };
     expect((await initiate(server, query)).status).toBe(200);
+    expect((await initiate(server, { ...query, redirect_uri: 'http://localhost:4000/callback' })).status).toBe(200);
     expect((await initiate(server, { ...query, redirect_uri: 'http://localhost:53123/callback' })).status).toBe(400);
+    expect((await initiate(server, { ...query, redirect_uri: 'http://localhost/callback' })).status).toBe(400);
   });
 
   it('RFC 7636 §4.6: a wrong verifier → invalid_grant; RFC 6749 §4.1.3: redirect_uri must equal the request', async () => {
@@ -454,7 +458,16 @@ describe.each(engines)('OAuth 2.0 in API mode (SPEC §6) [%s]', (engine) => {
 
   it('RFC 7662 §4: introspection reports only the caller\'s own tokens', async () => {
     const other = await createOAuthApp(server);
-    const { access_token: token } = await (await tokenRequest(server, { grant_type: 'client_credentials' }, basicOf(other))).json();
+    const issued = await tokenRequest(server, { grant_type: 'client_credentials' }, basicOf(other));
+    expect(issued.status).toBe(200);
+    const { access_token: token } = await issued.json();
+    expect(token).toEqual(expect.any(String));
+    // The token is live — its own client sees it active — so the refusal below is about who asks.
+    const asOwner = await server.request('/v1/auth/oauth/introspect', {
+      method: 'POST', body: new URLSearchParams({ token }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${other.publishableKey}:${other.secretKey}`).toString('base64')}` },
+    });
+    expect((await asOwner.json()).active).toBe(true);
     expect(await introspect(token)).toEqual({ active: false });
   });
 

@@ -1,12 +1,12 @@
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { authorizeStep3, createOAuthApp, createPasswordUser, loginToken, type OAuthApp } from './helpers/oauth.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 // An independent client: oauth4webapi knows nothing of Latchkey beyond what its metadata says.
 // Only step 1–3 (the user's sign-in in API mode) are driven by hand, as an app's own login page would.
-describe.each(engines)('interop with oauth4webapi [%s]', (engine) => {
+describeEachEngine('interop with oauth4webapi', (engine) => {
   let server: TestServer;
   let as: oauth.AuthorizationServer;
   const options = { [oauth.allowInsecureRequests]: true } as const;

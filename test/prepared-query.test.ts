@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenDatabase } from '../src/storage/database.js';
 import { migrateToLatest } from '../src/storage/migrate.js';
 import { prepareQuery, type Placeholder } from '../src/storage/prepared.js';
-import { createTestDatabase, engines, type TestDatabase } from './helpers/engines.js';
+import { createTestDatabase, describeEachEngine, type TestDatabase } from './helpers/engines.js';
 
 // The prepared-query helper binds each run's values in place of the placeholders, keeps the
 // constants written into the builder, and refuses misuse at build time — on both engines.
-describe.each(engines)('prepareQuery [%s]', (engine) => {
+describeEachEngine('prepareQuery', (engine) => {
   let database: TestDatabase;
   let open: OpenDatabase;
 

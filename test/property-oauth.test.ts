@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { createOAuthApp, createPasswordUser, loginToken, type OAuthApp } from './helpers/oauth.js';
 import { percentEncode } from './helpers/routes.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { installStoreTripwire } from './helpers/tripwire-store.js';
 
 // CHECKLIST "Everywhere": arbitrary OAuth requests never reach a 5xx, and errors keep RFC 6749's shape.
-describe.each(engines)('property: arbitrary OAuth requests never produce a 5xx [%s]', (engine) => {
+describeEachEngine('property: arbitrary OAuth requests never produce a 5xx', (engine) => {
   let server: TestServer;
   let app: OAuthApp;
   let userToken: string;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/observability/logger.js';
 import { RateLimited } from '../src/protocol/errors.js';
 import { createRateLimits } from '../src/storage/rate-limits.js';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { IDENTITY, authorize } from './helpers/flows.js';
 import { createPasswordUser } from './helpers/oauth.js';
 import { latestCode, requestOtp, verifyOtp } from './helpers/otp.js';
@@ -22,7 +22,7 @@ async function expectRateLimited(response: Response): Promise<void> {
 }
 
 // The limits are memory counters on real time, so these tests use small limits instead of a clock.
-describe.each(engines)('rate limits (issue 3) [%s]', (engine) => {
+describeEachEngine('rate limits (issue 3)', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine, {

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from './helpers/ports.js';
 
 // Issue 11.13: the README's walk-throughs run as written, in order, by copy and paste. The blocks are
 // read from README.md itself, so the README cannot drift from what the server does.
@@ -58,27 +57,28 @@ describe.runIf(hasTools())('README walk-throughs (issue 11.13)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'latchkey-readme-'));
-    port = await freePort();
     env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       LATCHKEY_DATABASE_URL: `sqlite:${join(dir, 'latchkey.db')}`,
-      LATCHKEY_PORT: String(port),
-      LATCHKEY_LOG_LEVEL: 'warn',
+      // Port 0: the server binds a free port itself and names it (and its issuer) in its listening line.
+      LATCHKEY_PORT: '0',
+      LATCHKEY_LOG_LEVEL: 'info',
       // Parallel test files: the admin listener on a free port, never the fixed 4803.
       LATCHKEY_ADMIN_LISTEN: '127.0.0.1:0',
     };
     server = spawn(process.execPath, [BIN, 'serve'], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    // Ready when /readyz answers; the spawn's exit (a start-up failure) ends the wait at once.
-    const exited = new Promise<never>((_, reject) => server.once('exit', (code) => reject(new Error(`serve exited with ${code}`))));
-    const ready = (async () => {
-      for (;;) {
-        const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
-        if (ok) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })();
-    await Promise.race([ready, exited]);
+    // Ready when it logs "latchkey listening" (after the keys are loaded); its exit ends the wait at once.
+    let out = '';
+    port = await new Promise<number>((resolve, reject) => {
+      server.stdout!.on('data', (chunk) => {
+        out += String(chunk);
+        const line = out.split('\n').find((l) => l.includes('"msg":"latchkey listening"'));
+        if (line) resolve(Number(new URL(JSON.parse(line).url).port));
+      });
+      server.stderr!.on('data', (chunk) => (out += String(chunk)));
+      server.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+    });
   }, 60_000);
 
   afterAll(() => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addRedirectUri, InvalidApplication } from '../src/flows/applications.js';
 import { isRegisteredRedirectUri, redirectUriProblem } from '../src/protocol/redirect-uri.js';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { createOAuthApp, initiate, pkce, standardQuery, type OAuthApp } from './helpers/oauth.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -122,7 +122,7 @@ describe('issue 11.7 / RFC 8252 §7.3: loopback redirect URIs match exactly exce
   });
 });
 
-describe.each(engines)('issue 11.7 / RFC 8252 §7.3: the initiate endpoint compares loopback redirect URIs as sent [%s]', (engine) => {
+describeEachEngine('issue 11.7 / RFC 8252 §7.3: the initiate endpoint compares loopback redirect URIs as sent', (engine) => {
   let server: TestServer;
   let native: OAuthApp;
   beforeAll(async () => {

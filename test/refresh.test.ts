@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dumpDatabase } from './helpers/database-dump.js';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { IDENTITY, me, refresh, signIn } from './helpers/flows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
-describe.each(engines)('POST /auth/refresh and POST /auth/logout [%s]', (engine) => {
+describeEachEngine('POST /auth/refresh and POST /auth/logout', (engine) => {
   let server: TestServer;
   let counter = 0;
   const freshSession = () => signIn(server, server.demo, { ...IDENTITY, subject: `refresh-${++counter}` });

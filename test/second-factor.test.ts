@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateId } from '../src/crypto/random.js';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { me } from './helpers/flows.js';
 import { createPasswordUser, login } from './helpers/oauth.js';
 import { latestCode, requestOtp, startGuest, verifyOtp } from './helpers/otp.js';
 import { startTestServer, type TestApp, type TestServer } from './helpers/server.js';
 
-describe.each(engines)('second factor in the consumer API (issue 11.2, SPEC §12) [%s]', (engine) => {
+describeEachEngine('second factor in the consumer API (issue 11.2, SPEC §12)', (engine) => {
   let server: TestServer;
   let phoneCounter = 10;
   const freshPhone = () => `+1415555${String(++phoneCounter).padStart(4, '0')}`;

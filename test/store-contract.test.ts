@@ -4,10 +4,10 @@ import { generateId, generateSecret } from '../src/crypto/random.js';
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../src/protocol/lifetimes.js';
 import { openStore, type SqlStore } from '../src/storage/sql-store.js';
 import { UniqueConflict, type Application, type Consumer, type SignInWrites, type UserPool } from '../src/storage/store.js';
-import { createTestDatabase, engines, type TestDatabase } from './helpers/engines.js';
+import { createTestDatabase, describeEachEngine, type TestDatabase } from './helpers/engines.js';
 
 // One contract for every store (STYLE §10): the same invariants, SQLite always, PostgreSQL when given.
-describe.each(engines)('Store contract [%s]', (engine) => {
+describeEachEngine('Store contract', (engine) => {
   let database: TestDatabase;
   let store: SqlStore;
   const now = 1_800_000_000_000;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dumpDatabase } from './helpers/database-dump.js';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { IDENTITY, authorize, exchange } from './helpers/flows.js';
 import { basicOf, createOAuthApp, createPasswordUser, obtainCode, tokenRequest } from './helpers/oauth.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -24,7 +24,7 @@ function expectOnlyHashed(dump: string, secrets: Record<string, string>) {
   }
 }
 
-describe.each(engines)('SPEC §4: opaque secrets at rest [%s]', (engine) => {
+describeEachEngine('SPEC §4: opaque secrets at rest', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine);

@@ -1,7 +1,7 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSecondFactorPending, signSecondFactorPending } from '../src/flows/login.js';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { IDENTITY, me, signIn } from './helpers/flows.js';
 import { authorizeStep3, basicOf, createOAuthApp, createPasswordUser, initiate, loginToken, obtainCode, pkce, standardQuery, tokenRequest, type OAuthApp } from './helpers/oauth.js';
 import { latestCode, requestOtp, verifyOtp } from './helpers/otp.js';
@@ -26,7 +26,7 @@ const TYPS = {
   idToken: 'JWT',
 } as const;
 
-describe.each(engines)('RFC 8725 §3.11: one `typ` per JWT kind [%s]', (engine) => {
+describeEachEngine('RFC 8725 §3.11: one `typ` per JWT kind', (engine) => {
   let server: TestServer;
   let app: OAuthApp;
   beforeAll(async () => {

@@ -3,7 +3,7 @@ import { calculateJwkThumbprint, createRemoteJWKSet, decodeProtectedHeader, jwtV
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { openAtRest, sealedUnder } from './helpers/at-rest.js';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { IDENTITY, me, refresh, signIn } from './helpers/flows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -27,7 +27,7 @@ async function cli(server: TestServer, args: string[]): Promise<any> {
   return JSON.parse(out);
 }
 
-describe.each(engines)('tokens and JWKS [%s]', (engine) => {
+describeEachEngine('tokens and JWKS', (engine) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(engine, { LATCHKEY_ISSUER: 'https://auth.example.test' });

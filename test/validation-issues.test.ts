@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engines } from './helpers/engines.js';
+import { describeEachEngine } from './helpers/engines.js';
 import { createOAuthApp, type OAuthApp } from './helpers/oauth.js';
 import { expectSeedIssues, routeCatalogue, type Operation } from './helpers/routes.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -8,7 +8,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 // Issue 11.5 / seed 000 / SPEC §3: every validation issue has `kind`, `type`, `expected`, `received`,
 // `message` and `path`, and `expected` is a string (the OpenAPI schema says so) — Valibot leaves it
 // null for format checks such as `email`.
-describe.each(engines)('issue 11.5: `expected` is always a string in validation issues [%s]', (engine) => {
+describeEachEngine('issue 11.5: `expected` is always a string in validation issues', (engine) => {
   let server: TestServer;
   let app: OAuthApp;
   let operations: Operation[];

@@ -11,10 +11,6 @@ export async function runServe(config: Config): Promise<number> {
     process.once('SIGTERM', resolve);
   });
   const { logger } = server.runtime.deps;
-  logger.info(
-    { url: server.url, adminUrl: server.adminUrl ?? 'off', issuer: server.runtime.config.issuer, engine: server.runtime.store.engine },
-    'latchkey listening',
-  );
   if (server.demo) {
     // SPEC §8: the demo keys are shown once, on the first start, so a newcomer can try every flow.
     // Printed to the terminal, not the log: a secret never enters a log line.
@@ -31,6 +27,12 @@ export async function runServe(config: Config): Promise<number> {
       ].join('\n') + '\n',
     );
   }
+  // Logged after the first-start banner: whoever waits for this line (a supervisor, the tests) then
+  // has the banner too.
+  logger.info(
+    { url: server.url, adminUrl: server.adminUrl ?? 'off', issuer: server.runtime.config.issuer, engine: server.runtime.store.engine },
+    'latchkey listening',
+  );
   if (server.runtime.config.isInsecureHttpIssuer) {
     logger.warn({ issuer: server.runtime.config.issuer }, 'INSECURE: the issuer is plain http on a non-loopback host (LATCHKEY_INSECURE_HTTP_ISSUER)');
   }

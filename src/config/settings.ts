@@ -77,7 +77,7 @@ export const SETTINGS = {
     schema: v.pipe(v.optional(v.picklist(['true', 'false'], 'must be true or false'), 'true'), v.transform((value) => value === 'true')),
   },
   LATCHKEY_PORT: {
-    description: 'TCP port to listen on (0 picks a free one).',
+    description: 'TCP port to listen on (0 picks a free one; an issuer with port 0, such as the default one then, names the port picked).',
     defaultText: '4802',
     schema: integer(0, 65535, 4802),
   },

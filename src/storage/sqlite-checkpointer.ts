@@ -37,6 +37,7 @@ const checkpoint = () => {
   } catch (error) {
     report(error);
   }
+  if (workerData.reportAttempts) parentPort.postMessage({ attempt: true });
 };
 const timer = setInterval(checkpoint, workerData.intervalMs);
 parentPort.on('message', (message) => {
@@ -50,11 +51,16 @@ parentPort.on('message', (message) => {
 });
 `;
 
-export function startCheckpointer(path: string, options: { intervalMs: number; onError: (message: string) => void }): Checkpointer {
+/** `onAttempt` (for tests): called after every checkpoint attempt, whatever its outcome. */
+export function startCheckpointer(
+  path: string,
+  options: { intervalMs: number; onError: (message: string) => void; onAttempt?: () => void },
+): Checkpointer {
   const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, intervalMs: options.intervalMs, driverPath } });
-  worker.on('message', (message: { error?: string }) => {
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, intervalMs: options.intervalMs, driverPath, reportAttempts: options.onAttempt !== undefined } });
+  worker.on('message', (message: { error?: string; attempt?: boolean }) => {
     if (message.error) options.onError(message.error);
+    if (message.attempt) options.onAttempt?.();
   });
   worker.on('error', (error) => options.onError(String(error?.message ?? error)));
   // Never keeps the process alive on its own.

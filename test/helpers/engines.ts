@@ -3,12 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { describe, inject } from 'vitest';
 
 export type EngineName = 'sqlite' | 'postgres';
 
 /** The engines this run covers: SQLite always, PostgreSQL when global setup found it. */
 export const engines: EngineName[] = inject('postgresUrl') ? ['sqlite', 'postgres'] : ['sqlite'];
+
+/**
+ * `describe.each` over both engines in which PostgreSQL, when unreachable, is declared and SKIPPED
+ * with its reason in the title rather than left out: the run's summary line then counts what did not
+ * run (issue 13). Titles read `title [sqlite]` / `title [postgres]` as with `describe.each`.
+ */
+export function describeEachEngine(title: string, body: (engine: EngineName) => void): void {
+  for (const engine of ['sqlite', 'postgres'] as const) {
+    const isMissing = !engines.includes(engine);
+    const name = isMissing ? `${title} [${engine}] — SKIPPED: PostgreSQL unreachable (set LATCHKEY_TEST_DATABASE_URL)` : `${title} [${engine}]`;
+    describe.skipIf(isMissing)(name, () => body(engine));
+  }
+}
 
 export interface TestDatabase {
   url: string;

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './ports.js';
 
 const BIN = fileURLToPath(new URL('../../bin/latchkey.js', import.meta.url));
 
@@ -13,29 +12,28 @@ export interface Instance {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts a real `latchkey serve` process (the built bin) and waits until it listens. */
+/**
+ * Starts a real `latchkey serve` process (the built bin) on a port it binds itself (LATCHKEY_PORT=0)
+ * and waits for its "latchkey listening" log line, which names the port bound.
+ */
 export async function startInstance(env: Record<string, string>): Promise<Instance> {
-  const port = await freePort();
   const child = spawn(process.execPath, [BIN, 'serve'], {
-    // The admin listener on a free port of its own: several instances share this machine.
-    env: { PATH: process.env.PATH, LATCHKEY_PORT: String(port), LATCHKEY_ADMIN_LISTEN: '127.0.0.1:0', LATCHKEY_LOG_LEVEL: 'warn', ...env },
+    // The admin listener on a free port of its own: several instances share this machine. Log level
+    // info: the "latchkey listening" line is how this helper learns the port.
+    env: { PATH: process.env.PATH, LATCHKEY_PORT: '0', LATCHKEY_ADMIN_LISTEN: '127.0.0.1:0', LATCHKEY_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (chunk) => (out += String(chunk)));
-  child.stderr!.on('data', (chunk) => (out += String(chunk)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`instance exited early: ${out}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`instance did not start: ${out}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      out += String(chunk);
+      const line = out.split('\n').find((l) => l.includes('"msg":"latchkey listening"'));
+      if (line) resolve(JSON.parse(line).url as string);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`instance exited early (${code}): ${out}`)));
+  });
   return {
     url,
     stdout: () => out,

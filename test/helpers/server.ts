@@ -5,7 +5,6 @@ import { createLogger } from '../../src/observability/logger.js';
 import { startServer, type RunningServer, type RuntimeOptions } from '../../src/server.js';
 import { TestClock } from './clock.js';
 import { createTestDatabase, type EngineName } from './engines.js';
-import { freePort } from './ports.js';
 
 export interface TestApp {
   id: string;
@@ -28,7 +27,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts a real Latchkey HTTP server on a free loopback port with a fresh database and a test clock. */
+/** Starts a real Latchkey HTTP server on a loopback port it binds itself (port 0) with a fresh database and a test clock. */
 
 export async function startTestServer(
   engine: EngineName,
@@ -44,11 +43,12 @@ export async function startTestServer(
       callback();
     },
   });
-  const port = await freePort();
   const config = loadConfig({
     LATCHKEY_DATABASE_URL: database.url,
-    LATCHKEY_PORT: String(port),
-    LATCHKEY_ISSUER: `http://127.0.0.1:${port}`,
+    // Port 0: the server binds a free port itself and its issuer names the port bound (never a port
+    // freed here and bound later, which another process may take in between).
+    LATCHKEY_PORT: '0',
+    LATCHKEY_ISSUER: 'http://127.0.0.1:0',
     LATCHKEY_SECRET: 'test-secret-test-secret-test-secret-0123',
     LATCHKEY_LOG_LEVEL: 'debug',
     // A free port of its own: never the fixed 4803, since test files run in parallel.
@@ -87,8 +87,11 @@ export async function startTestServer(
       });
     },
     async close() {
-      await server.close();
-      await database.drop();
+      try {
+        await server.close();
+      } finally {
+        await database.drop();
+      }
     },
   };
 }
