@@ -341,9 +341,9 @@ describeEachEngine('hosted pages over HTTP (SPEC §7)', (engine) => {
   });
 });
 
-describe('hosted cookies behind an https issuer', () => {
+describeEachEngine('hosted cookies behind an https issuer', (engine) => {
   it('SPEC §7: Secure cookies with the __Host- prefix', async () => {
-    const server = await startTestServer('sqlite', { LATCHKEY_ISSUER: 'https://auth.example.test' });
+    const server = await startTestServer(engine, { LATCHKEY_ISSUER: 'https://auth.example.test' });
     try {
       const app = await createOAuthApp(server);
       const { challenge } = pkce();
