@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import * as oauth from 'oauth4webapi';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEachEngine } from '../helpers/engines.js';
 import { createOrganization } from '../../src/flows/bootstrap.js';
 import { setOrganizationBranding } from '../../src/flows/branding.js';
 import { hasChromium, launchChromium } from '../helpers/browser.js';
@@ -22,7 +23,9 @@ async function startCallbackServer(): Promise<{ port: number; close(): Promise<v
   return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-describe.skipIf(!hasChromium())('hosted pages in Chromium (SPEC §7)', () => {
+// Both engines (issue 13): the browser flow is the one path that exercises every hosted write together.
+describe.skipIf(!hasChromium())('hosted pages in Chromium', () => {
+describeEachEngine('SPEC §7', (engine) => {
   let server: TestServer;
   let browser: Browser;
   let callback: Awaited<ReturnType<typeof startCallbackServer>>;
@@ -32,7 +35,7 @@ describe.skipIf(!hasChromium())('hosted pages in Chromium (SPEC §7)', () => {
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    server = await startTestServer('sqlite');
+    server = await startTestServer(engine);
     callback = await startCallbackServer();
     app = await createOAuthApp(server, { redirectUris: ['http://127.0.0.1/callback'], scopes: ['openid', 'profile', 'email'] });
     const issuer = new URL(server.url);
@@ -291,4 +294,5 @@ describe.skipIf(!hasChromium())('hosted pages in Chromium (SPEC §7)', () => {
     expect(landed.searchParams.get('state')).toBe(client.state);
     await page.context().close();
   });
+});
 });
