@@ -198,7 +198,8 @@ describeEachEngine('issue 11.1 / SPEC §1: the last guards before a session or a
     const now = server.clock.now();
     const request = {
       id: 'azr_guard', organizationId: liveApp.organizationId, applicationId: liveApp.id, redirectUri: liveApp.redirectUris[0]!, state: 's', codeChallenge: 'c',
-      scope: 'openid', nonce: null, createdAt: now, expiresAt: now + 600_000, consumedAt: null,
+      scope: 'openid', nonce: null, prompt: null, maxAge: null, loginHint: null, idTokenHintSubject: null, claims: null,
+      createdAt: now, expiresAt: now + 600_000, consumedAt: null,
     };
     await deps.store.createAuthorizationRequest(request);
     await expect(issueAuthorizationCode(deps, liveApp, request.id, session)).rejects.toMatchObject({ code: 'invalid_grant' });

@@ -23,12 +23,13 @@ describeEachEngine('Store contract', (engine) => {
     });
     application = {
       id: 'app_contract', organizationId, name: 'c', publishableKey: 'pk_test_contract', environment: 'test', type: 'confidential',
-      redirectUris: [], allowedScopes: [], allowedOrigins: ['https://shop.example'], logoUrl: null, accentColor: null, isFirstParty: false, createdAt: now,
+      redirectUris: [], allowedScopes: [], allowedOrigins: ['https://shop.example'], logoUrl: null, accentColor: null, isFirstParty: false,
+      pkcePolicy: 'required', postLogoutRedirectUris: [], accessTokenAlg: 'EdDSA', createdAt: now,
     };
     await store.createApplication(application, hashSecret('sk_test_first'), now);
     consumer = {
       id: 'con_contract', organizationId, environment: 'test', type: 'authenticated', email: null, phone: null, fullName: null,
-      canonicalSubject: null, claims: {}, mergedIntoId: null, secondFactor: null, createdAt: now, updatedAt: now,
+      canonicalSubject: null, claims: {}, mergedIntoId: null, secondFactor: null, emailVerifiedAt: null, phoneVerifiedAt: null, createdAt: now, updatedAt: now,
     };
     await store.createConsumerWithIdentity(consumer, 'idn_contract', { provider: 'p', issuer: 'i', subject: 's' });
   });
@@ -226,7 +227,8 @@ describeEachEngine('Store contract', (engine) => {
   it('issue 12.1 / SPEC §6.3: redeemAuthorizationRequest — 20 concurrent redemptions → one winner with its grant and code; a failure after the consumption leaves the request pending', async () => {
     const request = {
       id: generateId('azr_', now), organizationId, applicationId: application.id, redirectUri: 'https://shop.example/cb', state: 'st', codeChallenge: 'ch',
-      scope: 'openid', nonce: null, createdAt: now, expiresAt: now + 600_000, consumedAt: null,
+      scope: 'openid', nonce: null, prompt: null, maxAge: null, loginHint: null, idTokenHintSubject: null, claims: null,
+      createdAt: now, expiresAt: now + 600_000, consumedAt: null,
     };
     await store.createAuthorizationRequest(request);
     const codeHashes: string[] = [];
@@ -238,7 +240,7 @@ describeEachEngine('Store contract', (engine) => {
         return {
           code: {
             codeHash, organizationId, applicationId: application.id, consumerId: consumer.id, grantId: grant.id, redirectUri: request.redirectUri,
-            codeChallenge: 'ch', scope: 'openid', nonce: null, authTime: now, createdAt: now, expiresAt: now + 60_000, consumedAt: null,
+            codeChallenge: 'ch', scope: 'openid', nonce: null, authTime: now, browserSessionId: null, claims: null, createdAt: now, expiresAt: now + 60_000, consumedAt: null,
           },
           auditEvents: [],
         };
@@ -261,7 +263,7 @@ describeEachEngine('Store contract', (engine) => {
     const codeHash = hashSecret(generateSecret('ac_'));
     await store.createAuthorizationCode({
       codeHash, organizationId, applicationId: application.id, consumerId: consumer.id, grantId: grant.id, redirectUri: 'https://shop.example/cb',
-      codeChallenge: 'ch', scope: 'openid', nonce: null, authTime: now, createdAt: now, expiresAt: now + 60_000, consumedAt: null,
+      codeChallenge: 'ch', scope: 'openid', nonce: null, authTime: now, browserSessionId: null, claims: null, createdAt: now, expiresAt: now + 60_000, consumedAt: null,
     });
     const match = { codeHash, applicationId: application.id, redirectUri: 'https://shop.example/cb', codeChallenge: 'ch', now: now + 1 };
     await expect(store.redeemAuthorizationCode(match, () => { throw new Error('crash between consuming and creating'); })).rejects.toThrow('crash between');

@@ -39,6 +39,9 @@ function describe(application: Application) {
     logoUrl: application.logoUrl,
     accentColor: application.accentColor,
     isFirstParty: application.isFirstParty,
+    pkce: application.pkcePolicy,
+    postLogoutRedirectUris: application.postLogoutRedirectUris,
+    accessTokenAlg: application.accessTokenAlg,
     createdAt: new Date(application.createdAt).toISOString(),
   };
 }
@@ -63,6 +66,9 @@ const OPTIONS = {
       'accent-color': { type: 'string' },
       'first-party': { type: 'boolean' },
       'third-party': { type: 'boolean' },
+      pkce: { type: 'string', default: 'required' },
+      'post-logout-redirect-uri': { type: 'string', multiple: true, default: [] as string[] },
+      'access-token-alg': { type: 'string', default: 'EdDSA' },
     } satisfies NonNullable<ParseArgsConfig['options']>;
 
 type AppsOptions = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
@@ -90,6 +96,9 @@ async function runAppsCommand(deps: FlowDeps, sub: string | undefined, values: A
         if (values.type !== 'confidential' && values.type !== 'public') throw new UsageError('--type must be confidential or public');
         if (values.environment !== 'test' && values.environment !== 'live') throw new UsageError('--environment must be test or live');
         const environment = values.environment;
+        if (values.pkce !== 'required' && values.pkce !== 'optional') throw new UsageError('--pkce must be required or optional');
+        const accessTokenAlg = values['access-token-alg'];
+        if (accessTokenAlg !== 'EdDSA' && accessTokenAlg !== 'RS256') throw new UsageError('--access-token-alg must be EdDSA or RS256');
         const origins = values.origin.map((o: string) => {
           if (!parseOrigin(o)) throw new UsageError(`--origin ${JSON.stringify(o)} is not an origin (scheme://host[:port])`);
           return o;
@@ -102,6 +111,9 @@ async function runAppsCommand(deps: FlowDeps, sub: string | undefined, values: A
           redirectUris: values['redirect-uri'],
           allowedScopes: values.scope,
           allowedOrigins: origins,
+          pkcePolicy: values.pkce,
+          postLogoutRedirectUris: values['post-logout-redirect-uri'],
+          accessTokenAlg,
         });
         const { secretKey } = created;
         const application = await brand(deps, created.application, values);

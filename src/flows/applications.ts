@@ -17,7 +17,16 @@ export interface NewApplication {
   logoUrl?: string | null;
   accentColor?: string | null;
   isFirstParty?: boolean;
+  pkcePolicy?: Application['pkcePolicy'];
+  postLogoutRedirectUris?: string[];
+  accessTokenAlg?: Application['accessTokenAlg'];
 }
+
+/**
+ * SPEC §9: what a new application may ask for unless it was created with its own list — every scope
+ * OpenID Connect Core §5.4 defines, plus `offline_access` (Core §11).
+ */
+export const DEFAULT_ALLOWED_SCOPES: readonly string[] = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'];
 
 /** An application setting that cannot be stored; the CLI prints the message. */
 export class InvalidApplication extends Error {}
@@ -38,6 +47,12 @@ export async function createApplication(deps: FlowDeps, input: NewApplication): 
     const problem = redirectUriProblem(uri, input.environment);
     if (problem) throw new InvalidApplication(`redirect URI ${uri} ${problem}`);
   }
+  for (const uri of input.postLogoutRedirectUris ?? []) {
+    const problem = redirectUriProblem(uri, input.environment);
+    if (problem) throw new InvalidApplication(`post-logout redirect URI ${uri} ${problem}`);
+  }
+  // SPEC §6.1, RFC 9700 §2.1.1: a public client has no other proof that it is the one that asked.
+  if (input.type === 'public' && input.pkcePolicy === 'optional') throw new InvalidApplication('PKCE cannot be optional for a public application');
   const now = deps.clock.now();
   const application: Application = {
     id: generateId('app_', now),
@@ -48,11 +63,14 @@ export async function createApplication(deps: FlowDeps, input: NewApplication): 
     environment: input.environment,
     type: input.type,
     redirectUris: input.redirectUris ?? [],
-    allowedScopes: input.allowedScopes ?? [],
+    allowedScopes: input.allowedScopes && input.allowedScopes.length > 0 ? input.allowedScopes : [...DEFAULT_ALLOWED_SCOPES],
     allowedOrigins: input.allowedOrigins ?? [],
     logoUrl: input.logoUrl ?? null,
     accentColor: input.accentColor ?? null,
     isFirstParty: input.isFirstParty ?? false,
+    pkcePolicy: input.pkcePolicy ?? 'required',
+    postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
+    accessTokenAlg: input.accessTokenAlg ?? 'EdDSA',
     createdAt: now,
   };
   const secretKey = newSecretKey(input.environment);

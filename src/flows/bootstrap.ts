@@ -65,6 +65,6 @@ export async function bootstrapDemoApplication(deps: FlowDeps): Promise<IssuedSe
     type: 'confidential',
     environment: 'test',
     redirectUris: ['http://127.0.0.1:8080/callback', 'http://localhost:8080/callback'],
-    allowedScopes: ['openid', 'profile', 'email'],
+    postLogoutRedirectUris: ['http://127.0.0.1:8080/', 'http://localhost:8080/'],
   });
 }

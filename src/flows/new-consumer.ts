@@ -18,6 +18,8 @@ export function newConsumer(pool: UserPool, type: Consumer['type'], now: number,
     claims: {},
     mergedIntoId: null,
     secondFactor: null,
+    emailVerifiedAt: null,
+    phoneVerifiedAt: null,
     createdAt: now,
     updatedAt: now,
   };

@@ -31,9 +31,9 @@ export function isRegisteredRedirectUri(registered: readonly string[], candidate
 }
 
 /** Adds parameters to a redirect URI's query, keeping the query it already has (RFC 6749 §3.1.2). */
-export function withQuery(uri: string, params: Record<string, string | undefined>): string {
+export function withQuery(uri: string, params: Record<string, string | null | undefined>): string {
   const url = new URL(uri);
-  for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.append(name, value);
+  for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== null) url.searchParams.append(name, value);
   return url.href;
 }
 

@@ -9,6 +9,7 @@ import * as sessionIndexes from './migrations/006-session-indexes.js';
 import * as revokedAccessTokens from './migrations/007-revoked-access-tokens.js';
 import * as partialSessionIndexes from './migrations/008-partial-session-indexes.js';
 import * as environments from './migrations/009-environments.js';
+import * as openIdConnect from './migrations/010-openid-connect.js';
 
 // Migrations are compiled into the program (no directory scanning), in order of their names.
 const MIGRATIONS: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '007-revoked-access-tokens': revokedAccessTokens,
   '008-partial-session-indexes': partialSessionIndexes,
   '009-environments': environments,
+  '010-openid-connect': openIdConnect,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -27,6 +27,9 @@ export interface Database {
     logo_url: string | null;
     accent_color: string | null;
     is_first_party: number;
+    pkce_policy: 'required' | 'optional';
+    post_logout_redirect_uris: string;
+    access_token_alg: 'EdDSA' | 'RS256';
     created_at: number;
   };
   application_secrets: {
@@ -48,6 +51,8 @@ export interface Database {
     merged_into_id: string | null;
     password_hash: string | null;
     second_factor: 'sms' | null;
+    email_verified_at: number | null;
+    phone_verified_at: number | null;
     created_at: number;
     updated_at: number;
   };
@@ -83,6 +88,9 @@ export interface Database {
     grant_id: string | null;
     scope: string | null;
     code_hash: string | null;
+    browser_session_id: string | null;
+    auth_time: number | null;
+    claims: string | null;
     created_at: number;
     revoked_at: number | null;
   };
@@ -134,6 +142,11 @@ export interface Database {
     code_challenge: string;
     scope: string;
     nonce: string | null;
+    prompt: string | null;
+    max_age: number | null;
+    login_hint: string | null;
+    id_token_hint_subject: string | null;
+    claims: string | null;
     created_at: number;
     expires_at: number;
     consumed_at: number | null;
@@ -159,6 +172,8 @@ export interface Database {
     scope: string;
     nonce: string | null;
     auth_time: number;
+    browser_session_id: string | null;
+    claims: string | null;
     created_at: number;
     expires_at: number;
     consumed_at: number | null;

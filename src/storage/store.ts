@@ -54,6 +54,12 @@ export interface Application {
   accentColor: string | null;
   /** First-party applications skip the consent page (SPEC §7, by configuration). */
   isFirstParty: boolean;
+  /** SPEC §6.1: `optional` lets a confidential client send no PKCE challenge (never a public one). */
+  pkcePolicy: 'required' | 'optional';
+  /** RP-Initiated Logout 1.0 §3: where end-session may send the browser afterwards (exact match). */
+  postLogoutRedirectUris: string[];
+  /** SPEC §9: the algorithm of this application's access tokens (RFC 9068 §2.1 wants RS256 available). */
+  accessTokenAlg: 'EdDSA' | 'RS256';
   createdAt: number;
 }
 
@@ -73,6 +79,10 @@ export interface Consumer {
   mergedIntoId: string | null;
   /** `sms`: password sign-in (SPEC §6.2) also needs a code sent to `phone`. */
   secondFactor: 'sms' | null;
+  /** When a one-time code sent to `email` was last entered (OpenID Connect `email_verified`). */
+  emailVerifiedAt: number | null;
+  /** When a one-time code sent to `phone` was last entered (`phone_number_verified`). */
+  phoneVerifiedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -141,6 +151,14 @@ export interface Session {
   scope: string | null;
   /** The authorization code an OAuth family was issued from (RFC 6749 §4.1.2 replay revocation). */
   codeHash: string | null;
+  /**
+   * OpenID Connect context of an OAuth family (absent or null on other kinds): the browser's login
+   * session that authenticated the person (the ID token's `sid`), when it did (`auth_time`, ms), and
+   * the `claims` request as validated JSON.
+   */
+  browserSessionId?: string | null;
+  authTime?: number | null;
+  claims?: string | null;
   createdAt: number;
   revokedAt: number | null;
 }
@@ -151,10 +169,21 @@ export interface AuthorizationRequest {
   organizationId: string;
   applicationId: string;
   redirectUri: string;
-  state: string;
-  codeChallenge: string;
+  /** Null when the client sent none (SPEC §6.1: optional, echoed exactly when sent). */
+  state: string | null;
+  /** Null when the client sent none (allowed only by an application's `optional` PKCE policy). */
+  codeChallenge: string | null;
   scope: string;
   nonce: string | null;
+  /** OpenID Connect Core §3.1.2.1 `prompt`, space-separated as sent. */
+  prompt: string | null;
+  /** `max_age` in seconds. */
+  maxAge: number | null;
+  loginHint: string | null;
+  /** The `sub` of a verified `id_token_hint`. */
+  idTokenHintSubject: string | null;
+  /** The validated `claims` parameter (Core §5.5), as JSON. */
+  claims: string | null;
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;
@@ -180,10 +209,15 @@ export interface AuthorizationCode {
   consumerId: string;
   grantId: string;
   redirectUri: string;
-  codeChallenge: string;
+  /** Null when the request carried no PKCE challenge (then no `code_verifier` may be sent). */
+  codeChallenge: string | null;
   scope: string;
   nonce: string | null;
   authTime: number;
+  /** The browser's login session that authenticated the person (the ID token's `sid`). */
+  browserSessionId: string | null;
+  /** The request's `claims` parameter, as JSON. */
+  claims: string | null;
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;
@@ -503,7 +537,8 @@ export interface Store {
    * Returns the code, or undefined when nothing matched.
    */
   redeemAuthorizationCode(
-    match: { codeHash: string; applicationId: string; redirectUri: string; codeChallenge: string; now: number },
+    /** `codeChallenge` null: no `code_verifier` was sent, which matches only a code issued without PKCE. */
+    match: { codeHash: string; applicationId: string; redirectUri: string; codeChallenge: string | null; now: number },
     family: (code: AuthorizationCode) => { session: Session; firstRefreshToken: RefreshTokenRecord | null; auditEvents?: readonly AuditEvent[] },
   ): Promise<AuthorizationCode | undefined>;
   findAuthorizationCode(codeHash: string): Promise<AuthorizationCode | undefined>;

@@ -12,7 +12,8 @@ import { AUTHORIZATION_SESSION_TYP, type BearerPrincipal } from './tokens.js';
 export interface AuthorizationResponse {
   url: string;
   code: string;
-  state: string;
+  /** Absent when step 1 sent no `state` (SPEC §6.1: echoed exactly when sent). */
+  state?: string;
 }
 
 /**
@@ -70,7 +71,7 @@ export async function issueAuthorizationCode(
           code: {
             codeHash: hashSecret(code), organizationId: application.organizationId, applicationId: application.id, consumerId: user.consumerId,
             grantId: grant.id, redirectUri: request.redirectUri, codeChallenge: request.codeChallenge, scope: request.scope, nonce: request.nonce,
-            authTime: user.createdAt, createdAt: now, expiresAt: now + AUTHORIZATION_CODE_TTL_SECONDS * 1000, consumedAt: null,
+            authTime: user.createdAt, browserSessionId: user.id, claims: request.claims, createdAt: now, expiresAt: now + AUTHORIZATION_CODE_TTL_SECONDS * 1000, consumedAt: null,
           },
           auditEvents,
         };
@@ -82,5 +83,5 @@ export async function issueAuthorizationCode(
   deps.metrics.tokenIssued('authorization_code');
   const { request } = redeemed;
   // RFC 9207: `iss` goes back with the code.
-  return { url: withQuery(request.redirectUri, { code, state: request.state, iss: deps.issuer }), code, state: request.state };
+  return { url: withQuery(request.redirectUri, { code, state: request.state, iss: deps.issuer }), code, ...(request.state !== null ? { state: request.state } : {}) };
 }

@@ -29,6 +29,8 @@ export function consumerRow(consumer: Consumer) {
     claims: JSON.stringify(consumer.claims),
     merged_into_id: consumer.mergedIntoId,
     second_factor: consumer.secondFactor,
+    email_verified_at: consumer.emailVerifiedAt,
+    phone_verified_at: consumer.phoneVerifiedAt,
     created_at: consumer.createdAt,
     updated_at: consumer.updatedAt,
   };

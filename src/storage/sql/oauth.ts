@@ -4,7 +4,7 @@ import type { Database } from '../schema.js';
 import type { AfterConsume } from '../fault-point.js';
 import type { AuthorizationCode, Grant, Store } from '../store.js';
 import { auditEventRows } from './audit.js';
-import { toAuthorizationCode, toAuthorizationRequest, toGrant } from './rows.js';
+import { absentAsEmpty, toAuthorizationCode, toAuthorizationRequest, toGrant } from './rows.js';
 import { revokeSessionsWhere } from './session-rows.js';
 import { writeSignIn } from './sign-in-writes.js';
 
@@ -59,10 +59,12 @@ function authorizationCodeRow(code: AuthorizationCode) {
     consumer_id: code.consumerId,
     grant_id: code.grantId,
     redirect_uri: code.redirectUri,
-    code_challenge: code.codeChallenge,
+    code_challenge: absentAsEmpty(code.codeChallenge),
     scope: code.scope,
     nonce: code.nonce,
     auth_time: code.authTime,
+    browser_session_id: code.browserSessionId,
+    claims: code.claims,
     created_at: code.createdAt,
     expires_at: code.expiresAt,
     consumed_at: null,
@@ -113,10 +115,15 @@ export function oauthQueries(db: Kysely<Database>, afterConsume: AfterConsume): 
           organization_id: request.organizationId,
           application_id: request.applicationId,
           redirect_uri: request.redirectUri,
-          state: request.state,
-          code_challenge: request.codeChallenge,
+          state: absentAsEmpty(request.state),
+          code_challenge: absentAsEmpty(request.codeChallenge),
           scope: request.scope,
           nonce: request.nonce,
+          prompt: request.prompt,
+          max_age: request.maxAge,
+          login_hint: request.loginHint,
+          id_token_hint_subject: request.idTokenHintSubject,
+          claims: request.claims,
           created_at: request.createdAt,
           expires_at: request.expiresAt,
           consumed_at: null,
@@ -183,7 +190,7 @@ export function oauthQueries(db: Kysely<Database>, afterConsume: AfterConsume): 
 
     async redeemAuthorizationCode(match, family) {
       return db.transaction().execute(async (trx) => {
-        const row = await redeemCode.first(match, trx);
+        const row = await redeemCode.first({ ...match, codeChallenge: absentAsEmpty(match.codeChallenge) }, trx);
         if (!row) return undefined;
         afterConsume('authorization_code');
         const code = toAuthorizationCode(row);

@@ -10,6 +10,12 @@ import type {
 
 type Row<T extends keyof Database> = Selectable<Database[T]>;
 
+/**
+ * `state` and `code_challenge` of authorization requests and codes are NOT NULL columns that hold ''
+ * for "not sent" (migration 010); domain values say null. `absentAsEmpty` is the way back.
+ */
+const nullIfAbsent = (value: string): string | null => (value === '' ? null : value);
+export const absentAsEmpty = (value: string | null): string => value ?? '';
 
 export function toOrganization(row: Row<'organizations'>): Organization {
   return {
@@ -35,6 +41,9 @@ export function toApplication(row: Row<'applications'>): Application {
     logoUrl: row.logo_url,
     accentColor: row.accent_color,
     isFirstParty: Boolean(row.is_first_party),
+    pkcePolicy: row.pkce_policy,
+    postLogoutRedirectUris: JSON.parse(row.post_logout_redirect_uris) as string[],
+    accessTokenAlg: row.access_token_alg,
     createdAt: row.created_at,
   };
 }
@@ -52,6 +61,8 @@ export function toConsumer(row: Row<'consumers'>): Consumer {
     claims: JSON.parse(row.claims) as Record<string, unknown>,
     mergedIntoId: row.merged_into_id,
     secondFactor: row.second_factor,
+    emailVerifiedAt: row.email_verified_at,
+    phoneVerifiedAt: row.phone_verified_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -82,6 +93,9 @@ export function toSession(row: Row<'sessions'>): Session {
     grantId: row.grant_id,
     scope: row.scope,
     codeHash: row.code_hash,
+    browserSessionId: row.browser_session_id,
+    authTime: row.auth_time,
+    claims: row.claims,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
   };
@@ -93,10 +107,15 @@ export function toAuthorizationRequest(row: Row<'authorization_requests'>): Auth
     organizationId: row.organization_id,
     applicationId: row.application_id,
     redirectUri: row.redirect_uri,
-    state: row.state,
-    codeChallenge: row.code_challenge,
+    state: nullIfAbsent(row.state),
+    codeChallenge: nullIfAbsent(row.code_challenge),
     scope: row.scope,
     nonce: row.nonce,
+    prompt: row.prompt,
+    maxAge: row.max_age,
+    loginHint: row.login_hint,
+    idTokenHintSubject: row.id_token_hint_subject,
+    claims: row.claims,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     consumedAt: row.consumed_at,
@@ -124,10 +143,12 @@ export function toAuthorizationCode(row: Row<'authorization_codes'>): Authorizat
     consumerId: row.consumer_id,
     grantId: row.grant_id,
     redirectUri: row.redirect_uri,
-    codeChallenge: row.code_challenge,
+    codeChallenge: nullIfAbsent(row.code_challenge),
     scope: row.scope,
     nonce: row.nonce,
     authTime: row.auth_time,
+    browserSessionId: row.browser_session_id,
+    claims: row.claims,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     consumedAt: row.consumed_at,

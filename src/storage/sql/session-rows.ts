@@ -14,6 +14,9 @@ export function sessionRow(session: Session) {
     grant_id: session.grantId,
     scope: session.scope,
     code_hash: session.codeHash,
+    browser_session_id: session.browserSessionId ?? null,
+    auth_time: session.authTime ?? null,
+    claims: session.claims ?? null,
     created_at: session.createdAt,
     revoked_at: session.revokedAt,
   };

@@ -103,6 +103,9 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
             logo_url: application.logoUrl,
             accent_color: application.accentColor,
             is_first_party: application.isFirstParty ? 1 : 0,
+            pkce_policy: application.pkcePolicy,
+            post_logout_redirect_uris: JSON.stringify(application.postLogoutRedirectUris),
+            access_token_alg: application.accessTokenAlg,
             created_at: application.createdAt,
           })
           .execute();
