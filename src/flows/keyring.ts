@@ -120,12 +120,14 @@ export class Keyring {
   }
 
   /**
-   * Verifies a JWT signed by any published EdDSA key, at the clock's time — Latchkey's own tokens;
-   * ID tokens (RS256) are for relying parties and never accepted here. An unknown `kid` triggers one
-   * reload (another instance may have just rotated). Throws jose's errors on any failure.
+   * Verifies a JWT signed by any published key of an allowed algorithm (EdDSA unless
+   * `options.algorithms` says otherwise), at the clock's time. Callers that accept RS256 (ID token
+   * hints, RS256 access tokens) say so; jose refuses any other `alg` before a key is looked up. An
+   * unknown `kid` triggers one reload (another instance may have just rotated). Throws jose's errors
+   * on any failure.
    */
   async verify(token: string, options: JWTVerifyOptions): Promise<JWTPayload> {
-    const { payload } = await jwtVerify(token, (header) => this.keyFor(header.kid), {
+    const { payload } = await jwtVerify(token, (header) => this.keyFor(header.kid, header.alg), {
       algorithms: [SIGNING_ALGORITHM],
       currentDate: new Date(this.options.clock.now()),
       ...options,
@@ -139,9 +141,10 @@ export class Keyring {
     return { keys: this.keys.map((k) => k.record.publicJwk) };
   }
 
-  private async keyFor(kid: string | undefined): Promise<CryptoKey> {
+  private async keyFor(kid: string | undefined, algorithm: string | undefined): Promise<CryptoKey> {
     await this.refreshIfStale();
-    const find = () => this.keys.find((k) => k.record.kid === kid && k.record.algorithm === SIGNING_ALGORITHM);
+    // The key must be of the algorithm the header names (already checked against the allowed list).
+    const find = () => this.keys.find((k) => k.record.kid === kid && k.record.algorithm === algorithm);
     let key = find();
     if (!key && kid) {
       await this.reload();
