@@ -14,7 +14,10 @@ export interface OAuthApp {
 /** A registered OAuth client of the default organization (or `organizationId`). */
 export async function createOAuthApp(
   server: TestServer,
-  options: { type?: 'confidential' | 'public'; redirectUris?: string[]; scopes?: string[]; organizationId?: string; environment?: 'test' | 'live' } = {},
+  options: {
+    type?: 'confidential' | 'public'; redirectUris?: string[]; scopes?: string[]; organizationId?: string; environment?: 'test' | 'live';
+    pkcePolicy?: 'required' | 'optional'; postLogoutRedirectUris?: string[]; accessTokenAlg?: 'EdDSA' | 'RS256'; isFirstParty?: boolean;
+  } = {},
 ): Promise<OAuthApp> {
   const { deps } = server.server.runtime;
   const organizationId = options.organizationId ?? (await deps.store.findOrganizationByName('default'))!.id;
@@ -22,6 +25,7 @@ export async function createOAuthApp(
   const { application, secretKey } = await createApplication(deps, {
     organizationId, name: 'OAuth client', type: options.type ?? 'confidential', environment: options.environment ?? 'test',
     redirectUris, allowedScopes: options.scopes ?? ['openid', 'profile', 'email'],
+    pkcePolicy: options.pkcePolicy, postLogoutRedirectUris: options.postLogoutRedirectUris, accessTokenAlg: options.accessTokenAlg, isFirstParty: options.isFirstParty,
   });
   return { id: application.id, publishableKey: application.publishableKey, secretKey, redirectUri: redirectUris[0]! };
 }
