@@ -107,7 +107,8 @@ export class Browser {
       const [pair, ...attributes] = line.split(';');
       const name = pair!.slice(0, pair!.indexOf('=')).trim();
       const value = pair!.slice(pair!.indexOf('=') + 1).trim();
-      const expired = attributes.some((attribute) => /^\s*max-age=0\s*$/i.test(attribute)) || value === '';
+      const expired = value === '' || attributes.some((attribute) => /^\s*max-age=0\s*$/i.test(attribute)
+        || (/^\s*expires=/i.test(attribute) && Date.parse(attribute.split('=')[1]!) < Date.now()));
       if (expired) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
