@@ -232,6 +232,7 @@ describeEachEngine('OpenID Foundation Basic OP plan (oidcc-basic-certification-t
       const second = await codeFlow(server, rp, browser, undefined, { ...fresh(), prompt: 'none' });
       expect(browser.pages.length).toBe(pagesBefore);
       expect(second.claims.sub).toBe(first.claims.sub);
+      expect(first.claims.auth_time).toEqual(expect.any(Number));
       expect(second.claims.auth_time).toBe(first.claims.auth_time);
     });
   });
@@ -280,7 +281,20 @@ describeEachEngine('OpenID Foundation Basic OP plan (oidcc-basic-certification-t
       const second = await codeFlow(server, rp, browser, undefined, { ...fresh(), prompt: 'none', id_token_hint: first.tokens.id_token! });
       expect(browser.pages.length).toBe(pagesBefore);
       expect(second.claims.sub).toBe(first.claims.sub);
+      expect(first.claims.auth_time).toEqual(expect.any(Number));
       expect(second.claims.auth_time).toBe(first.claims.auth_time);
+    });
+  });
+
+  describe('oidcc-id-token-hint (the hint is read)', () => {
+    it('SPEC §9: prompt=none with the ID token of another person than the one signed in → login_required', async () => {
+      const [signedIn, other] = [await newPerson(), await newPerson()];
+      const { tokens: otherTokens } = await codeFlow(server, rp, new Browser(server), other, fresh());
+      const browser = new Browser(server);
+      await codeFlow(server, rp, browser, signedIn, fresh());
+      const { nonce, state } = fresh();
+      const interaction = await authorize(server, rp, browser, { scope: 'openid', nonce, state, prompt: 'none', id_token_hint: otherTokens.id_token! });
+      expect(authorizationError(interaction, rp)).toMatchObject({ error: 'login_required', state });
     });
   });
 
