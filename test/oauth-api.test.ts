@@ -359,7 +359,7 @@ describeEachEngine('OAuth 2.0 in API mode (SPEC §6)', (engine) => {
     const { access_token: token } = await (await tokenRequest(server, { grant_type: 'client_credentials' }, basicOf(app))).json();
     expect(await introspect(token)).toMatchObject({ active: true });
     const form = (extra: Record<string, string>) => new URLSearchParams({ token, ...extra }).toString();
-    const attempts = [
+    const attempts: Array<{ body: string; headers: Record<string, string> }> = [
       { body: form({ client_id: app.publishableKey }), headers: {} },
       { body: form({ client_id: app.publishableKey, client_secret: `sk_test_${'x'.repeat(43)}` }), headers: {} },
       { body: form({}), headers: { authorization: `Basic ${Buffer.from(`${app.publishableKey}:sk_test_${'x'.repeat(43)}`).toString('base64')}` } },
@@ -375,7 +375,7 @@ describeEachEngine('OAuth 2.0 in API mode (SPEC §6)', (engine) => {
   it('RFC 6749 §5.1: every token endpoint answer — each grant, and errors — and introspection carry Cache-Control: no-store', async () => {
     const { code, verifier } = await obtainCode(server, app, user);
     const byCode = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: verifier }, basicOf(app));
-    const codeTokens = await byCode.clone().json();
+    const codeTokens = (await byCode.clone().json()) as { access_token: string; refresh_token: string };
     const byRefresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: codeTokens.refresh_token }, basicOf(app));
     const byClient = await tokenRequest(server, { grant_type: 'client_credentials' }, basicOf(app));
     const refused = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: verifier }, basicOf(app));
