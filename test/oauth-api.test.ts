@@ -122,7 +122,9 @@ describeEachEngine('OAuth 2.0 in API mode (SPEC §6)', (engine) => {
   it('RFC 6749 §4.1.2.1: unknown client or unregistered redirect_uri → 400 JSON, never a redirect', async () => {
     const { challenge } = pkce();
     const { mode: _mode, ...hosted } = standardQuery(app, challenge);
-    for (const query of [{ ...hosted, client_id: 'pk_test_nobody' }, { ...hosted, redirect_uri: 'https://evil.example/callback' }, { ...hosted, redirect_uri: `${app.redirectUri}/` }]) {
+    // RFC 9700 §4.1.3: exact string comparison — no prefix, case folding or added query passes.
+    const near = [`${app.redirectUri}/`, 'https://client.example/Callback', 'https://CLIENT.example/callback', `${app.redirectUri}?next=1`, 'https://client.example/callback/../callback'];
+    for (const query of [{ ...hosted, client_id: 'pk_test_nobody' }, { ...hosted, redirect_uri: 'https://evil.example/callback' }, ...near.map((uri) => ({ ...hosted, redirect_uri: uri }))]) {
       const response = await initiate(server, query);
       expect(response.status).toBe(400);
       expect(response.headers.get('location')).toBeNull();
@@ -351,6 +353,40 @@ describeEachEngine('OAuth 2.0 in API mode (SPEC §6)', (engine) => {
     expect(anonymous.status).toBe(401);
     expect((await anonymous.json()).error).toBe('invalid_client');
     expect(await introspect('not-a-token')).toEqual({ active: false });
+  });
+
+  it('RFC 7662 §2.1: a confidential client introspects only with its secret — none or a wrong one → 401 invalid_client, nothing said about the token', async () => {
+    const { access_token: token } = await (await tokenRequest(server, { grant_type: 'client_credentials' }, basicOf(app))).json();
+    expect(await introspect(token)).toMatchObject({ active: true });
+    const form = (extra: Record<string, string>) => new URLSearchParams({ token, ...extra }).toString();
+    const attempts: Array<{ body: string; headers: Record<string, string> }> = [
+      { body: form({ client_id: app.publishableKey }), headers: {} },
+      { body: form({ client_id: app.publishableKey, client_secret: `sk_test_${'x'.repeat(43)}` }), headers: {} },
+      { body: form({}), headers: { authorization: `Basic ${Buffer.from(`${app.publishableKey}:sk_test_${'x'.repeat(43)}`).toString('base64')}` } },
+      { body: form({}), headers: { 'x-client-key': app.publishableKey } },
+    ];
+    for (const { body, headers } of attempts) {
+      const response = await server.request('/v1/auth/oauth/introspect', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: 'invalid_client', error_description: expect.any(String) });
+    }
+  });
+
+  it('RFC 6749 §5.1: every token endpoint answer — each grant, and errors — and introspection carry Cache-Control: no-store', async () => {
+    const { code, verifier } = await obtainCode(server, app, user);
+    const byCode = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: verifier }, basicOf(app));
+    const codeTokens = (await byCode.clone().json()) as { access_token: string; refresh_token: string };
+    const byRefresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: codeTokens.refresh_token }, basicOf(app));
+    const byClient = await tokenRequest(server, { grant_type: 'client_credentials' }, basicOf(app));
+    const refused = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: verifier }, basicOf(app));
+    const introspection = await server.request('/v1/auth/oauth/introspect', {
+      method: 'POST', body: new URLSearchParams({ token: codeTokens.access_token }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.publishableKey}:${app.secretKey}`).toString('base64')}` },
+    });
+    const answers = { byCode, byRefresh, byClient, refused, introspection };
+    expect(Object.fromEntries(Object.entries(answers).map(([name, response]) => [name, [response.status, response.headers.get('cache-control')]]))).toEqual({
+      byCode: [200, 'no-store'], byRefresh: [200, 'no-store'], byClient: [200, 'no-store'], refused: [400, 'no-store'], introspection: [200, 'no-store'],
+    });
   });
 
   it('RFC 8414: metadata names this issuer and lists exactly what is offered', async () => {

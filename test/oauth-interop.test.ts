@@ -90,6 +90,8 @@ describeEachEngine('interop with oauth4webapi', (engine) => {
     const user = await createPasswordUser(server);
     const state = oauth.generateRandomState();
     const callback = await signIn(app, user, state, await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()), 'profile');
+    // The callback as sent validates — it carries our iss — so the refusal below is the tampered iss at work.
+    expect(oauth.validateAuthResponse(as, { client_id: app.publishableKey }, callback, state).get('iss')).toBe(server.url);
     callback.searchParams.set('iss', 'https://attacker.example');
     expect(() => oauth.validateAuthResponse(as, { client_id: app.publishableKey }, callback, state)).toThrow();
   });
