@@ -15,11 +15,10 @@ function invalidBearerRequest(message: string): InvalidRequest {
 
 /**
  * The access token of a UserInfo request: `Authorization: Bearer` (RFC 6750 §2.1), or
- * `access_token` in a form-encoded POST body (§2.2) — one of them, never both (§2), and never the
- * query string (§2.3 is not offered: RFC 9700 §4.3.2).
+ * `access_token` in a form-encoded POST body (§2.2) — one of them, never both (§2). The query string
+ * (§2.3) is refused for every path before any handler runs (app.ts; RFC 9700 §4.3.2).
  */
 async function accessTokenOf(c: Context<AppEnv>): Promise<string | undefined> {
-  if (new URL(c.req.url).searchParams.has('access_token')) throw invalidBearerRequest('access tokens are never accepted in the query string');
   const header = c.req.header('authorization');
   const fromHeader = header === undefined ? undefined : /^Bearer[ ]+(\S+)[ ]*$/i.exec(header)?.[1];
   let fromBody: string | undefined;
