@@ -17,6 +17,7 @@ import { oauthInitiate } from './handlers/oauth-initiate.js';
 import { oauthIntrospect } from './handlers/oauth-introspect.js';
 import { oauthRevoke, oauthRevokeGrant } from './handlers/oauth-revoke.js';
 import { oauthToken } from './handlers/oauth-token.js';
+import { oauthUserInfo } from './handlers/oauth-userinfo.js';
 import { user } from './handlers/user.js';
 import { requireBearer, requireClientKey } from './oauth/middleware.js';
 import { hostedHandlers } from './hosted/handlers.js';
@@ -39,6 +40,7 @@ import { limitPerApplication, limitPerIp } from './middleware/rate-limit.js';
 import { ErrorBody, InternalErrorBody, RateLimitedBody, ValidationErrorBody } from './schemas/common.js';
 import { ExternalAuthorizeRequest, ExternalAuthorizeResponse, ExternalExchangeRequest } from './schemas/external.js';
 import { OkBody, OtpRequestBody, OtpVerifyBody } from './schemas/otp.js';
+import { UserInfoBody, UserInfoFormBody } from './schemas/userinfo.js';
 import { SecondFactorRequestBody, SecondFactorRequiredBody, SecondFactorVerifyBody } from './schemas/second-factor.js';
 import { AuthSessionBody, ConsumerProfileBody, RefreshRequest, RefreshResponse } from './schemas/sessions.js';
 
@@ -293,6 +295,22 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: { 200: { description: 'The user', schema: UserBody }, 401: { description: 'invalid_token', schema: OAuthErrorBody } },
       },
     },
+    ...(['GET', 'POST'] as const).map((method): Route => ({
+      // OpenID Connect Core §5.3: GET and POST; the bearer is checked by the handler (header or form body).
+      method, path: '/v1/auth/oauth/userinfo', isBrowserFacing: true,
+      middleware: [cors], handler: oauthUserInfo(deps),
+      doc: {
+        operationId: `${method.toLowerCase()}OAuthUserInfo`, tag: 'OAuth', credential: 'oauthToken',
+        summary: 'OpenID Connect UserInfo: sub and the claims the access token\'s scopes (and claims request) allow',
+        ...(method === 'POST' ? { requestBody: UserInfoFormBody, requestTypes: ['application/x-www-form-urlencoded'] } : {}),
+        responses: {
+          200: { description: 'The claims (application/json)', schema: UserInfoBody },
+          400: { description: 'invalid_request (token in the query string, or sent twice)', schema: OAuthErrorBody },
+          401: { description: 'invalid_token (WWW-Authenticate: Bearer; no error code when no token was sent)', schema: OAuthErrorBody },
+          403: { description: 'insufficient_scope: the token has no openid scope', schema: OAuthErrorBody },
+        },
+      },
+    })),
     {
       method: 'GET', path: '/.well-known/oauth-authorization-server', isBrowserFacing: false, middleware: [], handler: oauthMetadata(deps.issuer),
       doc: { operationId: 'getOAuthMetadata', tag: 'Discovery', summary: 'RFC 8414 authorization server metadata', responses: { 200: { description: 'Metadata' } } },

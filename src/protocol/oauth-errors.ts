@@ -72,6 +72,19 @@ export class InvalidToken extends OAuthError {
   }
 }
 
+/**
+ * RFC 6750 §3.1: the token is good but its scope does not cover the request — 403, with the scope
+ * needed in the challenge (OpenID Connect Core §5.3.3: UserInfo without `openid`).
+ */
+export class InsufficientScope extends OAuthError {
+  readonly status = 403;
+  readonly code = 'insufficient_scope';
+  constructor(message: string, neededScope: string) {
+    super(message);
+    this.headers['WWW-Authenticate'] = `Bearer realm="latchkey", error="insufficient_scope", scope="${neededScope}"`;
+  }
+}
+
 /** SPEC §6.2: wrong email or password (the same answer for an unknown email). */
 export class InvalidCredentials extends ApiError {
   readonly status = 401;

@@ -494,6 +494,12 @@ export interface Store {
     signIn: (verified: { code: OtpCode; owner: Consumer | undefined }) => SignInWrites,
   ): Promise<OtpRedemption>;
 
+  /**
+   * Records that a one-time code sent to `address` was just entered (OpenID Connect `email_verified`,
+   * `phone_number_verified`): sets `emailVerifiedAt` / `phoneVerifiedAt` to `now` — only while the
+   * consumer's email / phone still is that address, so a proof never vouches for another value.
+   */
+  markContactVerified(consumerId: string, contact: 'email' | 'phone', address: string, now: number): Promise<void>;
   /** Sets (or clears) a user's argon2id password hash. */
   setPasswordHash(consumerId: string, passwordHash: string | null, now: number): Promise<void>;
   setSecondFactor(consumerId: string, secondFactor: 'sms' | null, now: number): Promise<void>;
