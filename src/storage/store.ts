@@ -449,6 +449,14 @@ export interface Store {
   revokeConsumerSessions(consumerId: string, now: number): Promise<number>;
   /** Revokes the session and every refresh token of its family; returns false if it was already revoked. */
   revokeSession(sessionId: string, now: number): Promise<boolean>;
+  /**
+   * RP-Initiated Logout 1.0 §2 (SPEC §9): ends a browser's sign-in in one transaction — the `login`
+   * session `browserSessionId` and, when `applicationId` is given, the OAuth token families that
+   * sign-in started for that application (`browserSessionId` on the family), with every refresh
+   * token of them. Families of other applications, and sessions of any other kind, are untouched.
+   * Returns whether the login session was live and how many families it revoked.
+   */
+  endBrowserSession(browserSessionId: string, applicationId: string | null, now: number): Promise<{ loginSessionRevoked: boolean; familiesRevoked: number }>;
 
   /**
    * Rotates a refresh token: one conditional UPDATE marks `tokenHash` rotated only while it is
