@@ -491,6 +491,20 @@ describeEachEngine('Store contract', (engine) => {
     expect(await store.addRedirectUri('app_nobody', 'https://a.example/x')).toBeUndefined();
   });
 
+  it('addPostLogoutRedirectUri: 20 concurrent additions → all 20 kept, none twice, and the redirect URIs untouched', async () => {
+    const target: Application = {
+      ...application, id: 'app_contract_logout_uris', publishableKey: 'pk_test_contract_logout_uris',
+      redirectUris: ['https://a.example/cb'], postLogoutRedirectUris: ['https://a.example/bye'],
+    };
+    await store.createApplication(target, hashSecret('sk_test_logout_uris'), now);
+    const added = Array.from({ length: 20 }, (_, i) => `https://a.example/bye${i}`);
+    await Promise.all([...added, ...added.slice(0, 5)].map((uri) => store.addPostLogoutRedirectUri(target.id, uri)));
+    const stored = (await store.getApplication(target.id))!;
+    expect([...stored.postLogoutRedirectUris].sort()).toEqual(['https://a.example/bye', ...added].sort());
+    expect(stored.redirectUris).toEqual(['https://a.example/cb']);
+    expect(await store.addPostLogoutRedirectUri('app_nobody', 'https://a.example/x')).toBeUndefined();
+  });
+
   it('revokeAccessToken: 20 concurrent revocations → exactly one records it; housekeeping drops it after expiry', async () => {
     const jti = generateId('jti_', now);
     const results = await Promise.all(Array.from({ length: 20 }, () => store.revokeAccessToken({ jti, applicationId: application.id, expiresAt: now + 60_000 }, now)));

@@ -361,6 +361,8 @@ export interface Store {
    */
   rotateApplicationSecret(applicationId: string, newSecretHash: string, oldSecretsExpireAt: number, now: number): Promise<void>;
   addRedirectUri(applicationId: string, redirectUri: string): Promise<Application | undefined>;
+  /** Registers one more post-logout redirect URI (RP-Initiated Logout 1.0 §3), once; no concurrent addition is lost. */
+  addPostLogoutRedirectUri(applicationId: string, uri: string): Promise<Application | undefined>;
   /** Sets the hosted-page branding of an application (name, logo, accent) and its first-party flag. */
   updateApplicationBranding(applicationId: string, branding: { name?: string; logoUrl?: string | null; accentColor?: string | null; isFirstParty?: boolean }): Promise<Application | undefined>;
   setOrganizationBranding(organizationId: string, branding: OrganizationBranding): Promise<void>;

@@ -29,7 +29,9 @@ export async function redeemAuthorizationCode(
   const family = (code: AuthorizationCode) => {
     session = {
       id: generateId('ses_', now), organizationId: code.organizationId, applicationId: application.id, consumerId: code.consumerId,
-      type: 'authenticated', kind: 'oauth', grantId: code.grantId, scope: code.scope, codeHash, createdAt: now, revokedAt: null,
+      type: 'authenticated', kind: 'oauth', grantId: code.grantId, scope: code.scope, codeHash,
+      // RP-Initiated Logout 1.0 §2: the browser sign-in (`sid`) that started this family ends it at logout.
+      browserSessionId: code.browserSessionId, createdAt: now, revokedAt: null,
     };
     auditEvents = [
       deps.audit.prepare('oauth.tokens_issued', code.organizationId, { applicationId: application.id, consumerId: code.consumerId, sessionId: session.id, grant: 'authorization_code' }),
