@@ -38,6 +38,7 @@ import { acceptGuestToken, requireConsumerToken, requirePublishableKey, requireS
 import { pathParamChecks } from './middleware/path-params.js';
 import { limitPerApplication, limitPerIp } from './middleware/rate-limit.js';
 import { ErrorBody, InternalErrorBody, RateLimitedBody, ValidationErrorBody } from './schemas/common.js';
+import { EndSessionConfirmForm, EndSessionParams } from './schemas/end-session.js';
 import { ExternalAuthorizeRequest, ExternalAuthorizeResponse, ExternalExchangeRequest } from './schemas/external.js';
 import { OkBody, OtpRequestBody, OtpVerifyBody } from './schemas/otp.js';
 import { SecondFactorRequestBody, SecondFactorRequiredBody, SecondFactorVerifyBody } from './schemas/second-factor.js';
@@ -363,6 +364,7 @@ function endSessionRoutes(deps: FlowDeps): Route[] {
     doc: {
       operationId: `${method.toLowerCase()}OAuthEndSession`, tag: 'OAuth',
       summary: `OpenID Connect RP-Initiated Logout (parameters ${method === 'GET' ? 'in the query' : 'as a form body'}): ends the browser's sign-in and the token families it started for the client`,
+      ...(method === 'GET' ? { query: EndSessionParams } : { requestBody: EndSessionParams, requestTypes: ['application/x-www-form-urlencoded'] }),
       responses: { ...responses, [method === 'GET' ? 302 : 303]: { description: 'To the registered post_logout_redirect_uri, with state' } },
     },
   });
@@ -373,6 +375,7 @@ function endSessionRoutes(deps: FlowDeps): Route[] {
       method: 'POST', path: '/v1/auth/oauth/end-session/confirm', isBrowserFacing: false, middleware: [], handler: endSession.confirm,
       doc: {
         operationId: 'postOAuthEndSessionConfirm', tag: 'OAuth', summary: 'The sign-out confirmation form (CSRF token): sign out, or stay signed in',
+        requestBody: EndSessionConfirmForm, requestTypes: ['application/x-www-form-urlencoded'],
         responses: { ...responses, 303: { description: 'To the registered post_logout_redirect_uri, with state' }, 403: { description: 'HTML page: CSRF token or origin refused; nothing ended' } },
       },
     },
