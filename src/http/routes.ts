@@ -20,6 +20,7 @@ import { oauthToken } from './handlers/oauth-token.js';
 import { oauthUserInfo } from './handlers/oauth-userinfo.js';
 import { user } from './handlers/user.js';
 import { requireBearer, requireClientKey } from './oauth/middleware.js';
+import { endSessionHandlers } from './hosted/end-session.js';
 import { hostedHandlers } from './hosted/handlers.js';
 import { hostedCss, themeStylesheet } from './handlers/assets.js';
 import { LoginOtpRequest, LoginRequest, LoginResponse, SuccessBody } from './schemas/login.js';
@@ -38,6 +39,7 @@ import { acceptGuestToken, requireConsumerToken, requirePublishableKey, requireS
 import { pathParamChecks } from './middleware/path-params.js';
 import { limitPerApplication, limitPerIp } from './middleware/rate-limit.js';
 import { ErrorBody, InternalErrorBody, RateLimitedBody, ValidationErrorBody } from './schemas/common.js';
+import { EndSessionConfirmForm, EndSessionParams } from './schemas/end-session.js';
 import { ExternalAuthorizeRequest, ExternalAuthorizeResponse, ExternalExchangeRequest } from './schemas/external.js';
 import { OkBody, OtpRequestBody, OtpVerifyBody } from './schemas/otp.js';
 import { UserInfoBody, UserInfoFormBody } from './schemas/userinfo.js';
@@ -204,6 +206,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
       },
     },
     ...hostedRoutes(hosted, deps),
+    ...endSessionRoutes(deps),
     {
       method: 'POST', path: '/v1/auth/login', isBrowserFacing: true,
       middleware: [cors, publishableKey, perIp('loginPerIp')], handler: login(deps),
@@ -361,5 +364,38 @@ function hostedRoutes(hosted: ReturnType<typeof hostedHandlers>, deps: FlowDeps)
     page('GET', '/assets/hosted.css', hostedCss, 'Stylesheet of the hosted pages'),
     page('GET', '/favicon.ico', (c) => c.body(null, 204), 'No icon (browsers ask for one)'),
     page('GET', '/assets/theme/:file', themeStylesheet(deps), 'Accent colour of an application'),
+  ];
+}
+
+/**
+ * RP-Initiated Logout 1.0 §2 (SPEC §9): the end_session_endpoint answers GET and POST alike; the
+ * confirmation form posts to its own path. A browser navigates here: pages and redirects, no CORS.
+ */
+function endSessionRoutes(deps: FlowDeps): Route[] {
+  const endSession = endSessionHandlers(deps);
+  const responses = {
+    200: { description: 'HTML page: the confirmation question (request not attributable to this browser\'s sign-in), or "You are signed out"' },
+    400: { description: 'HTML page: id_token_hint not ours, client_id not its audience, unknown client, post_logout_redirect_uri unregistered or without a client, repeated parameter' },
+  };
+  const start = (method: 'GET' | 'POST', handler: Handler<AppEnv>): Route => ({
+    method, path: '/v1/auth/oauth/end-session', isBrowserFacing: false, middleware: [], handler,
+    doc: {
+      operationId: `${method.toLowerCase()}OAuthEndSession`, tag: 'OAuth',
+      summary: `OpenID Connect RP-Initiated Logout (parameters ${method === 'GET' ? 'in the query' : 'as a form body'}): ends the browser's sign-in and the token families it started for the client`,
+      ...(method === 'GET' ? { query: EndSessionParams } : { requestBody: EndSessionParams, requestTypes: ['application/x-www-form-urlencoded'] }),
+      responses: { ...responses, [method === 'GET' ? 302 : 303]: { description: 'To the registered post_logout_redirect_uri, with state' } },
+    },
+  });
+  return [
+    start('GET', endSession.get),
+    start('POST', endSession.post),
+    {
+      method: 'POST', path: '/v1/auth/oauth/end-session/confirm', isBrowserFacing: false, middleware: [], handler: endSession.confirm,
+      doc: {
+        operationId: 'postOAuthEndSessionConfirm', tag: 'OAuth', summary: 'The sign-out confirmation form (CSRF token): sign out, or stay signed in',
+        requestBody: EndSessionConfirmForm, requestTypes: ['application/x-www-form-urlencoded'],
+        responses: { ...responses, 303: { description: 'To the registered post_logout_redirect_uri, with state' }, 403: { description: 'HTML page: CSRF token or origin refused; nothing ended' } },
+      },
+    },
   ];
 }

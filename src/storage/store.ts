@@ -361,6 +361,8 @@ export interface Store {
    */
   rotateApplicationSecret(applicationId: string, newSecretHash: string, oldSecretsExpireAt: number, now: number): Promise<void>;
   addRedirectUri(applicationId: string, redirectUri: string): Promise<Application | undefined>;
+  /** Registers one more post-logout redirect URI (RP-Initiated Logout 1.0 §3), once; no concurrent addition is lost. */
+  addPostLogoutRedirectUri(applicationId: string, uri: string): Promise<Application | undefined>;
   /** Sets the hosted-page branding of an application (name, logo, accent) and its first-party flag. */
   updateApplicationBranding(applicationId: string, branding: { name?: string; logoUrl?: string | null; accentColor?: string | null; isFirstParty?: boolean }): Promise<Application | undefined>;
   setOrganizationBranding(organizationId: string, branding: OrganizationBranding): Promise<void>;
@@ -449,6 +451,14 @@ export interface Store {
   revokeConsumerSessions(consumerId: string, now: number): Promise<number>;
   /** Revokes the session and every refresh token of its family; returns false if it was already revoked. */
   revokeSession(sessionId: string, now: number): Promise<boolean>;
+  /**
+   * RP-Initiated Logout 1.0 §2 (SPEC §9): ends a browser's sign-in in one transaction — the `login`
+   * session `browserSessionId` and, when `applicationId` is given, the OAuth token families that
+   * sign-in started for that application (`browserSessionId` on the family), with every refresh
+   * token of them. Families of other applications, and sessions of any other kind, are untouched.
+   * Returns whether the login session was live and how many families it revoked.
+   */
+  endBrowserSession(browserSessionId: string, applicationId: string | null, now: number): Promise<{ loginSessionRevoked: boolean; familiesRevoked: number }>;
 
   /**
    * Rotates a refresh token: one conditional UPDATE marks `tokenHash` rotated only while it is

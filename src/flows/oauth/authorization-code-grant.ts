@@ -37,7 +37,8 @@ export async function redeemAuthorizationCode(
       id: generateId('ses_', now), organizationId: code.organizationId, applicationId: application.id, consumerId: code.consumerId,
       type: 'authenticated', kind: 'oauth', grantId: code.grantId, scope: code.scope, codeHash,
       // OpenID Connect Core §12.2: a refreshed ID token keeps `auth_time` (and `sid`); the `claims`
-      // request holds for the grant's life (UserInfo, later ID tokens).
+      // request holds for the grant's life (UserInfo, later ID tokens). RP-Initiated Logout 1.0 §2:
+      // the browser sign-in (`sid`) that started this family ends it at logout.
       browserSessionId: code.browserSessionId, authTime: code.authTime, claims: code.claims,
       createdAt: now, revokedAt: null,
     };
