@@ -201,6 +201,19 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         },
       },
     },
+    {
+      method: 'POST', path: '/v1/auth/oauth/authorize/initiate', isBrowserFacing: true,
+      middleware: [cors], handler: oauthInitiate(deps),
+      doc: {
+        operationId: 'postOAuthAuthorizeInitiate', tag: 'OAuth', summary: 'Step 1 with a form body, exactly like GET (OpenID Connect Core §3.1.2.1); redirects are 303',
+        requestBody: InitiateQuery, requestTypes: ['application/x-www-form-urlencoded'],
+        responses: {
+          200: { description: 'mode=api (or Accept: application/json): the authorization session', schema: InitiateResponse },
+          303: { description: 'Hosted mode: to the hosted page; or, for errors found after the client and redirect URI were verified, to redirect_uri with error, error_description, state, iss' },
+          400: { description: 'invalid_request (unknown client, unregistered redirect_uri, repeated parameter; in API mode every error)', schema: OAuthErrorBody },
+        },
+      },
+    },
     ...hostedRoutes(hosted, deps),
     {
       method: 'POST', path: '/v1/auth/login', isBrowserFacing: true,
