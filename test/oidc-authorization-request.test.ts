@@ -1,7 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hashSecret } from '../src/crypto/hash.js';
-import { createApplication } from '../src/flows/applications.js';
 import { describeEachEngine } from './helpers/engines.js';
 import {
   authorizeStep3, basicOf, createOAuthApp, createPasswordUser, initiate, loginToken, obtainCode, pkce, standardQuery, tokenRequest,
@@ -112,12 +111,7 @@ describeEachEngine('OpenID Connect authorization request (SPEC §6.1, §9; issue
   // ——— PKCE policy (SPEC §6.1) ———
 
   it('RFC 9700 §2.1.1 / SPEC §6.1: a confidential application with PKCE optional may omit the challenge (stored null); others may not', async () => {
-    const { deps } = server.server.runtime;
-    const organizationId = (await deps.store.findOrganizationByName('default'))!.id;
-    const { application } = await createApplication(deps, {
-      organizationId, name: 'PKCE optional', type: 'confidential', environment: 'test', redirectUris: ['https://client.example/callback'], pkcePolicy: 'optional',
-    });
-    const optional = { id: application.id, publishableKey: application.publishableKey, secretKey: '', redirectUri: 'https://client.example/callback' };
+    const optional = await createOAuthApp(server, { pkcePolicy: 'optional' });
     const withoutPkce = (target: OAuthApp) => {
       const { code_challenge: _c, code_challenge_method: _m, ...query } = standardQuery(target, 'unused');
       return query;
@@ -135,12 +129,7 @@ describeEachEngine('OpenID Connect authorization request (SPEC §6.1, §9; issue
   });
 
   it('RFC 7636 §4.3: a challenge that is sent is always checked, PKCE optional or not — S256 only, 43 characters', async () => {
-    const { deps } = server.server.runtime;
-    const organizationId = (await deps.store.findOrganizationByName('default'))!.id;
-    const { application } = await createApplication(deps, {
-      organizationId, name: 'PKCE optional', type: 'confidential', environment: 'test', redirectUris: ['https://client.example/callback'], pkcePolicy: 'optional',
-    });
-    const optional = { id: application.id, publishableKey: application.publishableKey, secretKey: '', redirectUri: 'https://client.example/callback' };
+    const optional = await createOAuthApp(server, { pkcePolicy: 'optional' });
     const { challenge } = pkce();
     const cases: Array<[Record<string, string>, string]> = [
       [{ code_challenge_method: 'plain' }, 'code_challenge_method must be S256 (plain is refused)'],
@@ -410,8 +399,7 @@ describeEachEngine('OpenID Connect authorization request (SPEC §6.1, §9; issue
     expect(asked.page.status).toBe(200);
     expect(await asked.page.text()).toContain('wants to access your account');
 
-    const firstParty = await createOAuthApp(server);
-    await store().updateApplicationBranding(firstParty.id, { isFirstParty: true });
+    const firstParty = await createOAuthApp(server, { isFirstParty: true });
     const skipped = await openHosted(firstParty, { prompt: 'consent' }, cookie);
     expect(skipped.page.status).toBe(302);
     expect(paramsOf(skipped.page).code).toMatch(/^ac_/);
