@@ -151,8 +151,11 @@ describeEachEngine('OAuth 2.0 in API mode (SPEC §6)', (engine) => {
     expect(new URL(token.headers.get('location')!).searchParams.get('error')).toBe('unsupported_response_type');
     const scope = await initiate(server, { ...hosted, scope: 'admin' });
     expect(new URL(scope.headers.get('location')!).searchParams.get('error')).toBe('invalid_scope');
-    const shortState = await initiate(server, { ...hosted, state: 'short' });
-    expect(new URL(shortState.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
+    // SPEC §6.1 (issue 14): state is optional and may be short, but at most 512 characters.
+    const shortState = await initiate(server, { ...hosted, state: 's' });
+    expect(new URL(shortState.headers.get('location')!).pathname).toMatch(/^\/oauth\/authorize\/azr_/);
+    const longState = await initiate(server, { ...hosted, state: 'x'.repeat(513) });
+    expect(new URL(longState.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
   });
 
   it('SPEC §6.1 hosted mode: 302 to the hosted page, or { token, url } with Accept: application/json', async () => {

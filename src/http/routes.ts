@@ -200,7 +200,20 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         query: InitiateQuery,
         responses: {
           200: { description: 'mode=api (or Accept: application/json): the authorization session', schema: InitiateResponse },
-          302: { description: 'Hosted mode: to the hosted page; or, for errors found after the client and redirect URI were verified, to redirect_uri with error, error_description, state, iss' },
+          302: { description: 'Hosted mode: to the hosted page; or, for errors found after the client and redirect URI were verified, to redirect_uri with error (invalid_request, invalid_scope, unsupported_response_type, request_not_supported, request_uri_not_supported), error_description, state (when sent), iss' },
+          400: { description: 'invalid_request (unknown client, unregistered redirect_uri, repeated parameter; in API mode every error)', schema: OAuthErrorBody },
+        },
+      },
+    },
+    {
+      method: 'POST', path: '/v1/auth/oauth/authorize/initiate', isBrowserFacing: true,
+      middleware: [cors], handler: oauthInitiate(deps),
+      doc: {
+        operationId: 'postOAuthAuthorizeInitiate', tag: 'OAuth', summary: 'Step 1 with a form body, exactly like GET (OpenID Connect Core §3.1.2.1); redirects are 303',
+        requestBody: InitiateQuery, requestTypes: ['application/x-www-form-urlencoded'],
+        responses: {
+          200: { description: 'mode=api (or Accept: application/json): the authorization session', schema: InitiateResponse },
+          303: { description: 'Hosted mode: to the hosted page; or, for errors found after the client and redirect URI were verified, to redirect_uri with error (invalid_request, invalid_scope, unsupported_response_type, request_not_supported, request_uri_not_supported), error_description, state (when sent), iss' },
           400: { description: 'invalid_request (unknown client, unregistered redirect_uri, repeated parameter; in API mode every error)', schema: OAuthErrorBody },
         },
       },
@@ -246,7 +259,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         requestBody: AuthorizeRequestBody,
         responses: {
           200: { description: 'The redirect URL with code, state and iss', schema: AuthorizeResponseBody },
-          400: { description: 'invalid_request / invalid_grant (session token invalid, expired, used, of another client or organization)', schema: OAuthErrorBody },
+          400: { description: 'invalid_request / invalid_grant (session token invalid, expired, used, of another client or organization) / login_required (the login token cannot answer prompt=login, max_age or id_token_hint)', schema: OAuthErrorBody },
           401: { description: 'invalid_client (x-client-key) / invalid_token (login token)', schema: OAuthErrorBody },
         },
       },
