@@ -189,7 +189,7 @@ describeEachEngine('OAuth 2.0 in API mode (SPEC §6)', (engine) => {
     const wrongRedirect = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/other', code_verifier: verifier }, basicOf(app));
     expect((await wrongRedirect.json()).error_description).toBe('redirect_uri does not match the authorization request');
     const missingVerifier = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri }, basicOf(app));
-    expect(await missingVerifier.json()).toEqual({ error: 'invalid_request', error_description: 'the code_verifier parameter is required' });
+    expect(await missingVerifier.json()).toEqual({ error: 'invalid_grant', error_description: 'code_verifier is required: the authorization request had a code_challenge' });
   });
 
   it('RFC 6749 §4.1.2: a code used twice → invalid_grant, and every token issued from it is revoked', async () => {
@@ -410,6 +410,7 @@ describeEachEngine('OAuth 2.0 in API mode (SPEC §6)', (engine) => {
       grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
+      scopes_supported: ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'],
     });
     const oidc = await (await server.request('/.well-known/openid-configuration')).json();
     expect(oidc).toMatchObject({ issuer: server.url, id_token_signing_alg_values_supported: ['RS256'] });
