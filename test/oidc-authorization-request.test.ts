@@ -405,6 +405,18 @@ describeEachEngine('OpenID Connect authorization request (SPEC §6.1, §9; issue
     expect(paramsOf(skipped.page).code).toMatch(/^ac_/);
   });
 
+  it('SPEC §7 / Core §5.5: the consent page names what the claims parameter asks for beyond the scope, and every standard scope in words', async () => {
+    const target = await createOAuthApp(server, { scopes: ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'] });
+    const cookie = await signedInBrowser(target, user);
+    const claims = JSON.stringify({ userinfo: { phone_number: { essential: true } }, id_token: { address: null } });
+    const page = await (await openHosted(target, { scope: 'openid email offline_access', claims }, cookie)).page.text();
+    expect(page).toContain('See your email address');
+    expect(page).toContain('See your phone number');
+    expect(page).toContain('See your postal address');
+    expect(page).toContain('Keep this access while you are not using the application');
+    expect(page).not.toContain('See your name');
+  });
+
   it('OpenID Connect Core §3.1.2.1: login_hint pre-fills the email field (escaped); a hint that is not an email is not shown', async () => {
     const prefilled = await (await openHosted(app, { login_hint: 'ada@example.com' })).page.text();
     expect(prefilled).toContain('<input id="email" name="email" type="email" autocomplete="username" required value="ada@example.com">');

@@ -38,6 +38,15 @@ export function requestedClaims(claimsJson: string | null | undefined, target: '
   return isObject(members) ? Object.keys(members).filter((name) => PERSON_CLAIMS.includes(name)) : [];
 }
 
+/**
+ * What a consent page must show beyond the scope (SPEC §7): the scope values whose claims the
+ * `claims` request names (Core §5.5 lets it ask for claims no scope granted), in scope order.
+ */
+export function scopesOfRequestedClaims(claimsJson: string | null | undefined): string[] {
+  const named = new Set([...requestedClaims(claimsJson, 'userinfo'), ...requestedClaims(claimsJson, 'id_token')]);
+  return Object.entries(SCOPE_CLAIMS).filter(([, claims]) => claims.some((claim) => named.has(claim))).map(([scope]) => scope);
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
