@@ -12,7 +12,7 @@ describeEachEngine('issue 14 / SPEC §6.1, §9: per-application OpenID Connect s
   beforeAll(async () => {
     server = await startTestServer(engine);
     const { config } = server.server.runtime;
-    env = { LATCHKEY_DATABASE_URL: config.databaseUrl, LATCHKEY_SECRET: config.secret };
+    env = { LATCHKEY_DATABASE_URL: config.databaseUrl, LATCHKEY_SECRET: config.secret! };
   });
   afterAll(() => server?.close());
 

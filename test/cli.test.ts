@@ -82,6 +82,15 @@ describeEachEngine('latchkey CLI (SPEC §8)', (engine) => {
     expect(updated.redirectUris).toEqual(['https://live.example/cb']);
   });
 
+  it('RP-Initiated Logout 1.0 §3: apps add-post-logout-redirect-uri registers a URI, checked like a redirect URI, once', async () => {
+    const created = await latchkey('apps', 'create', '--name', 'Logout', '--environment', 'live', '--json');
+    await expect(run(process.execPath, [BIN, 'apps', 'add-post-logout-redirect-uri', '--id', created.id, '--post-logout-redirect-uri', 'http://evil.example/bye'], { env }))
+      .rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('may use http only for loopback hosts') });
+    await latchkey('apps', 'add-post-logout-redirect-uri', '--id', created.id, '--post-logout-redirect-uri', 'https://live.example/bye', '--json');
+    const updated = await latchkey('apps', 'add-post-logout-redirect-uri', '--id', created.id, '--post-logout-redirect-uri', 'https://live.example/bye', '--json');
+    expect(updated).toMatchObject({ postLogoutRedirectUris: ['https://live.example/bye'], redirectUris: [] });
+  });
+
   it('migrate --json reports nothing to apply on an up-to-date schema; orgs list shows default', async () => {
     expect(await latchkey('migrate', '--json')).toEqual({ applied: [] });
     const orgs = await latchkey('orgs', 'list', '--json');

@@ -122,7 +122,9 @@ describeEachEngine('OAuth 2.0 in API mode (SPEC §6)', (engine) => {
   it('RFC 6749 §4.1.2.1: unknown client or unregistered redirect_uri → 400 JSON, never a redirect', async () => {
     const { challenge } = pkce();
     const { mode: _mode, ...hosted } = standardQuery(app, challenge);
-    for (const query of [{ ...hosted, client_id: 'pk_test_nobody' }, { ...hosted, redirect_uri: 'https://evil.example/callback' }, { ...hosted, redirect_uri: `${app.redirectUri}/` }]) {
+    // RFC 9700 §4.1.3: exact string comparison — no prefix, case folding or added query passes.
+    const near = [`${app.redirectUri}/`, 'https://client.example/Callback', 'https://CLIENT.example/callback', `${app.redirectUri}?next=1`, 'https://client.example/callback/../callback'];
+    for (const query of [{ ...hosted, client_id: 'pk_test_nobody' }, { ...hosted, redirect_uri: 'https://evil.example/callback' }, ...near.map((uri) => ({ ...hosted, redirect_uri: uri }))]) {
       const response = await initiate(server, query);
       expect(response.status).toBe(400);
       expect(response.headers.get('location')).toBeNull();
@@ -149,8 +151,11 @@ describeEachEngine('OAuth 2.0 in API mode (SPEC §6)', (engine) => {
     expect(new URL(token.headers.get('location')!).searchParams.get('error')).toBe('unsupported_response_type');
     const scope = await initiate(server, { ...hosted, scope: 'admin' });
     expect(new URL(scope.headers.get('location')!).searchParams.get('error')).toBe('invalid_scope');
-    const shortState = await initiate(server, { ...hosted, state: 'short' });
-    expect(new URL(shortState.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
+    // SPEC §6.1 (issue 14): state is optional and may be short, but at most 512 characters.
+    const shortState = await initiate(server, { ...hosted, state: 's' });
+    expect(new URL(shortState.headers.get('location')!).pathname).toMatch(/^\/oauth\/authorize\/azr_/);
+    const longState = await initiate(server, { ...hosted, state: 'x'.repeat(513) });
+    expect(new URL(longState.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
   });
 
   it('SPEC §6.1 hosted mode: 302 to the hosted page, or { token, url } with Accept: application/json', async () => {
@@ -184,7 +189,7 @@ describeEachEngine('OAuth 2.0 in API mode (SPEC §6)', (engine) => {
     const wrongRedirect = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: 'https://client.example/other', code_verifier: verifier }, basicOf(app));
     expect((await wrongRedirect.json()).error_description).toBe('redirect_uri does not match the authorization request');
     const missingVerifier = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri }, basicOf(app));
-    expect(await missingVerifier.json()).toEqual({ error: 'invalid_request', error_description: 'the code_verifier parameter is required' });
+    expect(await missingVerifier.json()).toEqual({ error: 'invalid_grant', error_description: 'code_verifier is required: the authorization request had a code_challenge' });
   });
 
   it('RFC 6749 §4.1.2: a code used twice → invalid_grant, and every token issued from it is revoked', async () => {
@@ -353,6 +358,40 @@ describeEachEngine('OAuth 2.0 in API mode (SPEC §6)', (engine) => {
     expect(await introspect('not-a-token')).toEqual({ active: false });
   });
 
+  it('RFC 7662 §2.1: a confidential client introspects only with its secret — none or a wrong one → 401 invalid_client, nothing said about the token', async () => {
+    const { access_token: token } = await (await tokenRequest(server, { grant_type: 'client_credentials' }, basicOf(app))).json();
+    expect(await introspect(token)).toMatchObject({ active: true });
+    const form = (extra: Record<string, string>) => new URLSearchParams({ token, ...extra }).toString();
+    const attempts: Array<{ body: string; headers: Record<string, string> }> = [
+      { body: form({ client_id: app.publishableKey }), headers: {} },
+      { body: form({ client_id: app.publishableKey, client_secret: `sk_test_${'x'.repeat(43)}` }), headers: {} },
+      { body: form({}), headers: { authorization: `Basic ${Buffer.from(`${app.publishableKey}:sk_test_${'x'.repeat(43)}`).toString('base64')}` } },
+      { body: form({}), headers: { 'x-client-key': app.publishableKey } },
+    ];
+    for (const { body, headers } of attempts) {
+      const response = await server.request('/v1/auth/oauth/introspect', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: 'invalid_client', error_description: expect.any(String) });
+    }
+  });
+
+  it('RFC 6749 §5.1: every token endpoint answer — each grant, and errors — and introspection carry Cache-Control: no-store', async () => {
+    const { code, verifier } = await obtainCode(server, app, user);
+    const byCode = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: verifier }, basicOf(app));
+    const codeTokens = (await byCode.clone().json()) as { access_token: string; refresh_token: string };
+    const byRefresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: codeTokens.refresh_token }, basicOf(app));
+    const byClient = await tokenRequest(server, { grant_type: 'client_credentials' }, basicOf(app));
+    const refused = await tokenRequest(server, { grant_type: 'authorization_code', code, redirect_uri: app.redirectUri, code_verifier: verifier }, basicOf(app));
+    const introspection = await server.request('/v1/auth/oauth/introspect', {
+      method: 'POST', body: new URLSearchParams({ token: codeTokens.access_token }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.publishableKey}:${app.secretKey}`).toString('base64')}` },
+    });
+    const answers = { byCode, byRefresh, byClient, refused, introspection };
+    expect(Object.fromEntries(Object.entries(answers).map(([name, response]) => [name, [response.status, response.headers.get('cache-control')]]))).toEqual({
+      byCode: [200, 'no-store'], byRefresh: [200, 'no-store'], byClient: [200, 'no-store'], refused: [400, 'no-store'], introspection: [200, 'no-store'],
+    });
+  });
+
   it('RFC 8414: metadata names this issuer and lists exactly what is offered', async () => {
     const metadata = await (await server.request('/.well-known/oauth-authorization-server')).json();
     expect(metadata).toEqual({
@@ -371,6 +410,7 @@ describeEachEngine('OAuth 2.0 in API mode (SPEC §6)', (engine) => {
       grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
+      scopes_supported: ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'],
     });
     const oidc = await (await server.request('/.well-known/openid-configuration')).json();
     expect(oidc).toMatchObject({ issuer: server.url, id_token_signing_alg_values_supported: ['RS256'] });

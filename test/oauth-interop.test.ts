@@ -82,7 +82,40 @@ describeEachEngine('interop with oauth4webapi', (engine) => {
     const params = oauth.validateAuthResponse(oidc, client, callback, state);
     const response = await oauth.authorizationCodeGrantRequest(oidc, client, oauth.ClientSecretBasic(app.secretKey), params, app.redirectUri, codeVerifier, options);
     const tokens = await oauth.processAuthorizationCodeResponse(oidc, client, response, { requireIdToken: true });
-    expect(oauth.getValidatedIdTokenClaims(tokens)).toMatchObject({ iss: server.url, sub: user.id, aud: app.publishableKey });
+    const idClaims = oauth.getValidatedIdTokenClaims(tokens)!;
+    expect(idClaims).toMatchObject({ iss: server.url, sub: user.id, aud: app.publishableKey, azp: app.publishableKey });
+    // OpenID Connect Core §5.3: UserInfo from the discovered userinfo_endpoint; the client checks `sub` against the ID token.
+    const info = await oauth.processUserInfoResponse(oidc, client, idClaims.sub, await oauth.userInfoRequest(oidc, client, tokens.access_token, options));
+    expect(info).toMatchObject({ sub: user.id, name: 'Ada King Lovelace', given_name: 'Ada', family_name: 'King Lovelace' });
+  });
+
+  it('OpenID Connect Discovery §3 / SPEC §9: the openid-configuration lists exactly what works', async () => {
+    const oidc = await (await fetch(`${server.url}/.well-known/openid-configuration`)).json();
+    const oauth2 = await (await fetch(`${server.url}/.well-known/oauth-authorization-server`)).json();
+    const scopes = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'];
+    expect(oauth2.scopes_supported).toEqual(scopes);
+    expect(oidc).toEqual({
+      ...oauth2,
+      userinfo_endpoint: `${server.url}/v1/auth/oauth/userinfo`,
+      end_session_endpoint: `${server.url}/v1/auth/oauth/end-session`,
+      scopes_supported: scopes,
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      claim_types_supported: ['normal'],
+      claims_supported: [
+        'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'sid', 'at_hash',
+        'name', 'given_name', 'family_name', 'updated_at', 'email', 'email_verified', 'phone_number', 'phone_number_verified', 'address',
+      ],
+      claims_parameter_supported: true,
+      prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+      response_modes_supported: ['query'],
+    });
+    // Unsigned UserInfo: no signing algorithm is offered for it.
+    expect(oidc).not.toHaveProperty('userinfo_signing_alg_values_supported');
+    // Every endpoint listed answers (the end-session endpoint is built by another part of issue 14).
+    expect((await fetch(oidc.userinfo_endpoint)).status).toBe(401);
   });
 
   it('a callback with a wrong iss is rejected by the client (RFC 9207 mix-up defence works end to end)', async () => {
@@ -90,6 +123,8 @@ describeEachEngine('interop with oauth4webapi', (engine) => {
     const user = await createPasswordUser(server);
     const state = oauth.generateRandomState();
     const callback = await signIn(app, user, state, await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()), 'profile');
+    // The callback as sent validates — it carries our iss — so the refusal below is the tampered iss at work.
+    expect(oauth.validateAuthResponse(as, { client_id: app.publishableKey }, callback, state).get('iss')).toBe(server.url);
     callback.searchParams.set('iss', 'https://attacker.example');
     expect(() => oauth.validateAuthResponse(as, { client_id: app.publishableKey }, callback, state)).toThrow();
   });

@@ -71,11 +71,16 @@ describe('GET /openapi.json', () => {
     }
     expect(Object.keys(document.paths['/v1/auth/oauth/token'].post.requestBody.content)).toEqual(['application/x-www-form-urlencoded', 'application/json']);
     const initiate = document.paths['/v1/auth/oauth/authorize/initiate'].get.parameters;
-    expect(initiate.find((p: { name: string }) => p.name === 'code_challenge_method')).toMatchObject({ in: 'query', required: true, schema: { const: 'S256' } });
+    // SPEC §6.1 (issue 14): PKCE may be optional for a confidential application; S256 is the only method.
+    expect(initiate.find((p: { name: string }) => p.name === 'code_challenge_method')).toMatchObject({ in: 'query', required: false, schema: { const: 'S256' } });
+    // OpenID Connect Core §3.1.2.1: the same request as a form POST.
+    expect(Object.keys(document.paths['/v1/auth/oauth/authorize/initiate'].post.requestBody.content)).toEqual(['application/x-www-form-urlencoded']);
     // Seed 001: the step-3 request and response fields.
     const authorize = document.paths['/v1/auth/oauth/authorize'].post;
     expect(authorize.requestBody.content['application/json'].schema).toMatchObject({ required: ['token'] });
-    expect(authorize.responses['200'].content['application/json'].schema).toMatchObject({ required: ['url', 'code', 'state'] });
+    // SPEC §6.1 (issue 14): state comes back only when step 1 sent one.
+    expect(authorize.responses['200'].content['application/json'].schema).toMatchObject({ required: ['url', 'code'] });
+    expect(authorize.responses['200'].content['application/json'].schema.properties.state).toBeDefined();
   });
 
   it('request schemas are the validating schemas: limits appear in the document', () => {

@@ -310,6 +310,40 @@ describeEachEngine('Store contract', (engine) => {
     expect((await store.getSession(id))!.revokedAt).toBe(now);
   });
 
+  it('RP-Initiated Logout 1.0 §2 / SPEC §9: endBrowserSession ends the login session and the families it started for that application only', async () => {
+    const other: Application = { ...application, id: 'app_contract_logout_other', publishableKey: 'pk_test_contract_logout_other' };
+    await store.createApplication(other, hashSecret('sk_test_logout_other'), now);
+    const started = async (kind: 'login' | 'oauth' | 'consumer', applicationId: string, browserSessionId: string | null) => {
+      const id = generateId('ses_');
+      const tokenHash = hashSecret(generateSecret('rt_'));
+      await store.startSession(
+        { id, organizationId, applicationId, consumerId: consumer.id, type: 'authenticated', kind, grantId: null, scope: null, codeHash: null, browserSessionId, createdAt: now, revokedAt: null },
+        kind === 'login' ? null : { tokenHash, sessionId: id, createdAt: now, expiresAt: now + 1000_000, rotatedAt: null, revokedAt: null },
+      );
+      return { id, tokenHash };
+    };
+    const browser = await started('login', application.id, null);
+    const anotherBrowser = await started('login', application.id, null);
+    const family = await started('oauth', application.id, browser.id);
+    const otherAppFamily = await started('oauth', other.id, browser.id);
+    const otherBrowserFamily = await started('oauth', application.id, anotherBrowser.id);
+    const unrelated = await started('consumer', application.id, null);
+
+    expect(await store.endBrowserSession(browser.id, application.id, now + 7)).toEqual({ loginSessionRevoked: true, familiesRevoked: 1 });
+    expect((await store.getSession(browser.id))!.revokedAt).toBe(now + 7);
+    expect((await store.getSession(family.id))!.revokedAt).toBe(now + 7);
+    expect((await store.findRefreshToken(family.tokenHash))!.revokedAt).toBe(now + 7);
+    for (const alive of [anotherBrowser, otherAppFamily, otherBrowserFamily, unrelated]) expect((await store.getSession(alive.id))!.revokedAt).toBeNull();
+    expect((await store.findRefreshToken(otherAppFamily.tokenHash))!.revokedAt).toBeNull();
+    // Already ended: nothing left to revoke. A family id is not a login session: nothing happens to it.
+    expect(await store.endBrowserSession(browser.id, application.id, now + 8)).toEqual({ loginSessionRevoked: false, familiesRevoked: 0 });
+    expect(await store.endBrowserSession(otherAppFamily.id, null, now + 8)).toEqual({ loginSessionRevoked: false, familiesRevoked: 0 });
+    expect((await store.getSession(otherAppFamily.id))!.revokedAt).toBeNull();
+    // Without an application only the login session ends.
+    expect(await store.endBrowserSession(anotherBrowser.id, null, now + 9)).toEqual({ loginSessionRevoked: true, familiesRevoked: 0 });
+    expect((await store.getSession(otherBrowserFamily.id))!.revokedAt).toBeNull();
+  });
+
   it('findApplicationBySecretHash: rotation with overlap keeps the old secret until it expires', async () => {
     await store.rotateApplicationSecret(application.id, hashSecret('sk_test_second'), now + 100, now);
     expect(await store.findApplicationBySecretHash(hashSecret('sk_test_first'), now + 99)).toEqual(application);
@@ -455,6 +489,20 @@ describeEachEngine('Store contract', (engine) => {
     const { redirectUris } = (await store.getApplication(target.id))!;
     expect([...redirectUris].sort()).toEqual(['https://a.example/cb', ...added].sort());
     expect(await store.addRedirectUri('app_nobody', 'https://a.example/x')).toBeUndefined();
+  });
+
+  it('addPostLogoutRedirectUri: 20 concurrent additions → all 20 kept, none twice, and the redirect URIs untouched', async () => {
+    const target: Application = {
+      ...application, id: 'app_contract_logout_uris', publishableKey: 'pk_test_contract_logout_uris',
+      redirectUris: ['https://a.example/cb'], postLogoutRedirectUris: ['https://a.example/bye'],
+    };
+    await store.createApplication(target, hashSecret('sk_test_logout_uris'), now);
+    const added = Array.from({ length: 20 }, (_, i) => `https://a.example/bye${i}`);
+    await Promise.all([...added, ...added.slice(0, 5)].map((uri) => store.addPostLogoutRedirectUri(target.id, uri)));
+    const stored = (await store.getApplication(target.id))!;
+    expect([...stored.postLogoutRedirectUris].sort()).toEqual(['https://a.example/bye', ...added].sort());
+    expect(stored.redirectUris).toEqual(['https://a.example/cb']);
+    expect(await store.addPostLogoutRedirectUri('app_nobody', 'https://a.example/x')).toBeUndefined();
   });
 
   it('revokeAccessToken: 20 concurrent revocations → exactly one records it; housekeeping drops it after expiry', async () => {

@@ -4,6 +4,7 @@ import { readSecondFactorPending, signSecondFactorPending } from '../src/flows/l
 import { describeEachEngine } from './helpers/engines.js';
 import { IDENTITY, me, signIn } from './helpers/flows.js';
 import { authorizeStep3, basicOf, createOAuthApp, createPasswordUser, initiate, loginToken, obtainCode, pkce, standardQuery, tokenRequest, type OAuthApp } from './helpers/oauth.js';
+import { codeFor, createOidcApp, exchange, userInfo } from './helpers/oidc.js';
 import { latestCode, requestOtp, verifyOtp } from './helpers/otp.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -100,5 +101,32 @@ describeEachEngine('RFC 8725 §3.11: one `typ` per JWT kind', (engine) => {
     const consumer = (await deps.store.getConsumer(user.id))!;
     const pending = await signSecondFactorPending(deps, application, consumer, 'req_typ');
     await onlyItsOwnType(pending, TYPS.hostedSecondFactor, async (t) => (await readSecondFactorPending(deps, application, t, 'req_typ')) !== undefined);
+  });
+  it('SPEC §9: an ID token (RS256, `JWT`) is never a bearer credential — not at /v1/user, UserInfo, introspection or DELETE revoke', async () => {
+    const oidcApp = await createOidcApp(server);
+    const user = await createPasswordUser(server);
+    const { code, verifier } = await codeFor(server, oidcApp, user, { scope: 'openid email' });
+    const tokens = await exchange(server, oidcApp, code, verifier);
+    expect(decodeProtectedHeader(tokens.id_token)).toMatchObject({ alg: 'RS256', typ: 'JWT' });
+    const bearer = { authorization: `Bearer ${tokens.id_token}` };
+    expect((await server.request('/v1/user', { headers: bearer })).status).toBe(401);
+    expect((await userInfo(server, tokens.id_token)).status).toBe(401);
+    expect((await server.request('/v1/auth/oauth/revoke', { method: 'DELETE', headers: { ...bearer, 'x-client-key': oidcApp.publishableKey } })).status).toBe(401);
+    const introspected = await server.request('/v1/auth/oauth/introspect', {
+      method: 'POST', body: new URLSearchParams({ token: tokens.id_token }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${oidcApp.publishableKey}:${oidcApp.secretKey}`).toString('base64')}` },
+    });
+    expect(await introspected.json()).toEqual({ active: false });
+    // The access token of the same response is good: the refusals are about the ID token.
+    expect((await userInfo(server, tokens.access_token)).status).toBe(200);
+  });
+
+  it('SPEC §9: RS256 is accepted for OAuth access tokens only — a login token signed RS256 is refused', async () => {
+    const user = await createPasswordUser(server);
+    const token = await loginToken(server, app, user.email, user.password);
+    const asRsa = await server.server.runtime.deps.keyring.sign(decodeJwt(token), TYPS.login, 'RS256');
+    expect(decodeProtectedHeader(asRsa)).toMatchObject({ alg: 'RS256', typ: TYPS.login });
+    expect((await server.request('/v1/user', { headers: { authorization: `Bearer ${asRsa}` } })).status).toBe(401);
+    expect((await server.request('/v1/user', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
   });
 });

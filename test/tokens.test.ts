@@ -5,6 +5,8 @@ import { main } from '../src/cli/main.js';
 import { openAtRest, sealedUnder } from './helpers/at-rest.js';
 import { describeEachEngine } from './helpers/engines.js';
 import { IDENTITY, me, refresh, signIn } from './helpers/flows.js';
+import { basicOf, createPasswordUser, tokenRequest } from './helpers/oauth.js';
+import { codeFor, createOidcApp, exchange, userInfo } from './helpers/oidc.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /** Runs the real CLI in-process against the server's database and returns its --json output. */
@@ -146,5 +148,41 @@ describeEachEngine('tokens and JWKS', (engine) => {
     server.clock.advance(7 * 3600);
     const kids = (await (await server.request('/.well-known/jwks.json')).json()).keys.map((k: { kid: string }) => k.kid);
     expect(kids.sort()).toEqual([rotated.kid, rotated.idTokenKid].sort());
+  });
+  it('SPEC §9 / RFC 9068 §2.1: an application with accessTokenAlg RS256 gets RS256 `at+jwt` tokens that verify against the JWKS and work at every endpoint of Latchkey', async () => {
+    const app = await createOidcApp(server, { accessTokenAlg: 'RS256' });
+    const user = await createPasswordUser(server);
+    const { code, verifier } = await codeFor(server, app, user, { scope: 'openid email offline_access' });
+    const tokens = await exchange(server, app, code, verifier);
+    const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
+    const { payload, protectedHeader } = await jwtVerify(tokens.access_token, jwks, {
+      issuer: 'https://auth.example.test', audience: 'https://auth.example.test', algorithms: ['RS256'], typ: 'at+jwt', currentDate: new Date(server.clock.now()),
+    });
+    expect(protectedHeader).toEqual({ alg: 'RS256', kid: expect.any(String), typ: 'at+jwt' });
+    expect(payload).toMatchObject({ sub: user.id, client_id: app.publishableKey, scope: 'openid email offline_access' });
+    const bearer = { headers: { authorization: `Bearer ${tokens.access_token}` } };
+    expect((await server.request('/v1/user', bearer)).status).toBe(200);
+    expect((await userInfo(server, tokens.access_token)).status).toBe(200);
+    const form = (path: string, token: string) => server.request(path, {
+      method: 'POST', body: new URLSearchParams({ token }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.publishableKey}:${app.secretKey}`).toString('base64')}` },
+    });
+    expect(await (await form('/v1/auth/oauth/introspect', tokens.access_token)).json()).toMatchObject({ active: true, sub: user.id });
+    // The refreshed token is RS256 too; RFC 7009 revokes by the RS256 access token itself.
+    const refreshed = await (await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, basicOf(app))).json();
+    expect(decodeProtectedHeader(refreshed.access_token).alg).toBe('RS256');
+    expect((await form('/v1/auth/oauth/revoke', refreshed.access_token)).status).toBe(200);
+    expect((await server.request('/v1/user', { headers: { authorization: `Bearer ${refreshed.access_token}` } })).status).toBe(401);
+    // client_credentials tokens of the application follow its algorithm.
+    const machine = await (await tokenRequest(server, { grant_type: 'client_credentials' }, basicOf(app))).json();
+    expect(decodeProtectedHeader(machine.access_token)).toMatchObject({ alg: 'RS256', typ: 'at+jwt' });
+    expect(await (await form('/v1/auth/oauth/introspect', machine.access_token)).json()).toMatchObject({ active: true });
+  });
+
+  it('SPEC §4 / §9: applications that did not ask keep EdDSA access tokens', async () => {
+    const app = await createOidcApp(server);
+    const user = await createPasswordUser(server);
+    const { code, verifier } = await codeFor(server, app, user, { scope: 'openid' });
+    expect(decodeProtectedHeader((await exchange(server, app, code, verifier)).access_token)).toMatchObject({ alg: 'EdDSA', typ: 'at+jwt' });
   });
 });

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Config } from '../config/config.js';
-import { InvalidApplication, addRedirectUri, createApplication, rotateApplicationSecret } from '../flows/applications.js';
+import { InvalidApplication, addPostLogoutRedirectUri, addRedirectUri, createApplication, rotateApplicationSecret } from '../flows/applications.js';
 import { BrandingError, setApplicationBranding } from '../flows/branding.js';
 import type { FlowDeps } from '../flows/deps.js';
 import { parseOrigin } from '../protocol/origins.js';
@@ -73,7 +73,7 @@ const OPTIONS = {
 
 type AppsOptions = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
 
-/** `latchkey apps create|list|rotate-secret|add-redirect-uri|set-branding`. */
+/** `latchkey apps create|list|rotate-secret|add-redirect-uri|add-post-logout-redirect-uri|set-branding`. */
 export async function runApps(config: Config, argv: string[]): Promise<number> {
   const [sub, ...args] = argv;
   const { values } = parseArgs({ args, options: OPTIONS });
@@ -145,6 +145,16 @@ async function runAppsCommand(deps: FlowDeps, sub: string | undefined, values: A
         print(json, describe(updated), `redirect URIs of ${updated.id}: ${updated.redirectUris.join(' ')}`);
         return 0;
       }
+      case 'add-post-logout-redirect-uri': {
+        if (!values.id || values['post-logout-redirect-uri'].length !== 1) {
+          throw new UsageError('apps add-post-logout-redirect-uri needs --id and one --post-logout-redirect-uri');
+        }
+        const existing = await deps.store.getApplication(values.id);
+        if (!existing) throw new UsageError(`no application ${values.id}`);
+        const updated = await addPostLogoutRedirectUri(deps, existing, values['post-logout-redirect-uri'][0]!);
+        print(json, describe(updated), `post-logout redirect URIs of ${updated.id}: ${updated.postLogoutRedirectUris.join(' ')}`);
+        return 0;
+      }
       case 'set-branding': {
         if (!values.id) throw new UsageError('apps set-branding needs --id');
         const existing = await deps.store.getApplication(values.id);
@@ -154,7 +164,7 @@ async function runAppsCommand(deps: FlowDeps, sub: string | undefined, values: A
         return 0;
       }
       default:
-        throw new UsageError('apps needs one of: create, list, rotate-secret, add-redirect-uri, set-branding');
+        throw new UsageError('apps needs one of: create, list, rotate-secret, add-redirect-uri, add-post-logout-redirect-uri, set-branding');
     }
   }
 }

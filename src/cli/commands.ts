@@ -106,6 +106,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: { id, 'redirect-uri': { type: 'string', value: 'URI', help: 'the redirect URI to add' }, json }, run: runApps,
   },
   {
+    words: ['apps', 'add-post-logout-redirect-uri'], summary: 'register one more post-logout redirect URI (OpenID Connect logout)',
+    usage: '--id app_… --post-logout-redirect-uri URI [--json]',
+    options: { id, 'post-logout-redirect-uri': { type: 'string', value: 'URI', help: 'where end-session may send the browser afterwards' }, json }, run: runApps,
+  },
+  {
     words: ['apps', 'set-branding'], summary: "an application's name, logo, colour and party", usage: '--id app_… [--name N] [--logo-url https://…] [--accent-color #rrggbb] [--first-party | --third-party] [--json]',
     options: { id, name: { type: 'string', value: 'NAME', help: 'its new name' }, 'logo-url': logoUrl, 'accent-color': accentColor, 'first-party': firstParty, 'third-party': thirdParty, json },
     run: runApps,

@@ -144,3 +144,12 @@ export async function addRedirectUri(deps: FlowDeps, application: Application, u
   await deps.audit.record('application.redirect_uri_added', updated.organizationId, { applicationId: updated.id, redirectUri: uri });
   return updated;
 }
+
+/** Registers one more post-logout redirect URI (RP-Initiated Logout 1.0 §3), checked like a redirect URI. */
+export async function addPostLogoutRedirectUri(deps: FlowDeps, application: Application, uri: string): Promise<Application> {
+  const problem = redirectUriProblem(uri, application.environment);
+  if (problem) throw new InvalidApplication(`post-logout redirect URI ${uri} ${problem}`);
+  const updated = (await deps.store.addPostLogoutRedirectUri(application.id, uri))!;
+  await deps.audit.record('application.post_logout_redirect_uri_added', updated.organizationId, { applicationId: updated.id, postLogoutRedirectUri: uri });
+  return updated;
+}

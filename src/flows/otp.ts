@@ -97,13 +97,25 @@ export async function attemptCode(
     pool, destination: input.destination, codeHash: hashOtpCode(deps, pool.organizationId, input.destination, input.code), maxAttempts: OTP_MAX_ATTEMPTS, now: deps.clock.now(),
   };
   let writes: SignInWrites = {};
-  const plan = (verified: { code: OtpCode; owner: Consumer | undefined }) => (writes = signIn(verified));
+  let owner: Consumer | undefined;
+  const plan = (verified: { code: OtpCode; owner: Consumer | undefined }) => {
+    owner = verified.owner;
+    return (writes = signIn(verified));
+  };
   const redeem = () => deps.store.redeemOtpCode(attempt, identity, plan);
   const result = await redeem()
     // Another request created the same identity first: nothing committed, and trying again finds it.
     .catch((error: unknown) => (error instanceof UniqueConflict ? redeem() : Promise.reject(error)))
     .catch((error: unknown) => Promise.reject(signInConflictError(error)));
-  if (result.outcome === 'verified') deps.audit.committed(writes.auditEvents ?? []);
+  if (result.outcome === 'verified') {
+    deps.audit.committed(writes.auditEvents ?? []);
+    // OpenID Connect Core §5.1 `email_verified` / `phone_number_verified`: the person has just proven
+    // the address — whoever signs in with it (or, before a second factor, owns it). Written right
+    // after the redemption's commit (its writes are fixed by SignInWrites); the store sets it only
+    // while that consumer's email or phone is this address.
+    const consumerId = writes.session?.session.consumerId ?? owner?.id;
+    if (consumerId) await deps.store.markContactVerified(consumerId, result.code.channel === 'email' ? 'email' : 'phone', input.destination, attempt.now);
+  }
   return result;
 }
 

@@ -17,8 +17,10 @@ import { oauthInitiate } from './handlers/oauth-initiate.js';
 import { oauthIntrospect } from './handlers/oauth-introspect.js';
 import { oauthRevoke, oauthRevokeGrant } from './handlers/oauth-revoke.js';
 import { oauthToken } from './handlers/oauth-token.js';
+import { oauthUserInfo } from './handlers/oauth-userinfo.js';
 import { user } from './handlers/user.js';
 import { requireBearer, requireClientKey } from './oauth/middleware.js';
+import { endSessionHandlers } from './hosted/end-session.js';
 import { hostedHandlers } from './hosted/handlers.js';
 import { hostedCss, themeStylesheet } from './handlers/assets.js';
 import { LoginOtpRequest, LoginRequest, LoginResponse, SuccessBody } from './schemas/login.js';
@@ -37,8 +39,10 @@ import { acceptGuestToken, requireConsumerToken, requirePublishableKey, requireS
 import { pathParamChecks } from './middleware/path-params.js';
 import { limitPerApplication, limitPerIp } from './middleware/rate-limit.js';
 import { ErrorBody, InternalErrorBody, RateLimitedBody, ValidationErrorBody } from './schemas/common.js';
+import { EndSessionConfirmForm, EndSessionParams } from './schemas/end-session.js';
 import { ExternalAuthorizeRequest, ExternalAuthorizeResponse, ExternalExchangeRequest } from './schemas/external.js';
 import { OkBody, OtpRequestBody, OtpVerifyBody } from './schemas/otp.js';
+import { UserInfoBody, UserInfoFormBody } from './schemas/userinfo.js';
 import { SecondFactorRequestBody, SecondFactorRequiredBody, SecondFactorVerifyBody } from './schemas/second-factor.js';
 import { AuthSessionBody, ConsumerProfileBody, RefreshRequest, RefreshResponse } from './schemas/sessions.js';
 
@@ -196,12 +200,26 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         query: InitiateQuery,
         responses: {
           200: { description: 'mode=api (or Accept: application/json): the authorization session', schema: InitiateResponse },
-          302: { description: 'Hosted mode: to the hosted page; or, for errors found after the client and redirect URI were verified, to redirect_uri with error, error_description, state, iss' },
+          302: { description: 'Hosted mode: to the hosted page; or, for errors found after the client and redirect URI were verified, to redirect_uri with error (invalid_request, invalid_scope, unsupported_response_type, request_not_supported, request_uri_not_supported), error_description, state (when sent), iss' },
+          400: { description: 'invalid_request (unknown client, unregistered redirect_uri, repeated parameter; in API mode every error)', schema: OAuthErrorBody },
+        },
+      },
+    },
+    {
+      method: 'POST', path: '/v1/auth/oauth/authorize/initiate', isBrowserFacing: true,
+      middleware: [cors], handler: oauthInitiate(deps),
+      doc: {
+        operationId: 'postOAuthAuthorizeInitiate', tag: 'OAuth', summary: 'Step 1 with a form body, exactly like GET (OpenID Connect Core §3.1.2.1); redirects are 303',
+        requestBody: InitiateQuery, requestTypes: ['application/x-www-form-urlencoded'],
+        responses: {
+          200: { description: 'mode=api (or Accept: application/json): the authorization session', schema: InitiateResponse },
+          303: { description: 'Hosted mode: to the hosted page; or, for errors found after the client and redirect URI were verified, to redirect_uri with error (invalid_request, invalid_scope, unsupported_response_type, request_not_supported, request_uri_not_supported), error_description, state (when sent), iss' },
           400: { description: 'invalid_request (unknown client, unregistered redirect_uri, repeated parameter; in API mode every error)', schema: OAuthErrorBody },
         },
       },
     },
     ...hostedRoutes(hosted, deps),
+    ...endSessionRoutes(deps),
     {
       method: 'POST', path: '/v1/auth/login', isBrowserFacing: true,
       middleware: [cors, publishableKey, perIp('loginPerIp')], handler: login(deps),
@@ -241,7 +259,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         requestBody: AuthorizeRequestBody,
         responses: {
           200: { description: 'The redirect URL with code, state and iss', schema: AuthorizeResponseBody },
-          400: { description: 'invalid_request / invalid_grant (session token invalid, expired, used, of another client or organization)', schema: OAuthErrorBody },
+          400: { description: 'invalid_request / invalid_grant (session token invalid, expired, used, of another client or organization) / login_required (the login token cannot answer prompt=login, max_age or id_token_hint)', schema: OAuthErrorBody },
           401: { description: 'invalid_client (x-client-key) / invalid_token (login token)', schema: OAuthErrorBody },
         },
       },
@@ -293,6 +311,22 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: { 200: { description: 'The user', schema: UserBody }, 401: { description: 'invalid_token', schema: OAuthErrorBody } },
       },
     },
+    ...(['GET', 'POST'] as const).map((method): Route => ({
+      // OpenID Connect Core §5.3: GET and POST; the bearer is checked by the handler (header or form body).
+      method, path: '/v1/auth/oauth/userinfo', isBrowserFacing: true,
+      middleware: [cors], handler: oauthUserInfo(deps),
+      doc: {
+        operationId: `${method.toLowerCase()}OAuthUserInfo`, tag: 'OAuth', credential: 'oauthToken',
+        summary: 'OpenID Connect UserInfo: sub and the claims the access token\'s scopes (and claims request) allow',
+        ...(method === 'POST' ? { requestBody: UserInfoFormBody, requestTypes: ['application/x-www-form-urlencoded'] } : {}),
+        responses: {
+          200: { description: 'The claims (application/json)', schema: UserInfoBody },
+          400: { description: 'invalid_request (token in the query string, or sent twice)', schema: OAuthErrorBody },
+          401: { description: 'invalid_token (WWW-Authenticate: Bearer; no error code when no token was sent)', schema: OAuthErrorBody },
+          403: { description: 'insufficient_scope: the token has no openid scope', schema: OAuthErrorBody },
+        },
+      },
+    })),
     {
       method: 'GET', path: '/.well-known/oauth-authorization-server', isBrowserFacing: false, middleware: [], handler: oauthMetadata(deps.issuer),
       doc: { operationId: 'getOAuthMetadata', tag: 'Discovery', summary: 'RFC 8414 authorization server metadata', responses: { 200: { description: 'Metadata' } } },
@@ -343,5 +377,38 @@ function hostedRoutes(hosted: ReturnType<typeof hostedHandlers>, deps: FlowDeps)
     page('GET', '/assets/hosted.css', hostedCss, 'Stylesheet of the hosted pages'),
     page('GET', '/favicon.ico', (c) => c.body(null, 204), 'No icon (browsers ask for one)'),
     page('GET', '/assets/theme/:file', themeStylesheet(deps), 'Accent colour of an application'),
+  ];
+}
+
+/**
+ * RP-Initiated Logout 1.0 §2 (SPEC §9): the end_session_endpoint answers GET and POST alike; the
+ * confirmation form posts to its own path. A browser navigates here: pages and redirects, no CORS.
+ */
+function endSessionRoutes(deps: FlowDeps): Route[] {
+  const endSession = endSessionHandlers(deps);
+  const responses = {
+    200: { description: 'HTML page: the confirmation question (request not attributable to this browser\'s sign-in), or "You are signed out"' },
+    400: { description: 'HTML page: id_token_hint not ours, client_id not its audience, unknown client, post_logout_redirect_uri unregistered or without a client, repeated parameter' },
+  };
+  const start = (method: 'GET' | 'POST', handler: Handler<AppEnv>): Route => ({
+    method, path: '/v1/auth/oauth/end-session', isBrowserFacing: false, middleware: [], handler,
+    doc: {
+      operationId: `${method.toLowerCase()}OAuthEndSession`, tag: 'OAuth',
+      summary: `OpenID Connect RP-Initiated Logout (parameters ${method === 'GET' ? 'in the query' : 'as a form body'}): ends the browser's sign-in and the token families it started for the client`,
+      ...(method === 'GET' ? { query: EndSessionParams } : { requestBody: EndSessionParams, requestTypes: ['application/x-www-form-urlencoded'] }),
+      responses: { ...responses, [method === 'GET' ? 302 : 303]: { description: 'To the registered post_logout_redirect_uri, with state' } },
+    },
+  });
+  return [
+    start('GET', endSession.get),
+    start('POST', endSession.post),
+    {
+      method: 'POST', path: '/v1/auth/oauth/end-session/confirm', isBrowserFacing: false, middleware: [], handler: endSession.confirm,
+      doc: {
+        operationId: 'postOAuthEndSessionConfirm', tag: 'OAuth', summary: 'The sign-out confirmation form (CSRF token): sign out, or stay signed in',
+        requestBody: EndSessionConfirmForm, requestTypes: ['application/x-www-form-urlencoded'],
+        responses: { ...responses, 303: { description: 'To the registered post_logout_redirect_uri, with state' }, 403: { description: 'HTML page: CSRF token or origin refused; nothing ended' } },
+      },
+    },
   ];
 }

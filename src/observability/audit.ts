@@ -8,6 +8,7 @@ export type AuditEventType =
   | 'application.created'
   | 'application.secret_rotated'
   | 'application.redirect_uri_added'
+  | 'application.post_logout_redirect_uri_added'
   | 'application.branding_changed'
   | 'organization.branding_changed'
   | 'organization.created'
@@ -37,6 +38,7 @@ export type AuditEventType =
   | 'oauth.revoked'
   | 'session.started'
   | 'session.revoked'
+  | 'logout.end_session'
   | 'refresh_token.reuse_detected'
   | 'signing_key.created'
   | 'signing_key.rotated';

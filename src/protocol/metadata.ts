@@ -1,3 +1,8 @@
+import { ID_TOKEN_CLAIMS, PERSON_CLAIMS } from './openid-claims.js';
+
+/** SPEC §9: the scope values offered (OpenID Connect Core §3.1.2.1, §5.4, §11). */
+export const SCOPES_SUPPORTED = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'];
+
 /**
  * RFC 8414 §2 authorization server metadata. Lists every endpoint, grant type, PKCE method, client
  * authentication method and signing algorithm offered — and nothing that is not (CHECKLIST).
@@ -11,6 +16,8 @@ export function authorizationServerMetadata(issuer: string): Record<string, unkn
     revocation_endpoint: `${issuer}/v1/auth/oauth/revoke`,
     introspection_endpoint: `${issuer}/v1/auth/oauth/introspect`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
+    // SPEC §9: the RFC 8414 document lists the scopes too.
+    scopes_supported: SCOPES_SUPPORTED,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
@@ -25,14 +32,26 @@ export function authorizationServerMetadata(issuer: string): Record<string, unkn
   };
 }
 
-/** OpenID Connect Discovery 1.0 §3: the same, plus what ID tokens need (issued for the `openid` scope). */
+/**
+ * OpenID Connect Discovery 1.0 §3: the same, plus what an OpenID Provider offers. SPEC §9:
+ * "Discovery lists exactly what works" — userinfo is unsigned (no `userinfo_signing_alg_values_supported`),
+ * request objects are not accepted, and only the query response mode exists.
+ */
 export function openIdConfiguration(issuer: string): Record<string, unknown> {
   return {
     ...authorizationServerMetadata(issuer),
-    scopes_supported: ['openid'],
+    userinfo_endpoint: `${issuer}/v1/auth/oauth/userinfo`,
+    // RP-Initiated Logout 1.0 §2.1.
+    end_session_endpoint: `${issuer}/v1/auth/oauth/end-session`,
     subject_types_supported: ['public'],
     // OpenID Connect Discovery §3: RS256 MUST be listed; ID tokens are signed with it (crypto/signing-keys.ts).
     id_token_signing_alg_values_supported: ['RS256'],
-    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce'],
+    claim_types_supported: ['normal'],
+    claims_supported: [...ID_TOKEN_CLAIMS, ...PERSON_CLAIMS],
+    // Core §5.5: essential claims are honoured in UserInfo and the ID token.
+    claims_parameter_supported: true,
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
   };
 }

@@ -72,8 +72,51 @@ export class InvalidToken extends OAuthError {
   }
 }
 
+/**
+ * RFC 6750 §3.1: the token is good but its scope does not cover the request — 403, with the scope
+ * needed in the challenge (OpenID Connect Core §5.3.3: UserInfo without `openid`).
+ */
+export class InsufficientScope extends OAuthError {
+  readonly status = 403;
+  readonly code = 'insufficient_scope';
+  constructor(message: string, neededScope: string) {
+    super(message);
+    this.headers['WWW-Authenticate'] = `Bearer realm="latchkey", error="insufficient_scope", scope="${neededScope}"`;
+  }
+}
+
 /** SPEC §6.2: wrong email or password (the same answer for an unknown email). */
 export class InvalidCredentials extends ApiError {
   readonly status = 401;
   readonly code = 'invalid_credentials';
+}
+
+/** OpenID Connect Core §3.1.2.6: `prompt=none` and the person is not (usably) signed in. */
+export class LoginRequired extends OAuthError {
+  readonly status = 400;
+  readonly code = 'login_required';
+}
+
+/** OpenID Connect Core §3.1.2.6: `prompt=none` and the person has not consented to these scopes. */
+export class ConsentRequired extends OAuthError {
+  readonly status = 400;
+  readonly code = 'consent_required';
+}
+
+/** OpenID Connect Core §3.1.2.6: `prompt=none` and going on would need a page of some other kind. */
+export class InteractionRequired extends OAuthError {
+  readonly status = 400;
+  readonly code = 'interaction_required';
+}
+
+/** OpenID Connect Core §3.1.2.6, §6: request objects are not supported (until PAR, SPEC §13). */
+export class RequestNotSupported extends OAuthError {
+  readonly status = 400;
+  readonly code = 'request_not_supported';
+}
+
+/** OpenID Connect Core §3.1.2.6, §6: `request_uri` is not supported (until PAR, SPEC §13). */
+export class RequestUriNotSupported extends OAuthError {
+  readonly status = 400;
+  readonly code = 'request_uri_not_supported';
 }

@@ -361,6 +361,8 @@ export interface Store {
    */
   rotateApplicationSecret(applicationId: string, newSecretHash: string, oldSecretsExpireAt: number, now: number): Promise<void>;
   addRedirectUri(applicationId: string, redirectUri: string): Promise<Application | undefined>;
+  /** Registers one more post-logout redirect URI (RP-Initiated Logout 1.0 §3), once; no concurrent addition is lost. */
+  addPostLogoutRedirectUri(applicationId: string, uri: string): Promise<Application | undefined>;
   /** Sets the hosted-page branding of an application (name, logo, accent) and its first-party flag. */
   updateApplicationBranding(applicationId: string, branding: { name?: string; logoUrl?: string | null; accentColor?: string | null; isFirstParty?: boolean }): Promise<Application | undefined>;
   setOrganizationBranding(organizationId: string, branding: OrganizationBranding): Promise<void>;
@@ -449,6 +451,14 @@ export interface Store {
   revokeConsumerSessions(consumerId: string, now: number): Promise<number>;
   /** Revokes the session and every refresh token of its family; returns false if it was already revoked. */
   revokeSession(sessionId: string, now: number): Promise<boolean>;
+  /**
+   * RP-Initiated Logout 1.0 §2 (SPEC §9): ends a browser's sign-in in one transaction — the `login`
+   * session `browserSessionId` and, when `applicationId` is given, the OAuth token families that
+   * sign-in started for that application (`browserSessionId` on the family), with every refresh
+   * token of them. Families of other applications, and sessions of any other kind, are untouched.
+   * Returns whether the login session was live and how many families it revoked.
+   */
+  endBrowserSession(browserSessionId: string, applicationId: string | null, now: number): Promise<{ loginSessionRevoked: boolean; familiesRevoked: number }>;
 
   /**
    * Rotates a refresh token: one conditional UPDATE marks `tokenHash` rotated only while it is
@@ -494,6 +504,12 @@ export interface Store {
     signIn: (verified: { code: OtpCode; owner: Consumer | undefined }) => SignInWrites,
   ): Promise<OtpRedemption>;
 
+  /**
+   * Records that a one-time code sent to `address` was just entered (OpenID Connect `email_verified`,
+   * `phone_number_verified`): sets `emailVerifiedAt` / `phoneVerifiedAt` to `now` — only while the
+   * consumer's email / phone still is that address, so a proof never vouches for another value.
+   */
+  markContactVerified(consumerId: string, contact: 'email' | 'phone', address: string, now: number): Promise<void>;
   /** Sets (or clears) a user's argon2id password hash. */
   setPasswordHash(consumerId: string, passwordHash: string | null, now: number): Promise<void>;
   setSecondFactor(consumerId: string, secondFactor: 'sms' | null, now: number): Promise<void>;

@@ -4,6 +4,8 @@ const DESCRIPTIONS: Record<string, string> = {
   profile: 'See your name',
   email: 'See your email address',
   phone: 'See your phone number',
+  address: 'See your postal address',
+  offline_access: 'Keep this access while you are not using the application',
 };
 
 /** One line per scope; unknown scopes are shown by name so nothing is hidden from the user. */

@@ -129,7 +129,8 @@ function plausible(fixture: Fixture): Record<string, string> {
 /** The form fields of the hosted pages (HTML forms, not in the OpenAPI request bodies). */
 const HOSTED_FORM_FIELDS = ['csrf', 'email', 'password', 'code', 'pending', 'decision'];
 
-const isHostedPage = (path: string) => path.startsWith('/oauth/authorize/');
+// The end_session_endpoint is a page a browser navigates to too (SPEC §9): its refusals are HTML.
+const isHostedPage = (path: string) => path.startsWith('/oauth/authorize/') || path.startsWith('/v1/auth/oauth/end-session');
 const isOAuthEndpoint = (path: string) => path.startsWith('/v1/auth/oauth/') || path === '/v1/user' || path === '/v1/auth/logout';
 
 /** The credential headers that let a request of `operation` through its authentication. */
@@ -158,6 +159,7 @@ export interface Fault {
 
 /** The fields a fault may hit on `operation`, in the body. */
 export function bodyFieldsOf(operation: Operation): string[] {
+  if (operation.path.startsWith('/v1/auth/oauth/end-session')) return operation.bodyFields;
   if (isHostedPage(operation.path) && operation.method === 'POST') return HOSTED_FORM_FIELDS;
   return operation.bodyFields;
 }

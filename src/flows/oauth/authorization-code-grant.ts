@@ -6,20 +6,26 @@ import type { Application, AuditEvent, AuthorizationCode, Session } from '../../
 import type { FlowDeps } from '../deps.js';
 import { settingsOf } from '../organization-settings.js';
 import type { TokenResponse } from './token-response.js';
-import { signIdToken, signOAuthAccessToken } from './tokens.js';
+import { issueIdToken } from './id-token.js';
+import { signOAuthAccessToken } from './tokens.js';
 
 /**
  * RFC 6749 §4.1.3 with RFC 7636 §4.6: one transaction redeems the code — only for this client, this
  * redirect URI and a verifier that hashes to the challenge — and starts its token family, with its
- * audit event (issue 12.1: all of it commits, or none). A code
- * presented again is a replay: every token issued from it is revoked (RFC 6749 §4.1.2, §10.5).
+ * audit event (issue 12.1: all of it commits, or none). A code issued without a challenge (an
+ * application with PKCE optional, SPEC §6.1) is redeemed with no `code_verifier`, and only so: a
+ * verifier for it is refused (RFC 9700 §4.8.2, PKCE downgrade). A code presented again is a replay:
+ * every token issued from it is revoked (RFC 6749 §4.1.2, §10.5). With `openid` in its scope the
+ * answer carries an ID token (OpenID Connect Core §3.1.3.3).
  */
 export async function redeemAuthorizationCode(
   deps: FlowDeps,
   application: Application,
-  params: { code: string; redirectUri: string; codeVerifier: string },
+  params: { code: string; redirectUri: string; codeVerifier: string | undefined },
 ): Promise<TokenResponse> {
-  if (!CODE_VERIFIER_PATTERN.test(params.codeVerifier)) throw new InvalidGrant('code_verifier must be 43 to 128 unreserved characters');
+  if (params.codeVerifier !== undefined && !CODE_VERIFIER_PATTERN.test(params.codeVerifier)) {
+    throw new InvalidGrant('code_verifier must be 43 to 128 unreserved characters');
+  }
   const settings = await settingsOf(deps, application);
   const now = deps.clock.now();
   const codeHash = hashSecret(params.code);
@@ -29,7 +35,12 @@ export async function redeemAuthorizationCode(
   const family = (code: AuthorizationCode) => {
     session = {
       id: generateId('ses_', now), organizationId: code.organizationId, applicationId: application.id, consumerId: code.consumerId,
-      type: 'authenticated', kind: 'oauth', grantId: code.grantId, scope: code.scope, codeHash, createdAt: now, revokedAt: null,
+      type: 'authenticated', kind: 'oauth', grantId: code.grantId, scope: code.scope, codeHash,
+      // OpenID Connect Core §12.2: a refreshed ID token keeps `auth_time` (and `sid`); the `claims`
+      // request holds for the grant's life (UserInfo, later ID tokens). RP-Initiated Logout 1.0 §2:
+      // the browser sign-in (`sid`) that started this family ends it at logout.
+      browserSessionId: code.browserSessionId, authTime: code.authTime, claims: code.claims,
+      createdAt: now, revokedAt: null,
     };
     auditEvents = [
       deps.audit.prepare('oauth.tokens_issued', code.organizationId, { applicationId: application.id, consumerId: code.consumerId, sessionId: session.id, grant: 'authorization_code' }),
@@ -43,20 +54,18 @@ export async function redeemAuthorizationCode(
       },
     };
   };
-  const codeChallenge = computeS256Challenge(params.codeVerifier);
+  // Null (no verifier) matches only a code issued without a challenge, in the consuming UPDATE itself.
+  const codeChallenge = params.codeVerifier === undefined ? null : computeS256Challenge(params.codeVerifier);
   const code = await deps.store.redeemAuthorizationCode({ codeHash, applicationId: application.id, redirectUri: params.redirectUri, codeChallenge, now }, family);
   if (!code || !session) throw await explainRefusal(deps, application, codeHash, { redirectUri: params.redirectUri, codeChallenge }, now);
   deps.audit.committed(auditEvents);
 
-  const [accessToken, idToken] = await Promise.all([
-    signOAuthAccessToken(deps, { subject: code.consumerId, application, scope: code.scope, sessionId: session.id, organizationId: code.organizationId }, settings.oauthAccessTokenTtlSeconds),
-    code.scope.split(' ').includes('openid')
-      ? signIdToken(deps, { subject: code.consumerId, application, nonce: code.nonce, authTimeMs: code.authTime }, settings.oauthAccessTokenTtlSeconds)
-      : undefined,
-  ]);
+  const accessToken = await signOAuthAccessToken(
+    deps, { subject: code.consumerId, application, scope: code.scope, sessionId: session.id, organizationId: code.organizationId }, settings.oauthAccessTokenTtlSeconds,
+  );
+  const idToken = await issueIdToken(deps, application, code, accessToken, settings.oauthAccessTokenTtlSeconds);
   deps.metrics.tokenIssued('oauth_access');
   deps.metrics.tokenIssued('oauth_refresh');
-  if (idToken) deps.metrics.tokenIssued('id_token');
   return {
     access_token: accessToken,
     token_type: 'Bearer',
@@ -73,7 +82,7 @@ async function explainRefusal(
   deps: FlowDeps,
   application: Application,
   codeHash: string,
-  presented: { redirectUri: string; codeChallenge: string },
+  presented: { redirectUri: string; codeChallenge: string | null },
   now: number,
 ): Promise<InvalidGrant> {
   const found = await deps.store.findAuthorizationCode(codeHash);
@@ -88,6 +97,10 @@ async function explainRefusal(
   if (found.applicationId !== application.id) return new InvalidGrant('the authorization code was issued to another client');
   if (found.expiresAt <= now) return new InvalidGrant('the authorization code has expired');
   if (found.redirectUri !== presented.redirectUri) return new InvalidGrant('redirect_uri does not match the authorization request');
+  // RFC 9700 §4.8.2: a verifier for a code issued without a challenge is a PKCE downgrade attempt.
+  if (found.codeChallenge === null && presented.codeChallenge !== null) return new InvalidGrant('code_verifier was sent, but the authorization request had no code_challenge');
+  // RFC 7636 §4.6: a code issued with a challenge needs its verifier.
+  if (found.codeChallenge !== null && presented.codeChallenge === null) return new InvalidGrant('code_verifier is required: the authorization request had a code_challenge');
   if (found.codeChallenge !== presented.codeChallenge) return new InvalidGrant('code_verifier does not match the code_challenge');
   return new InvalidGrant('the grant behind this code was revoked');
 }

@@ -1,7 +1,8 @@
 import { hashSecret } from '../../crypto/hash.js';
 import { generateId, generateSecret } from '../../crypto/random.js';
 import { AUTHORIZATION_CODE_TTL_SECONDS } from '../../protocol/lifetimes.js';
-import { InvalidGrant } from '../../protocol/oauth-errors.js';
+import { InvalidGrant, LoginRequired } from '../../protocol/oauth-errors.js';
+import { signInProblem } from '../../protocol/oidc-request.js';
 import { withQuery } from '../../protocol/redirect-uri.js';
 import type { Application, AuditEvent, Session } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
@@ -35,6 +36,15 @@ export async function authorizeRequest(deps: FlowDeps, application: Application,
   // Stricter than SPEC §6.3's "same organization": in API mode the app holds the user's login token,
   // so a token issued to one client must not mint codes (and scopes) of another.
   if (login.payload.client_id !== application.publishableKey) throw new InvalidGrant('the login token was issued to another client');
+
+  // OpenID Connect Core §3.1.2.1 in API mode: no page can ask for a new sign-in, so a login token
+  // that cannot answer the request (`prompt=login` or `max_age` wanting a newer sign-in, another
+  // person than `id_token_hint` names) is `login_required` (Core §3.1.2.6), a 400 in the error shape
+  // of SPEC §3. The request stays usable: the app may sign the person in again and retry.
+  // `prompt=none` needs nothing here — the app already holds the login token.
+  const request = await deps.store.getAuthorizationRequest(payload.jti!);
+  const problem = request?.consumedAt === null && signInProblem(request, { consumerId: user.consumerId, authenticatedAt: user.createdAt }, deps.clock.now());
+  if (problem) throw new LoginRequired(problem);
 
   const issued = await issueAuthorizationCode(deps, application, payload.jti!, user);
   if (!issued) throw new InvalidGrant('the authorization session was already used or has expired');

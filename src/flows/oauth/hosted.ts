@@ -1,4 +1,5 @@
-import { AccessDenied } from '../../protocol/oauth-errors.js';
+import { AccessDenied, type OAuthError } from '../../protocol/oauth-errors.js';
+import { hasPrompt, signInProblem } from '../../protocol/oidc-request.js';
 import { withQuery } from '../../protocol/redirect-uri.js';
 import { isScopeSubset } from '../../protocol/scopes.js';
 import type { Application, AuthorizationRequest, Consumer, Organization, Session } from '../../storage/store.js';
@@ -33,18 +34,43 @@ export async function findHostedUser(deps: FlowDeps, hosted: HostedRequest, cons
  * The browser's sign-in (its login session) carries over to this authorization only within one
  * organization and environment (SPEC §1, §7): a test sign-in never answers for a live client.
  */
-export function isUsableSignIn(deps: FlowDeps, hosted: HostedRequest, session: Session): Promise<boolean> {
+export function isInHostedPool(deps: FlowDeps, hosted: HostedRequest, session: Session): Promise<boolean> {
   return isSessionInPool(deps, session, hosted.application);
+}
+
+/**
+ * Why the browser's sign-in cannot answer this request although it is live and of this pool — the
+ * OpenID Connect Core §3.1.2.1 `prompt=login`, `max_age` and `id_token_hint` rules (see
+ * signInProblem) — or undefined. Its `createdAt` is when the person authenticated (`auth_time`).
+ */
+export function signInMismatch(deps: FlowDeps, hosted: HostedRequest, session: Session): string | undefined {
+  return signInProblem(hosted.request, { consumerId: session.consumerId, authenticatedAt: session.createdAt }, deps.clock.now());
 }
 
 /**
  * SPEC §7: consent is asked unless the application is first-party (configuration) or the user's
  * live grant to it already covers every requested scope (remembered consent; withdrawn by revoking).
+ * OpenID Connect Core §3.1.2.1 `prompt=consent` asks again even when remembered (SPEC §9) — but a
+ * first-party application still skips it: it is the operator's own, and there is no third party to
+ * consent to.
  */
-export async function needsConsent(deps: FlowDeps, application: Application, consumerId: string, scope: string): Promise<boolean> {
+export async function needsConsent(deps: FlowDeps, application: Application, consumerId: string, request: Pick<AuthorizationRequest, 'scope' | 'prompt'>): Promise<boolean> {
   if (application.isFirstParty) return false;
+  if (hasPrompt(request.prompt, 'consent')) return true;
   const grant = await deps.store.findLiveGrant(application.id, consumerId);
-  return !grant || !isScopeSubset(scope.split(' ').filter(Boolean), grant.scope.split(' '));
+  return !grant || !isScopeSubset(request.scope.split(' ').filter(Boolean), grant.scope.split(' '));
+}
+
+/**
+ * Ends a hosted authorization with an error and no page (OpenID Connect Core §3.1.2.6, `prompt=none`):
+ * the request is consumed so it answers once, and the browser goes back to the client with `error`,
+ * `state` when sent and `iss` (RFC 6749 §4.1.2.1; RFC 9207). Undefined when it is no longer pending.
+ */
+export async function failHostedAuthorization(deps: FlowDeps, hosted: HostedRequest, error: OAuthError): Promise<string | undefined> {
+  const request = await deps.store.consumeAuthorizationRequest(hosted.request.id, hosted.application.id, deps.clock.now());
+  if (!request) return undefined;
+  await deps.audit.record('authorization.denied', hosted.application.organizationId, { applicationId: hosted.application.id, error: error.code });
+  return deniedRedirect(deps, request, error);
 }
 
 /**
@@ -68,6 +94,6 @@ export async function finishHostedAuthorization(
 }
 
 /** The client's redirect URI carrying an error (the "way back to the app" of an expired session too). */
-export function deniedRedirect(deps: FlowDeps, request: AuthorizationRequest, error: AccessDenied): string {
+export function deniedRedirect(deps: FlowDeps, request: AuthorizationRequest, error: OAuthError): string {
   return withQuery(request.redirectUri, { error: error.code, error_description: error.message, state: request.state, iss: deps.issuer });
 }

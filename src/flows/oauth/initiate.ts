@@ -1,12 +1,17 @@
 import { generateId } from '../../crypto/random.js';
 import { AUTHORIZATION_SESSION_TTL_SECONDS } from '../../protocol/lifetimes.js';
-import { InvalidRequest, InvalidScope, OAuthError, UnsupportedResponseType } from '../../protocol/oauth-errors.js';
+import {
+  InvalidRequest, InvalidScope, OAuthError, RequestNotSupported, RequestUriNotSupported, UnsupportedResponseType,
+} from '../../protocol/oauth-errors.js';
 import { CODE_CHALLENGE_PATTERN } from '../../protocol/pkce.js';
 import { isRegisteredRedirectUri } from '../../protocol/redirect-uri.js';
-import { isScopeSubset, parseScope } from '../../protocol/scopes.js';
+import { readClaimsRequest } from '../../protocol/claims-request.js';
+import { checkDisplay, checkResponseMode, readLoginHint, readMaxAge, readPrompt } from '../../protocol/oidc-request.js';
+import { parseScope, resolveRequestedScopes } from '../../protocol/scopes.js';
 import type { Application, AuthorizationRequest } from '../../storage/store.js';
 import { findApplicationByPublishableKey } from '../applications.js';
 import type { FlowDeps } from '../deps.js';
+import { verifyIdTokenHint } from './id-token-hint.js';
 import { signAuthorizationSession } from './tokens.js';
 
 /**
@@ -56,21 +61,16 @@ export async function initiateAuthorization(
     throw new InvalidRequest('redirect_uri is not registered for this client');
   }
 
+  // SPEC §6.1, RFC 6749 §4.1.1: `state` is optional (RECOMMENDED); when sent it comes back exactly,
+  // errors included (RFC 6749 §4.1.2.1).
   const state = params.state;
-  const fail = (error: OAuthError) => new RedirectableError(error, redirectUri, state);
-  // RFC 9700 §2.1.2: the authorization code is the only response type.
-  if (params.response_type !== 'code') throw fail(new UnsupportedResponseType('response_type must be code'));
-  if (!state || state.length < 8 || state.length > 512) throw fail(new InvalidRequest('state is required, 8 to 512 characters'));
-  // RFC 7636 §4.4.1, RFC 9700 §2.1.1: PKCE for every client, S256 only.
-  if (params.code_challenge_method !== 'S256') throw fail(new InvalidRequest('code_challenge_method must be S256 (plain is refused)'));
-  if (!params.code_challenge || !CODE_CHALLENGE_PATTERN.test(params.code_challenge)) {
-    throw fail(new InvalidRequest('code_challenge must be 43 base64url characters'));
+  let checked: CheckedParameters;
+  try {
+    checked = await checkParameters(deps, application, params);
+  } catch (error) {
+    if (error instanceof OAuthError) throw new RedirectableError(error, redirectUri, state);
+    throw error;
   }
-  const scopes = parseScope(params.scope ?? '');
-  if (!scopes) throw fail(new InvalidScope('scope is malformed'));
-  if (!isScopeSubset(scopes, application.allowedScopes)) throw fail(new InvalidScope('scope asks for more than this client may have'));
-  if (params.nonce !== undefined && (params.nonce.length === 0 || params.nonce.length > 512)) throw fail(new InvalidRequest('nonce must be 1 to 512 characters'));
-  if (params.mode !== undefined && params.mode !== 'api') throw fail(new InvalidRequest('mode must be api when present'));
 
   const now = deps.clock.now();
   const request: AuthorizationRequest = {
@@ -78,15 +78,8 @@ export async function initiateAuthorization(
     organizationId: application.organizationId,
     applicationId: application.id,
     redirectUri,
-    state,
-    codeChallenge: params.code_challenge,
-    scope: scopes.join(' '),
-    nonce: params.nonce ?? null,
-    prompt: null,
-    maxAge: null,
-    loginHint: null,
-    idTokenHintSubject: null,
-    claims: null,
+    state: state ?? null,
+    ...checked,
     createdAt: now,
     expiresAt: now + AUTHORIZATION_SESSION_TTL_SECONDS * 1000,
     consumedAt: null,
@@ -95,4 +88,78 @@ export async function initiateAuthorization(
   await deps.audit.record('authorization.requested', application.organizationId, { applicationId: application.id, requestId: request.id });
   const token = await signAuthorizationSession(deps, request, application);
   return { token, url: hostedPageUrl(deps.issuer, request.id), request, application, isApiMode: params.mode === 'api' };
+}
+
+/** Every parameter of an authorization request but the client and its redirect URI, as stored. */
+type CheckedParameters = Pick<AuthorizationRequest, 'codeChallenge' | 'scope' | 'nonce' | 'prompt' | 'maxAge' | 'loginHint' | 'idTokenHintSubject' | 'claims'>;
+
+/**
+ * The authorization request's rules once the client and redirect URI are known (RFC 6749 §4.1.1,
+ * RFC 7636 §4.3, OpenID Connect Core §3.1.2.1). Throws the OAuthError the client is sent back.
+ */
+async function checkParameters(deps: FlowDeps, application: Application, params: Record<string, string | undefined>): Promise<CheckedParameters> {
+  // RFC 9700 §2.1.2: the authorization code is the only response type.
+  if (params.response_type !== 'code') throw new UnsupportedResponseType('response_type must be code');
+  // SPEC §6.1: state is at most 512 characters.
+  if (params.state !== undefined && params.state.length > 512) throw new InvalidRequest('state must be at most 512 characters');
+  // Core §6.1 / §6.2, SPEC §9: no request objects, by value or by reference (until PAR, SPEC §13).
+  if (params.request !== undefined) throw new RequestNotSupported('the request parameter is not supported');
+  if (params.request_uri !== undefined) throw new RequestUriNotSupported('the request_uri parameter is not supported');
+  checkResponseMode(params.response_mode);
+  const codeChallenge = checkCodeChallenge(application, params);
+  const scope = checkScope(application, params.scope);
+  if (params.nonce !== undefined && params.nonce.length > 512) throw new InvalidRequest('nonce must be at most 512 characters');
+  if (params.mode !== undefined && params.mode !== 'api') throw new InvalidRequest('mode must be api when present');
+  // Core §3.1.2.1: `ui_locales`, `claims_locales` and `acr_values` are accepted and ignored (the pages
+  // speak one language; there is one authentication level); `display` must be a known value.
+  checkDisplay(params.display);
+  return {
+    codeChallenge,
+    scope,
+    nonce: params.nonce ?? null,
+    prompt: readPrompt(params.prompt),
+    maxAge: readMaxAge(params.max_age),
+    loginHint: readLoginHint(params.login_hint),
+    idTokenHintSubject: await readIdTokenHint(deps, application, params.id_token_hint),
+    claims: readClaimsRequest(params.claims),
+  };
+}
+
+/**
+ * RFC 7636 §4.3, RFC 9700 §2.1.1, SPEC §6.1: S256 only (`plain` is refused); a public client must
+ * always send a challenge, a confidential one unless it was registered with PKCE optional (it then
+ * relies on the OpenID Connect `nonce`). A challenge that is sent is always checked and enforced.
+ */
+function checkCodeChallenge(application: Application, params: Record<string, string | undefined>): string | null {
+  const { code_challenge: challenge, code_challenge_method: method } = params;
+  if (challenge === undefined) {
+    if (method !== undefined) throw new InvalidRequest('code_challenge_method was sent without a code_challenge');
+    if (application.type === 'public' || application.pkcePolicy !== 'optional') throw new InvalidRequest('code_challenge is required (PKCE, S256)');
+    return null;
+  }
+  // RFC 7636 §4.3: an absent method means plain, which is refused like an explicit one.
+  if (method !== 'S256') throw new InvalidRequest('code_challenge_method must be S256 (plain is refused)');
+  if (!CODE_CHALLENGE_PATTERN.test(challenge)) throw new InvalidRequest('code_challenge must be 43 base64url characters');
+  return challenge;
+}
+
+/** RFC 6749 §3.3 and OpenID Connect Core §3.1.2.1 (see resolveRequestedScopes). */
+function checkScope(application: Application, scope: string | undefined): string {
+  const requested = parseScope(scope ?? '');
+  if (!requested) throw new InvalidScope('scope is malformed');
+  const resolved = resolveRequestedScopes(requested, application.allowedScopes);
+  if ('refused' in resolved) throw new InvalidScope(`scope ${resolved.refused} is not allowed for this client`);
+  return resolved.scopes.join(' ');
+}
+
+/**
+ * Core §3.1.2.1 `id_token_hint`: an ID token this server issued to this client (expired ones too);
+ * anything else is `invalid_request`. Its subject is kept: the sign-in must be that person's.
+ */
+async function readIdTokenHint(deps: FlowDeps, application: Application, value: string | undefined): Promise<string | null> {
+  if (value === undefined) return null;
+  const hint = await verifyIdTokenHint(deps, value);
+  if (!hint) throw new InvalidRequest('id_token_hint is not an ID token issued by this server');
+  if (hint.clientId !== application.publishableKey) throw new InvalidRequest('id_token_hint was issued to another client');
+  return hint.subject;
 }

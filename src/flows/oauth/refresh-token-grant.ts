@@ -5,12 +5,15 @@ import type { Application } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
 import { settingsOf } from '../organization-settings.js';
 import { rotateRefreshFamily } from '../refresh-rotation.js';
+import { issueIdToken } from './id-token.js';
 import type { TokenResponse } from './token-response.js';
 import { signOAuthAccessToken } from './tokens.js';
 
 /**
  * RFC 6749 §6: rotates the refresh token (same reuse window and theft detection as the consumer API,
  * RFC 9700 §4.14.2). A narrower `scope` narrows the new access token; a wider one is invalid_scope.
+ * With `openid` in the new scope a new ID token comes too (OpenID Connect Core §12.2): same `sub`,
+ * `auth_time` and `sid` as the family's first, a new `at_hash`, and no `nonce`.
  */
 export async function refreshOAuthTokens(deps: FlowDeps, application: Application, params: { refreshToken: string; scope?: string }): Promise<TokenResponse> {
   const settings = await settingsOf(deps, application);
@@ -38,6 +41,15 @@ export async function refreshOAuthTokens(deps: FlowDeps, application: Applicatio
     { subject: outcome.session.consumerId, application, scope, sessionId: outcome.session.id, organizationId: outcome.session.organizationId },
     settings.oauthAccessTokenTtlSeconds,
   );
+  const family = outcome.session;
+  const idToken = await issueIdToken(
+    deps, application,
+    {
+      consumerId: family.consumerId, scope, nonce: null, authTime: family.authTime ?? null,
+      browserSessionId: family.browserSessionId ?? null, claims: family.claims ?? null,
+    },
+    accessToken, settings.oauthAccessTokenTtlSeconds,
+  );
   deps.metrics.tokenIssued('oauth_access');
   deps.metrics.tokenIssued('oauth_refresh');
   return {
@@ -47,5 +59,6 @@ export async function refreshOAuthTokens(deps: FlowDeps, application: Applicatio
     refresh_token: outcome.refreshToken,
     refresh_token_expires_in: settings.oauthRefreshTokenTtlSeconds,
     scope,
+    ...(idToken ? { id_token: idToken } : {}),
   };
 }

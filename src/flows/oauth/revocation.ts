@@ -3,7 +3,7 @@ import { hashSecret } from '../../crypto/hash.js';
 import { InvalidToken } from '../../protocol/oauth-errors.js';
 import type { Application } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
-import { OAUTH_ACCESS_TOKEN_TYP, type BearerPrincipal } from './tokens.js';
+import { OAUTH_ACCESS_TOKEN_ALGORITHMS, OAUTH_ACCESS_TOKEN_TYP, type BearerPrincipal } from './tokens.js';
 
 /**
  * RFC 7009 §2.1: revokes a refresh token or an access token of this client. Revoking either ends
@@ -20,7 +20,9 @@ export async function revokeToken(deps: FlowDeps, application: Application, toke
     try {
       if (decodeProtectedHeader(token).typ !== OAUTH_ACCESS_TOKEN_TYP) return;
       // An expired token may still be revoked (its refresh token lives on): check only the signature.
-      payload = await deps.keyring.verify(token, { issuer: deps.issuer, typ: OAUTH_ACCESS_TOKEN_TYP, clockTolerance: Number.MAX_SAFE_INTEGER });
+      payload = await deps.keyring.verify(token, {
+        issuer: deps.issuer, typ: OAUTH_ACCESS_TOKEN_TYP, algorithms: OAUTH_ACCESS_TOKEN_ALGORITHMS, clockTolerance: Number.MAX_SAFE_INTEGER,
+      });
     } catch {
       return;
     }

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, type JWTPayload } from 'jose';
-import { ID_TOKEN_SIGNING_ALGORITHM } from '../../crypto/signing-keys.js';
+import { ID_TOKEN_SIGNING_ALGORITHM, SIGNING_ALGORITHM } from '../../crypto/signing-keys.js';
 import { InvalidToken } from '../../protocol/oauth-errors.js';
 import type { Application, AuthorizationRequest, Session } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
@@ -14,6 +14,12 @@ export const LOGIN_TOKEN_TYP = 'login+jwt';
 export const AUTHORIZATION_SESSION_TYP = 'authz-session+jwt';
 /** OpenID Connect Core §2 ID token. */
 export const ID_TOKEN_TYP = 'JWT';
+
+/**
+ * SPEC §9: OAuth access tokens are EdDSA, or RS256 for an application that asked for it (RFC 9068
+ * §2.1); Latchkey's own endpoints accept either. Every other kind of token stays EdDSA only.
+ */
+export const OAUTH_ACCESS_TOKEN_ALGORITHMS = [SIGNING_ALGORITHM, ID_TOKEN_SIGNING_ALGORITHM];
 
 const nowSeconds = (deps: FlowDeps) => Math.floor(deps.clock.now() / 1000);
 
@@ -46,7 +52,8 @@ export async function signLoginToken(deps: FlowDeps, session: Session, applicati
 
 /**
  * RFC 9068 §2.2 access token: iss, exp, aud, sub, client_id, iat, jti, and scope when granted. `aud`
- * is this server (its `/v1/user` is the resource); `sid` ties the token to its revocable family.
+ * is this server (its `/v1/user` and UserInfo are the resources); `sid` ties the token to its
+ * revocable family. Signed with the application's `accessTokenAlg` (SPEC §9: EdDSA, or RS256).
  */
 export async function signOAuthAccessToken(
   deps: FlowDeps,
@@ -62,20 +69,53 @@ export async function signOAuthAccessToken(
       org: claims.organizationId, iat, exp: iat + ttlSeconds, jti: randomUUID(),
     },
     OAUTH_ACCESS_TOKEN_TYP,
+    claims.application.accessTokenAlg,
   );
 }
 
-/** OpenID Connect Core §2 ID token, for requests with the `openid` scope. */
-export async function signIdToken(
-  deps: FlowDeps,
-  claims: { subject: string; application: Application; nonce: string | null; authTimeMs: number },
-  ttlSeconds: number,
-): Promise<string> {
+/**
+ * OpenID Connect Core §3.1.3.6 `at_hash`: the left-most half of the hash of the access token's
+ * ASCII octets, base64url — SHA-256, the hash of the ID token's RS256.
+ */
+export function accessTokenHash(accessToken: string): string {
+  return createHash('sha256').update(accessToken, 'ascii').digest().subarray(0, 16).toString('base64url');
+}
+
+/** What an ID token says beyond the registered claims every one of them carries. */
+export interface IdTokenClaims {
+  subject: string;
+  application: Application;
+  /** The access token issued with it (its `at_hash`). */
+  accessToken: string;
+  /** Core §2: only in the ID token of the authorization code grant, never in a refreshed one (§12.2). */
+  nonce: string | null;
+  /** When the person authenticated (ms); unknown for a token family from before it was kept. */
+  authTimeMs: number | null;
+  /** The browser's login session (`sid`), when a browser session authenticated the person. */
+  browserSessionId: string | null;
+  /** Claims about the person the `claims` parameter asked for in the ID token (Core §5.5). */
+  userClaims: Record<string, unknown>;
+}
+
+/**
+ * OpenID Connect Core §2 ID token, for requests with the `openid` scope: `iss sub aud exp iat
+ * auth_time azp sid at_hash`, `nonce` when the request had one, and the person's claims only where
+ * the `claims` parameter asked for them under `id_token` (Core §5.4: scope claims go to UserInfo).
+ * RS256, `typ: JWT`; no endpoint of this server accepts it as a credential.
+ */
+export async function signIdToken(deps: FlowDeps, claims: IdTokenClaims, ttlSeconds: number): Promise<string> {
   const iat = nowSeconds(deps);
+  const clientId = claims.application.publishableKey;
   return deps.keyring.sign(
     {
-      iss: deps.issuer, sub: claims.subject, aud: claims.application.publishableKey, iat, exp: iat + ttlSeconds,
-      auth_time: Math.floor(claims.authTimeMs / 1000), ...(claims.nonce ? { nonce: claims.nonce } : {}),
+      ...claims.userClaims,
+      iss: deps.issuer, sub: claims.subject, aud: clientId, exp: iat + ttlSeconds, iat,
+      ...(claims.authTimeMs !== null ? { auth_time: Math.floor(claims.authTimeMs / 1000) } : {}),
+      ...(claims.nonce ? { nonce: claims.nonce } : {}),
+      // Core §2: azp is the party the token was issued to.
+      azp: clientId,
+      ...(claims.browserSessionId ? { sid: claims.browserSessionId } : {}),
+      at_hash: accessTokenHash(claims.accessToken),
     },
     ID_TOKEN_TYP,
     ID_TOKEN_SIGNING_ALGORITHM,
@@ -106,7 +146,11 @@ export async function authenticateBearer(deps: FlowDeps, token: string, accept: 
   if (!kind || !accept.includes(kind)) throw new InvalidToken('this kind of token is not accepted here');
   let payload;
   try {
-    payload = await deps.keyring.verify(token, { issuer: deps.issuer, audience: deps.issuer, typ: typ as string, requiredClaims: ['sub', 'exp', 'iat'] });
+    payload = await deps.keyring.verify(token, {
+      issuer: deps.issuer, audience: deps.issuer, typ: typ as string, requiredClaims: ['sub', 'exp', 'iat'],
+      // SPEC §9: access tokens under either algorithm; login tokens (and every other kind) EdDSA only.
+      algorithms: kind === 'oauth' ? OAUTH_ACCESS_TOKEN_ALGORITHMS : [SIGNING_ALGORITHM],
+    });
   } catch (error) {
     throw new InvalidToken('the access token is invalid or expired', { cause: error });
   }

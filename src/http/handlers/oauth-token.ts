@@ -25,7 +25,8 @@ export const oauthToken = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
         await redeemAuthorizationCode(deps, client.application, {
           code: requireParam(params, 'code'),
           redirectUri: requireParam(params, 'redirect_uri'),
-          codeVerifier: requireParam(params, 'code_verifier'),
+          // Optional here; the code decides whether it must (or must not) be sent (RFC 7636 §4.5, RFC 9700 §4.8.2).
+          codeVerifier: params.code_verifier,
         }),
       );
     case 'refresh_token':

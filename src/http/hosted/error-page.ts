@@ -5,10 +5,12 @@ import { sendPage } from './render.js';
 
 /** Where the hosted pages live (SPEC §7): `/oauth/authorize/:id` and its forms. */
 const HOSTED_PAGES = '/oauth/authorize/';
+/** The end_session_endpoint and its confirmation form (SPEC §9): a browser navigates there too. */
+const END_SESSION_PAGES = '/v1/auth/oauth/end-session';
 
 /** Whether a request is for a hosted page, whose errors are HTML pages rather than JSON. */
 export function isHostedPagePath(path: string): boolean {
-  return path.startsWith(HOSTED_PAGES);
+  return path.startsWith(HOSTED_PAGES) || path === END_SESSION_PAGES || path.startsWith(`${END_SESSION_PAGES}/`);
 }
 
 /**

@@ -1,13 +1,18 @@
 import type { Context, Handler } from 'hono';
 import type { FlowDeps } from '../../flows/deps.js';
 import { completeSecondFactor, loginWithEmailCode, loginWithPassword, readSecondFactorPending, sendLoginOtp, signSecondFactorPending } from '../../flows/login.js';
-import { deniedRedirect, findHostedUser, finishHostedAuthorization, isUsableSignIn, loadHostedRequest, needsConsent, type HostedRequest } from '../../flows/oauth/hosted.js';
+import {
+  deniedRedirect, failHostedAuthorization, findHostedUser, finishHostedAuthorization, isInHostedPool, loadHostedRequest, needsConsent, signInMismatch,
+  type HostedRequest,
+} from '../../flows/oauth/hosted.js';
 import { authenticateBearer } from '../../flows/oauth/tokens.js';
 import { destinationBudgetKey, requestOtp } from '../../flows/otp.js';
 import { settingsOf } from '../../flows/organization-settings.js';
 import { maskDestination, normalizeEmail } from '../../protocol/contacts.js';
+import { scopesOfRequestedClaims } from '../../protocol/openid-claims.js';
 import { ApiError, DeliveryFailed, OtpExpired, OtpInvalid, RateLimited } from '../../protocol/errors.js';
-import { AccessDenied, InvalidCredentials } from '../../protocol/oauth-errors.js';
+import { AccessDenied, ConsentRequired, InvalidCredentials, LoginRequired, type OAuthError } from '../../protocol/oauth-errors.js';
+import { hasPrompt } from '../../protocol/oidc-request.js';
 import type { Consumer, Session } from '../../flows/domain.js';
 import type { SafeHtml } from '../../ui/html.js';
 import { consentPage } from '../../ui/pages/consent.js';
@@ -20,6 +25,9 @@ import { readHostedForm } from './form.js';
 import { brandingOf, sendPage } from './render.js';
 
 type Form = Record<string, string>;
+
+/** OpenID Connect Core §3.1.2.1 `prompt=none`: this request must never show a page. */
+const isPromptNone = (hosted: HostedRequest) => hasPrompt(hosted.request.prompt, 'none');
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 
@@ -40,6 +48,8 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
     }
     if (hosted.status === 'finished') {
       const back = deniedRedirect(deps, hosted.request, new AccessDenied('the sign-in session expired'));
+      // OpenID Connect Core §3.1.2.1: `prompt=none` never shows a page, this one included.
+      if (isPromptNone(hosted)) return c.redirect(back, 302);
       return sendPage(
         c,
         messagePage({
@@ -56,18 +66,37 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
     return hosted;
   }
 
-  /** The user signed in on these pages (session cookie → live login session of this organization). */
-  async function currentUser(c: Context<AppEnv>, hosted: HostedRequest): Promise<Session | undefined> {
+  /** The browser's sign-in on these pages (session cookie → live login session of this organization and environment). */
+  async function browserSignIn(c: Context<AppEnv>, hosted: HostedRequest): Promise<Session | undefined> {
     const token = readSessionCookie(c, deps.issuer);
     if (!token) return undefined;
     try {
       const { session } = await authenticateBearer(deps, token, ['login']);
-      if (session && (await isUsableSignIn(deps, hosted, session))) return session;
+      if (session && (await isInHostedPool(deps, hosted, session))) return session;
     } catch {
       clearSessionCookie(c, deps.issuer);
     }
     return undefined;
   }
+
+  /**
+   * The user signed in on these pages, when that sign-in may answer this request: not when the
+   * request asks for a new one (`prompt=login`, `max_age`) or names another person (`id_token_hint`)
+   * — OpenID Connect Core §3.1.2.1. Such a browser is treated as not signed in: a fresh login.
+   */
+  async function currentUser(c: Context<AppEnv>, hosted: HostedRequest): Promise<Session | undefined> {
+    const session = await browserSignIn(c, hosted);
+    return session && !signInMismatch(deps, hosted, session) ? session : undefined;
+  }
+
+  /** Core §3.1.2.6: the request ends with an error sent to the client, and no page. */
+  async function fail(c: Context<AppEnv>, hosted: HostedRequest, error: OAuthError): Promise<Response> {
+    const url = await failHostedAuthorization(deps, hosted, error);
+    return url ? c.redirect(url, 302) : c.redirect(`/oauth/authorize/${hosted.request.id}`, 303);
+  }
+
+  /** Core §3.1.2.1 `login_hint` pre-fills the email field when it is an email address. */
+  const hintedEmail = (hosted: HostedRequest) => (hosted.request.loginHint && EMAIL.test(hosted.request.loginHint) ? hosted.request.loginHint : undefined);
 
   /** A page of this authorization session, under the CSP that names its redirect URI and logo. */
   function show(c: Context<AppEnv>, hosted: HostedRequest, body: SafeHtml, status: number): Response {
@@ -76,9 +105,13 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
 
   /** Signed in: ask for consent, or finish and send the browser back to the client. */
   async function proceed(c: Context<AppEnv>, hosted: HostedRequest, user: Session, status = 302): Promise<Response> {
-    if (await needsConsent(deps, hosted.application, user.consumerId, hosted.request.scope)) {
+    if (await needsConsent(deps, hosted.application, user.consumerId, hosted.request)) {
+      // Core §3.1.2.1: with `prompt=none`, consent that would need a page is `consent_required`.
+      if (isPromptNone(hosted)) return fail(c, hosted, new ConsentRequired('the user has not consented to this application and prompt=none forbids asking'));
       const consumer = await findHostedUser(deps, hosted, user.consumerId);
-      const page = consentPage(context(c, hosted), { scope: hosted.request.scope, userLabel: consumer?.email ?? consumer?.phone ?? 'your account' });
+      // Claims asked for through `claims` (Core §5.5) are shown like the scopes that would grant them.
+      const shown = [...new Set([...hosted.request.scope.split(' '), ...scopesOfRequestedClaims(hosted.request.claims)])].filter(Boolean).join(' ');
+      const page = consentPage(context(c, hosted), { scope: shown, userLabel: consumer?.email ?? consumer?.phone ?? 'your account' });
       return show(c, hosted, page, 200);
     }
     const url = await finishHostedAuthorization(deps, hosted, user, 'approve');
@@ -133,9 +166,16 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
   return {
     /** GET /oauth/authorize/:id — login, or consent, or straight back to the client. */
     show: page(async (c, hosted) => {
-      const user = await currentUser(c, hosted);
-      if (user) return proceed(c, hosted, user);
-      return show(c, hosted, loginPage(context(c, hosted)), 200);
+      const signIn = await browserSignIn(c, hosted);
+      const mismatch = signIn ? signInMismatch(deps, hosted, signIn) : 'the user is not signed in';
+      if (mismatch === undefined) return proceed(c, hosted, signIn!);
+      // Core §3.1.2.1 `prompt=none`: no page — not signed in, or not usably (`max_age`, another
+      // person than `id_token_hint` names), is `login_required`.
+      if (isPromptNone(hosted)) return fail(c, hosted, new LoginRequired(mismatch));
+      // A sign-in made for this very request that is still refused names another person than
+      // `id_token_hint`: Core §3.1.2.1 says to answer with an error rather than ask again.
+      if (signIn && signIn.createdAt >= hosted.request.createdAt) return fail(c, hosted, new LoginRequired(mismatch));
+      return show(c, hosted, loginPage(context(c, hosted), { email: hintedEmail(hosted) }), 200);
     }),
 
     /** POST …/login — email and password, with the API's lockout and limits. */

@@ -3,24 +3,39 @@ import * as v from 'valibot';
 /** RFC 6749 §5.2 error body (SPEC §3). */
 export const OAuthErrorBody = v.object({ error: v.string(), error_description: v.string() });
 
-/** SPEC §6.1 query parameters (documented; parsed by the OAuth parameter rules of RFC 6749 §3.1). */
+/**
+ * SPEC §6.1 / §9 parameters of an authorization request, in the query of a GET or the form body of a
+ * POST (documented; parsed by the OAuth parameter rules of RFC 6749 §3.1 and the flow's own rules).
+ */
 export const InitiateQuery = v.object({
   response_type: v.literal('code'),
   client_id: v.optional(v.string()),
   redirect_uri: v.string(),
-  state: v.pipe(v.string(), v.minLength(8), v.maxLength(512)),
-  code_challenge: v.pipe(v.string(), v.regex(/^[A-Za-z0-9\-_]{43}$/)),
-  code_challenge_method: v.literal('S256'),
+  state: v.optional(v.pipe(v.string(), v.maxLength(512))),
+  // Required for public applications and unless the application was created with PKCE optional.
+  code_challenge: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9\-_]{43}$/))),
+  code_challenge_method: v.optional(v.literal('S256')),
   scope: v.optional(v.string()),
-  nonce: v.optional(v.string()),
+  nonce: v.optional(v.pipe(v.string(), v.maxLength(512))),
   mode: v.optional(v.literal('api')),
+  prompt: v.optional(v.string()),
+  max_age: v.optional(v.pipe(v.string(), v.regex(/^\d{1,15}$/))),
+  login_hint: v.optional(v.pipe(v.string(), v.maxLength(256))),
+  id_token_hint: v.optional(v.string()),
+  claims: v.optional(v.string()),
+  response_mode: v.optional(v.literal('query')),
+  display: v.optional(v.picklist(['page', 'popup', 'touch', 'wap'])),
+  ui_locales: v.optional(v.string()),
+  claims_locales: v.optional(v.string()),
+  acr_values: v.optional(v.string()),
 });
 
 export const InitiateResponse = v.object({ token: v.string(), url: v.string() });
 
 /** Seed 001 request and response. */
 export const AuthorizeRequestBody = v.object({ token: v.string() });
-export const AuthorizeResponseBody = v.object({ url: v.string(), code: v.string(), state: v.string() });
+// `state` is absent when step 1 sent none (SPEC §6.1).
+export const AuthorizeResponseBody = v.object({ url: v.string(), code: v.string(), state: v.optional(v.string()) });
 
 /** SPEC §6.4 request (form or JSON). */
 export const TokenRequestBody = v.object({

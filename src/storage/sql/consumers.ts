@@ -12,7 +12,7 @@ type ConsumerMethods = Pick<
   | 'getConsumer' | 'listExternalIdentities' | 'findConsumerByExternalIdentity' | 'findConsumerByCanonicalSubject'
   | 'createConsumerWithIdentity' | 'attachExternalIdentity' | 'fillEmptyConsumerFields'
   | 'createConsumer' | 'mergeConsumerIntoGuest' | 'markGuestAbsorbed' | 'upgradeGuest'
-  | 'setPasswordHash' | 'setSecondFactor' | 'findPasswordUser'
+  | 'setPasswordHash' | 'setSecondFactor' | 'findPasswordUser' | 'markContactVerified'
 >;
 
 /** Domain consumer → row. */
@@ -120,6 +120,19 @@ export function consumerQueries(db: Kysely<Database>): ConsumerMethods {
 
     async setSecondFactor(consumerId, secondFactor, now) {
       await db.updateTable('consumers').set({ second_factor: secondFactor, updated_at: now }).where('id', '=', consumerId).execute();
+    },
+
+    async markContactVerified(consumerId, contact, address, now) {
+      const [addressColumn, verifiedColumn] = contact === 'email' ? (['email', 'email_verified_at'] as const) : (['phone', 'phone_verified_at'] as const);
+      const mark = (isFirst: boolean) => {
+        let query = db.updateTable('consumers').set(isFirst ? { [verifiedColumn]: now, updated_at: now } : { [verifiedColumn]: now })
+          .where('id', '=', consumerId).where(addressColumn, '=', address);
+        // The first proof changes what UserInfo says (`*_verified`), so it moves `updated_at`; a later one does not.
+        query = isFirst ? query.where(verifiedColumn, 'is', null) : query.where(verifiedColumn, 'is not', null);
+        return query.executeTakeFirst();
+      };
+      const first = await mark(true);
+      if (first.numUpdatedRows === 0n) await mark(false);
     },
 
     async findPasswordUser(pool, email) {

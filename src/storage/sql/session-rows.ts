@@ -40,7 +40,7 @@ export function refreshTokenRow(token: RefreshTokenRecord) {
  */
 export async function revokeSessionsWhere(
   trx: Kysely<Database>,
-  filter: { id?: string; consumerId?: string; applicationId?: string; codeHash?: string; kind?: Session['kind'] },
+  filter: { id?: string; consumerId?: string; applicationId?: string; codeHash?: string; browserSessionId?: string; kind?: Session['kind'] },
   now: number,
 ): Promise<number> {
   let query = trx.updateTable('sessions').set({ revoked_at: now }).where('revoked_at', 'is', null);
@@ -48,6 +48,7 @@ export async function revokeSessionsWhere(
   if (filter.consumerId) query = query.where('consumer_id', '=', filter.consumerId);
   if (filter.applicationId) query = query.where('application_id', '=', filter.applicationId);
   if (filter.codeHash) query = query.where('code_hash', '=', filter.codeHash);
+  if (filter.browserSessionId) query = query.where('browser_session_id', '=', filter.browserSessionId);
   if (filter.kind) query = query.where('kind', '=', filter.kind);
   const revoked = await query.returning('id').execute();
   if (revoked.length > 0) {

@@ -6,7 +6,7 @@ import { toRefreshToken, toSession } from './rows.js';
 import { refreshTokenRow, revokeSessionsWhere, sessionRow } from './session-rows.js';
 import { writeSignIn } from './sign-in-writes.js';
 
-type SessionMethods = Pick<Store, 'startSession' | 'getSession' | 'revokeSession' | 'revokeConsumerSessions' | 'consumerHasSessions' | 'rotateRefreshToken' | 'findRefreshToken'>;
+type SessionMethods = Pick<Store, 'startSession' | 'getSession' | 'revokeSession' | 'endBrowserSession' | 'revokeConsumerSessions' | 'consumerHasSessions' | 'rotateRefreshToken' | 'findRefreshToken'>;
 
 /** Sessions and their refresh-token families (SPEC §4). */
 export function sessionQueries(db: Kysely<Database>): SessionMethods {
@@ -56,6 +56,16 @@ export function sessionQueries(db: Kysely<Database>): SessionMethods {
 
     async revokeSession(sessionId, now) {
       return (await db.transaction().execute((trx) => revokeSessionsWhere(trx, { id: sessionId }, now))) > 0;
+    },
+
+    async endBrowserSession(browserSessionId, applicationId, now) {
+      return db.transaction().execute(async (trx) => {
+        const loginSessions = await revokeSessionsWhere(trx, { id: browserSessionId, kind: 'login' }, now);
+        // Only the families of the application that asked (SPEC §9: "the sessions it started for that
+        // application"); a sign-in shared by single sign-on keeps serving the others' tokens.
+        const familiesRevoked = applicationId === null ? 0 : await revokeSessionsWhere(trx, { browserSessionId, applicationId, kind: 'oauth' }, now);
+        return { loginSessionRevoked: loginSessions > 0, familiesRevoked };
+      });
     },
 
     async consumerHasSessions(consumerId) {

@@ -10,7 +10,7 @@ type TenantMethods = Pick<
   Store,
   | 'createOrganization' | 'findOrganizationByName' | 'getOrganization' | 'listOrganizations'
   | 'createApplication' | 'listApplications' | 'getApplication' | 'findApplicationByPublishableKey'
-  | 'findApplicationBySecretHash' | 'findApplicationWithSecret' | 'rotateApplicationSecret' | 'addRedirectUri' | 'isOriginAllowedByAnyApplication'
+  | 'findApplicationBySecretHash' | 'findApplicationWithSecret' | 'rotateApplicationSecret' | 'addRedirectUri' | 'addPostLogoutRedirectUri' | 'isOriginAllowedByAnyApplication'
   | 'updateApplicationBranding' | 'setOrganizationBranding'
 >;
 
@@ -52,6 +52,30 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
   const getApplication = async (id: string) => {
     const row = await applicationById.first({ id });
     return row && toApplication(row);
+  };
+
+  /** Adds a URI to one of an application's JSON lists (redirect or post-logout), once. */
+  const appendUri = async (column: 'redirect_uris' | 'post_logout_redirect_uris', applicationId: string, uri: string) => {
+    // Compare-and-set on the list as read: a concurrent addition makes the UPDATE match nothing,
+    // and this one reads again, so no addition is lost (no lock held between read and write).
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const row = await db.selectFrom('applications').select(column).where('id', '=', applicationId).executeTakeFirst();
+      if (!row) return undefined;
+      const listed = row[column];
+      const uris = JSON.parse(listed) as string[];
+      if (!uris.includes(uri)) {
+        uris.push(uri);
+        const result = await db
+          .updateTable('applications')
+          .set({ [column]: JSON.stringify(uris) })
+          .where('id', '=', applicationId)
+          .where(column, '=', listed)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) continue;
+      }
+      return getApplication(applicationId);
+    }
+    throw new Error(`${column} of ${applicationId}: too many concurrent changes`);
   };
 
   return {
@@ -190,26 +214,8 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
         .execute();
     },
 
-    async addRedirectUri(applicationId, redirectUri) {
-      // Compare-and-set on the list as read: a concurrent addition makes the UPDATE match nothing,
-      // and this one reads again, so no addition is lost (no lock held between read and write).
-      for (let attempt = 0; attempt < 50; attempt++) {
-        const row = await db.selectFrom('applications').select('redirect_uris').where('id', '=', applicationId).executeTakeFirst();
-        if (!row) return undefined;
-        const uris = JSON.parse(row.redirect_uris) as string[];
-        if (!uris.includes(redirectUri)) {
-          uris.push(redirectUri);
-          const result = await db
-            .updateTable('applications')
-            .set({ redirect_uris: JSON.stringify(uris) })
-            .where('id', '=', applicationId)
-            .where('redirect_uris', '=', row.redirect_uris)
-            .executeTakeFirst();
-          if (Number(result.numUpdatedRows) === 0) continue;
-        }
-        return getApplication(applicationId);
-      }
-      throw new Error(`redirect URI of ${applicationId}: too many concurrent changes`);
-    },
+    addRedirectUri: (applicationId, redirectUri) => appendUri('redirect_uris', applicationId, redirectUri),
+
+    addPostLogoutRedirectUri: (applicationId, uri) => appendUri('post_logout_redirect_uris', applicationId, uri),
   };
 }
