@@ -91,10 +91,10 @@ describeEachEngine('OpenID Foundation RP-Initiated Logout OP plan (oidcc-rp-init
 
   /** SPEC §9: the person confirms a logout that cannot be attributed — the confirmation form is submitted. */
   async function confirm(browser: Browser, landing: Extract<Landing, { kind: 'page' }>): Promise<Landing> {
-    const forms = formsOf(landing.html).filter((form) => form.method === 'post');
-    const form = forms.find((candidate) => candidate.buttons.some((label) => /(log|sign) ?out|confirm|yes/i.test(label))) ?? forms[0];
-    expect(form, 'a confirmation form').toBeDefined();
-    return browser.submit(landing, form!);
+    const isConfirm = (button: { label: string }) => /(log|sign) ?out|confirm|yes/i.test(button.label);
+    const form = formsOf(landing.html).find((candidate) => candidate.method === 'post' && candidate.buttons.some(isConfirm));
+    expect(form, 'a confirmation form with a sign-out button').toBeDefined();
+    return browser.submit(landing, form!, {}, form!.buttons.find(isConfirm));
   }
 
   describe('oidcc-rp-initiated-logout', () => {

@@ -62,7 +62,8 @@ export interface HtmlForm {
   action: string;
   method: string;
   fields: Record<string, string>;
-  buttons: string[];
+  /** Submit buttons: a browser sends the pressed one's name and value with the fields. */
+  buttons: Array<{ label: string; name?: string; value?: string }>;
 }
 
 /** The forms of a page, read the way a browser would submit them (hidden and pre-filled inputs). */
@@ -76,7 +77,11 @@ export function formsOf(html: string): HtmlForm[] {
       const name = /\bname="([^"]*)"/.exec(input[0])?.[1];
       if (name) fields[name] = decodeEntities(/\bvalue="([^"]*)"/.exec(input[0])?.[1] ?? '');
     }
-    const buttons = [...body.matchAll(/<button\b[^>]*>([\s\S]*?)<\/button>/g)].map((button) => button[1]!.replace(/<[^>]*>/g, '').trim());
+    const buttons = [...body.matchAll(/<button\b([^>]*)>([\s\S]*?)<\/button>/g)].map((button) => {
+      const name = /\bname="([^"]*)"/.exec(button[1]!)?.[1];
+      const value = /\bvalue="([^"]*)"/.exec(button[1]!)?.[1];
+      return { label: button[2]!.replace(/<[^>]*>/g, '').trim(), ...(name ? { name, value: decodeEntities(value ?? '') } : {}) };
+    });
     forms.push({
       action: decodeEntities(/\baction="([^"]*)"/.exec(attributes)?.[1] ?? ''),
       method: (/\bmethod="([^"]*)"/.exec(attributes)?.[1] ?? 'get').toLowerCase(),
@@ -138,10 +143,11 @@ export class Browser {
     throw new Error(`too many redirects from ${url}`);
   }
 
-  /** Submits a form of a page as a browser does (same-origin, urlencoded), with `values` filled in. */
-  submit(page: { url: string }, form: HtmlForm, values: Record<string, string> = {}): Promise<Landing> {
+  /** Submits a form of a page as a browser does (same-origin, urlencoded), with `values` filled in and `button` pressed. */
+  submit(page: { url: string }, form: HtmlForm, values: Record<string, string> = {}, button?: HtmlForm['buttons'][number]): Promise<Landing> {
     const target = new URL(form.action || page.url, page.url).toString();
-    const body = new URLSearchParams({ ...form.fields, ...values }).toString();
+    const pressed = button?.name ? { [button.name]: button.value ?? '' } : {};
+    const body = new URLSearchParams({ ...form.fields, ...values, ...pressed }).toString();
     return this.navigate(target, {
       method: 'POST', body,
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(this.server.url).origin, 'sec-fetch-site': 'same-origin' },
