@@ -76,8 +76,11 @@ describeEachEngine('OpenID Foundation Basic OP plan (oidcc-basic-certification-t
       expect(callback.searchParams.get('state')).toBe(state);
       expect(callback.searchParams.get('iss')).toBe(server.url);
       expect(tokens.token_type.toLowerCase()).toBe('bearer');
+      // ValidateExpiresIn (RFC 6749 §5.1): a positive number of seconds.
+      expect(Number.isInteger(tokens.expires_in) && tokens.expires_in! > 0).toBe(true);
       expect(claims).toMatchObject({ iss: server.url, aud: rp.clientId, nonce, azp: rp.clientId });
-      expect(claims.sub).toEqual(expect.any(String));
+      // CheckForSubjectInIdToken; Core §2: at most 255 ASCII characters.
+      expect(claims.sub).toMatch(/^[\x21-\x7e]{1,255}$/);
       expect(claims.exp).toBeGreaterThan(claims.iat);
       expect(claims.auth_time).toEqual(expect.any(Number));
       expect(claims.sid).toEqual(expect.any(String));

@@ -261,8 +261,24 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; pay
   return { header: JSON.parse(Buffer.from(header!, 'base64url').toString()), payload: JSON.parse(Buffer.from(payload!, 'base64url').toString()) };
 }
 
-/** The error of an authorization response redirected to the client (RFC 6749 §4.1.2.1). */
+/** The parameters an error response may carry (the suite's CheckForUnexpectedParametersInErrorResponseFromAuthorizationEndpoint). */
+const ERROR_RESPONSE_PARAMS = ['error', 'error_description', 'error_uri', 'state', 'session_state', 'iss'];
+
+/**
+ * The error of an authorization response redirected to the client (RFC 6749 §4.1.2.1), after the
+ * checks the suite makes on every one (performGenericAuthorizationEndpointErrorResponseValidation):
+ * an `error`, no `code` (Core §3.1.2.6), no unexpected parameter, an `error_description` of the
+ * characters RFC 6749 §4.1.2.1 allows, and `iss`, when present, the issuer (RFC 9207). The caller
+ * checks the error code and the state it expects.
+ */
 export function authorizationError(interaction: Interaction, rp: RelyingParty): { error: string | null; state: string | null; iss: string | null } {
   const callback = callbackOf(interaction, rp);
-  return { error: callback.searchParams.get('error'), state: callback.searchParams.get('state'), iss: callback.searchParams.get('iss') };
+  const { searchParams } = callback;
+  expect(searchParams.get('error'), 'EnsureErrorFromAuthorizationEndpointResponse').toEqual(expect.any(String));
+  expect(searchParams.has('code'), 'RejectAuthCodeInAuthorizationEndpointResponse').toBe(false);
+  for (const name of searchParams.keys()) expect(ERROR_RESPONSE_PARAMS, `unexpected parameter ${name} in the error response`).toContain(name);
+  const description = searchParams.get('error_description');
+  if (description !== null) expect(description, 'ValidateErrorDescriptionFromAuthorizationEndpointResponseError').toMatch(/^[\x09\x0a\x0d\x20-\x21\x23-\x5b\x5d-\x7e]+$/);
+  if (searchParams.has('iss')) expect(searchParams.get('iss'), 'ValidateIssIfPresentInAuthorizationResponse').toBe(rp.config().serverMetadata().issuer);
+  return { error: searchParams.get('error'), state: searchParams.get('state'), iss: searchParams.get('iss') };
 }
