@@ -347,8 +347,13 @@ describeEachEngine('OpenID Foundation Basic OP plan (oidcc-basic-certification-t
       const person = await newPerson();
       const { callback } = await codeFlow(server, rp, new Browser(server), person, fresh());
       const again = await redeem(callback);
+      // CheckTokenEndpointHttpStatus400, CheckTokenEndpointReturnedJsonContentType, ...ErrorInvalidGrant,
+      // ValidateErrorDescriptionFromTokenEndpointResponseError (RFC 6749 §5.2).
       expect(again.status).toBe(400);
-      expect((await again.json()).error).toBe('invalid_grant');
+      expect(again.headers.get('content-type')).toMatch(/^application\/json/);
+      const body = await again.json();
+      expect(body.error).toBe('invalid_grant');
+      if (body.error_description !== undefined) expect(body.error_description).toMatch(/^[\x09\x0a\x0d\x20-\x21\x23-\x5b\x5d-\x7e]+$/);
     });
   });
 
@@ -368,8 +373,8 @@ describeEachEngine('OpenID Foundation Basic OP plan (oidcc-basic-certification-t
   });
 
   describe('oidcc-ensure-registered-redirect-uri', () => {
-    it('an unregistered redirect_uri: an error shown by the server, never a redirect', async () => {
-      const url = client.buildAuthorizationUrl(rp.config(), { redirect_uri: 'https://rp.example/not-registered', response_type: 'code', scope: 'openid', ...fresh() });
+    it('an unregistered redirect_uri (the registered one with a random path appended, as CreateBadRedirectUriByAppending makes it): an error shown by the server, never a redirect', async () => {
+      const url = client.buildAuthorizationUrl(rp.config(), { redirect_uri: `${rp.redirectUri}/${client.randomState()}`, response_type: 'code', scope: 'openid', ...fresh() });
       const browser = new Browser(server);
       const landing = await browser.navigate(url.toString());
       expect(landing.kind).toBe('page');
