@@ -461,11 +461,26 @@ describeEachEngine('OpenID Foundation Basic OP plan (oidcc-basic-certification-t
       expect(first.interaction.sawConsent).toBe(true);
       const refreshToken = first.tokens.refresh_token!;
       expect(refreshToken).toMatch(/^[\x20-\x7e]+$/); // RFC 6749 A.17
+      // EnsureMinimumRefreshTokenLength: at least 128 bits.
+      expect(Buffer.byteLength(refreshToken)).toBeGreaterThanOrEqual(16);
       server.clock.advance(60);
-      const refreshed = await client.refreshTokenGrant(rp.config(), refreshToken);
+      const config = rp.config();
+      let responseHeaders: Headers | undefined;
+      config[client.customFetch] = async (url, options) => {
+        const response = await fetch(url, options as RequestInit);
+        responseHeaders = response.headers;
+        return response;
+      };
+      const refreshed = await client.refreshTokenGrant(config, refreshToken);
+      // CheckTokenEndpointReturnedJsonContentType, CheckTokenEndpointCacheHeaders, CheckTokenTypeIsBearer,
+      // EnsureAccessTokenValuesAreDifferent.
+      expect(responseHeaders!.get('content-type')).toMatch(/^application\/json/);
+      expect(responseHeaders!.get('cache-control')).toContain('no-store');
+      expect(refreshed.token_type.toLowerCase()).toBe('bearer');
+      expect(refreshed.access_token).not.toBe(first.tokens.access_token);
       const claims = refreshed.claims()!;
-      // OpenID Connect Core §12.2.
-      expect(claims).toMatchObject({ iss: first.claims.iss, sub: first.claims.sub, aud: rp.clientId, auth_time: first.claims.auth_time });
+      // CompareIdTokenClaims; OpenID Connect Core §12.2: same iss, sub, aud, auth_time and azp.
+      expect(claims).toMatchObject({ iss: first.claims.iss, sub: first.claims.sub, aud: rp.clientId, auth_time: first.claims.auth_time, azp: first.claims.azp });
       expect(claims.iat).toBeGreaterThan(first.claims.iat);
       expect(claims.at_hash).toBe(atHash(refreshed.access_token));
       expect((await client.fetchUserInfo(rp.config(), refreshed.access_token, claims.sub)).sub).toBe(claims.sub);
