@@ -1,4 +1,4 @@
-import { createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHmac, createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachEngine } from './helpers/engines.js';
@@ -39,6 +39,17 @@ function signedBySuite(idToken: string): string {
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const input = `${encode({ alg: 'RS256', typ: 'JWT', kid: 'conformance-suite' })}.${encode(payload)}`;
   return `${input}.${createSign('RSA-SHA256').update(input).sign(SUITE_KEY.privateKey).toString('base64url')}`;
+}
+
+/**
+ * The suite's own bad hint (GenerateFakeIdTokenClaims + SignFakeIdToken with GenerateJWKsFromClientSecret):
+ * fake claims, HS256 under the client secret — a symmetric key the client knows, never a key of the OP.
+ */
+function fakeIdTokenSignedWithClientSecret(issuer: string, clientId: string, clientSecret: string, now: number): string {
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const iat = Math.floor(now / 1000);
+  const input = `${encode({ alg: 'HS256' })}.${encode({ iss: clientId, sub: 'SubjectID', aud: issuer, nonce: 'flibble', iat, exp: iat + 300 })}`;
+  return `${input}.${createHmac('sha256', clientSecret).update(input).digest('base64url')}`;
 }
 
 describeEachEngine('OpenID Foundation RP-Initiated Logout OP plan (oidcc-rp-initiated-logout-certification-test-plan)', (engine) => {
@@ -128,9 +139,13 @@ describeEachEngine('OpenID Foundation RP-Initiated Logout OP plan (oidcc-rp-init
   describe('oidcc-rp-initiated-logout-bad-post-logout-redirect-uri', () => {
     it('an unregistered post_logout_redirect_uri: no redirect, an error or a confirmation page', async () => {
       const { browser, idToken } = await signedIn();
-      const landing = await endSession(browser, { id_token_hint: idToken, post_logout_redirect_uri: 'https://rp.example/not-registered', state: client.randomState() });
+      // AddBadPostLogoutRedirectUriToEndSessionEndpointRequest: the RP's base URL + /bad_post_logout_redirect_uri.
+      const bad = 'https://rp.example/bad_post_logout_redirect_uri';
+      const landing = await endSession(browser, { id_token_hint: idToken, post_logout_redirect_uri: bad, state: client.randomState() });
       expectPageNotRedirect(landing);
-      expect(landing.html).not.toContain('https://rp.example/not-registered');
+      // SPEC §9: a request that cannot be attributed ends nothing by itself (logout CSRF).
+      await expectStillLoggedIn(browser);
+      expect(landing.html).not.toContain(bad);
     });
   });
 
@@ -139,14 +154,27 @@ describeEachEngine('OpenID Foundation RP-Initiated Logout OP plan (oidcc-rp-init
       const { browser, idToken } = await signedIn();
       const landing = await endSession(browser, { id_token_hint: toAlgNone(idToken), post_logout_redirect_uri: rp.postLogoutRedirectUri, state: client.randomState() });
       expectPageNotRedirect(landing);
+      // SPEC §9: a request that cannot be attributed ends nothing by itself (logout CSRF).
+      await expectStillLoggedIn(browser);
     });
   });
 
   describe('oidcc-rp-initiated-logout-bad-id-token-hint', () => {
-    it('an id_token_hint signed by someone else: no redirect, an error or a confirmation page', async () => {
+    it('the suite\'s fake id_token_hint (HS256 under the client secret): no redirect, an error or a confirmation page', async () => {
+      const { browser } = await signedIn();
+      const hint = fakeIdTokenSignedWithClientSecret(server.url, rp.clientId, rp.clientSecret, server.clock.now());
+      const landing = await endSession(browser, { id_token_hint: hint, post_logout_redirect_uri: rp.postLogoutRedirectUri, state: client.randomState() });
+      expectPageNotRedirect(landing);
+      // SPEC §9: a request that cannot be attributed ends nothing by itself (logout CSRF).
+      await expectStillLoggedIn(browser);
+    });
+
+    it('the real ID token\'s claims signed with an RSA key that is not the OP\'s: no redirect, an error or a confirmation page', async () => {
       const { browser, idToken } = await signedIn();
       const landing = await endSession(browser, { id_token_hint: signedBySuite(idToken), post_logout_redirect_uri: rp.postLogoutRedirectUri, state: client.randomState() });
       expectPageNotRedirect(landing);
+      // SPEC §9: a request that cannot be attributed ends nothing by itself (logout CSRF).
+      await expectStillLoggedIn(browser);
     });
   });
 
@@ -155,6 +183,8 @@ describeEachEngine('OpenID Foundation RP-Initiated Logout OP plan (oidcc-rp-init
       const { browser } = await signedIn();
       const landing = await endSession(browser, { post_logout_redirect_uri: rp.postLogoutRedirectUri, state: client.randomState() });
       expectPageNotRedirect(landing);
+      // SPEC §9: a request that cannot be attributed ends nothing by itself (logout CSRF).
+      await expectStillLoggedIn(browser);
     });
   });
 
@@ -207,6 +237,8 @@ describeEachEngine('OpenID Foundation RP-Initiated Logout OP plan (oidcc-rp-init
       const { browser, idToken } = await signedIn();
       const landing = await endSession(browser, { id_token_hint: idToken, post_logout_redirect_uri: `${rp.postLogoutRedirectUri}?foo=bar`, state: client.randomState() });
       expectPageNotRedirect(landing);
+      // SPEC §9: a request that cannot be attributed ends nothing by itself (logout CSRF).
+      await expectStillLoggedIn(browser);
     });
   });
 });
