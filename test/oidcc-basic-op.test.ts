@@ -91,6 +91,8 @@ describeEachEngine('OpenID Foundation Basic OP plan (oidcc-basic-certification-t
       expect(header.alg).toBe('RS256');
       const jwks = await (await fetch(rp.config().serverMetadata().jwks_uri!)).json();
       expect(jwks.keys.map((key: { kid: string }) => key.kid)).toContain(header.kid);
+      // requestProtectedResource: the access token works at the UserInfo endpoint.
+      expect((await userInfo(tokens.access_token)).status).toBe(200);
     });
   });
 
