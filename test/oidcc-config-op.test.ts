@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachEngine } from './helpers/engines.js';
+import { schemaMismatch, type JsonSchema } from './helpers/json-schema.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /**
@@ -12,6 +14,10 @@ import { startTestServer, type TestServer } from './helpers/server.js';
  * The server runs with an https issuer, as in production: the suite fails a document whose endpoints
  * are not all https (CheckDiscEndpointAllEndpointsAreHttps).
  */
+/** The suite's own schema of a discovery document (test/fixtures/oidf/NOTICE.md). */
+const SUITE_METADATA_SCHEMA = JSON.parse(readFileSync(new URL('./fixtures/oidf/oauth_authorization_server_metadata.json', import.meta.url), 'utf8')) as
+  JsonSchema & { properties: Record<string, JsonSchema & { format?: string }>; additionalProperties: boolean };
+
 describeEachEngine('OpenID Foundation Config OP plan (oidcc-config-certification-test-plan)', (engine) => {
   const issuer = 'https://auth.example.test';
   let server: TestServer;
@@ -119,7 +125,16 @@ describeEachEngine('OpenID Foundation Config OP plan (oidcc-config-certification
       expect(metadata.code_challenge_methods_supported).toEqual(['S256']);
     });
 
-    it('ValidateServerMetadataAgainstSchema (the fields the schema types): arrays are arrays of strings, flags are booleans', () => {
+    it('ValidateServerMetadataAgainstSchema and CheckForUnexpectedParametersInServerMetadata: the suite\'s own schema, no field it does not know', () => {
+      expect(schemaMismatch(SUITE_METADATA_SCHEMA, metadata)).toBeUndefined();
+      for (const [name, value] of Object.entries(metadata)) {
+        const property = SUITE_METADATA_SCHEMA.properties[name];
+        expect(property, `${name} is a field the suite knows`).toBeDefined();
+        if (property?.format === 'uri') expect(() => new URL(value as string), `${name} is a URI`).not.toThrow();
+      }
+    });
+
+    it('arrays of strings, boolean flags, and prompt_values_supported (SPEC §9)', () => {
       for (const [name, value] of Object.entries(metadata)) {
         if (name.endsWith('_supported') && Array.isArray(value)) for (const item of value) expect(typeof item, name).toBe('string');
         if (name.endsWith('_parameter_supported')) expect(typeof value, name).toBe('boolean');
