@@ -94,6 +94,17 @@ describeEachEngine('OpenID Foundation Basic OP plan (oidcc-basic-certification-t
       // requestProtectedResource: the access token works at the UserInfo endpoint.
       expect((await userInfo(tokens.access_token)).status).toBe(200);
     });
+
+    it('the same with a client of RS256 access tokens (SPEC §9, RFC 9068 §2.1): UserInfo and refresh accept them', async () => {
+      const rs256 = await createRelyingParty(server, { accessTokenAlg: 'RS256' });
+      const person = await newPerson();
+      const { tokens, claims } = await codeFlow(server, rs256, new Browser(server), person, { ...fresh(), scope: 'openid offline_access' });
+      expect(decodeJwt(tokens.access_token).header).toMatchObject({ alg: 'RS256', typ: 'at+jwt' });
+      expect(claims.at_hash).toBe(atHash(tokens.access_token));
+      expect((await client.fetchUserInfo(rs256.config(), tokens.access_token, claims.sub)).sub).toBe(claims.sub);
+      const refreshed = await client.refreshTokenGrant(rs256.config(), tokens.refresh_token!);
+      expect(decodeJwt(refreshed.access_token).header.alg).toBe('RS256');
+    });
   });
 
   describe('oidcc-response-type-missing', () => {

@@ -28,13 +28,16 @@ const POST_LOGOUT_REDIRECT_URI = 'https://rp.example/post_logout_redirect';
  * A confidential client with PKCE optional (`--pkce optional`, SPEC §6.1: the suite sends no PKCE) and the
  * default scopes, authenticating with client_secret_basic unless `auth: 'post'`.
  */
-export async function createRelyingParty(server: TestServer, options: { auth?: 'basic' | 'post'; scopes?: string[] } = {}): Promise<RelyingParty> {
+export async function createRelyingParty(
+  server: TestServer, options: { auth?: 'basic' | 'post'; scopes?: string[]; accessTokenAlg?: 'EdDSA' | 'RS256' } = {},
+): Promise<RelyingParty> {
   const { deps } = server.server.runtime;
   const organization = (await deps.store.findOrganizationByName('default'))!;
   const { application, secretKey } = await createApplication(deps, {
     organizationId: organization.id, name: 'Conformance RP', type: 'confidential', environment: 'test',
     redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [POST_LOGOUT_REDIRECT_URI], pkcePolicy: 'optional',
     ...(options.scopes ? { allowedScopes: options.scopes } : {}),
+    ...(options.accessTokenAlg ? { accessTokenAlg: options.accessTokenAlg } : {}),
   });
   const clientId = application.publishableKey;
   const auth = () => (options.auth === 'post' ? client.ClientSecretPost(secretKey) : client.ClientSecretBasic(secretKey));
