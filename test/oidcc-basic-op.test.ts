@@ -322,6 +322,14 @@ describeEachEngine('OpenID Foundation Basic OP plan (oidcc-basic-certification-t
       expect(interaction.prefilledEmail).toBe(person.email);
       expect(claims.sub).toEqual(expect.any(String));
     });
+
+    it('the suite\'s default hint (buffy@<issuer host>, no such account): no error, the person signs in as themself', async () => {
+      const person = await newPerson();
+      const hint = `buffy@${new URL(server.url).hostname}`;
+      const { interaction, claims } = await codeFlow(server, rp, new Browser(server), person, { ...fresh(), login_hint: hint });
+      expect(interaction.sawLogin).toBe(true);
+      expect(claims.sub).toEqual(expect.any(String));
+    });
   });
 
   for (const [module, parameter] of [['oidcc-ui-locales', 'ui_locales'], ['oidcc-claims-locales', 'claims_locales']] as const) {
