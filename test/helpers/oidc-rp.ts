@@ -123,10 +123,6 @@ export class Browser {
     return response;
   }
 
-  hasCookie(name: string): boolean {
-    return this.cookies.has(name);
-  }
-
   /** GET (or the given request) and follow redirects while they stay on the server. */
   async navigate(url: string, init: RequestInit = {}): Promise<Landing> {
     let response = await this.request(url, init);
