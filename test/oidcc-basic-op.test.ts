@@ -366,7 +366,7 @@ describeEachEngine('OpenID Foundation Basic OP plan (oidcc-basic-certification-t
   describe('oidcc-codereuse', () => {
     it('the code a second time, at once: invalid_grant', async () => {
       const person = await newPerson();
-      const { callback } = await codeFlow(server, rp, new Browser(server), person, fresh());
+      const { callback, tokens } = await codeFlow(server, rp, new Browser(server), person, fresh());
       const again = await redeem(callback);
       // CheckTokenEndpointHttpStatus400, CheckTokenEndpointReturnedJsonContentType, ...ErrorInvalidGrant,
       // ValidateErrorDescriptionFromTokenEndpointResponseError (RFC 6749 §5.2).
@@ -375,6 +375,8 @@ describeEachEngine('OpenID Foundation Basic OP plan (oidcc-basic-certification-t
       const body = await again.json();
       expect(body.error).toBe('invalid_grant');
       if (body.error_description !== undefined) expect(body.error_description).toMatch(/^[\x09\x0a\x0d\x20-\x21\x23-\x5b\x5d-\x7e]+$/);
+      // RFC 6749 §4.1.2 (OP-OAuth-2nd-Revokes): the tokens of the first use are revoked.
+      expect((await userInfo(tokens.access_token)).status).toBe(401);
     });
   });
 
