@@ -4,7 +4,7 @@ import { textProblem } from './text.js';
 // Upper bounds of the parameters Latchkey reads. RFC 6749 Appendix A defines every one of them over
 // printable characters (VSCHAR, NQCHAR, URI-reference), so none may hold a control character; the
 // bounds are generous for a real client and keep hostile sizes away from the flows and the store.
-// The flows apply the semantic limits (state 8–512, nonce ≤ 512, …) themselves.
+// The flows apply the semantic limits (state ≤ 512, nonce ≤ 512, …) themselves.
 const DEFAULT_MAX_LENGTH = 2048;
 const MAX_LENGTH: Record<string, number> = {
   token: 8192,
