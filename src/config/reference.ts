@@ -1,7 +1,10 @@
 import {
   AUTHORIZATION_CODE_TTL_SECONDS, AUTHORIZATION_SESSION_TTL_SECONDS, BEACON_TOKEN_TTL_SECONDS, DEFAULT_ORGANIZATION_SETTINGS as lifetimes, EXCHANGE_CODE_TTL_SECONDS, OTP_TTL_SECONDS,
 } from '../protocol/lifetimes.js';
+import { OPENID_SCOPES } from '../protocol/scopes.js';
 import { SETTINGS, type SettingSpec } from './settings.js';
+
+const OPENID_DEFAULT = `\`${OPENID_SCOPES.join(' ')}\``;
 
 /** `21600 (6 hours)`: seconds as the API answers them, and in words. */
 function duration(seconds: number): string {
@@ -47,6 +50,24 @@ export function renderConfigurationReference(): string {
     '',
     `Not configurable: the exchange code lives ${EXCHANGE_CODE_TTL_SECONDS} seconds, the authorization code ${AUTHORIZATION_CODE_TTL_SECONDS} seconds, an`,
     `authorization session ${AUTHORIZATION_SESSION_TTL_SECONDS / 60} minutes, a one-time passcode ${OTP_TTL_SECONDS / 60} minutes, the beacon token ${BEACON_TOKEN_TTL_SECONDS / 3600} hour.`,
+    '',
+    '## Per-application settings',
+    '',
+    'Set at `latchkey apps create` (see `npx latchkey apps create --help`):',
+    '',
+    '| option | default | meaning |',
+    '|---|---|---|',
+    '| `--type confidential\\|public` | `confidential` | a public client has no secret and always uses PKCE |',
+    '| `--environment test\\|live` | `test` | which world its keys, users and sessions belong to (SPEC §1) |',
+    '| `--redirect-uri URI` (repeatable) | none | OAuth redirect URIs, compared exactly (loopback IP ports excepted, RFC 8252 §7.3) |',
+    `| \`--scope S\` (repeatable) | ${OPENID_DEFAULT} | the scopes it may ask for (SPEC §9). Giving one \`--scope\` replaces the whole default list |`,
+    '| `--pkce required\\|optional` | `required` | `optional` lets a **confidential** client send authorization requests without PKCE, as the OpenID Foundation\'s certification suite and many relying parties do (SPEC §6.1; RFC 9700 §2.1.1 allows it for confidential clients using `nonce`). A public client cannot have it. A challenge that was sent is always enforced, and a `code_verifier` sent for a code issued without a challenge is refused (RFC 9700 §4.8.2) |',
+    '| `--post-logout-redirect-uri URI` (repeatable) | none | where RP-Initiated Logout may send the browser afterwards (exact match) |',
+    '| `--access-token-alg EdDSA\\|RS256` | `EdDSA` | the signature of its OAuth access tokens; RFC 9068 §2.1 requires RS256 to be available to resource servers. Latchkey accepts its access tokens under either; an ID token is never a bearer credential |',
+    '',
+    'Applications created before the OpenID Connect work (migration `010-openid-connect`) with an empty',
+    'scope list — the old default — were given the new default list; lists that were given explicitly are',
+    'kept. Their PKCE policy is `required` and their access tokens EdDSA, as before.',
     '',
     '## Rate limits',
     '',

@@ -3,6 +3,7 @@ import { constantTimeEqual, hashSecret } from '../crypto/hash.js';
 import { generateId, generateSecret } from '../crypto/random.js';
 import { isPublishableKeyShape, isSecretKeyShape } from '../protocol/keys.js';
 import { redirectUriProblem } from '../protocol/redirect-uri.js';
+import { OPENID_SCOPES } from '../protocol/scopes.js';
 import type { Application } from '../storage/store.js';
 import type { FlowDeps } from './deps.js';
 
@@ -21,12 +22,6 @@ export interface NewApplication {
   postLogoutRedirectUris?: string[];
   accessTokenAlg?: Application['accessTokenAlg'];
 }
-
-/**
- * SPEC §9: what a new application may ask for unless it was created with its own list — every scope
- * OpenID Connect Core §5.4 defines, plus `offline_access` (Core §11).
- */
-export const DEFAULT_ALLOWED_SCOPES: readonly string[] = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'];
 
 /** An application setting that cannot be stored; the CLI prints the message. */
 export class InvalidApplication extends Error {}
@@ -63,7 +58,8 @@ export async function createApplication(deps: FlowDeps, input: NewApplication): 
     environment: input.environment,
     type: input.type,
     redirectUris: input.redirectUris ?? [],
-    allowedScopes: input.allowedScopes && input.allowedScopes.length > 0 ? input.allowedScopes : [...DEFAULT_ALLOWED_SCOPES],
+    // SPEC §9: unless created with its own list, an application may use every scope this server knows.
+    allowedScopes: input.allowedScopes && input.allowedScopes.length > 0 ? input.allowedScopes : [...OPENID_SCOPES],
     allowedOrigins: input.allowedOrigins ?? [],
     logoUrl: input.logoUrl ?? null,
     accentColor: input.accentColor ?? null,

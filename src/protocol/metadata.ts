@@ -1,7 +1,5 @@
 import { ID_TOKEN_CLAIMS, PERSON_CLAIMS } from './openid-claims.js';
-
-/** SPEC §9: the scope values offered (OpenID Connect Core §3.1.2.1, §5.4, §11). */
-export const SCOPES_SUPPORTED = ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'];
+import { OPENID_SCOPES } from './scopes.js';
 
 /**
  * RFC 8414 §2 authorization server metadata. Lists every endpoint, grant type, PKCE method, client
@@ -17,7 +15,7 @@ export function authorizationServerMetadata(issuer: string): Record<string, unkn
     introspection_endpoint: `${issuer}/v1/auth/oauth/introspect`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     // SPEC §9: the RFC 8414 document lists the scopes too.
-    scopes_supported: SCOPES_SUPPORTED,
+    scopes_supported: OPENID_SCOPES,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],

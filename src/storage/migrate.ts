@@ -25,6 +25,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '010-openid-connect': openIdConnect,
 };
 
+/** Every migration's name, in the order they apply. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS);
+
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /**
