@@ -344,6 +344,28 @@ describeEachEngine('Store contract', (engine) => {
     expect((await store.getSession(otherBrowserFamily.id))!.revokedAt).toBeNull();
   });
 
+  it('RP-Initiated Logout 1.0 §2: revokeBrowserSessionFamilies ends that sign-in\'s families of one application and one person only, never the sign-in', async () => {
+    const other: Application = { ...application, id: 'app_contract_hinted_other', publishableKey: 'pk_test_contract_hinted_other' };
+    await store.createApplication(other, hashSecret('sk_test_hinted_other'), now);
+    const started = async (kind: 'login' | 'oauth', applicationId: string, browserSessionId: string | null, consumerId = consumer.id) => {
+      const id = generateId('ses_');
+      const tokenHash = hashSecret(generateSecret('rt_'));
+      await store.startSession(
+        { id, organizationId, applicationId, consumerId, type: 'authenticated', kind, grantId: null, scope: null, codeHash: null, browserSessionId, createdAt: now, revokedAt: null },
+        kind === 'login' ? null : { tokenHash, sessionId: id, createdAt: now, expiresAt: now + 1000_000, rotatedAt: null, revokedAt: null },
+      );
+      return { id, tokenHash };
+    };
+    const signIn = await started('login', application.id, null);
+    const family = await started('oauth', application.id, signIn.id);
+    const otherAppFamily = await started('oauth', other.id, signIn.id);
+    expect(await store.revokeBrowserSessionFamilies(signIn.id, application.id, 'con_someone_else', now + 5)).toBe(0);
+    expect(await store.revokeBrowserSessionFamilies(signIn.id, application.id, consumer.id, now + 5)).toBe(1);
+    expect((await store.getSession(family.id))!.revokedAt).toBe(now + 5);
+    expect((await store.findRefreshToken(family.tokenHash))!.revokedAt).toBe(now + 5);
+    for (const alive of [signIn, otherAppFamily]) expect((await store.getSession(alive.id))!.revokedAt).toBeNull();
+  });
+
   it('findApplicationBySecretHash: rotation with overlap keeps the old secret until it expires', async () => {
     await store.rotateApplicationSecret(application.id, hashSecret('sk_test_second'), now + 100, now);
     expect(await store.findApplicationBySecretHash(hashSecret('sk_test_first'), now + 99)).toEqual(application);

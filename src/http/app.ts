@@ -51,7 +51,10 @@ export function createApp(deps: FlowDeps, options: AppOptions): Hono<AppEnv> {
   app.use('*', async (c, next) => {
     // hono's query reader, not a second URL parse of every request.
     if (c.req.query('access_token') !== undefined) {
-      throw new InvalidRequest('access tokens are not accepted in the query string; use the Authorization header');
+      const error = new InvalidRequest('access tokens are not accepted in the query string; use the Authorization header');
+      // RFC 6750 §3.1: a malformed bearer request is invalid_request, with the Bearer challenge.
+      error.headers['WWW-Authenticate'] = 'Bearer realm="latchkey", error="invalid_request"';
+      throw error;
     }
     await next();
   });

@@ -1,4 +1,5 @@
 import { InvalidRequest } from './oauth-errors.js';
+import { SCOPE_CLAIMS } from './openid-claims.js';
 
 /** One claim of a `claims` request (OpenID Connect Core §5.5.1): null, or how it is wanted. */
 export type ClaimRequest = null | { essential?: boolean; value?: unknown; values?: unknown[] };
@@ -41,7 +42,7 @@ function readClaim(name: string, request: unknown): ClaimRequest {
  * of claim name → null | { essential, value, values }. Malformed → `invalid_request`. Returns the
  * normalized JSON text (only the members read, in a fixed shape), or null when absent.
  */
-export function readClaimsRequest(value: string | undefined): string | null {
+export function readClaimsRequest(value: string | undefined, allowedScopes: readonly string[]): string | null {
   if (value === undefined) return null;
   let parsed: unknown;
   try {
@@ -56,7 +57,30 @@ export function readClaimsRequest(value: string | undefined): string | null {
     if (members === undefined || members === null) continue;
     if (!isObject(members)) throw new InvalidRequest(`claims: ${target} must be an object`);
     // Object.fromEntries defines own properties, so a claim named `__proto__` stays a plain key.
-    normalized[target] = Object.fromEntries(Object.entries(members).map(([name, request]) => [name, readClaim(name, request)]));
+    const claims = Object.entries(members).map(([name, request]) => [name, readClaim(name, request)] as const);
+    // A claim about the person belongs to a scope (Core §5.4); one of a scope this client may not use
+    // is dropped — `claims` never reaches past the application's scopes (Core §5.5: a requested
+    // claim that is not returned is not an error).
+    normalized[target] = Object.fromEntries(claims.filter(([name]) => isWithinScopes(name, allowedScopes)));
   }
   return JSON.stringify(normalized);
+}
+
+/** Whether the claim is not about the person, or is of a scope among `scopes`. */
+function isWithinScopes(claim: string, scopes: readonly string[]): boolean {
+  const owners = Object.entries(SCOPE_CLAIMS).filter(([, claims]) => claims.includes(claim));
+  return owners.length === 0 || owners.some(([scope]) => scopes.includes(scope));
+}
+
+/**
+ * Core §5.5.1: a request for `sub` with a `value` may only be answered for that person — the same
+ * rule as `id_token_hint`. The value asked for (in `id_token` or `userinfo`), or null.
+ */
+export function requestedSubject(claimsJson: string | null): string | null {
+  if (claimsJson === null) return null;
+  const request = JSON.parse(claimsJson) as ClaimsRequest;
+  const values = TARGETS.map((target) => request[target]?.sub?.value).filter((value) => value !== undefined);
+  if (values.some((value) => typeof value !== 'string')) throw new InvalidRequest('claims: the value of sub must be a string');
+  if (new Set(values).size > 1) throw new InvalidRequest('claims: id_token and userinfo ask for different values of sub');
+  return (values[0] as string | undefined) ?? null;
 }

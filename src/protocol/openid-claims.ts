@@ -47,6 +47,15 @@ export function scopesOfRequestedClaims(claimsJson: string | null | undefined): 
   return Object.entries(SCOPE_CLAIMS).filter(([, claims]) => claims.some((claim) => named.has(claim))).map(([scope]) => scope);
 }
 
+/**
+ * What the person consents to (SPEC §7) and the grant records: the scope values asked for, and those
+ * whose claims the `claims` request names. Remembered consent must cover all of it, so a later
+ * request cannot reach more claims through `claims` than the person approved.
+ */
+export function consentScope(scope: string, claimsJson: string | null | undefined): string {
+  return [...new Set([...scope.split(' '), ...scopesOfRequestedClaims(claimsJson)])].filter(Boolean).join(' ');
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

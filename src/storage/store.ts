@@ -459,6 +459,13 @@ export interface Store {
    * Returns whether the login session was live and how many families it revoked.
    */
   endBrowserSession(browserSessionId: string, applicationId: string | null, now: number): Promise<{ loginSessionRevoked: boolean; familiesRevoked: number }>;
+  /**
+   * RP-Initiated Logout 1.0 §2 with an `id_token_hint` whose browser sign-in is not (or no longer)
+   * this browser's: revokes only the OAuth token families that sign-in started for `applicationId`
+   * on behalf of `consumerId`, with their refresh tokens — not the sign-in itself, which may be
+   * another browser's. Returns how many families it revoked.
+   */
+  revokeBrowserSessionFamilies(browserSessionId: string, applicationId: string, consumerId: string, now: number): Promise<number>;
 
   /**
    * Rotates a refresh token: one conditional UPDATE marks `tokenHash` rotated only while it is

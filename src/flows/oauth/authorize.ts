@@ -3,6 +3,7 @@ import { generateId, generateSecret } from '../../crypto/random.js';
 import { AUTHORIZATION_CODE_TTL_SECONDS } from '../../protocol/lifetimes.js';
 import { InvalidGrant, LoginRequired } from '../../protocol/oauth-errors.js';
 import { signInProblem } from '../../protocol/oidc-request.js';
+import { consentScope } from '../../protocol/openid-claims.js';
 import { withQuery } from '../../protocol/redirect-uri.js';
 import type { Application, AuditEvent, Session } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
@@ -73,7 +74,8 @@ export async function issueAuthorizationCode(
     {
       grant: (request) => ({
         id: generateId('grt_', now), organizationId: application.organizationId, applicationId: application.id, consumerId: user.consumerId,
-        scope: request.scope, createdAt: now, updatedAt: now, revokedAt: null,
+        // What the person approved: the scopes, and those whose claims `claims` asks for (SPEC §7).
+        scope: consentScope(request.scope, request.claims), createdAt: now, updatedAt: now, revokedAt: null,
       }),
       code: (request, grant) => {
         auditEvents = [deps.audit.prepare('authorization_code.issued', application.organizationId, { applicationId: application.id, consumerId: user.consumerId, grantId: grant.id })];

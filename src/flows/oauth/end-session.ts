@@ -97,6 +97,25 @@ export async function endBrowserSession(deps: FlowDeps, request: EndSessionReque
   });
 }
 
+/**
+ * RP-Initiated Logout 1.0 §2, SPEC §9: a verified `id_token_hint` names the sign-in (`sid`) the client
+ * wants ended, even when this browser no longer holds it (the login cookie lives hours, the client's
+ * refresh tokens months; or the logout comes from another browser). The client's own token families
+ * of that sign-in end at once — only the client that received the ID token, only its person's — and
+ * the sign-in itself is left to the browser that holds it (a leaked ID token must not sign a person
+ * out everywhere). Nothing happens when the hint has no `sid` or names this browser's sign-in (that
+ * one is ended whole, by endBrowserSession).
+ */
+export async function endHintedFamilies(deps: FlowDeps, request: EndSessionRequest, signIn: Session | undefined): Promise<void> {
+  const { hint, application } = request;
+  if (!hint?.sessionId || !application || hint.sessionId === signIn?.id) return;
+  const revoked = await deps.store.revokeBrowserSessionFamilies(hint.sessionId, application.id, hint.subject, deps.clock.now());
+  if (revoked === 0) return;
+  await deps.audit.record('logout.end_session', application.organizationId, {
+    sessionId: hint.sessionId, consumerId: hint.subject, applicationId: application.id, familiesRevoked: revoked, via: 'id_token_hint',
+  });
+}
+
 /** Who the confirmation page says is signed in. */
 export async function describeSignIn(deps: FlowDeps, signIn: Session): Promise<{ userLabel: string; organization: Organization | undefined }> {
   const [consumer, organization] = await Promise.all([deps.store.getConsumer(signIn.consumerId), deps.store.getOrganization(signIn.organizationId)]);

@@ -1,6 +1,7 @@
 import { AccessDenied, type OAuthError } from '../../protocol/oauth-errors.js';
 import { hasPrompt, signInProblem } from '../../protocol/oidc-request.js';
 import { withQuery } from '../../protocol/redirect-uri.js';
+import { consentScope } from '../../protocol/openid-claims.js';
 import { isScopeSubset } from '../../protocol/scopes.js';
 import type { Application, AuthorizationRequest, Consumer, Organization, Session } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
@@ -54,11 +55,12 @@ export function signInMismatch(deps: FlowDeps, hosted: HostedRequest, session: S
  * first-party application still skips it: it is the operator's own, and there is no third party to
  * consent to.
  */
-export async function needsConsent(deps: FlowDeps, application: Application, consumerId: string, request: Pick<AuthorizationRequest, 'scope' | 'prompt'>): Promise<boolean> {
+export async function needsConsent(deps: FlowDeps, application: Application, consumerId: string, request: Pick<AuthorizationRequest, 'scope' | 'prompt' | 'claims'>): Promise<boolean> {
   if (application.isFirstParty) return false;
   if (hasPrompt(request.prompt, 'consent')) return true;
   const grant = await deps.store.findLiveGrant(application.id, consumerId);
-  return !grant || !isScopeSubset(request.scope.split(' ').filter(Boolean), grant.scope.split(' '));
+  // The claims the `claims` parameter asks for count like the scopes that hold them (consentScope).
+  return !grant || !isScopeSubset(consentScope(request.scope, request.claims).split(' ').filter(Boolean), grant.scope.split(' '));
 }
 
 /**

@@ -5,7 +5,7 @@ import {
 } from '../../protocol/oauth-errors.js';
 import { CODE_CHALLENGE_PATTERN } from '../../protocol/pkce.js';
 import { isRegisteredRedirectUri } from '../../protocol/redirect-uri.js';
-import { readClaimsRequest } from '../../protocol/claims-request.js';
+import { readClaimsRequest, requestedSubject } from '../../protocol/claims-request.js';
 import { checkDisplay, checkResponseMode, readLoginHint, readMaxAge, readPrompt } from '../../protocol/oidc-request.js';
 import { parseScope, resolveRequestedScopes } from '../../protocol/scopes.js';
 import type { Application, AuthorizationRequest } from '../../storage/store.js';
@@ -106,8 +106,8 @@ async function checkParameters(deps: FlowDeps, application: Application, params:
   if (params.request !== undefined) throw new RequestNotSupported('the request parameter is not supported');
   if (params.request_uri !== undefined) throw new RequestUriNotSupported('the request_uri parameter is not supported');
   checkResponseMode(params.response_mode);
-  const codeChallenge = checkCodeChallenge(application, params);
   const scope = checkScope(application, params.scope);
+  const codeChallenge = checkCodeChallenge(application, params, scope);
   if (params.nonce !== undefined && params.nonce.length > 512) throw new InvalidRequest('nonce must be at most 512 characters');
   if (params.mode !== undefined && params.mode !== 'api') throw new InvalidRequest('mode must be api when present');
   // Core §3.1.2.1: `ui_locales`, `claims_locales` and `acr_values` are accepted and ignored (the pages
@@ -120,8 +120,7 @@ async function checkParameters(deps: FlowDeps, application: Application, params:
     prompt: readPrompt(params.prompt),
     maxAge: readMaxAge(params.max_age),
     loginHint: readLoginHint(params.login_hint),
-    idTokenHintSubject: await readIdTokenHint(deps, application, params.id_token_hint),
-    claims: readClaimsRequest(params.claims),
+    ...(await readSubjectRules(deps, application, params)),
   };
 }
 
@@ -130,11 +129,14 @@ async function checkParameters(deps: FlowDeps, application: Application, params:
  * always send a challenge, a confidential one unless it was registered with PKCE optional (it then
  * relies on the OpenID Connect `nonce`). A challenge that is sent is always checked and enforced.
  */
-function checkCodeChallenge(application: Application, params: Record<string, string | undefined>): string | null {
+function checkCodeChallenge(application: Application, params: Record<string, string | undefined>, scope: string): string | null {
   const { code_challenge: challenge, code_challenge_method: method } = params;
   if (challenge === undefined) {
     if (method !== undefined) throw new InvalidRequest('code_challenge_method was sent without a code_challenge');
     if (application.type === 'public' || application.pkcePolicy !== 'optional') throw new InvalidRequest('code_challenge is required (PKCE, S256)');
+    // RFC 9700 §2.1.1 lets a confidential client replace PKCE with the OpenID Connect `nonce` — which
+    // exists only for an OpenID Connect request. A plain OAuth request still needs PKCE.
+    if (!scope.split(' ').includes('openid')) throw new InvalidRequest('code_challenge is required unless the request is an OpenID Connect request (scope openid)');
     return null;
   }
   // RFC 7636 §4.3: an absent method means plain, which is refused like an explicit one.
@@ -150,6 +152,23 @@ function checkScope(application: Application, scope: string | undefined): string
   const resolved = resolveRequestedScopes(requested, application.allowedScopes);
   if ('refused' in resolved) throw new InvalidScope(`scope ${resolved.refused} is not allowed for this client`);
   return resolved.scopes.join(' ');
+}
+
+/**
+ * Who the request may be answered for: the subject of `id_token_hint` and the `sub` value of the
+ * `claims` request (Core §5.5.1) must agree; either one binds the sign-in to that person. The
+ * `claims` request keeps only claims of scopes this client may use.
+ */
+async function readSubjectRules(
+  deps: FlowDeps,
+  application: Application,
+  params: Record<string, string | undefined>,
+): Promise<Pick<AuthorizationRequest, 'idTokenHintSubject' | 'claims'>> {
+  const claims = readClaimsRequest(params.claims, application.allowedScopes);
+  const hinted = await readIdTokenHint(deps, application, params.id_token_hint);
+  const asked = requestedSubject(claims);
+  if (hinted !== null && asked !== null && hinted !== asked) throw new InvalidRequest('id_token_hint and the sub claim request name different people');
+  return { idTokenHintSubject: hinted ?? asked, claims };
 }
 
 /**

@@ -24,7 +24,12 @@ async function accessTokenOf(c: Context<AppEnv>): Promise<string | undefined> {
   let fromBody: string | undefined;
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (c.req.method === 'POST' && type === 'application/x-www-form-urlencoded') {
-    fromBody = singleValuedParams(new URLSearchParams(await c.req.text())).access_token;
+    try {
+      fromBody = singleValuedParams(new URLSearchParams(await c.req.text())).access_token;
+    } catch (error) {
+      // A repeated or malformed parameter is still an RFC 6750 §3.1 invalid_request, with its challenge.
+      throw invalidBearerRequest(error instanceof Error ? error.message : 'the body is malformed');
+    }
   }
   if (fromHeader !== undefined && fromBody !== undefined) throw invalidBearerRequest('send the access token once: in the Authorization header or in the body');
   return fromHeader ?? fromBody;

@@ -1,7 +1,7 @@
 import type { Context, Handler } from 'hono';
 import type { FlowDeps } from '../../flows/deps.js';
 import {
-  decideEndSession, describeSignIn, endBrowserSession, findBrowserSignIn, postLogoutRedirect, validateEndSessionRequest, type EndSessionRequest,
+  decideEndSession, describeSignIn, endBrowserSession, endHintedFamilies, findBrowserSignIn, postLogoutRedirect, validateEndSessionRequest, type EndSessionRequest,
 } from '../../flows/oauth/end-session.js';
 import { ApiError } from '../../protocol/errors.js';
 import { InvalidRequest } from '../../protocol/oauth-errors.js';
@@ -80,6 +80,7 @@ export function endSessionHandlers(deps: FlowDeps) {
     const request = await validateEndSessionRequest(deps, params);
     const signIn = await signInOf(c);
     const decision = await decideEndSession(deps, request, signIn);
+    await endHintedFamilies(deps, request, signIn);
     if (decision === 'end') {
       await endBrowserSession(deps, request, signIn!, 'id_token_hint');
       clearSessionCookie(c, deps.issuer);

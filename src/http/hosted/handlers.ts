@@ -9,7 +9,7 @@ import { authenticateBearer } from '../../flows/oauth/tokens.js';
 import { destinationBudgetKey, requestOtp } from '../../flows/otp.js';
 import { settingsOf } from '../../flows/organization-settings.js';
 import { maskDestination, normalizeEmail } from '../../protocol/contacts.js';
-import { scopesOfRequestedClaims } from '../../protocol/openid-claims.js';
+import { consentScope } from '../../protocol/openid-claims.js';
 import { ApiError, DeliveryFailed, OtpExpired, OtpInvalid, RateLimited } from '../../protocol/errors.js';
 import { AccessDenied, ConsentRequired, InvalidCredentials, LoginRequired, type OAuthError } from '../../protocol/oauth-errors.js';
 import { hasPrompt } from '../../protocol/oidc-request.js';
@@ -110,8 +110,7 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
       if (isPromptNone(hosted)) return fail(c, hosted, new ConsentRequired('the user has not consented to this application and prompt=none forbids asking'));
       const consumer = await findHostedUser(deps, hosted, user.consumerId);
       // Claims asked for through `claims` (Core §5.5) are shown like the scopes that would grant them.
-      const shown = [...new Set([...hosted.request.scope.split(' '), ...scopesOfRequestedClaims(hosted.request.claims)])].filter(Boolean).join(' ');
-      const page = consentPage(context(c, hosted), { scope: shown, userLabel: consumer?.email ?? consumer?.phone ?? 'your account' });
+      const page = consentPage(context(c, hosted), { scope: consentScope(hosted.request.scope, hosted.request.claims), userLabel: consumer?.email ?? consumer?.phone ?? 'your account' });
       return show(c, hosted, page, 200);
     }
     const url = await finishHostedAuthorization(deps, hosted, user, 'approve');

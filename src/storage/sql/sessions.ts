@@ -6,7 +6,7 @@ import { toRefreshToken, toSession } from './rows.js';
 import { refreshTokenRow, revokeSessionsWhere, sessionRow } from './session-rows.js';
 import { writeSignIn } from './sign-in-writes.js';
 
-type SessionMethods = Pick<Store, 'startSession' | 'getSession' | 'revokeSession' | 'endBrowserSession' | 'revokeConsumerSessions' | 'consumerHasSessions' | 'rotateRefreshToken' | 'findRefreshToken'>;
+type SessionMethods = Pick<Store, 'startSession' | 'getSession' | 'revokeSession' | 'endBrowserSession' | 'revokeBrowserSessionFamilies' | 'revokeConsumerSessions' | 'consumerHasSessions' | 'rotateRefreshToken' | 'findRefreshToken'>;
 
 /** Sessions and their refresh-token families (SPEC §4). */
 export function sessionQueries(db: Kysely<Database>): SessionMethods {
@@ -56,6 +56,10 @@ export function sessionQueries(db: Kysely<Database>): SessionMethods {
 
     async revokeSession(sessionId, now) {
       return (await db.transaction().execute((trx) => revokeSessionsWhere(trx, { id: sessionId }, now))) > 0;
+    },
+
+    async revokeBrowserSessionFamilies(browserSessionId, applicationId, consumerId, now) {
+      return db.transaction().execute((trx) => revokeSessionsWhere(trx, { browserSessionId, applicationId, consumerId, kind: 'oauth' }, now));
     },
 
     async endBrowserSession(browserSessionId, applicationId, now) {
