@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { createLatchkey, createOAuthClient, memoryStore, type Latchkey } from '../src/sdk/client/index.js';
 import {
-  createLatchkeyServer, expressMiddleware, InvalidApiKey, InvalidToken, ValidationError, verifyAccessToken, type LatchkeyServer, type LatchkeyVariables,
+  createLatchkeyServer, expressMiddleware, InvalidApiKey, type AccessTokenClaims, InvalidToken, ValidationError, verifyAccessToken, type LatchkeyServer, type LatchkeyVariables,
 } from '../src/sdk/server/index.js';
 import { describeEachEngine } from './helpers/engines.js';
 import { createOAuthApp, createPasswordUser } from './helpers/oauth.js';
@@ -65,7 +65,7 @@ describeEachEngine('latchkey/server (SPEC §11)', (engine) => {
     honoUrl = await listen(honoServer);
     closers.push(() => honoServer.close());
 
-    const express = createServer((req: IncomingMessage & { latchkey?: { sub: string } }, res: ServerResponse) => {
+    const express = createServer((req: IncomingMessage & { latchkey?: AccessTokenClaims }, res: ServerResponse) => {
       expressMiddleware({ issuer, jwksUri: `${server.url}/.well-known/jwks.json`, audience: server.demo.publishableKey, realm: 'shop', ...at() })(req, res, (error) => {
         res.writeHead(error ? 500 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(error ? { error: String(error) } : { sub: req.latchkey!.sub }));
       });
