@@ -95,10 +95,10 @@ describe.skipIf(!hasChromium())('latchkey/client in Chromium (SPEC §11)', () =>
     await server?.close();
   });
 
-  async function openTab(context: BrowserContext): Promise<Page> {
+  async function openTab(context: BrowserContext, store?: string): Promise<Page> {
     const page = await context.newPage();
     page.on('pageerror', (error) => process.stderr.write(`page error: ${error.message}\n`));
-    await page.goto(app.origin);
+    await page.goto(store ? `${app.origin}/?store=${store}` : app.origin);
     await page.waitForFunction(() => (window as any).ready === true);
     return page;
   }
@@ -109,12 +109,12 @@ describe.skipIf(!hasChromium())('latchkey/client in Chromium (SPEC §11)', () =>
     return page.evaluate((code) => (window as any).latchkey.exchange(code), exchangeCode);
   }
 
-  const stored = (page: Page) => page.evaluate((key) => JSON.parse(localStorage.getItem(`latchkey:${key}`) ?? 'null'), publishableKey);
+  const stored = (page: Page) => page.evaluate(() => (window as any).readStored());
   const sessionIdOf = (accessToken: string) => JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()).sid as string;
 
-  it('SPEC §5.2 / §11: exchange gives a session; a reload keeps it (localStorage)', async () => {
+  it.each([['the default store (IndexedDB)', undefined], ['localStorage', 'localStorage']])('SPEC §5.2 / §11: exchange gives a session; a reload keeps it — %s', async (_name, store) => {
     const context = await browser.newContext();
-    const page = await openTab(context);
+    const page = await openTab(context, store);
     const session = await signIn(page, 'browser-reload');
     expect(session).toMatchObject({ type: 'authenticated', consumerId: expect.stringMatching(/^con_/) });
     expect(await page.evaluate(() => (window as any).latchkey.me().then((me: any) => me.id))).toBe(session.consumerId);
@@ -134,19 +134,38 @@ describe.skipIf(!hasChromium())('latchkey/client in Chromium (SPEC §11)', () =>
     const refreshesBefore = await metric(server, 'latchkey_tokens_issued_total', 'consumer_refresh');
     const replaysBefore = await metric(server, 'latchkey_replays_detected_total', 'refresh_token');
 
+    // "The same moment": both tabs have called refresh() before the first /auth/refresh may reach the
+    // server (it is held until then), so neither tab can have seen the other's result first.
+    let gate = { entered: 0, open: () => {}, opened: Promise.resolve() };
+    const newGate = () => {
+      let open = () => {};
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      return { entered: 0, open, opened };
+    };
+    await context.exposeBinding('entered', () => {
+      if (++gate.entered === 2) gate.open();
+    });
+    await context.route(`${server.url}/auth/refresh`, async (route) => {
+      if (route.request().method() === 'POST') await gate.opened;
+      await route.continue();
+    });
     const rounds = 50;
     const refreshAt = (page: Page, round: number) =>
       page.evaluate(async (r) => {
         await fetch(`/barrier?round=${r}`, { cache: 'no-store' });
+        const refreshed = (window as any).latchkey.refresh();
+        await (window as any).entered();
         try {
-          const session = await (window as any).latchkey.refresh();
-          return { ok: true, type: session.type };
+          return { ok: true, type: (await refreshed).type };
         } catch (error) {
           return { ok: false, error: String(error) };
         }
       }, round);
     const outcomes = [];
-    for (let round = 0; round < rounds; round++) outcomes.push(...(await Promise.all([refreshAt(first, round), refreshAt(second, round)])));
+    for (let round = 0; round < rounds; round++) {
+      gate = newGate();
+      outcomes.push(...(await Promise.all([refreshAt(first, round), refreshAt(second, round)])));
+    }
 
     expect(outcomes).toEqual(Array(2 * rounds).fill({ ok: true, type: 'authenticated' }));
     // One /auth/refresh per round: the second tab took the first one's tokens from inside the lock.

@@ -6,7 +6,7 @@ export { createLatchkey, type Latchkey, type LatchkeyOptions, type OtpVerifyResu
 export { createOAuthClient, type AuthorizationTransaction, type OAuthClient, type OAuthClientOptions } from './oauth.js';
 export { codeChallengeS256, createPkcePair } from './pkce.js';
 export type { LatchkeySession } from './session.js';
-export { localStorageStore, memoryStore, type TokenStore } from './storage.js';
+export { indexedDbStore, localStorageStore, memoryStore, type TokenStore } from './storage.js';
 export * from '../shared/errors.js';
 export type * from '../shared/wire.js';
 export type { FetchLike } from '../shared/http.js';

@@ -10,7 +10,7 @@ export interface LatchkeyOptions {
   baseUrl: string;
   /** The application's publishable key `pk_test_…` / `pk_live_…` (SPEC §1). */
   publishableKey: string;
-  /** Where tokens are kept: `localStorage` by default (see TokenStore for the trade-offs). */
+  /** Where tokens are kept: IndexedDB by default (see TokenStore for the trade-offs). */
   store?: TokenStore;
   /** Refresh this long before the access token expires (default 60 s). */
   refreshLeewaySeconds?: number;
@@ -71,8 +71,14 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
   const channel = openChannel(storageKey);
   let lastNotified: string | null | undefined;
   let inflight: Promise<StoredSession> | undefined;
+  /** The refresh token this tab last saw (read, saved, or heard from another tab). */
+  let lastKnown: string | undefined;
 
-  const read = async () => parseStored(await store.get(storageKey));
+  const read = async () => {
+    const stored = parseStored(await store.get(storageKey));
+    lastKnown = stored?.refreshToken;
+    return stored;
+  };
 
   const notify = (stored: StoredSession | null) => {
     const marker = stored && stored.refreshToken;
@@ -83,6 +89,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
 
   /** Writes (or clears) the session, tells the other tabs, then this tab's listeners. */
   const save = async (stored: StoredSession | null) => {
+    lastKnown = stored?.refreshToken;
     if (stored) await store.set(storageKey, JSON.stringify(stored));
     else await store.remove(storageKey);
     channel?.postMessage((stored ? { kind: 'session', session: stored } : { kind: 'signed-out' }) satisfies TabMessage);
@@ -92,6 +99,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
   if (channel) {
     channel.onmessage = async (event: MessageEvent<TabMessage>) => {
       const next = event.data.kind === 'session' ? event.data.session : null;
+      lastKnown = next?.refreshToken;
       // A shared store (localStorage) already holds it; a tab's own store (memory) needs the copy.
       if ((await read())?.refreshToken !== next?.refreshToken) {
         if (next) await store.set(storageKey, JSON.stringify(next));
@@ -207,8 +215,11 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
         return startSession(await post<AuthSession>('/auth/second-factor/verify', body, await guestHeaders()));
       },
     },
-    async refresh() {
-      return (await refreshFrom((await read())?.refreshToken)).session;
+    refresh() {
+      // The tokens this tab has at the moment of the call, taken before any await: a tab that calls
+      // while another tab's refresh is under way then joins it instead of rotating again.
+      const known = lastKnown;
+      return (async () => (await refreshFrom(known ?? (await read())?.refreshToken)).session)();
     },
     async logout() {
       const token = await getAccessToken();
