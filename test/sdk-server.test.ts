@@ -5,12 +5,13 @@ import { Hono } from 'hono';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { createLatchkey, createOAuthClient, memoryStore, type Latchkey } from '../src/sdk/client/index.js';
+import { createLatchkey, createOAuthClient, memoryStore, OtpInvalid, type Latchkey } from '../src/sdk/client/index.js';
 import {
   createLatchkeyServer, expressMiddleware, InvalidApiKey, type AccessTokenClaims, InvalidToken, ValidationError, verifyAccessToken, type LatchkeyServer, type LatchkeyVariables,
 } from '../src/sdk/server/index.js';
 import { describeEachEngine } from './helpers/engines.js';
 import { createOAuthApp, createPasswordUser } from './helpers/oauth.js';
+import { latestCode } from './helpers/otp.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 /** `latchkey keys rotate --json`, the real CLI in-process against the server's database. */
@@ -99,6 +100,24 @@ describeEachEngine('latchkey/server (SPEC §11)', (engine) => {
     const session = await latchkey.exchange(minted.exchangeCode);
     expect(session).toMatchObject({ type: 'authenticated', consumerId: expect.stringMatching(/^con_/) });
     expect(await latchkey.me()).toMatchObject({ id: session.consumerId, identities: [{ provider: 'shop', issuer: 'https://shop.example', subject: 'sdk-mint' }] });
+  });
+
+  it('SPEC §5.3 / §5.4: guest, then OTP through the client — the guest is upgraded in place; a wrong code is OtpInvalid', async () => {
+    const latchkey = createLatchkey({ baseUrl: server.url, publishableKey: server.demo.publishableKey, store: memoryStore() });
+    clients.push(latchkey);
+    const changes: Array<string | null> = [];
+    latchkey.onSessionChange((session) => changes.push(session && session.type));
+    const guest = await latchkey.guest();
+    expect(guest).toMatchObject({ type: 'guest', consumerId: expect.stringMatching(/^con_/) });
+    const email = `sdk-otp-${engine}@example.com`;
+    await latchkey.otp.request({ email });
+    const code = await latestCode(server, email);
+    const wrong = await latchkey.otp.verify({ email, code: code === '000000' ? '111111' : '000000' }).catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(OtpInvalid);
+    const result = await latchkey.otp.verify({ email, code });
+    // SPEC §5.4 guest linking: the client sent the guest's token along, so the same consumer is now signed in.
+    expect(result).toEqual({ status: 'signed_in', session: expect.objectContaining({ type: 'authenticated', consumerId: guest.consumerId, email }) });
+    expect(changes).toEqual(['guest', 'authenticated']);
   });
 
   it('SPEC §3: a 400 from createExchangeCode is a ValidationError carrying the server\'s Valibot issues', async () => {
