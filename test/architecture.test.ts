@@ -23,7 +23,13 @@ const ALLOWED: Record<string, string[]> = {
   observability: ['crypto', 'protocol', 'storage'],
   cli: ['config', 'delivery', 'flows', 'storage', 'protocol', 'observability', 'server.ts'],
   'server.ts': ['config', 'crypto', 'delivery', 'flows', 'http', 'observability', 'protocol', 'storage'],
+  // The client library (SPEC §11) ships to browsers and other people's backends: no server code at
+  // run time. Its wire types come from http/schemas by type-only imports (checked below).
+  sdk: [],
 };
+
+/** Type-only imports (`import type …`, `export type … from`) a layer may make beyond its table. */
+const TYPE_ONLY_ALLOWED: Record<string, string[]> = { sdk: ['http/schemas/'] };
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -35,6 +41,20 @@ function sourceFiles(dir: string): string[] {
 /** Relative module specifiers of a file: static imports and re-exports, side-effect and dynamic imports. */
 function relativeImports(file: string): string[] {
   return [...readFileSync(file, 'utf8').matchAll(/(?:\bfrom|\bimport)\s*\(?\s*'(\.[^']+)'/g)].map((match) => match[1]!);
+}
+
+/** Relative specifiers of `import type` / `export type` declarations: erased, so nothing runs. */
+function typeOnlyImports(file: string): Set<string> {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false);
+  const found = new Set<string>();
+  for (const statement of source.statements) {
+    const isTypeOnly =
+      (ts.isImportDeclaration(statement) && statement.importClause?.isTypeOnly === true) ||
+      (ts.isExportDeclaration(statement) && statement.isTypeOnly);
+    const spec = (statement as ts.ImportDeclaration | ts.ExportDeclaration).moduleSpecifier;
+    if (isTypeOnly && spec && ts.isStringLiteral(spec)) found.add(spec.text);
+  }
+  return found;
 }
 
 /** The file an import specifier names (`./x.js` is the source file `./x.ts`). */
@@ -94,9 +114,12 @@ describe('architecture', () => {
       const layer = relative(SRC, file).split('/')[0]!;
       const allowed = ALLOWED[layer];
       expect(allowed, `layer ${layer} is not in the table`).toBeDefined();
+      const typeOnly = typeOnlyImports(file);
       for (const spec of relativeImports(file)) {
-        const target = relative(SRC, resolveImport(file, spec)).split('/')[0]!;
-        if (target !== layer && !allowed!.includes(target)) violations.push(`${relative(SRC, file)} → ${spec}`);
+        const targetPath = relative(SRC, resolveImport(file, spec));
+        const target = targetPath.split('/')[0]!;
+        const isAllowedType = typeOnly.has(spec) && (TYPE_ONLY_ALLOWED[layer] ?? []).some((prefix) => targetPath.startsWith(prefix));
+        if (target !== layer && !allowed!.includes(target) && !isAllowedType) violations.push(`${relative(SRC, file)} → ${spec}`);
       }
     }
     expect(violations).toEqual([]);
@@ -127,6 +150,29 @@ describe('architecture', () => {
   it('issue 11.17: the cycle check finds a cycle through a type-only import', () => {
     const dir = join(SRC, '..', 'test', 'fixtures', 'import-cycle');
     expect(importCycles(sourceFiles(dir)).map((cycle) => cycle.map((file) => file.split('/').pop()))).toEqual([['a.ts', 'b.ts', 'c.ts']]);
+  });
+
+  it('SPEC §11: the browser client imports no package and no Node built-in at run time; the server module only jose and node:http types', () => {
+    const runtimePackages = (file: string) => {
+      const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false);
+      return source.statements
+        .filter((s): s is ts.ImportDeclaration | ts.ExportDeclaration => ts.isImportDeclaration(s) || ts.isExportDeclaration(s))
+        .filter((s) => !(ts.isImportDeclaration(s) ? s.importClause?.isTypeOnly : s.isTypeOnly))
+        .map((s) => (s.moduleSpecifier as ts.StringLiteral | undefined)?.text)
+        .filter((spec): spec is string => spec !== undefined && !spec.startsWith('.'));
+    };
+    const client = [...sourceFiles(join(SRC, 'sdk', 'client')), ...sourceFiles(join(SRC, 'sdk', 'shared'))];
+    expect(client.flatMap(runtimePackages)).toEqual([]);
+    expect([...new Set(sourceFiles(join(SRC, 'sdk', 'server')).flatMap(runtimePackages))]).toEqual(['jose']);
+  });
+
+  it('SPEC §11: a runtime import of server code from sdk/ is refused (type-only imports of http/schemas pass)', () => {
+    const probe = join(SRC, '..', 'test', 'fixtures', 'sdk', 'import-probe.ts');
+    const typeOnly = typeOnlyImports(probe);
+    expect(relativeImports(probe).map((spec) => [spec, typeOnly.has(spec)])).toEqual([
+      ['../../../src/http/schemas/sessions.js', true],
+      ['../../../src/http/schemas/common.js', false],
+    ]);
   });
 
   it('STYLE §8: no process.env outside config/ and the CLI entry', () => {

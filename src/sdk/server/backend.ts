@@ -1,0 +1,48 @@
+import { callApi, trimBaseUrl, type FetchLike } from '../shared/http.js';
+import type { ExchangeCodeResponse, ExternalIdentity } from '../shared/wire.js';
+import { expressMiddleware } from './express.js';
+import { honoMiddleware } from './hono.js';
+import { verifyAccessToken, type AccessTokenClaims, type VerifyAccessTokenOptions } from './verify.js';
+
+export interface LatchkeyServerOptions {
+  /** Latchkey's URL as this backend reaches it. */
+  baseUrl: string;
+  /** The application's secret key `sk_…` (SPEC §1); keep it on the server. */
+  secretKey: string;
+  /** The issuer tokens name (`LATCHKEY_ISSUER`), when it differs from `baseUrl` (an internal address, say). */
+  issuer?: string;
+  fetch?: FetchLike;
+}
+
+/** Verification options with the issuer and JWKS of this Latchkey filled in. */
+export type BoundVerifyOptions = Partial<VerifyAccessTokenOptions> & { realm?: string };
+
+export interface LatchkeyServer {
+  /**
+   * SPEC §5.1 (seed 000): mints a one-time exchange code for an identity this backend vouches for;
+   * the browser redeems it with `latchkey.exchange(code)`. A 400 throws `ValidationError` with `issues`.
+   */
+  createExchangeCode(identity: ExternalIdentity): Promise<ExchangeCodeResponse>;
+  /** `verifyAccessToken` against this Latchkey. */
+  verifyAccessToken(token: string, options?: BoundVerifyOptions): Promise<AccessTokenClaims>;
+  honoMiddleware(options?: BoundVerifyOptions): ReturnType<typeof honoMiddleware>;
+  expressMiddleware(options?: BoundVerifyOptions): ReturnType<typeof expressMiddleware>;
+}
+
+/** SPEC §11: the backend's client of Latchkey. */
+export function createLatchkeyServer(options: LatchkeyServerOptions): LatchkeyServer {
+  const baseUrl = trimBaseUrl(options.baseUrl);
+  const fetchFn: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const bound = (extra: BoundVerifyOptions = {}) => ({ issuer: options.issuer ?? baseUrl, jwksUri: `${baseUrl}/.well-known/jwks.json`, ...extra });
+  return {
+    createExchangeCode(identity) {
+      return callApi<ExchangeCodeResponse>(fetchFn, `${baseUrl}/auth/external/authorize`, {
+        headers: { authorization: `Bearer ${options.secretKey}` },
+        json: identity,
+      });
+    },
+    verifyAccessToken: (token, extra) => verifyAccessToken(token, bound(extra)),
+    honoMiddleware: (extra) => honoMiddleware(bound(extra)),
+    expressMiddleware: (extra) => expressMiddleware(bound(extra)),
+  };
+}
