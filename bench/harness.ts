@@ -133,7 +133,9 @@ export async function runBench(options: BenchOptions): Promise<ScenarioResult[]>
     };
     const measureOnce = async (scenario: Scenario, isWarmup: boolean) => {
       const seconds = isWarmup ? options.warmupSeconds : options.durationSeconds;
-      const result = await measure(scenario, options, await scenario.options(plan(scenario, seconds)), isWarmup);
+      const extra = await scenario.options(plan(scenario, seconds));
+      const result = await measure(scenario, options, extra, isWarmup);
+      await extra.pool?.release?.();
       bestRate.set(scenario, Math.max(bestRate.get(scenario) ?? 0, result.requestsPerSecond));
       if (result.pool?.exhausted) log(`  ${scenario.target}: ${scenario.name}: its pool of ${result.pool.size} ran out before the clock — an error (use --pool-rate)`);
       return result;

@@ -55,6 +55,8 @@ export function latchkeyCredentials(lk: Latchkey) {
       const template = await codeTemplate();
       return timed(async () => (await seeder()).cloneAuthorizationCodes(template, count, codeLifetimeMs(seconds)));
     },
+    releaseRefreshTokens: async (unused: string[]) => (await seeder()).deleteRefreshFamilies(unused),
+    releaseCodes: async (unused: Code[]) => (await seeder()).deleteAuthorizationCodes(unused.map((c) => c.code)),
     close: async () => {
       if (opened) await (await opened).close();
     },
@@ -111,7 +113,7 @@ export function latchkeyScenarios(lk: Latchkey, credentials: LatchkeyCredentials
       name: 'consumer refresh (pool)', target, server, usesPool: true,
       options: async ({ poolSize }) => {
         const { value: tokens, mintMs } = await credentials.consumerRefreshTokens(poolSize);
-        return poolRequests(tokens, mintMs, { method: 'POST', path: '/auth/refresh', headers: { 'x-publishable-key': publishableKey, 'content-type': 'application/json' } }, (t) => JSON.stringify({ refreshToken: t }));
+        return poolRequests(tokens, mintMs, { method: 'POST', path: '/auth/refresh', headers: { 'x-publishable-key': publishableKey, 'content-type': 'application/json' } }, (t) => JSON.stringify({ refreshToken: t }), credentials.releaseRefreshTokens);
       },
     },
     {
@@ -129,14 +131,14 @@ export function latchkeyScenarios(lk: Latchkey, credentials: LatchkeyCredentials
       name: 'oauth refresh_token (pool)', target, server, usesPool: true,
       options: async ({ poolSize }) => {
         const { value: tokens, mintMs } = await credentials.oauthRefreshTokens(poolSize);
-        return poolRequests(tokens, mintMs, { method: 'POST', path: TOKEN_PATH, headers: { authorization: basic, 'content-type': FORM } }, (t) => `grant_type=refresh_token&refresh_token=${t}`);
+        return poolRequests(tokens, mintMs, { method: 'POST', path: TOKEN_PATH, headers: { authorization: basic, 'content-type': FORM } }, (t) => `grant_type=refresh_token&refresh_token=${t}`, credentials.releaseRefreshTokens);
       },
     },
     {
       name: 'oauth authorization_code (pool)', target, server, usesPool: true,
       options: async ({ poolSize, seconds }) => {
         const { value: codes, mintMs } = await credentials.authorizationCodes(poolSize, seconds);
-        return poolRequests(codes, mintMs, { method: 'POST', path: TOKEN_PATH, headers: { authorization: basic, 'content-type': FORM } }, codeBody);
+        return poolRequests(codes, mintMs, { method: 'POST', path: TOKEN_PATH, headers: { authorization: basic, 'content-type': FORM } }, codeBody, credentials.releaseCodes);
       },
     },
     {
@@ -183,7 +185,7 @@ export function storeSizeScenarios(lk: Latchkey, credentials: LatchkeyCredential
       options: async ({ poolSize }) => {
         const store = await state(rows);
         const { value: tokens, mintMs } = await credentials.oauthRefreshTokens(poolSize);
-        return { ...poolRequests(tokens, mintMs, { method: 'POST', path: TOKEN_PATH, headers: { authorization: basic, 'content-type': FORM } }, (t) => `grant_type=refresh_token&refresh_token=${t}`), store };
+        return { ...poolRequests(tokens, mintMs, { method: 'POST', path: TOKEN_PATH, headers: { authorization: basic, 'content-type': FORM } }, (t) => `grant_type=refresh_token&refresh_token=${t}`, credentials.releaseRefreshTokens), store };
       },
     },
     {
@@ -191,7 +193,7 @@ export function storeSizeScenarios(lk: Latchkey, credentials: LatchkeyCredential
       options: async ({ poolSize, seconds }) => {
         const store = await state(rows);
         const { value: codes, mintMs } = await credentials.authorizationCodes(poolSize, seconds);
-        return { ...poolRequests(codes, mintMs, { method: 'POST', path: TOKEN_PATH, headers: { authorization: basic, 'content-type': FORM } }, codeBody), store };
+        return { ...poolRequests(codes, mintMs, { method: 'POST', path: TOKEN_PATH, headers: { authorization: basic, 'content-type': FORM } }, codeBody, credentials.releaseCodes), store };
       },
     },
   ]);

@@ -30,7 +30,7 @@ export function peerScenarios(server: Server, target: string, connections: numbe
         const started = performance.now();
         const [template] = await redeemForRefreshTokens(`${server.url}/token`, PEER_BASIC, await mintPeerCodes(server.url, 1));
         const tokens = await clonePeer(server.url, { model: 'RefreshToken', id: template!, count: poolSize });
-        return poolRequests(tokens, Math.round(performance.now() - started), { method: 'POST', path: '/token', headers: form }, (t) => `grant_type=refresh_token&refresh_token=${t}`);
+        return poolRequests(tokens, Math.round(performance.now() - started), { method: 'POST', path: '/token', headers: form }, (t) => `grant_type=refresh_token&refresh_token=${t}`, (unused) => destroyPeer(server.url, 'RefreshToken', unused));
       },
     },
     {
@@ -41,7 +41,7 @@ export function peerScenarios(server: Server, target: string, connections: numbe
         const pairs = Array.from({ length: poolSize }, pkce);
         const values = await clonePeer(server.url, { model: 'AuthorizationCode', id: template!.code, count: poolSize, challenges: pairs.map((p) => p.challenge) });
         const codes: Code[] = values.map((code, i) => ({ code, verifier: pairs[i]!.verifier }));
-        return poolRequests(codes, Math.round(performance.now() - started), { method: 'POST', path: '/token', headers: form }, codeBody);
+        return poolRequests(codes, Math.round(performance.now() - started), { method: 'POST', path: '/token', headers: form }, codeBody, (unused) => destroyPeer(server.url, 'AuthorizationCode', unused.map((c) => c.code)));
       },
     },
     {
@@ -55,6 +55,12 @@ export function peerScenarios(server: Server, target: string, connections: numbe
       },
     },
   ];
+}
+
+/** Deletes the clones a run did not use (and their grants), so they do not pile up in the peer's store. */
+async function destroyPeer(baseUrl: string, model: string, ids: string[]): Promise<void> {
+  const response = await fetch(`${baseUrl}/bench/destroy`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, ids }) });
+  if (!response.ok) throw new Error(`peer /bench/destroy: ${response.status} ${await response.text()}`);
 }
 
 /** Copies of one credential minted through the real flow (bench/servers/oidc-provider-peer.ts `/bench/clone`). */

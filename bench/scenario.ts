@@ -76,13 +76,18 @@ export interface CredentialPool {
   size: number;
   used: () => number;
   mintMs: number;
+  /** Removes the credentials the run did not use, so they do not pile up in the store (or the peer's memory). */
+  release?: () => Promise<void>;
 }
 
 /** Requests that each take the next unused credential of `items` (never one twice). */
-export function poolRequests<T>(items: T[], mintMs: number, request: { method: 'POST' | 'GET'; path: string; headers: Record<string, string> }, body: (item: T) => string): ScenarioOptions {
+export function poolRequests<T>(
+  items: T[], mintMs: number, request: { method: 'POST' | 'GET'; path: string; headers: Record<string, string> }, body: (item: T) => string,
+  release?: (unused: T[]) => Promise<void>,
+): ScenarioOptions {
   let next = 0;
   return {
-    pool: { size: items.length, used: () => Math.min(next, items.length), mintMs },
+    pool: { size: items.length, used: () => Math.min(next, items.length), mintMs, ...(release ? { release: () => release(items.slice(next)) } : {}) },
     requests: [
       {
         ...request,

@@ -25,6 +25,8 @@ interface Engine {
   run(statements: Array<{ sql: string; params: Record<string, string | number> }>): Promise<void>;
   count(sql: string): Promise<number>;
   text(sql: string): Promise<string | undefined>;
+  /** `delete from table where column in (keys)`, or `in (subquery = any key)` when `via` is given. */
+  deleteWhereIn(table: string, column: string, via: string | undefined, keys: string[]): Promise<void>;
   afterBulkLoad(): Promise<void>;
   close(): Promise<void>;
   dialect: 'sqlite' | 'postgres';
@@ -40,6 +42,10 @@ export interface StoreSeeder {
    * generated inside the database (recursive CTE on SQLite, generate_series on PostgreSQL).
    */
   growBackground(templateToken: string, total: number): Promise<void>;
+  /** Deletes refresh-token families (session and token) cloned but never used. */
+  deleteRefreshFamilies(tokens: string[]): Promise<void>;
+  /** Deletes authorization codes cloned but never used. */
+  deleteAuthorizationCodes(codes: string[]): Promise<void>;
   /** Live (not revoked) sessions and live (not rotated, not revoked) refresh tokens stored now. */
   liveCounts(): Promise<{ sessions: number; refreshTokens: number }>;
   close(): Promise<void>;
@@ -122,6 +128,17 @@ export async function openStoreSeeder(databaseUrl: string): Promise<StoreSeeder>
       await engine.afterBulkLoad();
     },
 
+    async deleteRefreshFamilies(tokens) {
+      const hashes = tokens.map(hashSecret);
+      // Sessions first (found through their tokens), then the tokens.
+      await engine.deleteWhereIn('sessions', 'id', 'select session_id from refresh_tokens where token_hash', hashes);
+      await engine.deleteWhereIn('refresh_tokens', 'token_hash', undefined, hashes);
+    },
+
+    async deleteAuthorizationCodes(codes) {
+      await engine.deleteWhereIn('authorization_codes', 'code_hash', undefined, codes.map(hashSecret));
+    },
+
     async liveCounts() {
       const sessions = await engine.count('select count(*) as n from sessions where revoked_at is null');
       const refreshTokens = await engine.count('select count(*) as n from refresh_tokens where rotated_at is null and revoked_at is null');
@@ -168,6 +185,12 @@ function sqliteEngine(file: string): Engine {
     async run(statements) {
       db.transaction(() => {
         for (const { sql, params } of statements) db.prepare(sql).run(params);
+      })();
+    },
+    async deleteWhereIn(table, column, via, keys) {
+      const statement = db.prepare(via ? `delete from ${table} where ${column} in (${via} = ?)` : `delete from ${table} where ${column} = ?`);
+      db.transaction(() => {
+        for (const key of keys) statement.run(key);
       })();
     },
     count: async (sql) => Number((db.prepare(sql).get() as { n: number }).n),
@@ -233,6 +256,12 @@ async function postgresEngine(url: string): Promise<Engine> {
       } catch (error) {
         await client.query('rollback');
         throw error;
+      }
+    },
+    async deleteWhereIn(table, column, via, keys) {
+      for (let start = 0; start < keys.length; start += 10_000) {
+        const chunk = keys.slice(start, start + 10_000);
+        await client.query(via ? `delete from ${table} where ${column} in (${via} = any($1::text[]))` : `delete from ${table} where ${column} = any($1::text[])`, [chunk]);
       }
     },
     count: async (sql) => Number((await client.query(sql)).rows[0]?.n ?? 0),

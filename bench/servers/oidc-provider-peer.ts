@@ -97,7 +97,7 @@ async function autoApprove(req: IncomingMessage, res: ServerResponse): Promise<v
  * POST /bench/clone {model, id, count, challenges?}: `count` copies of the stored RefreshToken or
  * AuthorizationCode `id` (minted through the real flow), each with a new 256-bit value like the
  * provider's own (43 base64url characters) and its own copy of the grant; codes take the PKCE
- * challenges given, one each. Answers the new values.
+ * challenges given, one each. Answers the new values. Not part of any measured request.
  */
 async function clone(req: IncomingMessage, res: ServerResponse): Promise<void> {
   let raw = '';
@@ -123,9 +123,26 @@ async function clone(req: IncomingMessage, res: ServerResponse): Promise<void> {
   res.end(JSON.stringify(values));
 }
 
+/** POST /bench/destroy {model, ids}: deletes clones a run did not use, and their grants. */
+async function destroy(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let raw = '';
+  for await (const chunk of req) raw += String(chunk);
+  const { model, ids } = JSON.parse(raw) as { model: 'RefreshToken' | 'AuthorizationCode'; ids: string[] };
+  const tokens = adapterFor(model);
+  const grants = adapterFor('Grant');
+  const one = async (id: string) => {
+    const payload = await tokens.find(id);
+    await tokens.destroy(id);
+    if (payload?.grantId) await grants.destroy(payload.grantId);
+  };
+  for (let i = 0; i < ids.length; i += 500) await Promise.all(ids.slice(i, i + 500).map(one));
+  res.end();
+}
+
 const handle = provider.callback();
 createServer((req, res) => {
-  const route = req.url?.startsWith('/interaction/') ? autoApprove : req.url === '/bench/clone' && req.method === 'POST' ? clone : undefined;
+  const bench = req.method === 'POST' ? ({ '/bench/clone': clone, '/bench/destroy': destroy } as Record<string, typeof clone>)[req.url ?? ''] : undefined;
+  const route = req.url?.startsWith('/interaction/') ? autoApprove : bench;
   if (!route) return handle(req, res);
   route(req, res).catch((error: Error) => {
     res.statusCode = 500;
