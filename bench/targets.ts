@@ -105,11 +105,31 @@ export function evaluateTargets(results: ScenarioResult[]): Target[] {
   return out;
 }
 
+/** Ratios shown for information, with no target: UserInfo against both peers, and the pools against the Redis peer. */
+export function comparisons(results: ScenarioResult[]): string[] {
+  const find = (name: string, target: string) => results.find((r) => r.name === name && r.target === target);
+  const lines: string[] = [];
+  for (const engine of [SQLITE, POSTGRES]) {
+    for (const name of ['oauth client_credentials', 'oauth refresh_token (pool)', 'oauth authorization_code (pool)', 'oidc userinfo']) {
+      const ours = find(name, engine);
+      if (!ours) continue;
+      const against = [PEER, `${PEER} (redis)`]
+        .map((peer) => find(name, peer))
+        .filter((r): r is ScenarioResult => r !== undefined && r.requestsPerSecond > 0)
+        .map((r) => `${fixed(ours.requestsPerSecond / r.requestsPerSecond)} × ${r.target}`);
+      if (against.length > 0) lines.push(`- ${engine} ${name}: ${against.join(', ')}`);
+    }
+  }
+  return lines.length > 0 ? ['Latchkey ÷ peers (information; the targets are against the in-memory peer):', ...lines] : [];
+}
+
 /** The "targets" block printed after the table. */
 export function targets(results: ScenarioResult[]): string[] {
   const evaluated = evaluateTargets(results);
   const mark = (t: Target) => (t.met === undefined ? 'not measured' : t.met ? 'met' : 'NOT MET');
+  const info = comparisons(results);
   return [
+    ...(info.length > 0 ? [...info, ''] : []),
     'Targets (issue 15), from this run:',
     ...evaluated.map((t) => `- ${mark(t)}: ${t.label} — ${t.detail}`),
   ];
