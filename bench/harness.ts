@@ -5,10 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { latchkeyScenarios, startLatchkeyWith } from './latchkey-scenarios.js';
+import { latchkeyCredentials, latchkeyScenarios, startLatchkeyWith, storeSizeScenarios } from './latchkey-scenarios.js';
 import { peerScenarios } from './peer-scenarios.js';
 import { freshPostgresSchema, startProcess, type Server } from './processes.js';
-import { measure, type Scenario, type ScenarioResult } from './scenario.js';
+import { measure, type RunPlan, type Scenario, type ScenarioResult } from './scenario.js';
+import { deleteRedisPrefix } from './servers/redis-adapter.js';
 
 export type { ScenarioResult } from './scenario.js';
 
@@ -24,6 +25,18 @@ export interface BenchOptions {
   repeat?: number;
   /** Write a V8 CPU profile of each Latchkey server to this directory (`node --cpu-prof`). */
   cpuProfileDir?: string;
+  /** The persistent peer's Redis (oidc-provider with a Redis adapter); that peer is skipped when undefined. */
+  redisUrl?: string;
+  /**
+   * Store sizes (live sessions + refresh tokens) for the store-size scenarios, each on a Latchkey of
+   * its own per engine; none when empty (they take a while: seeding 1,000,000 rows).
+   */
+  storeSizes?: number[];
+  /**
+   * The rate (req/s) a pool scenario's credentials are minted for when nothing has been measured yet
+   * (the warm-up); later runs mint for 4 × the best rate the scenario reached, at least 2,000 (default 8,000).
+   */
+  poolRate?: number;
   log?: (line: string) => void;
 }
 
@@ -61,10 +74,23 @@ export async function runBench(options: BenchOptions): Promise<ScenarioResult[]>
     if (wants('peer')) {
       const peer = await typescript('bench/servers/oidc-provider-peer.ts');
       servers.push(peer);
-      scenarios.push(...peerScenarios(peer, options.connections));
+      scenarios.push(...peerScenarios(peer, 'oidc-provider', options.connections));
     }
+    if (options.redisUrl && (wants('peer') || options.only.includes('redis'))) {
+      // Its own key prefix, deleted (only it) when the run ends.
+      const prefix = `latchkey-bench:${randomBytes(6).toString('hex')}:`;
+      const redisUrl = options.redisUrl;
+      cleanups.push(async () => void (await deleteRedisPrefix(redisUrl, prefix)));
+      const peer = await startProcess(process.execPath, ['--import', 'tsx', 'bench/servers/oidc-provider-peer.ts'], { PEER_ADAPTER: 'redis', PEER_REDIS_URL: redisUrl, PEER_REDIS_PREFIX: prefix });
+      servers.push(peer);
+      scenarios.push(...peerScenarios(peer, 'oidc-provider (redis)', options.connections));
+    }
+    const reserved = ['ceiling', 'floor', 'peer', 'redis', 'store'];
+    const storeSizes = options.storeSizes ?? [];
     const databases: Array<{ url: string; label: string }> = [];
-    if (options.only.length === 0 || options.only.some((o) => !['ceiling', 'floor', 'peer'].includes(o))) {
+    const mainWanted = options.only.length === 0 || options.only.some((o) => !reserved.includes(o));
+    const storeWanted = storeSizes.length > 0 && (options.only.length === 0 || options.only.some((o) => o === 'store' || o === 'sqlite' || o === 'postgres'));
+    if (mainWanted || storeWanted) {
       databases.push({ url: `sqlite:${join(mkdtempSync(join(tmpdir(), 'latchkey-bench-')), 'bench.db')}`, label: 'sqlite' });
       if (options.postgresUrl) {
         const schema = await freshPostgresSchema(options.postgresUrl);
@@ -72,22 +98,59 @@ export async function runBench(options: BenchOptions): Promise<ScenarioResult[]>
         databases.push({ url: schema.url, label: 'postgres' });
       }
     }
-    for (const database of databases) {
+    const start = async (database: { url: string; label: string }) => {
       const secret = randomBytes(32).toString('base64url');
       const lk = Object.assign(await startLatchkeyWith(database.url, database.label, secret, options.cpuProfileDir), { databaseUrl: database.url, secret });
       servers.push(lk.server);
-      scenarios.push(...latchkeyScenarios(lk, options.connections).filter((s) => wants(s.name) || options.only.length === 0 || options.only.includes(database.label)));
+      const credentials = latchkeyCredentials(lk);
+      cleanups.unshift(credentials.close); // before a schema is dropped
+      return { lk, credentials };
+    };
+    if (mainWanted) {
+      for (const database of databases) {
+        const { lk, credentials } = await start(database);
+        scenarios.push(...latchkeyScenarios(lk, credentials, options.connections).filter((s) => wants(s.name) || options.only.length === 0 || options.only.includes(database.label)));
+      }
     }
+    if (storeWanted) {
+      // A Latchkey of its own per engine, on a store of its own, so "1k" is not the main run's leftovers.
+      for (const database of databases) {
+        const url = database.label === 'sqlite' ? `sqlite:${join(mkdtempSync(join(tmpdir(), 'latchkey-bench-size-')), 'bench.db')}` : await (async () => {
+          const schema = await freshPostgresSchema(options.postgresUrl!);
+          cleanups.push(schema.drop);
+          return schema.url;
+        })();
+        const { lk, credentials } = await start({ url, label: database.label });
+        scenarios.push(...storeSizeScenarios(lk, credentials, storeSizes, log));
+      }
+    }
+    // Pool sizes: the generous rate until the scenario has been measured, then 4 × its best rate (at
+    // least 2,000 req/s): on this shared machine a warm-up can run at a third of the measured rate.
+    const bestRate = new Map<Scenario, number>();
+    const plan = (scenario: Scenario, seconds: number): RunPlan => {
+      const measured = bestRate.get(scenario);
+      const rate = measured === undefined ? (options.poolRate ?? 8000) : Math.max(2000, 4 * measured);
+      return { seconds, poolSize: scenario.usesPool ? Math.ceil(seconds * rate) + options.connections : 0 };
+    };
+    const measureOnce = async (scenario: Scenario, isWarmup: boolean) => {
+      const seconds = isWarmup ? options.warmupSeconds : options.durationSeconds;
+      const extra = await scenario.options(plan(scenario, seconds));
+      const result = await measure(scenario, options, extra, isWarmup);
+      await extra.pool?.release?.();
+      bestRate.set(scenario, Math.max(bestRate.get(scenario) ?? 0, result.requestsPerSecond));
+      if (result.pool?.exhausted) log(`  ${scenario.target}: ${scenario.name}: its pool of ${result.pool.size} ran out before the clock — an error (use --pool-rate)`);
+      return result;
+    };
     for (const scenario of scenarios) {
       log(`… ${scenario.target}: ${scenario.name}`);
       if (options.warmupSeconds > 0) {
-        // A fixed-count scenario warms up on a batch of its own (its codes are single use), so its
-        // measured run does not pay for the JIT's first passes over the code path either.
-        await measure(scenario, options, await scenario.options(), true);
+        // Pool scenarios warm up on a pool of their own (credentials are single use), so the measured
+        // run does not pay for the JIT's first passes over the code path either.
+        await measureOnce(scenario, true);
       }
-      // Fresh options each time: codes are single use, and rotating tokens moved on meanwhile.
+      // Fresh options each time: credentials are single use, and rotating tokens moved on meanwhile.
       const runs: ScenarioResult[] = [];
-      for (let run = 0; run < (options.repeat ?? 1); run++) runs.push(await measure(scenario, options, await scenario.options(), false));
+      for (let run = 0; run < (options.repeat ?? 1); run++) runs.push(await measureOnce(scenario, false));
       results.push(medianRun(runs));
     }
   } finally {

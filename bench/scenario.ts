@@ -22,6 +22,9 @@ export interface ScenarioResult {
   statusCodes: Record<string, number>;
   /** With --repeat: every measured run's req/s, in order (this result is the median run). */
   runsRequestsPerSecond?: number[];
+  /** Pool scenarios: credentials minted for this run, how many were used, and the minting time. */
+  pool?: { size: number; used: number; mintMs: number; exhausted: boolean };
+  store?: StoreState;
 }
 
 export async function json(url: string, init: RequestInit & { json?: unknown } = {}): Promise<any> {
@@ -38,12 +41,65 @@ export async function json(url: string, init: RequestInit & { json?: unknown } =
 
 export type Requests = autocannon.Options['requests'];
 
+/** autocannon options beyond url/connections/duration, and the credential pool a pool scenario drains. */
+export type ScenarioOptions = Partial<autocannon.Options> & { pool?: CredentialPool; store?: StoreState };
+
+/** Store-size scenarios: the background grown before the run, how long growing took, and what was live. */
+export interface StoreState {
+  backgroundRows: number;
+  seedSeconds: number;
+  liveSessions: number;
+  liveRefreshTokens: number;
+}
+
+/** What a scenario is asked for before each run: how long it will be driven, and how many single-use credentials to mint. */
+export interface RunPlan {
+  seconds: number;
+  poolSize: number;
+}
+
 export interface Scenario {
   name: string;
   target: string;
   server: Server;
-  /** autocannon options beyond url/connections/duration. */
-  options: () => Promise<Partial<autocannon.Options>>;
+  options: (plan: RunPlan) => Promise<ScenarioOptions>;
+  /** Scenarios that drain a pool of single-use credentials (the harness sizes it). */
+  usesPool?: boolean;
+}
+
+/**
+ * Single-use credentials minted before a run. Each request takes the next unused one; autocannon's
+ * `amount` is the pool's size, so it stops by itself rather than reuse one, and a run that ends
+ * that way — before its duration — is reported as an error (the pool was too small), never padded.
+ */
+export interface CredentialPool {
+  size: number;
+  used: () => number;
+  mintMs: number;
+  /** Removes the credentials the run did not use, so they do not pile up in the store (or the peer's memory). */
+  release?: () => Promise<void>;
+}
+
+/** Requests that each take the next unused credential of `items` (never one twice). */
+export function poolRequests<T>(
+  items: T[], mintMs: number, request: { method: 'POST' | 'GET'; path: string; headers: Record<string, string> }, body: (item: T) => string,
+  release?: (unused: T[]) => Promise<void>,
+): ScenarioOptions {
+  let next = 0;
+  return {
+    pool: { size: items.length, used: () => Math.min(next, items.length), mintMs, ...(release ? { release: () => release(items.slice(next)) } : {}) },
+    requests: [
+      {
+        ...request,
+        setupRequest: (req: any) => {
+          // `amount` keeps autocannon from asking for more; should it ever, the request carries no
+          // credential at all (answered 4xx, so counted) rather than a used one.
+          const item = items[next++];
+          return { ...req, body: item === undefined ? 'pool-exhausted' : body(item) };
+        },
+      },
+    ] as any,
+  };
 }
 
 /** How long and how hard each scenario is driven. */
@@ -54,38 +110,55 @@ export interface Load {
 }
 
 /** Runs autocannon once and summarizes. */
-export async function measure(scenario: Scenario, options: Load, extra: Partial<autocannon.Options>, isWarmup: boolean): Promise<ScenarioResult> {
+export async function measure(scenario: Scenario, options: Load, extra: ScenarioOptions, isWarmup: boolean): Promise<ScenarioResult> {
   // autocannon takes the path of a single-request scenario from the URL, not from `path`.
-  const { path, ...rest } = extra as Partial<autocannon.Options> & { path?: string };
+  const { path, pool, store, ...rest } = extra as ScenarioOptions & { path?: string };
+  const duration = isWarmup ? options.warmupSeconds : options.durationSeconds;
   let lastResponseAt = 0;
+  let stoppedByClock = false;
   const cpuBefore = cpuMs(scenario.server.process.pid);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    let clock: NodeJS.Timeout | undefined;
     const run = autocannon(
       {
         url: scenario.server.url + (path ?? ''),
-        connections: options.connections,
-        ...(rest.amount ? {} : { duration: isWarmup ? options.warmupSeconds : options.durationSeconds }),
+        connections: Math.min(options.connections, pool?.size ?? Infinity),
+        // A pool run is bounded by its pool (`amount`) and stopped by the clock below.
+        ...(pool ? { amount: pool.size } : rest.amount ? {} : { duration }),
         ...rest,
       } as autocannon.Options,
-      (error, done) => (error ? reject(error) : resolve(done)),
+      (error, done) => {
+        clearTimeout(clock);
+        return error ? reject(error) : resolve(done);
+      },
     );
+    if (pool) {
+      clock = setTimeout(() => {
+        stoppedByClock = true;
+        run.stop();
+      }, duration * 1000);
+    }
     run.on('response', () => (lastResponseAt = Date.now()));
   });
-  // A fixed-count run (`amount`) ends mid-second, but autocannon only notices on its next one-second
-  // tick, so its per-second average undercounts: divide by the time to the last response instead.
-  const seconds = rest.amount ? (lastResponseAt - result.start.getTime()) / 1000 : 0;
+  // A fixed-count run ends mid-second, and a stopped one on the next one-second tick, so the
+  // per-second average is off: divide by the time to the last response instead.
+  const seconds = rest.amount || pool ? (lastResponseAt - result.start.getTime()) / 1000 : 0;
+  const exhausted = pool !== undefined && !stoppedByClock;
   return {
     name: scenario.name,
     target: scenario.target,
     requestsPerSecond: Math.round(seconds > 0 ? result.requests.total / seconds : result.requests.average),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts,
+    // A pool that ran out before the clock is an error of the run: the measured period was cut short.
+    errors: result.errors + (exhausted ? 1 : 0), // autocannon counts its timeouts among its errors
     non2xx: result.non2xx,
     requests: result.requests.total,
     rssMb: rssMb(scenario.server.process.pid),
     cpuMicrosPerRequest: result.requests.total > 0 ? Math.round(((cpuMs(scenario.server.process.pid) - cpuBefore) * 1000) / result.requests.total) : 0,
     statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, (stats as { count: number }).count])),
+    ...(pool ? { pool: { size: pool.size, used: pool.used(), mintMs: pool.mintMs, exhausted } } : {}),
+    ...(store ? { store } : {}),
   };
 }
 
@@ -121,17 +194,6 @@ export const chained = (path: string, body: (token: string) => string, contentTy
     },
   } as any,
 ];
-
-/** The authorization_code scenario: exactly one request per pre-minted code, each with its PKCE verifier. */
-export const redeemEachOnce = (path: string, basic: string, codes: Code[]): Partial<autocannon.Options> => ({
-  amount: codes.length,
-  requests: [
-    {
-      method: 'POST', path, headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-      setupRequest: (request: any) => ({ ...request, body: codeBody(codes.pop()!) }),
-    },
-  ] as any,
-});
 
 /** Each code redeemed once at the token endpoint; the refresh tokens that start the chains. */
 export async function redeemForRefreshTokens(tokenUrl: string, basic: string, codes: Code[]): Promise<string[]> {
