@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
+import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -66,13 +67,16 @@ describeEachEngine('latchkey/server (SPEC §11)', (engine) => {
     honoUrl = await listen(honoServer);
     closers.push(() => honoServer.close());
 
-    const express = createServer((req: IncomingMessage & { latchkey?: AccessTokenClaims }, res: ServerResponse) => {
-      expressMiddleware({ issuer, jwksUri: `${server.url}/.well-known/jwks.json`, audience: server.demo.publishableKey, realm: 'shop', ...at() })(req, res, (error) => {
-        res.writeHead(error ? 500 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(error ? { error: String(error) } : { sub: req.latchkey!.sub }));
-      });
-    }).listen(0, '127.0.0.1');
-    expressUrl = await listen(express);
-    closers.push(() => express.close());
+    // A real Express 5 application.
+    const expressApp = express();
+    // Made per request, like the hono one, so its clock is the server's TestClock at that moment.
+    expressApp.use('/api', (req, res, next) => expressMiddleware({ issuer, jwksUri: `${server.url}/.well-known/jwks.json`, audience: server.demo.publishableKey, realm: 'shop', ...at() })(req, res, next));
+    expressApp.get('/api/whoami', (req, res) => {
+      res.json({ sub: (req as typeof req & { latchkey?: AccessTokenClaims }).latchkey!.sub });
+    });
+    const expressServer = expressApp.listen(0, '127.0.0.1');
+    expressUrl = await listen(expressServer);
+    closers.push(() => expressServer.close());
   });
   afterAll(async () => {
     for (const client of clients) client.close();
@@ -172,8 +176,6 @@ describeEachEngine('latchkey/server (SPEC §11)', (engine) => {
     expect(() => client.parseCallback(transaction, callback)).toThrow(/state/);
   });
 
-  // express is not installed here: its middleware runs on node:http, whose request/response API is
-  // all it uses (Express's objects extend them).
   for (const framework of ['hono', 'express'] as const) {
     const url = () => (framework === 'hono' ? honoUrl : expressUrl);
 
