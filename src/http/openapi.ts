@@ -19,7 +19,7 @@ function jsonSchema(schema: GenericSchema): Record<string, unknown> {
 }
 
 /** OpenAPI 3.1, generated from the route table and the same Valibot schemas that validate requests. */
-export function buildOpenApi(routes: readonly Route[], serverUrl: string): Record<string, unknown> {
+export function buildOpenApi(routes: readonly Route[], serverUrl: string, version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const { doc } = route;
@@ -35,6 +35,7 @@ export function buildOpenApi(routes: readonly Route[], serverUrl: string): Recor
           {
             description: response.description,
             ...(response.schema ? { content: { 'application/json': { schema: jsonSchema(response.schema) } } } : {}),
+            ...(response.html ? { content: { 'text/html': { schema: { type: 'string' } } } } : {}),
           },
         ]),
       ),
@@ -55,7 +56,7 @@ export function buildOpenApi(routes: readonly Route[], serverUrl: string): Recor
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Latchkey API', version: '0.1.0', description: 'Self-hosted authorization server' },
+    info: { title: 'Latchkey API', version, description: 'Self-hosted authorization server' },
     servers: [{ url: serverUrl }],
     paths,
     components: { securitySchemes: SECURITY_SCHEMES },
