@@ -51,6 +51,7 @@ body.site { display: block; padding: 0; background: #fff; }
   .toc { position: sticky; top: 0; align-self: start; max-height: 100vh; overflow-y: auto; border-bottom: 0; padding: 0 8px 16px 0; }
 }
 .operation { border-top: 1px solid var(--border); padding: 16px 0 8px; }
+.operation h3, .site h2 { scroll-margin-top: 8px; }
 .method { display: inline-block; padding: 0 6px; border: 1px solid currentColor; border-radius: 4px; font: 700 0.8rem/1.6 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; vertical-align: 0.1em; }
 .method-get { color: #14642d; }
 .method-post { color: #1d4ea8; }
