@@ -143,6 +143,10 @@ describe('SPEC §10: GET / and GET /docs on the public listener', () => {
     expect(Object.keys(document.paths).filter((path) => path.startsWith('/admin') || path === '/metrics')).toEqual([]);
     expect(docsHtml).not.toMatch(/\/admin\/v1|\/metrics/);
   });
+
+  it('SPEC §10: the pages are the public listener\'s; the admin listener answers 404', async () => {
+    for (const path of ['/', '/docs']) expect((await fetch(`${server.adminUrl}${path}`)).status, path).toBe(404);
+  });
 });
 
 describe('the docs renderer', () => {
