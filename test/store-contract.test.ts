@@ -574,4 +574,26 @@ describeEachEngine('Store contract', (engine) => {
     await store.touchAdminToken(id, now + 61_000, 60_000);
     expect((await store.getAdminToken(id))!.lastUsedAt).toBe(now + 61_000);
   });
+  it('SPEC §10: pageAuditEvents filters by organization, type, actor (data.actor.id), consumer (data.consumerId) and time, in id order', async () => {
+    const org = 'org_audit_contract';
+    const at = now + 5_000_000;
+    const event = (i: number, organization: string | null, type: string, data: Record<string, unknown>) =>
+      ({ id: generateId('evt_', at + i), organizationId: organization, type, data, createdAt: at + i });
+    const events = [
+      event(0, org, 'consumer.created', { consumerId: 'con_a' }),
+      event(1, org, 'organization.branding_changed', { actor: { type: 'admin_token', id: 'adm_x', name: 'x' } }),
+      event(2, null, 'signing_key.rotated', { kid: 'k', actor: { type: 'admin_token', id: 'adm_x', name: 'x' } }),
+      event(3, org, 'session.revoked', { consumerId: 'con_a', actor: { type: 'admin_token', id: 'adm_y', name: 'y' } }),
+    ];
+    await store.recordAuditEvents(events);
+    const ids = async (filter: Parameters<typeof store.pageAuditEvents>[0], limit = 10, after: string | null = null) =>
+      (await store.pageAuditEvents({ from: at, ...filter }, { after, limit })).map((e) => e.id);
+    expect(await ids({})).toEqual(events.map((e) => e.id));
+    expect(await ids({ organizationId: org })).toEqual([events[0]!.id, events[1]!.id, events[3]!.id]);
+    expect(await ids({ actorId: 'adm_x' })).toEqual([events[1]!.id, events[2]!.id]);
+    expect(await ids({ consumerId: 'con_a' })).toEqual([events[0]!.id, events[3]!.id]);
+    expect(await ids({ consumerId: 'con_a', actorId: 'adm_y', type: 'session.revoked' })).toEqual([events[3]!.id]);
+    expect(await ids({ from: at + 1, to: at + 3 })).toEqual([events[1]!.id, events[2]!.id]);
+    expect(await ids({}, 2, events[0]!.id)).toEqual([events[1]!.id, events[2]!.id]);
+  });
 });

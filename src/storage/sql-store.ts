@@ -3,6 +3,7 @@ import { openDatabase, type Engine } from './database.js';
 import { noFault, type AfterConsume } from './fault-point.js';
 import { migrateToLatest } from './migrate.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
+import { adminListQueries } from './sql/admin-lists.js';
 import { adminTokenQueries } from './sql/admin-tokens.js';
 import { auditQueries } from './sql/audit.js';
 import { consumerQueries } from './sql/consumers.js';
@@ -72,5 +73,6 @@ export async function openStore(
     ...housekeepingQueries(db),
     ...auditQueries(db),
     ...adminTokenQueries(db),
+    ...adminListQueries(db),
   };
 }

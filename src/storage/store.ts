@@ -283,6 +283,21 @@ export interface PageRequest {
   limit: number;
 }
 
+/** Filters of the admin API's audit event list; each one given must match. */
+export interface AuditEventFilter {
+  /** Only this organization's events (events of no organization — key rotations — are then left out). */
+  organizationId?: string;
+  type?: string;
+  /** The admin token that made the change (`data.actor.id`). */
+  actorId?: string;
+  /** The consumer the event is about (`data.consumerId`). */
+  consumerId?: string;
+  /** createdAt >= from (ms). */
+  from?: number;
+  /** createdAt < to (ms). */
+  to?: number;
+}
+
 /** The kinds of rows housekeeping deletes. */
 export type PurgeableArtefact =
   | 'exchange_codes' | 'otp_codes' | 'authorization_requests' | 'authorization_codes' | 'refresh_tokens' | 'sessions' | 'dev_outbox'
@@ -637,6 +652,13 @@ export interface Store {
   revokeAdminToken(id: string, now: number): Promise<boolean>;
   /** Sets `lastUsedAt` to `now` unless it was set less than `minIntervalMs` ago (one conditional UPDATE). */
   touchAdminToken(id: string, now: number, minIntervalMs: number): Promise<void>;
+
+  /** Organizations in id order (the admin API's list); `organizationId`: only that one. */
+  pageOrganizations(filter: { organizationId?: string }, page: PageRequest): Promise<Organization[]>;
+  /** Every signing key ever made, retired ones included, newest first (the admin API's list). */
+  listAllSigningKeys(): Promise<SigningKeyRecord[]>;
+  /** Audit events in id (time) order matching every given filter (SPEC §10). */
+  pageAuditEvents(filter: AuditEventFilter, page: PageRequest): Promise<AuditEvent[]>;
 
   /** Appends events in one statement (the audit log writes what concurrent requests recorded together). */
   recordAuditEvents(events: readonly AuditEvent[]): Promise<void>;

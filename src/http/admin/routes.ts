@@ -3,7 +3,10 @@ import { buildOpenApi } from '../openapi.js';
 import { pathParamChecks } from '../middleware/path-params.js';
 import type { Route } from '../route.js';
 import { adminTokenRoutes } from './admin-tokens.js';
+import { auditEventRoutes } from './audit-events.js';
 import { requireAdminToken } from './middleware.js';
+import { organizationRoutes } from './organizations.js';
+import { signingKeyRoutes } from './signing-keys.js';
 
 /** Where the admin API lives on the admin listener (SPEC §10). */
 export const ADMIN_PREFIX = '/admin/v1';
@@ -18,6 +21,9 @@ export const ADMIN_PREFIX = '/admin/v1';
 export function buildAdminRoutes(deps: FlowDeps): Route[] {
   const authenticate = requireAdminToken(deps);
   const routes: Route[] = [
+    ...organizationRoutes(deps),
+    ...signingKeyRoutes(deps),
+    ...auditEventRoutes(deps),
     ...adminTokenRoutes(deps),
   ];
   for (const route of routes) {
