@@ -159,7 +159,7 @@ export async function startServer(config: Config, options: RuntimeOptions = {}):
     const { adminListen } = runtime.config;
     let admin: ServerType | undefined;
     if (adminListen) {
-      admin = await listen(serveApp(createAdminApp(deps, { rateLimitHealth }).fetch), adminListen, ADMIN_LISTENER);
+      admin = await listen(serveApp(createAdminApp(deps, { rateLimitHealth, bodyLimitBytes: runtime.config.bodyLimitBytes }).fetch), adminListen, ADMIN_LISTENER);
       listening.push(admin);
       drain.watch(admin);
     }

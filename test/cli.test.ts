@@ -125,6 +125,26 @@ describeEachEngine('latchkey CLI (SPEC §8)', (engine) => {
     expect(await latchkey('users', 'set-password', '--email', 'grace@example.com', '--password', 'another long one', '--json')).toMatchObject({ id: user.id });
   });
 
+  it('SPEC §10: admin-tokens create prints the lka_ secret once, it works on the admin listener; list never shows it; revoke ends it at once', async () => {
+    const created = await latchkey('admin-tokens', 'create', '--name', 'ops console', '--all-orgs', '--read-only', '--json');
+    expect(created).toMatchObject({ id: expect.stringMatching(/^adm_/), name: 'ops console', organizationId: null, readOnly: true, token: expect.stringMatching(/^lka_[\w-]{43}$/) });
+    const scoped = await latchkey('admin-tokens', 'create', '--name', 'support', '--json');
+    expect(scoped.organizationId).toMatch(/^org_/);
+    const call = () => fetch(`${server.adminUrl}/admin/v1/admin-tokens`, { headers: { authorization: `Bearer ${created.token}` } });
+    expect((await call()).status).toBe(200);
+    const listed = await latchkey('admin-tokens', 'list', '--json');
+    expect(listed.map((t: { id: string }) => t.id)).toEqual(expect.arrayContaining([created.id, scoped.id]));
+    expect(JSON.stringify(listed)).not.toContain('lka_');
+    expect(await latchkey('admin-tokens', 'revoke', '--id', created.id, '--json')).toMatchObject({ id: created.id, revokedAt: expect.any(String) });
+    expect((await call()).status).toBe(401);
+    await expect(run(process.execPath, [BIN, 'admin-tokens', 'create', '--name', 'x', '--org', 'nope'], { env }))
+      .rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('no organization named "nope"') });
+    await expect(run(process.execPath, [BIN, 'admin-tokens', 'create', '--name', 'x', '--org', 'default', '--all-orgs'], { env }))
+      .rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('not both') });
+    await expect(run(process.execPath, [BIN, 'admin-tokens', 'revoke', '--id', 'adm_unknown'], { env }))
+      .rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('no admin token adm_unknown') });
+  });
+
   it('a bad configuration value exits 2 with the variable named', async () => {
     await expect(run(process.execPath, [BIN, 'apps', 'list'], { env: { ...env, LATCHKEY_PORT: 'eighty' } }))
       .rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('LATCHKEY_PORT: must be a whole number') });

@@ -24,12 +24,12 @@ describeEachEngine('Store contract', (engine) => {
     application = {
       id: 'app_contract', organizationId, name: 'c', publishableKey: 'pk_test_contract', environment: 'test', type: 'confidential',
       redirectUris: [], allowedScopes: [], allowedOrigins: ['https://shop.example'], logoUrl: null, accentColor: null, isFirstParty: false,
-      pkcePolicy: 'required', postLogoutRedirectUris: [], accessTokenAlg: 'EdDSA', createdAt: now,
+      pkcePolicy: 'required', postLogoutRedirectUris: [], accessTokenAlg: 'EdDSA', createdAt: now, disabledAt: null,
     };
     await store.createApplication(application, hashSecret('sk_test_first'), now);
     consumer = {
       id: 'con_contract', organizationId, environment: 'test', type: 'authenticated', email: null, phone: null, fullName: null,
-      canonicalSubject: null, claims: {}, mergedIntoId: null, secondFactor: null, emailVerifiedAt: null, phoneVerifiedAt: null, createdAt: now, updatedAt: now,
+      canonicalSubject: null, claims: {}, mergedIntoId: null, secondFactor: null, emailVerifiedAt: null, phoneVerifiedAt: null, createdAt: now, updatedAt: now, disabledAt: null,
     };
     await store.createConsumerWithIdentity(consumer, 'idn_contract', { provider: 'p', issuer: 'i', subject: 's' });
   });
@@ -537,5 +537,63 @@ describeEachEngine('Store contract', (engine) => {
     expect(await store.purgeExpired('revoked_access_tokens', cutoffs, 100)).toBe(0); // not yet past its expiry
     expect(await store.purgeExpired('revoked_access_tokens', { ...cutoffs, expiredBefore: now + 60_001 }, 100)).toBe(1);
     expect(await store.isAccessTokenRevoked(jti)).toBe(false);
+  });
+  it('SPEC §10: admin tokens — found by hash only, the hash unique, listed in id order per organization, revoked by exactly one of 20 concurrent calls', async () => {
+    const other = 'org_contract_admin';
+    await store.createOrganization({
+      id: other, name: 'contract-admin', settings: { ...DEFAULT_ORGANIZATION_SETTINGS }, branding: { displayName: null, logoUrl: null, accentColor: null }, createdAt: now,
+    });
+    const token = (id: string, organization: string | null) => ({ id, name: id, organizationId: organization, readOnly: false, createdAt: now, revokedAt: null, lastUsedAt: null });
+    const ids = Array.from({ length: 5 }, (_, i) => generateId('adm_', now + i));
+    await store.createAdminToken(token(ids[0]!, organizationId), hashSecret('lka_0'));
+    await store.createAdminToken(token(ids[1]!, other), hashSecret('lka_1'));
+    await store.createAdminToken(token(ids[2]!, null), hashSecret('lka_2'));
+    await store.createAdminToken(token(ids[3]!, organizationId), hashSecret('lka_3'));
+    await expect(store.createAdminToken(token(ids[4]!, null), hashSecret('lka_3'))).rejects.toThrow();
+    expect(await store.findAdminTokenByHash(hashSecret('lka_1'))).toEqual({ token: token(ids[1]!, other), tokenHash: hashSecret('lka_1') });
+    expect(await store.findAdminTokenByHash(hashSecret('lka_4'))).toBeUndefined();
+
+    const all = await store.listAdminTokens({}, { after: null, limit: 10 });
+    expect(all.map((t) => t.id)).toEqual(ids.slice(0, 4));
+    expect((await store.listAdminTokens({ organizationId }, { after: null, limit: 10 })).map((t) => t.id)).toEqual([ids[0], ids[3]]);
+    expect((await store.listAdminTokens({}, { after: ids[1]!, limit: 1 })).map((t) => t.id)).toEqual([ids[2]]);
+
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => store.revokeAdminToken(ids[0]!, now + 10)));
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    expect((await store.getAdminToken(ids[0]!))!.revokedAt).toBe(now + 10);
+    expect(await store.revokeAdminToken('adm_unknown', now)).toBe(false);
+  });
+
+  it('SPEC §10: touchAdminToken writes lastUsedAt at most once per interval', async () => {
+    const id = generateId('adm_', now);
+    await store.createAdminToken({ id, name: 't', organizationId: null, readOnly: true, createdAt: now, revokedAt: null, lastUsedAt: null }, hashSecret(generateSecret('lka_')));
+    await store.touchAdminToken(id, now + 1_000, 60_000);
+    expect((await store.getAdminToken(id))!.lastUsedAt).toBe(now + 1_000);
+    await store.touchAdminToken(id, now + 30_000, 60_000);
+    expect((await store.getAdminToken(id))!.lastUsedAt).toBe(now + 1_000);
+    await store.touchAdminToken(id, now + 61_000, 60_000);
+    expect((await store.getAdminToken(id))!.lastUsedAt).toBe(now + 61_000);
+  });
+  it('SPEC §10: pageAuditEvents filters by organization, type, actor (data.actor.id), consumer (data.consumerId) and time, in id order', async () => {
+    const org = 'org_audit_contract';
+    const at = now + 5_000_000;
+    const event = (i: number, organization: string | null, type: string, data: Record<string, unknown>) =>
+      ({ id: generateId('evt_', at + i), organizationId: organization, type, data, createdAt: at + i });
+    const events = [
+      event(0, org, 'consumer.created', { consumerId: 'con_a' }),
+      event(1, org, 'organization.branding_changed', { actor: { type: 'admin_token', id: 'adm_x', name: 'x' } }),
+      event(2, null, 'signing_key.rotated', { kid: 'k', actor: { type: 'admin_token', id: 'adm_x', name: 'x' } }),
+      event(3, org, 'session.revoked', { consumerId: 'con_a', actor: { type: 'admin_token', id: 'adm_y', name: 'y' } }),
+    ];
+    await store.recordAuditEvents(events);
+    const ids = async (filter: Parameters<typeof store.pageAuditEvents>[0], limit = 10, after: string | null = null) =>
+      (await store.pageAuditEvents({ from: at, ...filter }, { after, limit })).map((e) => e.id);
+    expect(await ids({})).toEqual(events.map((e) => e.id));
+    expect(await ids({ organizationId: org })).toEqual([events[0]!.id, events[1]!.id, events[3]!.id]);
+    expect(await ids({ actorId: 'adm_x' })).toEqual([events[1]!.id, events[2]!.id]);
+    expect(await ids({ consumerId: 'con_a' })).toEqual([events[0]!.id, events[3]!.id]);
+    expect(await ids({ consumerId: 'con_a', actorId: 'adm_y', type: 'session.revoked' })).toEqual([events[3]!.id]);
+    expect(await ids({ from: at + 1, to: at + 3 })).toEqual([events[1]!.id, events[2]!.id]);
+    expect(await ids({}, 2, events[0]!.id)).toEqual([events[1]!.id, events[2]!.id]);
   });
 });

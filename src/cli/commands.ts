@@ -4,6 +4,7 @@ type Run = (config: Config, argv: string[]) => Promise<number>;
 
 // Loaded when the command runs, not for help or a refused command line: those answer at once,
 // without loading the server, the store drivers or the HTTP stack.
+const runAdminTokens: Run = async (config, argv) => (await import('./admin-tokens.js')).runAdminTokens(config, argv);
 const runApps: Run = async (config, argv) => (await import('./apps.js')).runApps(config, argv);
 const runKeys: Run = async (config, argv) => (await import('./keys.js')).runKeys(config, argv);
 const runMigrate: Run = async (config, argv) => (await import('./migrate.js')).runMigrate(config, argv);
@@ -126,6 +127,23 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: runUsers,
   },
   { words: ['users', 'set-password'], summary: "set a user's password", usage: '--email ADDRESS --password PASSWORD [--org NAME] [--environment test|live] [--json]', options: { email, password, org, environment, json }, run: runUsers },
+  {
+    words: ['admin-tokens', 'create'], summary: 'create an admin API token and print it (shown once)',
+    usage: '--name NAME [--org NAME | --all-orgs] [--read-only] [--json]',
+    options: {
+      name: { type: 'string', value: 'NAME', help: 'what it is for (shown in the audit log)' },
+      org: { type: 'string', value: 'NAME', help: 'the one organization it may see and change (default: default)' },
+      'all-orgs': { type: 'boolean', help: 'every organization, and what spans them (signing keys, new organizations)' },
+      'read-only': { type: 'boolean', help: 'may read only: every change is refused (403)' },
+      json,
+    },
+    run: runAdminTokens,
+  },
+  { words: ['admin-tokens', 'list'], summary: 'list admin tokens (never their secrets)', usage: '[--json]', options: { json }, run: runAdminTokens },
+  {
+    words: ['admin-tokens', 'revoke'], summary: 'revoke an admin token at once', usage: '--id adm_… [--json]',
+    options: { id: { type: 'string', value: 'adm_…', help: 'the admin token' }, json }, run: runAdminTokens,
+  },
   { words: ['keys', 'rotate'], summary: 'publish new signing keys and retire the old ones', usage: '[--json]', options: { json }, run: runKeys },
   {
     words: ['outbox'], summary: 'messages kept by the development sender, newest first', usage: '[--to ADDRESS] [--limit N] [--json]',

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.js';
-import { rotateSigningKey } from '../flows/rotate-signing-key.js';
+import { describeRotation, rotateSigningKey } from '../flows/rotate-signing-key.js';
 import { print, withRuntime } from './runtime.js';
 import { UsageError } from './usage-error.js';
 
@@ -10,14 +10,7 @@ export async function runKeys(config: Config, argv: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
   if (sub !== 'rotate') throw new UsageError('keys needs: rotate');
   return withRuntime(config, async ({ deps }) => {
-    const result = await rotateSigningKey(deps);
-    const report = {
-      kid: result.kid,
-      idTokenKid: result.idTokenKid,
-      publishedAt: new Date(result.publishedAt).toISOString(),
-      signsFrom: new Date(result.activatesAt).toISOString(),
-      previousKeysRetireAt: new Date(result.previousRetireAt).toISOString(),
-    };
+    const report = describeRotation(await rotateSigningKey(deps));
     print(values.json, report, `new keys ${report.kid} (EdDSA) and ${report.idTokenKid} (RS256, ID tokens): published now, signs from ${report.signsFrom}; old keys retire at ${report.previousKeysRetireAt}`);
     return 0;
   });

@@ -88,7 +88,7 @@ export const SETTINGS = {
   },
   LATCHKEY_ADMIN_LISTEN: {
     description:
-      'Where the admin listener binds, `host:port` (`[::1]:4803` for IPv6; port 0 picks a free one), or `off`. It serves `/metrics`, `/healthz` and `/readyz` and is not authenticated: keep it on loopback or an internal network, never behind the public load balancer. The public port does not serve `/metrics`.',
+      'Where the admin listener binds, `host:port` (`[::1]:4803` for IPv6; port 0 picks a free one), or `off`. It serves the admin API `/admin/v1/…` (admin tokens only; docs/administration.md) and `/metrics`, `/healthz` and `/readyz`, which are not authenticated: keep it on loopback or an internal network, never behind the public load balancer. The public port serves neither `/admin/v1` nor `/metrics`.',
     defaultText: '127.0.0.1:4803',
     schema: v.pipe(
       v.optional(v.string(), '127.0.0.1:4803'),

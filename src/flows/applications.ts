@@ -68,6 +68,7 @@ export async function createApplication(deps: FlowDeps, input: NewApplication): 
     postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
     accessTokenAlg: input.accessTokenAlg ?? 'EdDSA',
     createdAt: now,
+    disabledAt: null,
   };
   const secretKey = newSecretKey(input.environment);
   await deps.store.createApplication(application, hashSecret(secretKey), now);

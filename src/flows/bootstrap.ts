@@ -3,6 +3,7 @@ import { generateId } from '../crypto/random.js';
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../protocol/lifetimes.js';
 import type { Organization } from '../storage/store.js';
 import { UniqueConflict } from '../storage/store.js';
+import { withActor, type AuditActor } from './admin-principal.js';
 import { createApplication, type IssuedSecret } from './applications.js';
 import type { FlowDeps } from './deps.js';
 import { INSTANCE_ID } from './instance.js';
@@ -10,7 +11,7 @@ import { INSTANCE_ID } from './instance.js';
 export const DEFAULT_ORGANIZATION_NAME = 'default';
 
 /** Creates an organization with the default lifetimes of SPEC §4. */
-export async function createOrganization(deps: Pick<FlowDeps, 'store' | 'clock' | 'audit'>, name: string): Promise<Organization> {
+export async function createOrganization(deps: Pick<FlowDeps, 'store' | 'clock' | 'audit'>, name: string, actor?: AuditActor): Promise<Organization> {
   const now = deps.clock.now();
   const organization: Organization = {
     id: generateId('org_', now),
@@ -20,7 +21,7 @@ export async function createOrganization(deps: Pick<FlowDeps, 'store' | 'clock' 
     createdAt: now,
   };
   await deps.store.createOrganization(organization);
-  await deps.audit.record('organization.created', organization.id, { name });
+  await deps.audit.record('organization.created', organization.id, withActor({ name }, actor));
   return organization;
 }
 

@@ -1,4 +1,5 @@
 import type { Application, OrganizationBranding } from '../storage/store.js';
+import { withActor, type AuditActor } from './admin-principal.js';
 import type { FlowDeps } from './deps.js';
 
 /** A branding value that cannot be stored; the CLI prints the message. */
@@ -38,11 +39,11 @@ export async function setApplicationBranding(
 }
 
 /** Sets what the hosted pages show for an organization when its applications set nothing. */
-export async function setOrganizationBranding(deps: FlowDeps, organizationId: string, branding: OrganizationBranding): Promise<void> {
+export async function setOrganizationBranding(deps: FlowDeps, organizationId: string, branding: OrganizationBranding, actor?: AuditActor): Promise<void> {
   checkAccent(branding.accentColor);
   checkLogo(branding.logoUrl);
   await deps.store.setOrganizationBranding(organizationId, branding);
-  await deps.audit.record('organization.branding_changed', organizationId, {});
+  await deps.audit.record('organization.branding_changed', organizationId, withActor({}, actor));
 }
 
 /** The accent colour of an application's hosted pages: its own, else its organization's; undefined for neither. */

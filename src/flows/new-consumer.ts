@@ -22,5 +22,6 @@ export function newConsumer(pool: UserPool, type: Consumer['type'], now: number,
     phoneVerifiedAt: null,
     createdAt: now,
     updatedAt: now,
+    disabledAt: null,
   };
 }

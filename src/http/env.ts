@@ -1,3 +1,4 @@
+import type { AdminPrincipal } from '../flows/admin-principal.js';
 import type { ConsumerPrincipal } from '../flows/authenticate-consumer.js';
 import type { BearerPrincipal } from '../flows/oauth/tokens.js';
 import type { Application } from '../flows/domain.js';
@@ -14,5 +15,7 @@ export interface AppEnv {
     guest: ConsumerPrincipal | undefined;
     /** Set by requireBearer: a verified login token or OAuth access token with a live session. */
     bearer: BearerPrincipal;
+    /** Set by requireAdminToken (admin listener, SPEC §10): the admin token of the request. */
+    admin: AdminPrincipal;
   };
 }

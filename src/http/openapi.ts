@@ -10,6 +10,7 @@ const SECURITY_SCHEMES = {
   loginToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'User login token of POST /v1/auth/login (with x-client-key)' },
   oauthToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'OAuth access token (RFC 9068), or a login token where stated' },
   clientAuth: { type: 'http', scheme: 'basic', description: 'Client authentication: HTTP Basic, client_id/client_secret parameters, or x-client-key/x-secret-key headers' },
+  adminToken: { type: 'http', scheme: 'bearer', description: 'Admin token `lka_…` (SPEC §10; `latchkey admin-tokens create`), on the admin listener only' },
 } satisfies Record<Credential, unknown>;
 
 function jsonSchema(schema: GenericSchema): Record<string, unknown> {
@@ -19,7 +20,12 @@ function jsonSchema(schema: GenericSchema): Record<string, unknown> {
 }
 
 /** OpenAPI 3.1, generated from the route table and the same Valibot schemas that validate requests. */
-export function buildOpenApi(routes: readonly Route[], serverUrl: string, version: string): Record<string, unknown> {
+export function buildOpenApi(
+  routes: readonly Route[],
+  serverUrl: string,
+  version: string,
+  info: { title: string; description: string } = { title: 'Latchkey API', description: 'Self-hosted authorization server' },
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const { doc } = route;
@@ -56,9 +62,10 @@ export function buildOpenApi(routes: readonly Route[], serverUrl: string, versio
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Latchkey API', version, description: 'Self-hosted authorization server' },
+    info: { ...info, version },
     servers: [{ url: serverUrl }],
     paths,
-    components: { securitySchemes: SECURITY_SCHEMES },
+    // Only the schemes this document's routes use: the public document names no admin credential.
+    components: { securitySchemes: Object.fromEntries(Object.entries(SECURITY_SCHEMES).filter(([name]) => routes.some((route) => route.doc.credential === name))) },
   };
 }

@@ -5,7 +5,7 @@ import type { AppEnv } from './env.js';
 // The shape of a row of the route table (routes.ts), apart from the table itself so that what
 // reads the table (the OpenAPI document) need not import it back.
 
-export type Credential = 'secretKey' | 'publishableKey' | 'consumerToken' | 'clientKey' | 'loginToken' | 'oauthToken' | 'clientAuth';
+export type Credential = 'secretKey' | 'publishableKey' | 'consumerToken' | 'clientKey' | 'loginToken' | 'oauthToken' | 'clientAuth' | 'adminToken';
 
 export interface RouteDoc {
   operationId: string;
@@ -23,7 +23,7 @@ export interface RouteDoc {
 
 /** One row of the route table: what runs, in order, for a method and path. */
 export interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   /** Browser-facing: answers CORS for the application's allowed origins (SPEC §2). */
   isBrowserFacing: boolean;

@@ -44,3 +44,10 @@ export function parseJsonBody<TSchema extends v.GenericSchema>(schema: TSchema, 
   if (!result.success) throw new ValidationError(toWireIssues(result.issues));
   return result.output;
 }
+
+/** Parses a query string's parameters (the first value of each) with its object schema, like a body. */
+export function parseQuery<TSchema extends v.GenericSchema>(schema: TSchema, query: Record<string, string>): v.InferOutput<TSchema> {
+  const result = v.safeParse(schema, query);
+  if (!result.success) throw new ValidationError(toWireIssues(result.issues));
+  return result.output;
+}

@@ -41,7 +41,9 @@ export type AuditEventType =
   | 'logout.end_session'
   | 'refresh_token.reuse_detected'
   | 'signing_key.created'
-  | 'signing_key.rotated';
+  | 'signing_key.rotated'
+  | 'admin_token.created'
+  | 'admin_token.revoked';
 
 export interface AuditLog {
   record(type: AuditEventType, organizationId: string | null, data?: Record<string, unknown>): Promise<void>;

@@ -164,3 +164,21 @@ export class InvalidSecondFactorToken extends ApiError {
   readonly status = 401;
   readonly code = 'invalid_second_factor_token';
 }
+
+/** 401 on the admin API (SPEC §10): the admin token is unknown or revoked (RFC 6750 §3.1 `invalid_token`). */
+export class InvalidToken extends ApiError {
+  readonly status = 401;
+  readonly code = 'invalid_token';
+}
+
+/** 400 on the admin API: a well-formed request that asks for something impossible (an unknown organization, a bad logo URL). */
+export class InvalidInput extends ApiError {
+  readonly status = 400;
+  readonly code = 'invalid_input';
+}
+
+/** 409 on the admin API: the change collides with what exists (an organization name that is taken). */
+export class Conflict extends ApiError {
+  readonly status = 409;
+  readonly code = 'conflict';
+}

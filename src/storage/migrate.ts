@@ -10,6 +10,7 @@ import * as revokedAccessTokens from './migrations/007-revoked-access-tokens.js'
 import * as partialSessionIndexes from './migrations/008-partial-session-indexes.js';
 import * as environments from './migrations/009-environments.js';
 import * as openIdConnect from './migrations/010-openid-connect.js';
+import * as administration from './migrations/011-administration.js';
 
 // Migrations are compiled into the program (no directory scanning), in order of their names.
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008-partial-session-indexes': partialSessionIndexes,
   '009-environments': environments,
   '010-openid-connect': openIdConnect,
+  '011-administration': administration,
 };
 
 /** Every migration's name, in the order they apply. */

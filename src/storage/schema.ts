@@ -31,6 +31,7 @@ export interface Database {
     post_logout_redirect_uris: string;
     access_token_alg: 'EdDSA' | 'RS256';
     created_at: number;
+    disabled_at: number | null;
   };
   application_secrets: {
     secret_hash: string;
@@ -55,6 +56,7 @@ export interface Database {
     phone_verified_at: number | null;
     created_at: number;
     updated_at: number;
+    disabled_at: number | null;
   };
   identities: {
     id: string;
@@ -195,5 +197,19 @@ export interface Database {
     type: string;
     data: string;
     created_at: number;
+    /** data.actor.id: the admin token that made the change (migration 011). */
+    actor_id: string | null;
+    /** data.consumerId: the consumer the event is about. */
+    consumer_id: string | null;
+  };
+  admin_tokens: {
+    id: string;
+    name: string;
+    token_hash: string;
+    organization_id: string | null;
+    read_only: number;
+    created_at: number;
+    revoked_at: number | null;
+    last_used_at: number | null;
   };
 }

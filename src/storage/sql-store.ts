@@ -3,6 +3,8 @@ import { openDatabase, type Engine } from './database.js';
 import { noFault, type AfterConsume } from './fault-point.js';
 import { migrateToLatest } from './migrate.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
+import { adminListQueries } from './sql/admin-lists.js';
+import { adminTokenQueries } from './sql/admin-tokens.js';
 import { auditQueries } from './sql/audit.js';
 import { consumerQueries } from './sql/consumers.js';
 import { deliveryQueries } from './sql/delivery.js';
@@ -70,5 +72,7 @@ export async function openStore(
     ...deliveryQueries(db),
     ...housekeepingQueries(db),
     ...auditQueries(db),
+    ...adminTokenQueries(db),
+    ...adminListQueries(db),
   };
 }

@@ -61,6 +61,8 @@ export interface Application {
   /** SPEC §9: the algorithm of this application's access tokens (RFC 9068 §2.1 wants RS256 available). */
   accessTokenAlg: 'EdDSA' | 'RS256';
   createdAt: number;
+  /** SPEC §10: set when an operator disabled it; null while enabled. */
+  disabledAt: number | null;
 }
 
 export interface Consumer {
@@ -85,6 +87,8 @@ export interface Consumer {
   phoneVerifiedAt: number | null;
   createdAt: number;
   updatedAt: number;
+  /** SPEC §10: set when an operator disabled the person; null while enabled. */
+  disabledAt: number | null;
 }
 
 export interface ExternalIdentity {
@@ -251,6 +255,47 @@ export interface AuditEvent {
   type: string;
   data: Record<string, unknown>;
   createdAt: number;
+}
+
+/**
+ * An admin API token `lka_…` (SPEC §10). The secret itself is never stored; the store keeps its
+ * SHA-256 beside this record.
+ */
+export interface AdminToken {
+  id: string;
+  name: string;
+  /** The one organization it may see and change; null: every organization. */
+  organizationId: string | null;
+  /** Refused on every change (403). */
+  readOnly: boolean;
+  createdAt: number;
+  revokedAt: number | null;
+  /** Updated at most once a minute, so a busy token does not write on every request. */
+  lastUsedAt: number | null;
+}
+
+/**
+ * One page of a list in id order (ids are time-ordered and unique, so the order is stable while rows
+ * are inserted): rows whose id is greater than `after`, at most `limit`.
+ */
+export interface PageRequest {
+  after: string | null;
+  limit: number;
+}
+
+/** Filters of the admin API's audit event list; each one given must match. */
+export interface AuditEventFilter {
+  /** Only this organization's events (events of no organization — key rotations — are then left out). */
+  organizationId?: string;
+  type?: string;
+  /** The admin token that made the change (`data.actor.id`). */
+  actorId?: string;
+  /** The consumer the event is about (`data.consumerId`). */
+  consumerId?: string;
+  /** createdAt >= from (ms). */
+  from?: number;
+  /** createdAt < to (ms). */
+  to?: number;
 }
 
 /** The kinds of rows housekeeping deletes. */
@@ -592,6 +637,28 @@ export interface Store {
    */
   revokeAccessToken(token: { jti: string; applicationId: string; expiresAt: number }, now: number): Promise<boolean>;
   isAccessTokenRevoked(jti: string): Promise<boolean>;
+
+  /** Stores a new admin token with the SHA-256 of its secret (SPEC §10). */
+  createAdminToken(token: AdminToken, tokenHash: string): Promise<void>;
+  /** The token whose secret hashes to `tokenHash` (revoked or not), with the stored hash. */
+  findAdminTokenByHash(tokenHash: string): Promise<{ token: AdminToken; tokenHash: string } | undefined>;
+  getAdminToken(id: string): Promise<AdminToken | undefined>;
+  /**
+   * Admin tokens in id order. `organizationId` a string: only that organization's tokens; absent:
+   * every token (all-organizations ones included).
+   */
+  listAdminTokens(filter: { organizationId?: string }, page: PageRequest): Promise<AdminToken[]>;
+  /** Revokes the token with one conditional UPDATE; false when it was already revoked (or is unknown). */
+  revokeAdminToken(id: string, now: number): Promise<boolean>;
+  /** Sets `lastUsedAt` to `now` unless it was set less than `minIntervalMs` ago (one conditional UPDATE). */
+  touchAdminToken(id: string, now: number, minIntervalMs: number): Promise<void>;
+
+  /** Organizations in id order (the admin API's list); `organizationId`: only that one. */
+  pageOrganizations(filter: { organizationId?: string }, page: PageRequest): Promise<Organization[]>;
+  /** Every signing key ever made, retired ones included, newest first (the admin API's list). */
+  listAllSigningKeys(): Promise<SigningKeyRecord[]>;
+  /** Audit events in id (time) order matching every given filter (SPEC §10). */
+  pageAuditEvents(filter: AuditEventFilter, page: PageRequest): Promise<AuditEvent[]>;
 
   /** Appends events in one statement (the audit log writes what concurrent requests recorded together). */
   recordAuditEvents(events: readonly AuditEvent[]): Promise<void>;

@@ -10,6 +10,13 @@ import type { AppEnv } from '../env.js';
 const PATH_PARAMETERS: Record<string, RegExp> = {
   id: /^azr_[0-9A-Za-z]{1,64}$/,
   file: /^[A-Za-z0-9_-]{1,80}\.css$/,
+  // The admin API (SPEC §10): each resource's id, by its type prefix (SPEC §1).
+  organizationId: /^org_[0-9A-Za-z]{1,64}$/,
+  applicationId: /^app_[0-9A-Za-z]{1,64}$/,
+  consumerId: /^con_[0-9A-Za-z]{1,64}$/,
+  sessionId: /^ses_[0-9A-Za-z]{1,64}$/,
+  grantId: /^grt_[0-9A-Za-z]{1,64}$/,
+  adminTokenId: /^adm_[0-9A-Za-z]{1,64}$/,
 };
 
 /**

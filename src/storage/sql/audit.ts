@@ -13,7 +13,15 @@ export function auditEventRows(events: readonly AuditEvent[]) {
     type: event.type,
     data: JSON.stringify(event.data),
     created_at: event.createdAt,
+    // Copied out of the JSON so the admin API filters on them by index (migration 011).
+    actor_id: actorIdOf(event.data),
+    consumer_id: typeof event.data.consumerId === 'string' ? event.data.consumerId : null,
   }));
+}
+
+function actorIdOf(data: Record<string, unknown>): string | null {
+  const actor = data.actor as { id?: unknown } | undefined;
+  return actor && typeof actor.id === 'string' ? actor.id : null;
 }
 
 /** The append-only audit log of security events (SPEC §8). */

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../../protocol/lifetimes.js';
 import type { Database } from '../schema.js';
 import type {
-  Application, AuditEvent, AuthorizationCode, AuthorizationRequest, Consumer, Grant, DevMessage, ExchangeCode, Organization, OrganizationSettings, OtpCode,
+  AdminToken, Application, AuditEvent, AuthorizationCode, AuthorizationRequest, Consumer, Grant, DevMessage, ExchangeCode, Organization, OrganizationSettings, OtpCode,
   RefreshTokenRecord, Session, SigningKeyRecord,
 } from '../store.js';
 
@@ -45,6 +45,7 @@ export function toApplication(row: Row<'applications'>): Application {
     postLogoutRedirectUris: JSON.parse(row.post_logout_redirect_uris) as string[],
     accessTokenAlg: row.access_token_alg,
     createdAt: row.created_at,
+    disabledAt: row.disabled_at ?? null,
   };
 }
 
@@ -65,6 +66,7 @@ export function toConsumer(row: Row<'consumers'>): Consumer {
     phoneVerifiedAt: row.phone_verified_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    disabledAt: row.disabled_at ?? null,
   };
 }
 
@@ -218,5 +220,17 @@ export function toDevMessage(row: Row<'dev_outbox'>): DevMessage {
     subject: row.subject,
     body: row.body,
     createdAt: row.created_at,
+  };
+}
+
+export function toAdminToken(row: Row<'admin_tokens'>): AdminToken {
+  return {
+    id: row.id,
+    name: row.name,
+    organizationId: row.organization_id,
+    readOnly: Boolean(row.read_only),
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+    lastUsedAt: row.last_used_at,
   };
 }
