@@ -23,6 +23,7 @@ function jsonSchema(schema: GenericSchema): Record<string, unknown> {
 export function buildOpenApi(
   routes: readonly Route[],
   serverUrl: string,
+  version: string,
   info: { title: string; description: string } = { title: 'Latchkey API', description: 'Self-hosted authorization server' },
 ): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -40,6 +41,7 @@ export function buildOpenApi(
           {
             description: response.description,
             ...(response.schema ? { content: { 'application/json': { schema: jsonSchema(response.schema) } } } : {}),
+            ...(response.html ? { content: { 'text/html': { schema: { type: 'string' } } } } : {}),
           },
         ]),
       ),
@@ -60,7 +62,7 @@ export function buildOpenApi(
   }
   return {
     openapi: '3.1.0',
-    info: { ...info, version: '0.1.0' },
+    info: { ...info, version },
     servers: [{ url: serverUrl }],
     paths,
     // Only the schemes this document's routes use: the public document names no admin credential.

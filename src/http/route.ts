@@ -17,7 +17,8 @@ export interface RouteDoc {
   requestBody?: GenericSchema;
   /** Media types of the body (default JSON only). */
   requestTypes?: string[];
-  responses: Record<number, { description: string; schema?: GenericSchema }>;
+  /** `html`: the answer is an HTML page (text/html), not JSON. */
+  responses: Record<number, { description: string; schema?: GenericSchema; html?: true }>;
 }
 
 /** One row of the route table: what runs, in order, for a method and path. */

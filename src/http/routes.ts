@@ -29,6 +29,10 @@ import {
   TokenParamBody, TokenRequestBody, TokenResponseBody, UserBody,
 } from './schemas/oauth.js';
 import { openApiDocument } from './handlers/openapi.js';
+import { docsPage } from './handlers/docs.js';
+import { landingPage } from './handlers/landing.js';
+import { buildOpenApi } from './openapi.js';
+import { LATCHKEY_VERSION } from '../config/version.js';
 import { otpRequest } from './handlers/otp-request.js';
 import { otpVerify } from './handlers/otp-verify.js';
 import { refresh } from './handlers/refresh.js';
@@ -354,11 +358,40 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
   ];
   // Issue 11.3: every path parameter is checked before anything else of its route (404 otherwise).
   for (const route of routes) route.middleware.unshift(...pathParamChecks(route.path));
-  routes.push({
-    method: 'GET', path: '/openapi.json', isBrowserFacing: false, middleware: [], handler: openApiDocument(routes, deps.issuer),
-    doc: { operationId: 'getOpenApi', tag: 'Discovery', summary: 'This OpenAPI 3.1 document', responses: { 200: { description: 'OpenAPI document' } } },
-  });
+  // Built on first request, when the table below is complete; /openapi.json and /docs show the same one.
+  let document: Record<string, unknown> | undefined;
+  const openApi = () => (document ??= buildOpenApi(routes, deps.issuer, LATCHKEY_VERSION));
+  routes.push(
+    {
+      method: 'GET', path: '/openapi.json', isBrowserFacing: false, middleware: [], handler: openApiDocument(openApi),
+      doc: { operationId: 'getOpenApi', tag: 'Discovery', summary: 'This OpenAPI 3.1 document', responses: { 200: { description: 'OpenAPI document' } } },
+    },
+    ...siteRoutes(openApi),
+  );
   return routes;
+}
+
+/**
+ * SPEC §10: Latchkey's own pages on the public listener — the same for every visitor, with nothing
+ * of any organization or application (src/http/handlers/site-page.ts).
+ */
+function siteRoutes(openApi: () => Record<string, unknown>): Route[] {
+  return [
+    {
+      method: 'GET', path: '/', isBrowserFacing: false, middleware: [], handler: landingPage(LATCHKEY_VERSION),
+      doc: {
+        operationId: 'getLandingPage', tag: 'Documentation', summary: 'Landing page: the product, its version and links to the documentation, discovery and JWKS',
+        responses: { 200: { description: 'HTML page', html: true } },
+      },
+    },
+    {
+      method: 'GET', path: '/docs', isBrowserFacing: false, middleware: [], handler: docsPage(openApi),
+      doc: {
+        operationId: 'getDocs', tag: 'Documentation', summary: 'This API reference as a page: every operation of the OpenAPI document, by tag',
+        responses: { 200: { description: 'HTML page', html: true } },
+      },
+    },
+  ];
 }
 
 /** The hosted pages (SPEC §7) and their assets: HTML, not JSON; documented for completeness. */

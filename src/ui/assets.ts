@@ -24,6 +24,50 @@ ul.scopes { padding-left: 20px; }
 .footer { color: var(--muted); font-size: 0.85rem; margin-top: 16px; text-align: center; }
 .hint { font-size: 0.9rem; margin: 4px 0 0; }
 .divider { text-align: center; color: var(--muted); margin: 16px 0 0; }
+
+/* Latchkey's own pages (/ and /docs, src/ui/site-layout.ts): full width, a table of contents beside the text on wide screens. */
+body.site { display: block; padding: 0; background: #fff; }
+.site a { color: #2449b0; }
+.site-header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 8px 24px; padding: 12px 16px; background: #f3f5f8; border-bottom: 1px solid var(--border); }
+.site-header .product { font-weight: 700; font-size: 1.15rem; color: var(--text); text-decoration: none; }
+.site-header ul, .toc ul, .link-list { list-style: none; margin: 0; padding: 0; }
+.site-header ul { display: flex; flex-wrap: wrap; gap: 4px 16px; }
+.site-header a, .toc a, .link-list a { display: inline-block; min-height: 24px; padding: 2px 0; }
+.site-main, .docs-layout { max-width: 1100px; margin: 0 auto; padding: 16px; }
+.site-footer { max-width: 1100px; margin: 0 auto; padding: 16px; color: var(--muted); font-size: 0.9rem; border-top: 1px solid var(--border); }
+.link-list li { margin: 8px 0; }
+.site h2 { font-size: 1.25rem; margin: 24px 0 8px; }
+.site h3 { font-size: 1.05rem; margin: 0 0 8px; }
+.site h4 { font-size: 0.95rem; margin: 12px 0 4px; }
+.site code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.9em; overflow-wrap: anywhere; }
+.docs-layout { display: grid; grid-template-columns: minmax(0, 1fr); gap: 8px 32px; }
+.docs-main { min-width: 0; }
+.toc { border-bottom: 1px solid var(--border); padding-bottom: 8px; }
+.toc h2 { margin-top: 0; }
+.toc ul ul { padding-left: 12px; margin-bottom: 8px; font-size: 0.9rem; }
+.toc a { overflow-wrap: anywhere; }
+@media (min-width: 900px) {
+  .docs-layout { grid-template-columns: 280px minmax(0, 1fr); }
+  .toc { position: sticky; top: 0; align-self: start; max-height: 100vh; overflow-y: auto; border-bottom: 0; padding: 0 8px 16px 0; }
+}
+.operation { border-top: 1px solid var(--border); padding: 16px 0 8px; }
+.operation h3, .site h2 { scroll-margin-top: 8px; }
+.method { display: inline-block; padding: 0 6px; border: 1px solid currentColor; border-radius: 4px; font: 700 0.8rem/1.6 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; vertical-align: 0.1em; }
+.method-get { color: #14642d; }
+.method-post { color: #1d4ea8; }
+.method-delete { color: #a4161a; }
+.fields, .variants { margin: 4px 0 8px; padding-left: 14px; border-left: 2px solid var(--border); }
+.fields { list-style: none; }
+.fields li, .variants li { margin: 4px 0; }
+.field-name { font-weight: 600; }
+.required { color: var(--error); font-size: 0.85rem; }
+.optional, .location, .limits, .type, .variant { color: var(--muted); font-size: 0.9rem; }
+.schema { margin: 0 0 4px; }
+.schema-type { margin: 0; }
+.media { margin: 4px 0; }
+.responses dt, .credentials dt { font-weight: 700; margin-top: 8px; }
+.responses dd, .credentials dd { margin: 0 0 0 16px; }
+.status { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 `;
 
 /** The theme stylesheet of one application: only the validated accent colour varies. */

@@ -1,4 +1,5 @@
 import type { FlowDeps } from '../../flows/deps.js';
+import { LATCHKEY_VERSION } from '../../config/version.js';
 import { buildOpenApi } from '../openapi.js';
 import { pathParamChecks } from '../middleware/path-params.js';
 import type { Route } from '../route.js';
@@ -30,7 +31,7 @@ export function buildAdminRoutes(deps: FlowDeps): Route[] {
   // it is only reachable on the admin listener).
   routes.push({
     method: 'GET', path: `${ADMIN_PREFIX}/openapi.json`, isBrowserFacing: false, middleware: [],
-    handler: (c) => c.json(buildOpenApi(routes, new URL(c.req.url).origin, {
+    handler: (c) => c.json(buildOpenApi(routes, new URL(c.req.url).origin, LATCHKEY_VERSION, {
       title: 'Latchkey admin API',
       description: 'Administration of a Latchkey server (SPEC §10), on its admin listener only. Authenticate with an admin token: Authorization: Bearer lka_…',
     })),
