@@ -12,6 +12,7 @@ type TenantMethods = Pick<
   | 'createApplication' | 'listApplications' | 'getApplication' | 'findApplicationByPublishableKey'
   | 'findApplicationBySecretHash' | 'findApplicationWithSecret' | 'rotateApplicationSecret' | 'addRedirectUri' | 'addPostLogoutRedirectUri' | 'isOriginAllowedByAnyApplication'
   | 'updateApplicationBranding' | 'setOrganizationBranding'
+  | 'listApplicationsPage' | 'updateApplication' | 'setApplicationDisabledAt'
 >;
 
 /** Organizations, applications and application secrets. */
@@ -212,6 +213,38 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
         .set({ display_name: branding.displayName, logo_url: branding.logoUrl, accent_color: branding.accentColor })
         .where('id', '=', organizationId)
         .execute();
+    },
+
+    async listApplicationsPage(filter, page) {
+      let query = db.selectFrom('applications').selectAll().orderBy('id').limit(page.limit);
+      if (filter.organizationId !== undefined) query = query.where('organization_id', '=', filter.organizationId);
+      if (filter.environment !== undefined) query = query.where('environment', '=', filter.environment);
+      if (page.after !== null) query = query.where('id', '>', page.after);
+      return (await query.execute()).map(toApplication);
+    },
+
+    async updateApplication(applicationId, changes) {
+      const list = (value: string[] | undefined) => (value === undefined ? undefined : JSON.stringify(value));
+      const set = Object.fromEntries(
+        Object.entries({
+          name: changes.name,
+          logo_url: changes.logoUrl,
+          accent_color: changes.accentColor,
+          is_first_party: changes.isFirstParty === undefined ? undefined : changes.isFirstParty ? 1 : 0,
+          redirect_uris: list(changes.redirectUris),
+          allowed_scopes: list(changes.allowedScopes),
+          allowed_origins: list(changes.allowedOrigins),
+          post_logout_redirect_uris: list(changes.postLogoutRedirectUris),
+          pkce_policy: changes.pkcePolicy,
+        }).filter(([, value]) => value !== undefined),
+      );
+      if (Object.keys(set).length > 0) await db.updateTable('applications').set(set).where('id', '=', applicationId).execute();
+      return getApplication(applicationId);
+    },
+
+    async setApplicationDisabledAt(applicationId, disabledAt) {
+      await db.updateTable('applications').set({ disabled_at: disabledAt }).where('id', '=', applicationId).execute();
+      return getApplication(applicationId);
     },
 
     addRedirectUri: (applicationId, redirectUri) => appendUri('redirect_uris', applicationId, redirectUri),
