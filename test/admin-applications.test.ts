@@ -97,8 +97,8 @@ describeEachEngine('issue 17 / SPEC §10: admin API applications', (engine) => {
         expect(answer.error).toBe('invalid_input');
         expect(answer.message).toContain(message);
       }
-      // Schema errors: an unknown field, a wrong type.
-      for (const body of [{ name: 'x', colour: '#000000' }, { name: 'x', type: 'robot' }, {}]) {
+      // Schema errors: an unknown field, a wrong type, text no engine can store (issue 11.3).
+      for (const body of [{ name: 'x', colour: '#000000' }, { name: 'x', type: 'robot' }, {}, { name: 'a\u0000b' }, { name: 'x', redirectUris: ['https://a.example/\u0000'] }]) {
         const response = await api(mine, 'POST', '/admin/v1/applications', body);
         expect(response.status, JSON.stringify(body)).toBe(400);
         expect((await response.json()).error).toBe('validation_error');
@@ -266,6 +266,7 @@ describeEachEngine('issue 17 / SPEC §10: admin API applications', (engine) => {
       const bad = await api(pager, 'GET', '/admin/v1/applications?cursor=bm90LWFuLWlk');
       expect(bad.status).toBe(400);
       expect((await api(pager, 'GET', '/admin/v1/applications?limit=0')).status).toBe(400);
+      expect((await api(pager, 'GET', '/admin/v1/applications?organizationId=org_%00')).status).toBe(400);
     });
   });
 

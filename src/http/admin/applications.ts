@@ -7,19 +7,20 @@ import {
 import type { FlowDeps } from '../../flows/deps.js';
 import { InvalidInput } from '../../protocol/errors.js';
 import type { Route } from '../route.js';
+import { text } from '../schemas/common.js';
 import { parseJsonBody, parseQuery } from '../validate.js';
 import { ADMIN_RESPONSES, ADMIN_TAG, NullableTime, asAdminInput } from './common.js';
 import { PAGE_QUERY, pageBody, pageBodySchema, pageRequest } from './paging.js';
 
 const Environment = v.picklist(['test', 'live']);
 const Pkce = v.picklist(['required', 'optional']);
-// Bounded lists of bounded strings: each entry is checked by the flow (redirectUriProblem, origins,
-// scope tokens), these bounds only keep a body from being huge.
-const UriList = v.pipe(v.array(v.pipe(v.string(), v.maxLength(2000))), v.maxLength(100));
-const ScopeList = v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(200))), v.maxLength(100));
-const Name = v.pipe(v.string(), v.minLength(1), v.maxLength(100));
-const LogoUrl = v.nullable(v.pipe(v.string(), v.maxLength(2000), v.description('https URL; null removes it')));
-const AccentColor = v.nullable(v.pipe(v.string(), v.maxLength(7), v.description('#rrggbb; null removes it')));
+// Bounded lists of bounded, storable strings (no U+0000: PostgreSQL text cannot hold it). Each entry is
+// checked by the flow (redirectUriProblem, origins, scope tokens); these bounds keep a body small.
+const UriList = v.pipe(v.array(text(1, 2000)), v.maxLength(100));
+const ScopeList = v.pipe(v.array(text(1, 200)), v.maxLength(100));
+const Name = text(1, 100);
+const LogoUrl = v.nullable(v.pipe(text(1, 2000), v.description('https URL; null removes it')));
+const AccentColor = v.nullable(v.pipe(text(1, 7), v.description('#rrggbb; null removes it')));
 
 /** An application as the admin API and `latchkey apps … --json` show it; never a secret. */
 export const ApplicationBody = v.object({
@@ -44,7 +45,7 @@ export const ApplicationBody = v.object({
 
 /** The options of `latchkey apps create`, by the names the application is shown with. Unknown fields → 400. */
 const CreateBody = v.strictObject({
-  organizationId: v.optional(v.pipe(v.string(), v.description("default: the token's organization; required with an all-organizations token"))),
+  organizationId: v.optional(v.pipe(text(1, 100), v.description("default: the token's organization; required with an all-organizations token"))),
   name: Name,
   type: v.optional(v.picklist(['confidential', 'public']), 'confidential'),
   environment: v.optional(Environment, 'test'),
@@ -81,7 +82,7 @@ const RotatedBody = v.object({
 
 const ListQuery = v.object({
   ...PAGE_QUERY,
-  organizationId: v.optional(v.pipe(v.string(), v.maxLength(100), v.description("only this organization's (an organization's token sees only its own)"))),
+  organizationId: v.optional(v.pipe(text(1, 100), v.description("only this organization's (an organization's token sees only its own)"))),
   environment: v.optional(Environment),
 });
 
