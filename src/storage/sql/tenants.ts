@@ -224,20 +224,19 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
     },
 
     async updateApplication(applicationId, changes) {
-      const list = (value: string[] | undefined) => (value === undefined ? undefined : JSON.stringify(value));
-      const set = Object.fromEntries(
-        Object.entries({
-          name: changes.name,
-          logo_url: changes.logoUrl,
-          accent_color: changes.accentColor,
-          is_first_party: changes.isFirstParty === undefined ? undefined : changes.isFirstParty ? 1 : 0,
-          redirect_uris: list(changes.redirectUris),
-          allowed_scopes: list(changes.allowedScopes),
-          allowed_origins: list(changes.allowedOrigins),
-          post_logout_redirect_uris: list(changes.postLogoutRedirectUris),
-          pkce_policy: changes.pkcePolicy,
-        }).filter(([, value]) => value !== undefined),
-      );
+      const list = (value: string[]) => JSON.stringify(value);
+      const set = {
+        ...(changes.name !== undefined ? { name: changes.name } : {}),
+        ...(changes.logoUrl !== undefined ? { logo_url: changes.logoUrl } : {}),
+        ...(changes.accentColor !== undefined ? { accent_color: changes.accentColor } : {}),
+        ...(changes.isFirstParty !== undefined ? { is_first_party: changes.isFirstParty ? 1 : 0 } : {}),
+        ...(changes.redirectUris !== undefined ? { redirect_uris: list(changes.redirectUris) } : {}),
+        ...(changes.allowedScopes !== undefined ? { allowed_scopes: list(changes.allowedScopes) } : {}),
+        ...(changes.allowedOrigins !== undefined ? { allowed_origins: list(changes.allowedOrigins) } : {}),
+        ...(changes.postLogoutRedirectUris !== undefined ? { post_logout_redirect_uris: list(changes.postLogoutRedirectUris) } : {}),
+        ...(changes.pkcePolicy !== undefined ? { pkce_policy: changes.pkcePolicy } : {}),
+      };
+      // One UPDATE: a reader never sees half of a change.
       if (Object.keys(set).length > 0) await db.updateTable('applications').set(set).where('id', '=', applicationId).execute();
       return getApplication(applicationId);
     },
