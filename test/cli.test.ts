@@ -74,6 +74,17 @@ describeEachEngine('latchkey CLI (SPEC §8)', (engine) => {
     expect((await authorize(server, { ...created, secretKey: rotated.secretKey }, IDENTITY)).status).toBe(200);
   });
 
+  it('SPEC §10: apps disable refuses the secret key over HTTP at once; apps enable undoes it; apps list shows disabledAt', async () => {
+    const created = await latchkey('apps', 'create', '--name', 'Switched', '--json');
+    const disabled = await latchkey('apps', 'disable', '--id', created.id, '--json');
+    expect(disabled).toMatchObject({ id: created.id, disabledAt: expect.any(String) });
+    expect((await latchkey('apps', 'list', '--json')).find((a: { id: string }) => a.id === created.id).disabledAt).toBe(disabled.disabledAt);
+    expect((await authorize(server, created, IDENTITY)).status).toBe(401);
+    expect(await latchkey('apps', 'enable', '--id', created.id, '--json')).toMatchObject({ id: created.id, disabledAt: null });
+    expect((await authorize(server, created, IDENTITY)).status).toBe(200);
+    await expect(run(process.execPath, [BIN, 'apps', 'disable', '--id', 'app_01HZZZZZZZZZZZZZZZZZZZZZZZ'], { env })).rejects.toThrow(/no application app_01HZZZZZZZZZZZZZZZZZZZZZZZ/);
+  });
+
   it('apps add-redirect-uri refuses http for non-loopback hosts of live applications', async () => {
     const created = await latchkey('apps', 'create', '--name', 'Live', '--environment', 'live', '--json');
     await expect(run(process.execPath, [BIN, 'apps', 'add-redirect-uri', '--id', created.id, '--redirect-uri', 'http://evil.example/cb'], { env }))

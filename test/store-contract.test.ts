@@ -596,4 +596,37 @@ describeEachEngine('Store contract', (engine) => {
     expect(await ids({ from: at + 1, to: at + 3 })).toEqual([events[1]!.id, events[2]!.id]);
     expect(await ids({}, 2, events[0]!.id)).toEqual([events[1]!.id, events[2]!.id]);
   });
+
+  it('SPEC §10: applications — paged in id order with organization and environment filters, updated in place (lists replaced), disabled and enabled', async () => {
+    const other = 'org_contract_apps';
+    await store.createOrganization({
+      id: other, name: 'contract-apps', settings: { ...DEFAULT_ORGANIZATION_SETTINGS }, branding: { displayName: null, logoUrl: null, accentColor: null }, createdAt: now,
+    });
+    const ids = Array.from({ length: 4 }, (_, i) => generateId('app_', now + i));
+    const made = ids.map((id, i): Application => ({
+      ...application, id, organizationId: other, publishableKey: `pk_test_contract_apps_${i}`, environment: i % 2 === 0 ? 'test' : 'live',
+    }));
+    for (const [i, app] of made.entries()) await store.createApplication(app, hashSecret(`sk_test_apps_${i}`), now);
+    expect((await store.listApplicationsPage({ organizationId: other }, { after: null, limit: 10 })).map((a) => a.id)).toEqual(ids);
+    expect((await store.listApplicationsPage({ organizationId: other, environment: 'live' }, { after: null, limit: 10 })).map((a) => a.id)).toEqual([ids[1], ids[3]]);
+    expect((await store.listApplicationsPage({ organizationId: other }, { after: ids[0]!, limit: 2 })).map((a) => a.id)).toEqual([ids[1], ids[2]]);
+    expect((await store.listApplicationsPage({}, { after: null, limit: 100 })).map((a) => a.id)).toEqual(expect.arrayContaining([application.id, ...ids]));
+
+    const updated = await store.updateApplication(ids[0]!, {
+      name: 'renamed', redirectUris: ['https://a.example/cb'], allowedScopes: ['openid'], allowedOrigins: [], postLogoutRedirectUris: ['https://a.example/bye'],
+      pkcePolicy: 'optional', logoUrl: 'https://cdn.example/l.png', accentColor: '#000000', isFirstParty: true,
+    });
+    expect(updated).toEqual({
+      ...made[0], name: 'renamed', redirectUris: ['https://a.example/cb'], allowedScopes: ['openid'], allowedOrigins: [], postLogoutRedirectUris: ['https://a.example/bye'],
+      pkcePolicy: 'optional', logoUrl: 'https://cdn.example/l.png', accentColor: '#000000', isFirstParty: true,
+    });
+    expect(await store.updateApplication(ids[0]!, { redirectUris: [] })).toEqual({ ...updated, redirectUris: [] });
+    expect(await store.getApplication(ids[1]!)).toEqual(made[1]);
+    expect(await store.updateApplication('app_unknown', { name: 'x' })).toBeUndefined();
+
+    expect((await store.setApplicationDisabledAt(ids[1]!, now + 5))!.disabledAt).toBe(now + 5);
+    expect((await store.findApplicationByPublishableKey(made[1]!.publishableKey))!.disabledAt).toBe(now + 5);
+    expect((await store.setApplicationDisabledAt(ids[1]!, null))!.disabledAt).toBeNull();
+    expect(await store.setApplicationDisabledAt('app_unknown', now)).toBeUndefined();
+  });
 });

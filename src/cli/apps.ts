@@ -1,49 +1,36 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Config } from '../config/config.js';
-import { InvalidApplication, addPostLogoutRedirectUri, addRedirectUri, createApplication, rotateApplicationSecret } from '../flows/applications.js';
-import { BrandingError, setApplicationBranding } from '../flows/branding.js';
+import {
+  InvalidApplication, addPostLogoutRedirectUri, addRedirectUri, createApplication, describeApplication as describe, disableApplication,
+  enableApplication, getApplication, listApplications, rotateApplicationSecret, updateApplication,
+} from '../flows/applications.js';
+import { BrandingError } from '../flows/branding.js';
 import type { FlowDeps } from '../flows/deps.js';
-import { parseOrigin } from '../protocol/origins.js';
+import { NotFound } from '../protocol/errors.js';
 import type { Application } from '../storage/store.js';
 import { print, withRuntime } from './runtime.js';
 import { UsageError } from './usage-error.js';
 
-/** Applies the branding options given on the command line, if any. */
-async function brand(deps: FlowDeps, application: Application, values: Record<string, unknown>): Promise<Application> {
-  const branding = {
-    ...(typeof values.name === 'string' && values.name !== application.name ? { name: values.name } : {}),
+/** The branding options given on the command line (only those given). */
+function brandingOf(values: AppsOptions) {
+  return {
+    ...(typeof values.name === 'string' ? { name: values.name } : {}),
     ...(typeof values['logo-url'] === 'string' ? { logoUrl: values['logo-url'] || null } : {}),
     ...(typeof values['accent-color'] === 'string' ? { accentColor: values['accent-color'] || null } : {}),
     ...(values['first-party'] ? { isFirstParty: true } : values['third-party'] ? { isFirstParty: false } : {}),
   };
-  if (Object.keys(branding).length === 0) return application;
-  try {
-    return await setApplicationBranding(deps, application.id, branding);
-  } catch (error) {
-    if (error instanceof BrandingError) throw new UsageError(error.message);
-    throw error;
-  }
 }
 
-function describe(application: Application) {
-  return {
-    id: application.id,
-    organizationId: application.organizationId,
-    name: application.name,
-    publishableKey: application.publishableKey,
-    type: application.type,
-    environment: application.environment,
-    redirectUris: application.redirectUris,
-    allowedScopes: application.allowedScopes,
-    allowedOrigins: application.allowedOrigins,
-    logoUrl: application.logoUrl,
-    accentColor: application.accentColor,
-    isFirstParty: application.isFirstParty,
-    pkce: application.pkcePolicy,
-    postLogoutRedirectUris: application.postLogoutRedirectUris,
-    accessTokenAlg: application.accessTokenAlg,
-    createdAt: new Date(application.createdAt).toISOString(),
-  };
+/** Every application of an organization, page after page (the admin API's list, SPEC §10). */
+async function allApplications(deps: FlowDeps, organizationId: string): Promise<Application[]> {
+  const applications: Application[] = [];
+  let after: string | null = null;
+  do {
+    const page = await listApplications(deps, { organizationId }, { after, limit: 200 });
+    applications.push(...page.items);
+    after = page.nextAfter;
+  } while (after !== null);
+  return applications;
 }
 
 async function organizationId(deps: FlowDeps, name: string): Promise<string> {
@@ -73,7 +60,7 @@ const OPTIONS = {
 
 type AppsOptions = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
 
-/** `latchkey apps create|list|rotate-secret|add-redirect-uri|add-post-logout-redirect-uri|set-branding`. */
+/** `latchkey apps create|list|rotate-secret|add-redirect-uri|add-post-logout-redirect-uri|set-branding|disable|enable`. */
 export async function runApps(config: Config, argv: string[]): Promise<number> {
   const [sub, ...args] = argv;
   const { values } = parseArgs({ args, options: OPTIONS });
@@ -82,7 +69,7 @@ export async function runApps(config: Config, argv: string[]): Promise<number> {
     try {
       return await runAppsCommand(deps, sub, values, json);
     } catch (error) {
-      if (error instanceof InvalidApplication) throw new UsageError(error.message);
+      if (error instanceof InvalidApplication || error instanceof BrandingError || error instanceof NotFound) throw new UsageError(error.message);
       throw error;
     }
   });
@@ -99,24 +86,19 @@ async function runAppsCommand(deps: FlowDeps, sub: string | undefined, values: A
         if (values.pkce !== 'required' && values.pkce !== 'optional') throw new UsageError('--pkce must be required or optional');
         const accessTokenAlg = values['access-token-alg'];
         if (accessTokenAlg !== 'EdDSA' && accessTokenAlg !== 'RS256') throw new UsageError('--access-token-alg must be EdDSA or RS256');
-        const origins = values.origin.map((o: string) => {
-          if (!parseOrigin(o)) throw new UsageError(`--origin ${JSON.stringify(o)} is not an origin (scheme://host[:port])`);
-          return o;
-        });
-        const created = await createApplication(deps, {
+        const { application, secretKey } = await createApplication(deps, {
+          ...brandingOf(values),
           organizationId: await organizationId(deps, values.org),
           name: values.name,
           type: values.type,
           environment,
           redirectUris: values['redirect-uri'],
           allowedScopes: values.scope,
-          allowedOrigins: origins,
+          allowedOrigins: values.origin,
           pkcePolicy: values.pkce,
           postLogoutRedirectUris: values['post-logout-redirect-uri'],
           accessTokenAlg,
         });
-        const { secretKey } = created;
-        const application = await brand(deps, created.application, values);
         print(json, { ...describe(application), secretKey }, [
           `created ${application.id} (${application.name})`,
           `  publishable key  ${application.publishableKey}`,
@@ -125,7 +107,7 @@ async function runAppsCommand(deps: FlowDeps, sub: string | undefined, values: A
         return 0;
       }
       case 'list': {
-        const applications = await deps.store.listApplications(await organizationId(deps, values.org));
+        const applications = await allApplications(deps, await organizationId(deps, values.org));
         print(json, applications.map(describe), applications.map((a) => `${a.id}  ${a.publishableKey}  ${a.type}/${a.environment}  ${a.name}`).join('\n') || '(none)');
         return 0;
       }
@@ -139,8 +121,7 @@ async function runAppsCommand(deps: FlowDeps, sub: string | undefined, values: A
       }
       case 'add-redirect-uri': {
         if (!values.id || values['redirect-uri'].length !== 1) throw new UsageError('apps add-redirect-uri needs --id and one --redirect-uri');
-        const existing = await deps.store.getApplication(values.id);
-        if (!existing) throw new UsageError(`no application ${values.id}`);
+        const existing = await getApplication(deps, values.id);
         const updated = await addRedirectUri(deps, existing, values['redirect-uri'][0]!);
         print(json, describe(updated), `redirect URIs of ${updated.id}: ${updated.redirectUris.join(' ')}`);
         return 0;
@@ -149,22 +130,26 @@ async function runAppsCommand(deps: FlowDeps, sub: string | undefined, values: A
         if (!values.id || values['post-logout-redirect-uri'].length !== 1) {
           throw new UsageError('apps add-post-logout-redirect-uri needs --id and one --post-logout-redirect-uri');
         }
-        const existing = await deps.store.getApplication(values.id);
-        if (!existing) throw new UsageError(`no application ${values.id}`);
+        const existing = await getApplication(deps, values.id);
         const updated = await addPostLogoutRedirectUri(deps, existing, values['post-logout-redirect-uri'][0]!);
         print(json, describe(updated), `post-logout redirect URIs of ${updated.id}: ${updated.postLogoutRedirectUris.join(' ')}`);
         return 0;
       }
       case 'set-branding': {
         if (!values.id) throw new UsageError('apps set-branding needs --id');
-        const existing = await deps.store.getApplication(values.id);
-        if (!existing) throw new UsageError(`no application ${values.id}`);
-        const updated = await brand(deps, existing, values);
+        const updated = await updateApplication(deps, values.id, brandingOf(values));
         print(json, describe(updated), `branding of ${updated.id}: ${updated.name}, logo ${updated.logoUrl ?? '-'}, accent ${updated.accentColor ?? '-'}, ${updated.isFirstParty ? 'first' : 'third'}-party`);
         return 0;
       }
+      case 'disable':
+      case 'enable': {
+        if (!values.id) throw new UsageError(`apps ${sub} needs --id`);
+        const updated = sub === 'disable' ? await disableApplication(deps, values.id) : await enableApplication(deps, values.id);
+        print(json, describe(updated), `${updated.id} ${updated.disabledAt === null ? 'enabled' : `disabled since ${new Date(updated.disabledAt).toISOString()}`}`);
+        return 0;
+      }
       default:
-        throw new UsageError('apps needs one of: create, list, rotate-secret, add-redirect-uri, add-post-logout-redirect-uri, set-branding');
+        throw new UsageError('apps needs one of: create, list, rotate-secret, add-redirect-uri, add-post-logout-redirect-uri, set-branding, disable, enable');
     }
   }
 }

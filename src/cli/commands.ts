@@ -117,6 +117,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: runApps,
   },
   {
+    words: ['apps', 'disable'], summary: 'refuse its keys and tokens everywhere, at once (undone by apps enable)', usage: '--id app_… [--json]',
+    options: { id, json }, run: runApps,
+  },
+  { words: ['apps', 'enable'], summary: 'undo apps disable', usage: '--id app_… [--json]', options: { id, json }, run: runApps },
+  {
     words: ['users', 'create'], summary: 'create a user who signs in with a password', usage: '--email ADDRESS --password PASSWORD [--phone +1…] [--name N] [--org NAME] [--environment test|live] [--json]',
     options: {
       email, password,

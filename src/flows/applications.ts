@@ -1,11 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { constantTimeEqual, hashSecret } from '../crypto/hash.js';
 import { generateId, generateSecret } from '../crypto/random.js';
+import { NotFound } from '../protocol/errors.js';
 import { isPublishableKeyShape, isSecretKeyShape } from '../protocol/keys.js';
+import { parseOrigin } from '../protocol/origins.js';
 import { redirectUriProblem } from '../protocol/redirect-uri.js';
-import { OPENID_SCOPES } from '../protocol/scopes.js';
-import type { Application } from '../storage/store.js';
+import { OPENID_SCOPES, parseScope } from '../protocol/scopes.js';
+import type { Application, ApplicationChanges, PageRequest } from '../storage/store.js';
+import { withActor, type AuditActor } from './admin-principal.js';
+import { checkApplicationBranding } from './branding.js';
 import type { FlowDeps } from './deps.js';
+import { fetchPage, type Page } from './paging.js';
+
+export type { ApplicationChanges } from '../storage/store.js';
 
 export interface NewApplication {
   organizationId: string;
@@ -36,18 +43,40 @@ function newSecretKey(environment: 'test' | 'live'): string {
   return generateSecret(`sk_${environment}_`);
 }
 
-/** Creates an application with fresh keys; the secret is stored only as its SHA-256. */
-export async function createApplication(deps: FlowDeps, input: NewApplication): Promise<IssuedSecret> {
-  for (const uri of input.redirectUris ?? []) {
-    const problem = redirectUriProblem(uri, input.environment);
+/**
+ * The checks every setting of an application passes, at creation and at every change, whoever makes
+ * it (CLI or admin API): redirect and post-logout URIs as SPEC §6.1 wants them for the environment,
+ * origins in serialized form (SPEC §2), scope tokens of RFC 6749 §3.3, and hosted-page branding
+ * (SPEC §7; BrandingError). Throws InvalidApplication with a message fit for the CLI and a 400.
+ */
+function checkSettings(environment: Application['environment'], type: Application['type'], settings: ApplicationChanges): void {
+  checkApplicationBranding(settings);
+  for (const uri of settings.redirectUris ?? []) {
+    const problem = redirectUriProblem(uri, environment);
     if (problem) throw new InvalidApplication(`redirect URI ${uri} ${problem}`);
   }
-  for (const uri of input.postLogoutRedirectUris ?? []) {
-    const problem = redirectUriProblem(uri, input.environment);
+  for (const uri of settings.postLogoutRedirectUris ?? []) {
+    const problem = redirectUriProblem(uri, environment);
     if (problem) throw new InvalidApplication(`post-logout redirect URI ${uri} ${problem}`);
   }
+  for (const origin of settings.allowedOrigins ?? []) {
+    if (!parseOrigin(origin)) throw new InvalidApplication(`origin ${JSON.stringify(origin)} is not an origin (scheme://host[:port])`);
+  }
+  for (const scope of settings.allowedScopes ?? []) {
+    // One token each: the list is joined with spaces into scope strings (RFC 6749 §3.3).
+    if (parseScope(scope)?.length !== 1 || scope.includes(' ')) throw new InvalidApplication(`scope ${JSON.stringify(scope)} is not a scope token (RFC 6749 §3.3)`);
+  }
   // SPEC §6.1, RFC 9700 §2.1.1: a public client has no other proof that it is the one that asked.
-  if (input.type === 'public' && input.pkcePolicy === 'optional') throw new InvalidApplication('PKCE cannot be optional for a public application');
+  if (type === 'public' && settings.pkcePolicy === 'optional') throw new InvalidApplication('PKCE cannot be optional for a public application');
+}
+
+/**
+ * Creates an application with fresh keys; the secret is stored only as its SHA-256. `actor`: the
+ * admin token that asked (SPEC §10), recorded in the audit event; none from the CLI.
+ */
+export async function createApplication(deps: FlowDeps, input: NewApplication, actor?: AuditActor): Promise<IssuedSecret> {
+  checkSettings(input.environment, input.type, input);
+  if (!(await deps.store.getOrganization(input.organizationId))) throw new NotFound('no such organization');
   const now = deps.clock.now();
   const application: Application = {
     id: generateId('app_', now),
@@ -72,7 +101,7 @@ export async function createApplication(deps: FlowDeps, input: NewApplication): 
   };
   const secretKey = newSecretKey(input.environment);
   await deps.store.createApplication(application, hashSecret(secretKey), now);
-  await deps.audit.record('application.created', application.organizationId, { applicationId: application.id });
+  await deps.audit.record('application.created', application.organizationId, withActor({ applicationId: application.id }, actor));
   return { application, secretKey };
 }
 
@@ -80,33 +109,48 @@ export async function createApplication(deps: FlowDeps, input: NewApplication): 
  * Issues a new secret key; older ones keep working for `secretOverlapSeconds` (SPEC §1: default 0,
  * immediate). Returns undefined for an unknown application.
  */
-export async function rotateApplicationSecret(deps: FlowDeps, applicationId: string): Promise<IssuedSecret | undefined> {
+export async function rotateApplicationSecret(deps: FlowDeps, applicationId: string, actor?: AuditActor): Promise<IssuedSecret | undefined> {
   const application = await deps.store.getApplication(applicationId);
   if (!application) return undefined;
   const now = deps.clock.now();
   const secretKey = newSecretKey(application.environment);
   await deps.store.rotateApplicationSecret(applicationId, hashSecret(secretKey), now + deps.secretOverlapSeconds * 1000, now);
-  await deps.audit.record('application.secret_rotated', application.organizationId, {
+  await deps.audit.record('application.secret_rotated', application.organizationId, withActor({
     applicationId,
     overlapSeconds: deps.secretOverlapSeconds,
-  });
+  }, actor));
   return { application, secretKey };
 }
 
-/** The application a publishable key belongs to, if any. */
+/**
+ * SPEC §10: a disabled application is refused everywhere its keys or tokens are presented. Every
+ * lookup by key below (publishable key, secret key, client authentication) and the hosted pages'
+ * lookup pass through here, so no path can forget it; the admin API and the CLI read applications
+ * with getApplication, which returns disabled ones too.
+ */
+function usable(application: Application | undefined): Application | undefined {
+  return application && application.disabledAt === null ? application : undefined;
+}
+
+/** The application a publishable key belongs to, if any and not disabled. */
 export async function findApplicationByPublishableKey(deps: FlowDeps, publishableKey: string): Promise<Application | undefined> {
   if (!isPublishableKeyShape(publishableKey)) return undefined;
-  return deps.store.findApplicationByPublishableKey(publishableKey);
+  return usable(await deps.store.findApplicationByPublishableKey(publishableKey));
+}
+
+/** The application of an authorization request the hosted pages serve, unless it was disabled since. */
+export async function findUsableApplication(deps: FlowDeps, applicationId: string): Promise<Application | undefined> {
+  return usable(await deps.store.getApplication(applicationId));
 }
 
 /**
- * The application a secret key belongs to. The lookup is by SHA-256, so the clear key is never
+ * The application a secret key belongs to, unless disabled. The lookup is by SHA-256, so the clear key is never
  * compared against stored data; the hash itself is re-checked in constant time (STYLE §11).
  */
 export async function findApplicationBySecretKey(deps: FlowDeps, secretKey: string): Promise<Application | undefined> {
   if (!isSecretKeyShape(secretKey)) return undefined;
   const secretHash = hashSecret(secretKey);
-  const application = await deps.store.findApplicationBySecretHash(secretHash, deps.clock.now());
+  const application = usable(await deps.store.findApplicationBySecretHash(secretHash, deps.clock.now()));
   return application && hasEnvironmentPrefix(secretKey, application) ? application : undefined;
 }
 
@@ -119,7 +163,7 @@ function hasEnvironmentPrefix(secretKey: string, application: Application): bool
 }
 
 /**
- * Client authentication (RFC 6749 §2.3.1) in one lookup: the application of a publishable key and
+ * Client authentication (RFC 6749 §2.3.1) in one lookup: the (not disabled) application of a publishable key and
  * whether `secretKey` is one of its live secrets (matched by SHA-256, like findApplicationBySecretKey).
  */
 export async function findApplicationWithSecretKey(
@@ -129,7 +173,7 @@ export async function findApplicationWithSecretKey(
 ): Promise<{ application: Application; secretMatches: boolean } | undefined> {
   if (!isPublishableKeyShape(publishableKey)) return undefined;
   const found = await deps.store.findApplicationWithSecret(publishableKey, hashSecret(secretKey), deps.clock.now());
-  if (!found) return undefined;
+  if (!found || !usable(found.application)) return undefined;
   return { application: found.application, secretMatches: found.secretMatches && hasEnvironmentPrefix(secretKey, found.application) };
 }
 
@@ -149,4 +193,86 @@ export async function addPostLogoutRedirectUri(deps: FlowDeps, application: Appl
   const updated = (await deps.store.addPostLogoutRedirectUri(application.id, uri))!;
   await deps.audit.record('application.post_logout_redirect_uri_added', updated.organizationId, { applicationId: updated.id, postLogoutRedirectUri: uri });
   return updated;
+}
+
+/** An application by id, disabled or not (the admin API, the CLI); NotFound (404) for an unknown id. */
+export async function getApplication(deps: FlowDeps, applicationId: string): Promise<Application> {
+  const application = await deps.store.getApplication(applicationId);
+  if (!application) throw new NotFound(`no application ${applicationId}`);
+  return application;
+}
+
+/** Applications in id order (SPEC §10 cursor paging), disabled ones included. */
+export function listApplications(
+  deps: FlowDeps,
+  filter: { organizationId?: string; environment?: Application['environment'] },
+  page: PageRequest,
+): Promise<Page<Application>> {
+  return fetchPage(page, (request) => deps.store.listApplicationsPage(filter, request), (application) => application.id);
+}
+
+/**
+ * Changes an application's settings (SPEC §10: name, branding, scopes, redirect URIs, origins,
+ * post-logout redirect URIs, PKCE policy). A list given replaces the stored list whole; an absent
+ * field stays as it is. Checked like at creation (checkSettings), against the application's own
+ * environment and type, which never change. The audit event names each changed field and its new
+ * value (none is secret). NotFound for an unknown id.
+ */
+export async function updateApplication(deps: FlowDeps, applicationId: string, changes: ApplicationChanges, actor?: AuditActor): Promise<Application> {
+  const existing = await getApplication(deps, applicationId);
+  checkSettings(existing.environment, existing.type, changes);
+  const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as ApplicationChanges;
+  if (Object.keys(defined).length === 0) return existing;
+  const updated = await deps.store.updateApplication(applicationId, defined);
+  if (!updated) throw new NotFound(`no application ${applicationId}`);
+  await deps.audit.record('application.updated', updated.organizationId, withActor({ applicationId, changes: defined }, actor));
+  return updated;
+}
+
+/**
+ * SPEC §10: disables an application. From the next request on, everything its keys or tokens open
+ * is refused (see `usable` above and the token checks in oauth/tokens.ts and
+ * authenticate-consumer.ts): its publishable and secret keys, client authentication, the hosted
+ * pages of its pending requests, refreshing its token families, and its live access and login
+ * tokens. Nothing is deleted or revoked, so enableApplication undoes it. Disabling a disabled
+ * application keeps the first instant and records nothing.
+ */
+export async function disableApplication(deps: FlowDeps, applicationId: string, actor?: AuditActor): Promise<Application> {
+  const existing = await getApplication(deps, applicationId);
+  if (existing.disabledAt !== null) return existing;
+  const updated = (await deps.store.setApplicationDisabledAt(applicationId, deps.clock.now()))!;
+  await deps.audit.record('application.disabled', updated.organizationId, withActor({ applicationId }, actor));
+  return updated;
+}
+
+/** Undoes disableApplication: keys, sessions and tokens that have not expired work again. */
+export async function enableApplication(deps: FlowDeps, applicationId: string, actor?: AuditActor): Promise<Application> {
+  const existing = await getApplication(deps, applicationId);
+  if (existing.disabledAt === null) return existing;
+  const updated = (await deps.store.setApplicationDisabledAt(applicationId, null))!;
+  await deps.audit.record('application.enabled', updated.organizationId, withActor({ applicationId }, actor));
+  return updated;
+}
+
+/** An application as the CLI and the admin API show it (SPEC §1: ISO 8601 instants); never a secret. */
+export function describeApplication(application: Application) {
+  return {
+    id: application.id,
+    organizationId: application.organizationId,
+    name: application.name,
+    publishableKey: application.publishableKey,
+    type: application.type,
+    environment: application.environment,
+    redirectUris: application.redirectUris,
+    allowedScopes: application.allowedScopes,
+    allowedOrigins: application.allowedOrigins,
+    logoUrl: application.logoUrl,
+    accentColor: application.accentColor,
+    isFirstParty: application.isFirstParty,
+    pkce: application.pkcePolicy,
+    postLogoutRedirectUris: application.postLogoutRedirectUris,
+    accessTokenAlg: application.accessTokenAlg,
+    createdAt: new Date(application.createdAt).toISOString(),
+    disabledAt: application.disabledAt === null ? null : new Date(application.disabledAt).toISOString(),
+  };
 }

@@ -1,4 +1,5 @@
 import { AuthenticationRequired } from '../protocol/errors.js';
+import { findApplicationByPublishableKey } from './applications.js';
 import { CONSUMER_ACCESS_TOKEN_TYP } from './consumer-tokens.js';
 import type { FlowDeps } from './deps.js';
 
@@ -23,7 +24,13 @@ export async function authenticateConsumerToken(deps: FlowDeps, token: string): 
   } catch (error) {
     throw new AuthenticationRequired('the access token is invalid or expired', { cause: error });
   }
-  const session = typeof payload.sid === 'string' ? await deps.store.getSession(payload.sid) : undefined;
+  // SPEC §10: the tokens of a disabled application stop working at once. Its `aud` is the
+  // application's publishable key, looked up alongside the session, so it adds no wait.
+  const [session, application] = await Promise.all([
+    typeof payload.sid === 'string' ? deps.store.getSession(payload.sid) : undefined,
+    typeof payload.aud === 'string' ? findApplicationByPublishableKey(deps, payload.aud) : undefined,
+  ]);
+  if (!application) throw new AuthenticationRequired('the application of this access token is unknown or disabled');
   if (!session || session.revokedAt !== null || session.kind !== 'consumer' || session.consumerId !== payload.sub) {
     throw new AuthenticationRequired('the session of this access token has ended');
   }

@@ -23,15 +23,20 @@ function checkLogo(value: string | null | undefined): void {
   if (url.protocol !== 'https:') throw new BrandingError('the logo URL must be https');
 }
 
+/** Throws BrandingError for a name, logo URL or accent colour the hosted pages cannot show (SPEC §7). */
+export function checkApplicationBranding(branding: { name?: string; logoUrl?: string | null; accentColor?: string | null }): void {
+  checkAccent(branding.accentColor);
+  checkLogo(branding.logoUrl);
+  if (branding.name !== undefined && (branding.name.trim() === '' || branding.name.length > 100)) throw new BrandingError('the name must be 1 to 100 characters');
+}
+
 /** Sets an application's hosted-page branding (name, logo, accent) and first-party flag (SPEC §7). */
 export async function setApplicationBranding(
   deps: FlowDeps,
   applicationId: string,
   branding: { name?: string; logoUrl?: string | null; accentColor?: string | null; isFirstParty?: boolean },
 ): Promise<Application> {
-  checkAccent(branding.accentColor);
-  checkLogo(branding.logoUrl);
-  if (branding.name !== undefined && (branding.name.trim() === '' || branding.name.length > 100)) throw new BrandingError('the name must be 1 to 100 characters');
+  checkApplicationBranding(branding);
   const updated = await deps.store.updateApplicationBranding(applicationId, branding);
   if (!updated) throw new BrandingError(`no application ${applicationId}`);
   await deps.audit.record('application.branding_changed', updated.organizationId, { applicationId, isFirstParty: updated.isFirstParty });

@@ -274,6 +274,19 @@ export interface AdminToken {
   lastUsedAt: number | null;
 }
 
+/** The settings of an application the admin API and `latchkey apps update` may change (SPEC §10); absent: unchanged. */
+export interface ApplicationChanges {
+  name?: string;
+  logoUrl?: string | null;
+  accentColor?: string | null;
+  isFirstParty?: boolean;
+  redirectUris?: string[];
+  allowedScopes?: string[];
+  allowedOrigins?: string[];
+  postLogoutRedirectUris?: string[];
+  pkcePolicy?: Application['pkcePolicy'];
+}
+
 /**
  * One page of a list in id order (ids are time-ordered and unique, so the order is stable while rows
  * are inserted): rows whose id is greater than `after`, at most `limit`.
@@ -411,6 +424,12 @@ export interface Store {
   /** Sets the hosted-page branding of an application (name, logo, accent) and its first-party flag. */
   updateApplicationBranding(applicationId: string, branding: { name?: string; logoUrl?: string | null; accentColor?: string | null; isFirstParty?: boolean }): Promise<Application | undefined>;
   setOrganizationBranding(organizationId: string, branding: OrganizationBranding): Promise<void>;
+  /** SPEC §10 admin list: applications in id order (stable while rows are inserted), optionally of one organization and/or environment. */
+  listApplicationsPage(filter: { organizationId?: string; environment?: 'test' | 'live' }, page: PageRequest): Promise<Application[]>;
+  /** Sets the given settings of an application in one UPDATE (lists are replaced whole); undefined for an unknown id. */
+  updateApplication(applicationId: string, changes: ApplicationChanges): Promise<Application | undefined>;
+  /** Sets (disable) or clears (enable) `disabledAt` (SPEC §10); undefined for an unknown id. */
+  setApplicationDisabledAt(applicationId: string, disabledAt: number | null): Promise<Application | undefined>;
   /** The consumer's live grant to the application, if any (remembered consent, SPEC §7). */
   findLiveGrant(applicationId: string, consumerId: string): Promise<Grant | undefined>;
   /** True when some application lists `origin`, or it is a loopback origin and a `test` application exists (SPEC §2). */

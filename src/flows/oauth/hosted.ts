@@ -4,6 +4,7 @@ import { withQuery } from '../../protocol/redirect-uri.js';
 import { consentScope } from '../../protocol/openid-claims.js';
 import { isScopeSubset } from '../../protocol/scopes.js';
 import type { Application, AuthorizationRequest, Consumer, Organization, Session } from '../../storage/store.js';
+import { findUsableApplication } from '../applications.js';
 import type { FlowDeps } from '../deps.js';
 import { isInPool, isSessionInPool } from '../environments.js';
 import { issueAuthorizationCode } from './authorize.js';
@@ -17,7 +18,8 @@ export async function loadHostedRequest(deps: FlowDeps, requestId: string): Prom
   const request = await deps.store.getAuthorizationRequest(requestId);
   if (!request) return undefined;
   const [application, organization] = await Promise.all([
-    deps.store.getApplication(request.applicationId),
+    // SPEC §10: a request of an application disabled since it was made is finished.
+    findUsableApplication(deps, request.applicationId),
     deps.store.getOrganization(request.organizationId),
   ]);
   if (!application || !organization) return undefined;

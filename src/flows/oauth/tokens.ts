@@ -3,6 +3,7 @@ import { decodeProtectedHeader, type JWTPayload } from 'jose';
 import { ID_TOKEN_SIGNING_ALGORITHM, SIGNING_ALGORITHM } from '../../crypto/signing-keys.js';
 import { InvalidToken } from '../../protocol/oauth-errors.js';
 import type { Application, AuthorizationRequest, Session } from '../../storage/store.js';
+import { findApplicationByPublishableKey } from '../applications.js';
 import type { FlowDeps } from '../deps.js';
 
 // Every JWT kind has its own `typ` (RFC 8725 §3.11), so none can pass for another.
@@ -156,12 +157,18 @@ export async function authenticateBearer(deps: FlowDeps, token: string, accept: 
   }
   const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
   if (kind === 'login' && !sid) throw new InvalidToken('the login token has no session');
+  // SPEC §10: the tokens of a disabled application stop working at once. Looked up by the token's
+  // client_id alongside the session (or revocation) check, so it adds no wait.
+  const client = typeof payload.client_id === 'string' ? findApplicationByPublishableKey(deps, payload.client_id) : Promise.resolve(undefined);
   if (!sid) {
     // A client_credentials token: live unless its jti is on the revocation list.
-    if (typeof payload.jti !== 'string' || (await deps.store.isAccessTokenRevoked(payload.jti))) throw new InvalidToken('the access token was revoked');
+    const [revoked, application] = await Promise.all([typeof payload.jti === 'string' ? deps.store.isAccessTokenRevoked(payload.jti) : true, client]);
+    if (revoked) throw new InvalidToken('the access token was revoked');
+    if (!application) throw new InvalidToken('the application of this token is unknown or disabled');
     return { kind, payload: payload as BearerPrincipal['payload'], session: undefined };
   }
-  const session = await deps.store.getSession(sid);
+  const [session, application] = await Promise.all([deps.store.getSession(sid), client]);
+  if (!application) throw new InvalidToken('the application of this token is unknown or disabled');
   if (!session || session.revokedAt !== null || session.kind !== kind || session.consumerId !== payload.sub) {
     throw new InvalidToken('the session of this token has ended');
   }

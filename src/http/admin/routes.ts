@@ -5,6 +5,7 @@ import { pathParamChecks } from '../middleware/path-params.js';
 import type { Route } from '../route.js';
 import { adminTokenRoutes } from './admin-tokens.js';
 import { auditEventRoutes } from './audit-events.js';
+import { applicationRoutes } from './applications.js';
 import { requireAdminToken } from './middleware.js';
 import { organizationRoutes } from './organizations.js';
 import { signingKeyRoutes } from './signing-keys.js';
@@ -26,6 +27,7 @@ export function buildAdminRoutes(deps: FlowDeps): Route[] {
     ...signingKeyRoutes(deps),
     ...auditEventRoutes(deps),
     ...adminTokenRoutes(deps),
+    ...applicationRoutes(deps),
   ];
   for (const route of routes) {
     if (!route.path.startsWith(`${ADMIN_PREFIX}/`) || route.doc.credential !== 'adminToken') {

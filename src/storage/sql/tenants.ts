@@ -12,6 +12,7 @@ type TenantMethods = Pick<
   | 'createApplication' | 'listApplications' | 'getApplication' | 'findApplicationByPublishableKey'
   | 'findApplicationBySecretHash' | 'findApplicationWithSecret' | 'rotateApplicationSecret' | 'addRedirectUri' | 'addPostLogoutRedirectUri' | 'isOriginAllowedByAnyApplication'
   | 'updateApplicationBranding' | 'setOrganizationBranding'
+  | 'listApplicationsPage' | 'updateApplication' | 'setApplicationDisabledAt'
 >;
 
 /** Organizations, applications and application secrets. */
@@ -212,6 +213,37 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
         .set({ display_name: branding.displayName, logo_url: branding.logoUrl, accent_color: branding.accentColor })
         .where('id', '=', organizationId)
         .execute();
+    },
+
+    async listApplicationsPage(filter, page) {
+      let query = db.selectFrom('applications').selectAll().orderBy('id').limit(page.limit);
+      if (filter.organizationId !== undefined) query = query.where('organization_id', '=', filter.organizationId);
+      if (filter.environment !== undefined) query = query.where('environment', '=', filter.environment);
+      if (page.after !== null) query = query.where('id', '>', page.after);
+      return (await query.execute()).map(toApplication);
+    },
+
+    async updateApplication(applicationId, changes) {
+      const list = (value: string[]) => JSON.stringify(value);
+      const set = {
+        ...(changes.name !== undefined ? { name: changes.name } : {}),
+        ...(changes.logoUrl !== undefined ? { logo_url: changes.logoUrl } : {}),
+        ...(changes.accentColor !== undefined ? { accent_color: changes.accentColor } : {}),
+        ...(changes.isFirstParty !== undefined ? { is_first_party: changes.isFirstParty ? 1 : 0 } : {}),
+        ...(changes.redirectUris !== undefined ? { redirect_uris: list(changes.redirectUris) } : {}),
+        ...(changes.allowedScopes !== undefined ? { allowed_scopes: list(changes.allowedScopes) } : {}),
+        ...(changes.allowedOrigins !== undefined ? { allowed_origins: list(changes.allowedOrigins) } : {}),
+        ...(changes.postLogoutRedirectUris !== undefined ? { post_logout_redirect_uris: list(changes.postLogoutRedirectUris) } : {}),
+        ...(changes.pkcePolicy !== undefined ? { pkce_policy: changes.pkcePolicy } : {}),
+      };
+      // One UPDATE: a reader never sees half of a change.
+      if (Object.keys(set).length > 0) await db.updateTable('applications').set(set).where('id', '=', applicationId).execute();
+      return getApplication(applicationId);
+    },
+
+    async setApplicationDisabledAt(applicationId, disabledAt) {
+      await db.updateTable('applications').set({ disabled_at: disabledAt }).where('id', '=', applicationId).execute();
+      return getApplication(applicationId);
     },
 
     addRedirectUri: (applicationId, redirectUri) => appendUri('redirect_uris', applicationId, redirectUri),
