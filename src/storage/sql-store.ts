@@ -5,8 +5,10 @@ import { migrateToLatest } from './migrate.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { adminTokenQueries } from './sql/admin-tokens.js';
 import { auditQueries } from './sql/audit.js';
+import { consumerAdminQueries } from './sql/consumer-admin.js';
 import { consumerQueries } from './sql/consumers.js';
 import { deliveryQueries } from './sql/delivery.js';
+import { erasureQueries } from './sql/erasure.js';
 import { exchangeCodeQueries } from './sql/exchange-codes.js';
 import { housekeepingQueries } from './sql/housekeeping.js';
 import { oauthQueries } from './sql/oauth.js';
@@ -72,5 +74,7 @@ export async function openStore(
     ...housekeepingQueries(db),
     ...auditQueries(db),
     ...adminTokenQueries(db),
+    ...consumerAdminQueries(db),
+    ...erasureQueries(db),
   };
 }
