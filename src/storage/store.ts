@@ -300,6 +300,8 @@ export interface ConsumerContactChange {
   email?: string | null;
   phone?: string | null;
   fullName?: string | null;
+  /** The id of the `latchkey` email identity to create for a new email when the consumer has none. */
+  emailIdentityId?: string;
 }
 
 /** What an erasure removed (SPEC §10), for its audit event: counts only, never a value. */
@@ -683,8 +685,8 @@ export interface Store {
   listConsumers(filter: ConsumerFilter, page: PageRequest): Promise<Consumer[]>;
   /**
    * Changes a consumer's email, phone or full name (an operator's change), in one transaction: the
-   * `latchkey` email / phone identity follows its address (so the person signs in with the new one),
-   * a changed address is no longer verified, and clearing the phone turns the SMS second factor off.
+   * `latchkey` email / phone identity follows its address (so the person signs in with the new one;
+   * a consumer without an email identity gets one, `emailIdentityId`), a changed address is no longer verified, and clearing the phone turns the SMS second factor off.
    * Throws UniqueConflict when the new address is another consumer's identity in the pool. Returns the
    * consumer as stored, or undefined when there is none.
    */
@@ -709,9 +711,10 @@ export interface Store {
    * messages to their addresses, authorization requests naming them (login hint, ID token hint) —
    * and anonymises their audit events: every id of theirs becomes `pseudonym` (in the data and the
    * `consumer_id` column) and data values holding their addresses, name or identity subjects are
-   * removed. Then stores `auditEvents` (the erasure's own). Undefined when there is no such consumer.
+   * removed. Then stores the events `record` makes of the counts (the erasure's own), in the same
+   * transaction. Undefined when there is no such consumer.
    */
-  eraseConsumer(consumerId: string, pseudonym: string, auditEvents: readonly AuditEvent[]): Promise<ErasureCounts | undefined>;
+  eraseConsumer(consumerId: string, pseudonym: string, record: (erased: ErasureCounts) => readonly AuditEvent[]): Promise<ErasureCounts | undefined>;
 
   /** Appends events in one statement (the audit log writes what concurrent requests recorded together). */
   recordAuditEvents(events: readonly AuditEvent[]): Promise<void>;

@@ -53,14 +53,22 @@ export function consumerAdminQueries(db: Kysely<Database>): ConsumerAdminMethods
             if (value === undefined || value === old) continue;
             // A new address is not proven by the proof of the old one (OpenID Connect `*_verified`).
             await trx.updateTable('consumers').set({ [column]: value, [verified]: null, updated_at: now }).where('id', '=', consumerId).execute();
-            if (old === null) continue;
             // The sign-in identity follows its address, so the person signs in with the new one
             // (cleared: that identity goes).
-            const ofOldAddress = { consumer_id: consumerId, provider, issuer: LATCHKEY_ISSUER, subject: old };
+            const ofOldAddress = { consumer_id: consumerId, provider, issuer: LATCHKEY_ISSUER, subject: old ?? '' };
             if (value === null) {
               await trx.deleteFrom('identities').where((eb) => eb.and(ofOldAddress)).execute();
-            } else {
-              await trx.updateTable('identities').set({ subject: value }).where((eb) => eb.and(ofOldAddress)).execute();
+              continue;
+            }
+            const moved = await trx.updateTable('identities').set({ subject: value }).where((eb) => eb.and(ofOldAddress)).executeTakeFirst();
+            const hasOne = async () =>
+              (await trx.selectFrom('identities').select('id').where((eb) => eb.and({ consumer_id: consumerId, provider, issuer: LATCHKEY_ISSUER })).executeTakeFirst()) !== undefined;
+            // An email set by an operator is the person's email to sign in with, as `users create` makes it.
+            if (provider === 'email' && change.emailIdentityId && Number(moved.numUpdatedRows) === 0 && !(await hasOne())) {
+              await trx.insertInto('identities').values({
+                id: change.emailIdentityId, organization_id: row.organization_id, environment: row.environment, consumer_id: consumerId,
+                provider, issuer: LATCHKEY_ISSUER, subject: value, created_at: now,
+              }).execute();
             }
           }
           // The SMS second factor cannot work without a phone.

@@ -16,7 +16,7 @@ const isText = (value: string | null | undefined): value is string => typeof val
  */
 export function erasureQueries(db: Kysely<Database>): ErasureMethods {
   return {
-    async eraseConsumer(consumerId, pseudonym, auditEvents) {
+    async eraseConsumer(consumerId, pseudonym, record) {
       return db.transaction().execute(async (trx) => {
         const root = await trx.selectFrom('consumers').selectAll().where('id', '=', consumerId).executeTakeFirst();
         if (!root) return undefined;
@@ -81,11 +81,13 @@ export function erasureQueries(db: Kysely<Database>): ErasureMethods {
           await trx.updateTable('audit_events').set({ data: text, consumer_id: consumerColumn }).where('id', '=', event.id).execute();
           auditEventsAnonymised++;
         }
-        if (auditEvents.length > 0) await trx.insertInto('audit_events').values(auditEventRows(auditEvents)).execute();
-        return {
+        const erased: ErasureCounts = {
           consumers, identities: identityRows, sessions, refreshTokens, grants, authorizationCodes, authorizationRequests, exchangeCodes,
           otpCodes, devMessages, auditEventsAnonymised,
-        } satisfies ErasureCounts;
+        };
+        const auditEvents = record(erased);
+        if (auditEvents.length > 0) await trx.insertInto('audit_events').values(auditEventRows(auditEvents)).execute();
+        return erased;
       });
     },
   };
