@@ -4,6 +4,7 @@ import { buildOpenApi } from '../openapi.js';
 import { pathParamChecks } from '../middleware/path-params.js';
 import type { Route } from '../route.js';
 import { adminTokenRoutes } from './admin-tokens.js';
+import { consumerRoutes } from './consumers.js';
 import { requireAdminToken } from './middleware.js';
 
 /** Where the admin API lives on the admin listener (SPEC §10). */
@@ -20,6 +21,7 @@ export function buildAdminRoutes(deps: FlowDeps): Route[] {
   const authenticate = requireAdminToken(deps);
   const routes: Route[] = [
     ...adminTokenRoutes(deps),
+    ...consumerRoutes(deps),
   ];
   for (const route of routes) {
     if (!route.path.startsWith(`${ADMIN_PREFIX}/`) || route.doc.credential !== 'adminToken') {
