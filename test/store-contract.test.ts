@@ -3,7 +3,7 @@ import { hashSecret } from '../src/crypto/hash.js';
 import { generateId, generateSecret } from '../src/crypto/random.js';
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../src/protocol/lifetimes.js';
 import { openStore, type SqlStore } from '../src/storage/sql-store.js';
-import { UniqueConflict, type Application, type Consumer, type SignInWrites, type UserPool } from '../src/storage/store.js';
+import { SignInConflict, UniqueConflict, type Application, type Consumer, type SignInWrites, type UserPool } from '../src/storage/store.js';
 import { createTestDatabase, describeEachEngine, type TestDatabase } from './helpers/engines.js';
 
 // One contract for every store (STYLE §10): the same invariants, SQLite always, PostgreSQL when given.
@@ -628,5 +628,121 @@ describeEachEngine('Store contract', (engine) => {
     expect((await store.findApplicationByPublishableKey(made[1]!.publishableKey))!.disabledAt).toBe(now + 5);
     expect((await store.setApplicationDisabledAt(ids[1]!, null))!.disabledAt).toBeNull();
     expect(await store.setApplicationDisabledAt('app_unknown', now)).toBeUndefined();
+  });
+
+  /** A fresh consumer of the contract pool with a `latchkey` email identity. */
+  async function personWithEmail(fields: Partial<Consumer> = {}) {
+    const id = generateId('con_');
+    const email = `${id.toLowerCase()}@example.com`;
+    const person: Consumer = { ...consumer, id, email, ...fields };
+    await store.createConsumerWithIdentity(person, generateId('idn_'), { provider: 'email', issuer: 'latchkey', subject: email });
+    return person;
+  }
+
+  it('SPEC §10: disableConsumer revokes every session in its transaction; no session is written for a disabled consumer, even by sign-ins racing the disable', async () => {
+    const person = await personWithEmail();
+    const live = sessionWrites(person.id);
+    await store.startSession(live.writes.session!.session, live.writes.session!.firstRefreshToken, live.writes.auditEvents);
+    const racing = Array.from({ length: 20 }, () => sessionWrites(person.id));
+    const outcomes = await Promise.allSettled([
+      ...racing.slice(0, 10).map((r) => store.startSession(r.writes.session!.session, r.writes.session!.firstRefreshToken, r.writes.auditEvents)),
+      store.disableConsumer(person.id, now + 1),
+      ...racing.slice(10).map((r) => store.startSession(r.writes.session!.session, r.writes.session!.firstRefreshToken, r.writes.auditEvents)),
+    ]);
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') expect((outcome.reason as SignInConflict).reason).toBe('consumer_disabled');
+    }
+    // Whatever the interleaving, nothing of the person is live afterwards.
+    for (const { id, tokenHash } of [live, ...racing]) {
+      const session = await store.getSession(id);
+      if (session) expect(session.revokedAt, id).not.toBeNull();
+      const token = await store.findRefreshToken(tokenHash);
+      if (token) expect(token.revokedAt).not.toBeNull();
+    }
+    expect((await store.getConsumer(person.id))!.disabledAt).toBe(now + 1);
+    const late = sessionWrites(person.id);
+    await expect(store.startSession(late.writes.session!.session, late.writes.session!.firstRefreshToken, late.writes.auditEvents)).rejects.toMatchObject({ reason: 'consumer_disabled' });
+    expect(await store.getSession(late.id)).toBeUndefined();
+    expect(await store.disableConsumer(person.id, now + 2)).toEqual({ disabled: false, sessionsRevoked: 0 });
+    expect(await store.enableConsumer(person.id, now + 3)).toBe(true);
+    expect(await store.enableConsumer(person.id, now + 3)).toBe(false);
+    await store.startSession(late.writes.session!.session, late.writes.session!.firstRefreshToken, late.writes.auditEvents);
+    expect((await store.getSession(late.id))!.revokedAt).toBeNull();
+  });
+
+  it('SPEC §10: updateConsumerContacts moves the email identity with the address, refuses another person\'s (UniqueConflict, nothing changed)', async () => {
+    const person = await personWithEmail({ emailVerifiedAt: now });
+    const other = await personWithEmail();
+    const updated = await store.updateConsumerContacts(person.id, { email: 'moved@example.com', fullName: 'M' }, now + 5);
+    expect(updated).toMatchObject({ email: 'moved@example.com', emailVerifiedAt: null, fullName: 'M', updatedAt: now + 5 });
+    expect(await store.listExternalIdentities(person.id)).toEqual([{ provider: 'email', issuer: 'latchkey', subject: 'moved@example.com' }]);
+    await expect(store.updateConsumerContacts(person.id, { email: other.email, fullName: 'N' }, now + 6)).rejects.toBeInstanceOf(UniqueConflict);
+    expect(await store.getConsumer(person.id)).toMatchObject({ email: 'moved@example.com', fullName: 'M' });
+    expect(await store.updateConsumerContacts('con_missing', { fullName: 'x' }, now)).toBeUndefined();
+  });
+
+  it('SPEC §10: eraseConsumer removes the person (and guests absorbed into them) from every table in one transaction and anonymises their audit events', async () => {
+    const person = await personWithEmail({ phone: '+14155550999', fullName: 'Erin Contract' });
+    await store.attachExternalIdentity(person.id, generateId('idn_'), { provider: 'shop', issuer: 'https://shop.example', subject: 'erase-me-subject' }, now);
+    const guest: Consumer = { ...consumer, id: generateId('con_'), type: 'guest', email: 'guest-erase@example.com' };
+    await store.createConsumer(guest);
+    expect(await store.markGuestAbsorbed(guest.id, person.id, now)).toBe(true);
+    const bystander = await personWithEmail({ fullName: 'Bystander' });
+    const session = sessionWrites(person.id);
+    await store.startSession(session.writes.session!.session, session.writes.session!.firstRefreshToken, session.writes.auditEvents);
+    const guestSession = sessionWrites(guest.id);
+    await store.startSession(guestSession.writes.session!.session, guestSession.writes.session!.firstRefreshToken, guestSession.writes.auditEvents);
+    const kept = sessionWrites(bystander.id);
+    await store.startSession(kept.writes.session!.session, kept.writes.session!.firstRefreshToken, kept.writes.auditEvents);
+    const grant = await store.recordGrant({ id: generateId('grt_'), organizationId, applicationId: application.id, consumerId: person.id, scope: 'openid', createdAt: now, updatedAt: now, revokedAt: null });
+    await store.createAuthorizationCode({
+      codeHash: hashSecret(generateSecret('ac_')), organizationId, applicationId: application.id, consumerId: person.id, grantId: grant.id, redirectUri: 'https://c.example/cb',
+      codeChallenge: 'x'.repeat(43), scope: 'openid', nonce: null, authTime: now, browserSessionId: null, claims: null, createdAt: now, expiresAt: now + 60_000, consumedAt: null,
+    });
+    await store.createExchangeCode({
+      codeHash: hashSecret(generateSecret('exc_')), organizationId, applicationId: application.id, consumerId: person.id, codeChallenge: null, resolution: 'existing',
+      createdAt: now, expiresAt: now + 60_000, consumedAt: null,
+    });
+    for (const destination of [person.email!, person.phone!]) {
+      await store.replaceOtpCode({
+        organizationId, environment: 'test', destination, channel: destination.includes('@') ? 'email' : 'sms', applicationId: application.id, codeHash: hashSecret(destination),
+        name: 'Erin Contract', createdAt: now, expiresAt: now + 600_000, attempts: 0, consumedAt: null,
+      }, 0);
+      await store.appendDevMessage({ id: generateId('msg_'), organizationId, channel: 'email', recipient: destination, subject: 'code', body: '123456', createdAt: now });
+    }
+    await store.createAuthorizationRequest({
+      id: generateId('arq_'), organizationId, applicationId: application.id, redirectUri: 'https://c.example/cb', state: null, codeChallenge: null, scope: 'openid', nonce: null,
+      prompt: null, maxAge: null, loginHint: person.email, idTokenHintSubject: null, claims: null, createdAt: now, expiresAt: now + 600_000, consumedAt: null,
+    });
+    await store.recordAuditEvents([
+      { id: generateId('evt_'), organizationId, type: 'guest.absorbed', data: { guestId: guest.id, consumerId: person.id }, createdAt: now },
+      { id: generateId('evt_'), organizationId, type: 'login.failed', data: { consumerId: person.id, note: `sent to ${person.email}`, applicationId: application.id }, createdAt: now },
+      { id: generateId('evt_'), organizationId, type: 'login.failed', data: { consumerId: bystander.id }, createdAt: now },
+    ]);
+
+    const erased = await store.eraseConsumer(person.id, 'anon_contract', (counts) => [
+      { id: generateId('evt_'), organizationId, type: 'consumer.erased', data: { consumerId: 'anon_contract', erased: counts }, createdAt: now },
+    ]);
+    expect(erased).toMatchObject({
+      consumers: 2, identities: 2, sessions: 2, refreshTokens: 2, grants: 1, authorizationCodes: 1, exchangeCodes: 1, otpCodes: 2, devMessages: 2, authorizationRequests: 1,
+    });
+    expect(erased!.auditEventsAnonymised).toBe(2);
+    expect(await store.getConsumer(person.id)).toBeUndefined();
+    expect(await store.getConsumer(guest.id)).toBeUndefined();
+    expect(await store.getSession(session.id)).toBeUndefined();
+    expect(await store.findRefreshToken(session.tokenHash)).toBeUndefined();
+    expect(await store.findPasswordUser(person, person.email!)).toBeUndefined();
+    expect(await store.listDevMessages({ recipient: person.email! })).toEqual([]);
+    const events = await store.listAuditEvents(organizationId);
+    const text = JSON.stringify(events);
+    for (const value of [person.id, guest.id, person.email!, person.phone!, 'erase-me-subject', guest.email!]) expect(text).not.toContain(value);
+    expect(events.find((e) => e.type === 'guest.absorbed' && e.data.consumerId === 'anon_contract')!.data).toEqual({ guestId: 'anon_contract', consumerId: 'anon_contract' });
+    expect(events.find((e) => e.type === 'login.failed' && e.data.consumerId === 'anon_contract')!.data).toEqual({ consumerId: 'anon_contract', applicationId: application.id });
+    expect(events.find((e) => e.type === 'consumer.erased')!.data.erased).toEqual(erased);
+    // The bystander keeps everything.
+    expect(await store.getConsumer(bystander.id)).toBeDefined();
+    expect((await store.getSession(kept.id))!.revokedAt).toBeNull();
+    expect(events.some((e) => e.data.consumerId === bystander.id)).toBe(true);
+    expect(await store.eraseConsumer(person.id, 'anon_again', () => [])).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@ import { hashSecret } from '../crypto/hash.js';
 import { toIsoTime } from '../protocol/clock.js';
 import { EXCHANGE_CODE_TTL_SECONDS } from '../protocol/lifetimes.js';
 import { UniqueConflict, type Application, type Consumer, type ExternalIdentity, type UserPool } from '../storage/store.js';
+import { refuseDisabled } from './consumer-status.js';
 import type { FlowDeps } from './deps.js';
 import { newConsumer } from './new-consumer.js';
 
@@ -100,6 +101,8 @@ export async function authorizeExternalIdentity(deps: FlowDeps, application: App
     if (!(error instanceof UniqueConflict)) throw error;
     resolved = await resolveConsumer(deps, application, input);
   }
+  // SPEC §10: no exchange code for a disabled person (the exchange would be refused anyway).
+  refuseDisabled(resolved.consumer);
   const now = deps.clock.now();
   const fill = fieldsItCouldFill(resolved.consumer, claimFields(input));
   if (fill) await deps.store.fillEmptyConsumerFields(resolved.consumer.id, fill, now);

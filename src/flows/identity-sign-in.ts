@@ -3,6 +3,7 @@ import { AuthenticationRequired } from '../protocol/errors.js';
 import { SignInConflict, type Application, type AuditEvent, type Consumer, type ExternalIdentity, type GuestLink, type OrganizationSettings, type SignInWrites } from '../storage/store.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
+import { disabledSignInError } from './consumer-status.js';
 import { newConsumer } from './new-consumer.js';
 import { answerConsumerSession, newConsumerSession, type AuthSession, type NewConsumerSession } from './sessions.js';
 
@@ -21,9 +22,12 @@ export function guestGone(): AuthenticationRequired {
   return new AuthenticationRequired('this guest session has already been linked to an account');
 }
 
-/** The error a sign-in answers when its SignInConflict was a guest linked elsewhere first; others pass. */
+/**
+ * The error a sign-in answers when its SignInConflict was a guest linked elsewhere first, or a
+ * disabled consumer (SPEC §10); others pass.
+ */
 export function signInConflictError(error: unknown): unknown {
-  return error instanceof SignInConflict && error.reason === 'guest_taken' ? guestGone() : error;
+  return error instanceof SignInConflict && error.reason === 'guest_taken' ? guestGone() : disabledSignInError(error);
 }
 
 /** A guest sent along with a sign-in: who its token speaks for, and its consumer as stored. */

@@ -1,5 +1,6 @@
 import { generateId } from '../crypto/random.js';
 import type { Application, AuditEvent, Session, SignInWrites } from '../storage/store.js';
+import { disabledSignInError } from './consumer-status.js';
 import type { FlowDeps } from './deps.js';
 import { signLoginToken } from './oauth/tokens.js';
 import { settingsOf } from './organization-settings.js';
@@ -35,7 +36,7 @@ export async function answerLoginSession(deps: FlowDeps, application: Applicatio
 /** Opens a login session that no one-time code is redeemed for (a right password): the session and its event in one transaction. */
 export async function startLoginSession(deps: FlowDeps, application: Application, consumerId: string): Promise<string> {
   const started = newLoginSession(deps, application, consumerId);
-  await deps.store.startSession(started.session, null, [started.auditEvent]);
+  await deps.store.startSession(started.session, null, [started.auditEvent]).catch((error: unknown) => Promise.reject(disabledSignInError(error)));
   deps.audit.committed([started.auditEvent]);
   return answerLoginSession(deps, application, started);
 }

@@ -6,6 +6,7 @@ import { OtpExpired, OtpInvalid, RateLimited } from '../protocol/errors.js';
 import { InvalidCredentials } from '../protocol/oauth-errors.js';
 import type { Application, Consumer } from '../storage/store.js';
 import type { FlowDeps } from './deps.js';
+import { refuseDisabled } from './consumer-status.js';
 import { LATCHKEY_IDENTITY_ISSUER } from './identity-sign-in.js';
 import { isInPool } from './environments.js';
 import { newConsumer } from './new-consumer.js';
@@ -53,6 +54,11 @@ export async function loginWithPassword(deps: FlowDeps, application: Application
   await deps.rateLimits.reset('loginFailuresPerAccount', lockoutKey);
 
   const { consumer } = user;
+  if (consumer.disabledAt !== null) {
+    // SPEC §10: refused before any code is sent; said only to whoever knows the password.
+    await deps.audit.record('login.failed', organizationId, { applicationId: application.id, consumerId: consumer.id, reason: 'disabled' });
+    refuseDisabled(consumer);
+  }
   const phoneNumber = consumer.phone ? maskDestination(consumer.phone) : null;
   if (needsSecondFactor(consumer)) {
     // SPEC §6.2: without a valid otpCode the answer asks for one (attempts still burn the code). A

@@ -5,6 +5,7 @@ import { OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN_SECONDS, OTP_TTL_SECONDS } from '
 import { UniqueConflict, type Application, type Consumer, type ExternalIdentity, type OtpCode, type OtpRedemption, type SignInWrites, type UserPool } from '../storage/store.js';
 import type { OtpDestination } from '../protocol/contacts.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
+import { refuseDisabled } from './consumer-status.js';
 import type { FlowDeps } from './deps.js';
 import {
   answerSignIn, LATCHKEY_IDENTITY_ISSUER, planVerifiedSignIn, readSentGuest, signInConflictError, type PlannedSignIn, type VerifiedFields,
@@ -100,6 +101,9 @@ export async function attemptCode(
   let owner: Consumer | undefined;
   const plan = (verified: { code: OtpCode; owner: Consumer | undefined }) => {
     owner = verified.owner;
+    // SPEC §10: a disabled owner's right code signs nobody in (and starts no second factor); thrown
+    // inside the redemption, so the code stays as it was.
+    if (owner) refuseDisabled(owner);
     return (writes = signIn(verified));
   };
   const redeem = () => deps.store.redeemOtpCode(attempt, identity, plan);

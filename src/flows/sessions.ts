@@ -2,6 +2,7 @@ import { generateId } from '../crypto/random.js';
 import { hashSecret } from '../crypto/hash.js';
 import type { Application, AuditEvent, Consumer, OrganizationSettings, RefreshTokenRecord, Session } from '../storage/store.js';
 import { generateRefreshToken, issueAccessTokens } from './consumer-tokens.js';
+import { disabledSignInError, refuseDisabled } from './consumer-status.js';
 import type { FlowDeps } from './deps.js';
 import { requireInPool } from './environments.js';
 import { settingsOf } from './organization-settings.js';
@@ -43,6 +44,7 @@ export function newConsumerSession(
   via: string,
 ): NewConsumerSession {
   requireInPool(consumer, application);
+  refuseDisabled(consumer);
   const now = deps.clock.now();
   const session: Session = {
     id: generateId('ses_', now),
@@ -112,7 +114,7 @@ export async function answerConsumerSession(
 export async function startConsumerSession(deps: FlowDeps, application: Application, consumer: Consumer, extra: { via: string }): Promise<AuthSession> {
   const settings = await settingsOf(deps, application);
   const started = newConsumerSession(deps, application, consumer, settings, extra.via);
-  await deps.store.startSession(started.session, started.firstRefreshToken, [started.auditEvent]);
+  await deps.store.startSession(started.session, started.firstRefreshToken, [started.auditEvent]).catch((error: unknown) => Promise.reject(disabledSignInError(error)));
   deps.audit.committed([started.auditEvent]);
   return answerConsumerSession(deps, application, consumer, started, settings);
 }

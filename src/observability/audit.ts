@@ -46,7 +46,11 @@ export type AuditEventType =
   | 'signing_key.created'
   | 'signing_key.rotated'
   | 'admin_token.created'
-  | 'admin_token.revoked';
+  | 'admin_token.revoked'
+  | 'consumer.updated'
+  | 'consumer.disabled'
+  | 'consumer.enabled'
+  | 'consumer.erased';
 
 export interface AuditLog {
   record(type: AuditEventType, organizationId: string | null, data?: Record<string, unknown>): Promise<void>;

@@ -182,3 +182,13 @@ export class Conflict extends ApiError {
   readonly status = 409;
   readonly code = 'conflict';
 }
+
+/**
+ * 403: the person's account was disabled by an operator (SPEC §10): every sign-in is refused until
+ * it is enabled again. Answered only once the credential itself was right, so it tells nothing to
+ * whoever does not already hold one.
+ */
+export class ConsumerDisabled extends ApiError {
+  readonly status = 403;
+  readonly code = 'consumer_disabled';
+}

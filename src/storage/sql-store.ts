@@ -6,8 +6,10 @@ import { startCheckpointer } from './sqlite-checkpointer.js';
 import { adminListQueries } from './sql/admin-lists.js';
 import { adminTokenQueries } from './sql/admin-tokens.js';
 import { auditQueries } from './sql/audit.js';
+import { consumerAdminQueries } from './sql/consumer-admin.js';
 import { consumerQueries } from './sql/consumers.js';
 import { deliveryQueries } from './sql/delivery.js';
+import { erasureQueries } from './sql/erasure.js';
 import { exchangeCodeQueries } from './sql/exchange-codes.js';
 import { housekeepingQueries } from './sql/housekeeping.js';
 import { oauthQueries } from './sql/oauth.js';
@@ -74,5 +76,7 @@ export async function openStore(
     ...auditQueries(db),
     ...adminTokenQueries(db),
     ...adminListQueries(db),
+    ...consumerAdminQueries(db),
+    ...erasureQueries(db),
   };
 }

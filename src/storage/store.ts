@@ -311,6 +311,42 @@ export interface AuditEventFilter {
   to?: number;
 }
 
+/**
+ * The filters of the admin API's consumer list (SPEC §10); every given one must match. `email` is
+ * lower-cased, `phone` E.164; `identity` is one external identity triple.
+ */
+export interface ConsumerFilter {
+  organizationId?: string;
+  environment?: Environment;
+  email?: string;
+  phone?: string;
+  identity?: ExternalIdentity;
+}
+
+/** An operator's change of a consumer's contact fields (SPEC §10); absent: unchanged, null: cleared. */
+export interface ConsumerContactChange {
+  email?: string | null;
+  phone?: string | null;
+  fullName?: string | null;
+  /** The id of the `latchkey` email identity to create for a new email when the consumer has none. */
+  emailIdentityId?: string;
+}
+
+/** What an erasure removed (SPEC §10), for its audit event: counts only, never a value. */
+export interface ErasureCounts {
+  consumers: number;
+  identities: number;
+  sessions: number;
+  refreshTokens: number;
+  grants: number;
+  authorizationCodes: number;
+  authorizationRequests: number;
+  exchangeCodes: number;
+  otpCodes: number;
+  devMessages: number;
+  auditEventsAnonymised: number;
+}
+
 /** The kinds of rows housekeeping deletes. */
 export type PurgeableArtefact =
   | 'exchange_codes' | 'otp_codes' | 'authorization_requests' | 'authorization_codes' | 'refresh_tokens' | 'sessions' | 'dev_outbox'
@@ -369,9 +405,13 @@ export interface SignInWrites {
   auditEvents?: readonly AuditEvent[];
 }
 
-/** Thrown (after rolling everything back) when a conditional part of SignInWrites lost its race. */
+/**
+ * Thrown (after rolling everything back) when a conditional part of SignInWrites lost its race.
+ * `consumer_disabled`: the session's consumer is disabled (SPEC §10) — checked under a lock on the
+ * consumer's row, so no sign-in racing a disable leaves a live session behind.
+ */
 export class SignInConflict extends Error {
-  constructor(readonly reason: 'guest_taken' | 'token_spent') {
+  constructor(readonly reason: 'guest_taken' | 'token_spent' | 'consumer_disabled') {
     super(`sign-in conflict: ${reason}`);
     this.name = 'SignInConflict';
   }
@@ -678,6 +718,43 @@ export interface Store {
   listAllSigningKeys(): Promise<SigningKeyRecord[]>;
   /** Audit events in id (time) order matching every given filter (SPEC §10). */
   pageAuditEvents(filter: AuditEventFilter, page: PageRequest): Promise<AuditEvent[]>;
+  /**
+   * Consumers in id order (SPEC §10 admin list), tombstones of merged guests left out (they speak
+   * for another consumer).
+   */
+  listConsumers(filter: ConsumerFilter, page: PageRequest): Promise<Consumer[]>;
+  /**
+   * Changes a consumer's email, phone or full name (an operator's change), in one transaction: the
+   * `latchkey` email / phone identity follows its address (so the person signs in with the new one;
+   * a consumer without an email identity gets one, `emailIdentityId`), a changed address is no longer verified, and clearing the phone turns the SMS second factor off.
+   * Throws UniqueConflict when the new address is another consumer's identity in the pool. Returns the
+   * consumer as stored, or undefined when there is none.
+   */
+  updateConsumerContacts(consumerId: string, change: ConsumerContactChange, now: number): Promise<Consumer | undefined>;
+  /**
+   * SPEC §10 disable, one transaction: sets `disabledAt` (one conditional UPDATE, which locks the row
+   * against sign-ins writing a session) and revokes every live session of the consumer with their
+   * refresh tokens. `disabled` false: it already was.
+   */
+  disableConsumer(consumerId: string, now: number): Promise<{ disabled: boolean; sessionsRevoked: number }>;
+  /** Clears `disabledAt`; false when it was not disabled. */
+  enableConsumer(consumerId: string, now: number): Promise<boolean>;
+  /** A consumer's sessions in id order, revoked ones included. */
+  listConsumerSessions(consumerId: string, page: PageRequest): Promise<Session[]>;
+  /** A consumer's grants in id order, revoked ones included. */
+  listConsumerGrants(consumerId: string, page: PageRequest): Promise<Grant[]>;
+  getGrant(id: string): Promise<Grant | undefined>;
+  /**
+   * SPEC §10 erasure, one transaction: deletes the consumer, every consumer merged into it (its
+   * absorbed guests: the same person) and everything of theirs — identities, password hash, sessions
+   * and refresh tokens, grants, authorization and exchange codes, OTP codes and development outbox
+   * messages to their addresses, authorization requests naming them (login hint, ID token hint) —
+   * and anonymises their audit events: every id of theirs becomes `pseudonym` (in the data and the
+   * `consumer_id` column) and data values holding their addresses, name or identity subjects are
+   * removed. Then stores the events `record` makes of the counts (the erasure's own), in the same
+   * transaction. Undefined when there is no such consumer.
+   */
+  eraseConsumer(consumerId: string, pseudonym: string, record: (erased: ErasureCounts) => readonly AuditEvent[]): Promise<ErasureCounts | undefined>;
 
   /** Appends events in one statement (the audit log writes what concurrent requests recorded together). */
   recordAuditEvents(events: readonly AuditEvent[]): Promise<void>;

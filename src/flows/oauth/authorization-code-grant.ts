@@ -4,6 +4,7 @@ import { InvalidGrant } from '../../protocol/oauth-errors.js';
 import { CODE_VERIFIER_PATTERN, computeS256Challenge } from '../../protocol/pkce.js';
 import type { Application, AuditEvent, AuthorizationCode, Session } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
+import { isDisabledConflict } from '../consumer-status.js';
 import { settingsOf } from '../organization-settings.js';
 import type { TokenResponse } from './token-response.js';
 import { issueIdToken } from './id-token.js';
@@ -56,7 +57,10 @@ export async function redeemAuthorizationCode(
   };
   // Null (no verifier) matches only a code issued without a challenge, in the consuming UPDATE itself.
   const codeChallenge = params.codeVerifier === undefined ? null : computeS256Challenge(params.codeVerifier);
-  const code = await deps.store.redeemAuthorizationCode({ codeHash, applicationId: application.id, redirectUri: params.redirectUri, codeChallenge, now }, family);
+  const code = await deps.store
+    .redeemAuthorizationCode({ codeHash, applicationId: application.id, redirectUri: params.redirectUri, codeChallenge, now }, family)
+    // SPEC §10: the person was disabled after the code was issued; the code stays unused.
+    .catch((error: unknown) => Promise.reject(isDisabledConflict(error) ? new InvalidGrant('the user\'s account is disabled') : error));
   if (!code || !session) throw await explainRefusal(deps, application, codeHash, { redirectUri: params.redirectUri, codeChallenge }, now);
   deps.audit.committed(auditEvents);
 

@@ -2,6 +2,7 @@ import { decodeProtectedHeader, type JWTPayload } from 'jose';
 import { hashSecret } from '../../crypto/hash.js';
 import { InvalidToken } from '../../protocol/oauth-errors.js';
 import type { Application } from '../../storage/store.js';
+import { withActor, type AuditActor } from '../admin-principal.js';
 import type { FlowDeps } from '../deps.js';
 import { OAUTH_ACCESS_TOKEN_ALGORITHMS, OAUTH_ACCESS_TOKEN_TYP, type BearerPrincipal } from './tokens.js';
 
@@ -52,7 +53,21 @@ export async function revokeUserGrant(deps: FlowDeps, application: Application, 
   // that user" means this token (the application's other tokens may be other workers'). See
   // docs/architecture.md.
   if (!principal.session) return revokeSessionlessToken(deps, application, principal.payload, deps.clock.now());
-  const consumerId = principal.session.consumerId;
-  const revoked = await deps.store.revokeGrant(application.id, consumerId, deps.clock.now());
-  await deps.audit.record('oauth.revoked', application.organizationId, { applicationId: application.id, consumerId, revokedSessions: revoked, via: 'grant' });
+  await revokeGrantOf(deps, { applicationId: application.id, organizationId: application.organizationId, consumerId: principal.session.consumerId });
+}
+
+/**
+ * Ends a consumer's grant to an application and every token family under it — what SPEC §6.5's
+ * DELETE does for the token's user, and what an operator does through the admin API (SPEC §10,
+ * `actor`). Returns how many families it revoked.
+ */
+export async function revokeGrantOf(
+  deps: FlowDeps,
+  grant: { applicationId: string; organizationId: string; consumerId: string },
+  actor?: AuditActor,
+): Promise<number> {
+  const { applicationId, consumerId } = grant;
+  const revoked = await deps.store.revokeGrant(applicationId, consumerId, deps.clock.now());
+  await deps.audit.record('oauth.revoked', grant.organizationId, withActor({ applicationId, consumerId, revokedSessions: revoked, via: 'grant' }, actor));
+  return revoked;
 }

@@ -6,6 +6,7 @@ import type { Route } from '../route.js';
 import { adminTokenRoutes } from './admin-tokens.js';
 import { auditEventRoutes } from './audit-events.js';
 import { applicationRoutes } from './applications.js';
+import { consumerRoutes } from './consumers.js';
 import { requireAdminToken } from './middleware.js';
 import { organizationRoutes } from './organizations.js';
 import { signingKeyRoutes } from './signing-keys.js';
@@ -28,6 +29,7 @@ export function buildAdminRoutes(deps: FlowDeps): Route[] {
     ...auditEventRoutes(deps),
     ...adminTokenRoutes(deps),
     ...applicationRoutes(deps),
+    ...consumerRoutes(deps),
   ];
   for (const route of routes) {
     if (!route.path.startsWith(`${ADMIN_PREFIX}/`) || route.doc.credential !== 'adminToken') {

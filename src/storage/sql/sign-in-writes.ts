@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, type Kysely } from 'kysely';
 import type { rowInserter } from '../prepared.js';
 import type { Database } from '../schema.js';
 import { SignInConflict, type Consumer, type SignInWrites } from '../store.js';
@@ -33,6 +33,7 @@ export async function writeSignIn(trx: Kysely<Database>, insertRow: InsertRow, w
   if (writes.guest) await linkGuestIn(trx, writes.guest, now);
   if (writes.fill) await fillEmptyContacts(trx, writes.fill.consumerId, writes.fill, now);
   if (writes.session) {
+    await refuseDisabledConsumer(trx, writes.session.session.consumerId);
     await insertRow('sessions', sessionRow(writes.session.session), trx);
     if (writes.session.firstRefreshToken) await insertRow('refresh_tokens', refreshTokenRow(writes.session.firstRefreshToken), trx);
   }
@@ -41,4 +42,18 @@ export async function writeSignIn(trx: Kysely<Database>, insertRow: InsertRow, w
   if (!isChanged || !writes.session) return undefined;
   const row = await trx.selectFrom('consumers').selectAll().where('id', '=', writes.session.session.consumerId).executeTakeFirstOrThrow();
   return toConsumer(row);
+}
+
+/**
+ * SPEC §10: no session starts for a disabled consumer — every sign-in path writes its session here.
+ * On PostgreSQL the row is read FOR SHARE: a disable (which UPDATEs the row, then revokes the
+ * consumer's sessions, in one transaction) either commits first, and this waits and sees it, or waits
+ * for this transaction, and then revokes the session it wrote. SQLite runs one write transaction at a
+ * time (a transaction that read before another committed cannot write after it: SQLITE_BUSY_SNAPSHOT), so a
+ * plain read is enough there.
+ */
+async function refuseDisabledConsumer(trx: Kysely<Database>, consumerId: string): Promise<void> {
+  const read = trx.selectFrom('consumers').select('disabled_at').where('id', '=', consumerId);
+  const row = await (trx.getExecutor().adapter instanceof PostgresAdapter ? read.forShare() : read).executeTakeFirst();
+  if (row && row.disabled_at !== null) throw new SignInConflict('consumer_disabled');
 }
