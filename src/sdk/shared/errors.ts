@@ -75,6 +75,10 @@ export class InteractionRequired extends LatchkeyError {}
 export class RequestNotSupported extends LatchkeyError {}
 export class RequestUriNotSupported extends LatchkeyError {}
 /** Found by this library, not by the server: an OAuth redirect or answer that fails its checks (bad `state` or `iss`). */
+/** Admin API (SPEC §10) and account state. */
+export class InvalidInput extends LatchkeyError {}
+export class Conflict extends LatchkeyError {}
+export class ConsumerDisabled extends LatchkeyError {}
 export class ResponseCheckFailed extends LatchkeyError {}
 
 type ErrorClass = new (...args: ConstructorParameters<typeof LatchkeyError>) => LatchkeyError;
@@ -116,6 +120,9 @@ export const ERROR_CLASSES = {
   interaction_required: InteractionRequired,
   request_not_supported: RequestNotSupported,
   request_uri_not_supported: RequestUriNotSupported,
+  invalid_input: InvalidInput,
+  conflict: Conflict,
+  consumer_disabled: ConsumerDisabled,
 } satisfies Record<string, ErrorClass>;
 
 /** A wire error code of Latchkey. */
