@@ -125,6 +125,21 @@ describe.skipIf(!hasPostgres || !hasRedisServer())('three instances on one Postg
     }
   }, 60_000);
 
+  it('SPEC §10: a consumer disabled through one instance\'s admin API — its live access and refresh tokens stop at once on every instance', async () => {
+    const { token } = await cliJson(env, ['admin-tokens', 'create', '--name', 'multi-instance', '--all-orgs']);
+    const session = await (await exchange(instances[0]!.url, await mint(instances[0]!.url, 'multi-disable'))).json();
+    const me = await (await fetch(`${instances[2]!.url}/consumers/me`, { headers: { authorization: `Bearer ${session.accessToken}` } })).json();
+    const disabled = await fetch(`${instances[1]!.adminUrl}/admin/v1/consumers/${me.id}/disable`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(disabled.status).toBe(200);
+    for (const instance of instances) {
+      expect((await fetch(`${instance.url}/consumers/me`, { headers: { authorization: `Bearer ${session.accessToken}` } })).status).toBe(401);
+      const refreshed = await fetch(`${instance.url}/auth/refresh`, {
+        method: 'POST', headers: { 'x-publishable-key': demo.publishableKey, 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: session.refreshToken }),
+      });
+      expect(refreshed.status).toBe(401);
+    }
+  });
+
   it('a rate limit reached through one instance holds on the others (Redis)', async () => {
     const guest = (base: string) => fetch(`${base}/auth/guest`, { method: 'POST', headers: { 'x-publishable-key': demo.publishableKey, 'x-forwarded-for': '198.51.100.99' } });
     for (let i = 0; i < 3; i++) expect((await guest(instances[0]!.url)).status).toBe(200);

@@ -6,6 +6,8 @@ const BIN = fileURLToPath(new URL('../../bin/latchkey.js', import.meta.url));
 
 export interface Instance {
   url: string;
+  /** The admin listener (LATCHKEY_ADMIN_LISTEN), or undefined when it is off. */
+  adminUrl: string | undefined;
   stdout: () => string;
   process: ChildProcess;
   /** Sends the signal and resolves with the exit code. */
@@ -24,11 +26,13 @@ export async function startInstance(env: Record<string, string>): Promise<Instan
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
+  const { url, adminUrl } = await new Promise<{ url: string; adminUrl: string | undefined }>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       out += String(chunk);
       const line = out.split('\n').find((l) => l.includes('"msg":"latchkey listening"'));
-      if (line) resolve(JSON.parse(line).url as string);
+      if (!line) return;
+      const logged = JSON.parse(line) as { url: string; adminUrl: string };
+      resolve({ url: logged.url, adminUrl: logged.adminUrl === 'off' ? undefined : logged.adminUrl });
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
@@ -36,6 +40,7 @@ export async function startInstance(env: Record<string, string>): Promise<Instan
   });
   return {
     url,
+    adminUrl,
     stdout: () => out,
     process: child,
     stop: (signal = 'SIGTERM') =>
