@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { adminRequest, createAdminToken, type TestAdminToken } from './helpers/admin.js';
+import { STACK_LINE, runBin } from './helpers/bin.js';
 import { describeEachEngine } from './helpers/engines.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -131,5 +132,43 @@ describeEachEngine('issue 17 / SPEC §10: admin API — organizations, signing k
     expect(walked).toEqual(full.data.map((e) => e.id));
     const bad = await adminRequest(server, all, 'GET', '/admin/v1/audit-events?from=yesterday&actor=sk_x');
     expect((await json(bad, 400)).error).toBe('validation_error');
+  });
+
+  it('organizations: delivery is set like `latchkey orgs set-delivery` — sealed, audited by kind, never echoed; bad settings 400 and nothing changes', async () => {
+    const path = `/admin/v1/organizations/${defaultOrg}/delivery`;
+    expect(await json(await adminRequest(server, mine, 'GET', path))).toEqual({ email: 'development', sms: 'development' });
+    const secret = 'a-webhook-secret-of-32-characters!';
+    const set = await adminRequest(server, mine, 'PATCH', path, { channel: 'sms', settings: { kind: 'webhook', url: 'https://sms.example/hook', secret } });
+    const body = await set.clone().text();
+    expect(await json(set)).toEqual({ email: 'development', sms: 'webhook' });
+    expect(body).not.toContain(secret);
+    const stored = await server.server.runtime.deps.delivery.getSettings(defaultOrg);
+    expect(stored.sms).toEqual({ kind: 'webhook', url: 'https://sms.example/hook', secret });
+    for (const bad of [
+      { channel: 'sms', settings: { kind: 'smtp', url: 'smtp://mail.example', from: 'no-reply@shop.example' } },
+      { channel: 'email', settings: { kind: 'webhook', url: 'https://x.example', secret: 'short' } },
+    ]) {
+      expect((await json(await adminRequest(server, mine, 'PATCH', path, bad), 400)).error).toMatch(/invalid_input|validation_error/);
+    }
+    expect(await json(await adminRequest(server, mine, 'GET', path))).toEqual({ email: 'development', sms: 'webhook' });
+    expect((await adminRequest(server, reader, 'PATCH', path, { channel: 'email', settings: { kind: 'development' } })).status).toBe(403);
+    const events: Page = await json(await adminRequest(server, all, 'GET', `/admin/v1/audit-events?type=organization.delivery_changed&actor=${mine.id}`));
+    expect(events.data).toHaveLength(1);
+    expect(JSON.stringify(events.data)).not.toContain(secret);
+  });
+
+  it('organizations: `latchkey orgs set-delivery` runs the same flow — the admin API then reads the kind it set; a bad one is one line and changes nothing', async () => {
+    const { config } = server.server.runtime;
+    const env = { LATCHKEY_DATABASE_URL: config.databaseUrl, LATCHKEY_SECRET: config.secret! };
+    const cli = await runBin(['orgs', 'set-delivery', '--channel', 'email', '--webhook-url', 'https://mail.example/hook', '--webhook-secret', 'another-secret-of-32-characters!!', '--json'], env);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ channel: 'email', kind: 'webhook' });
+    const path = `/admin/v1/organizations/${defaultOrg}/delivery`;
+    expect((await json(await adminRequest(server, mine, 'GET', path))).email).toBe('webhook');
+    const refused = await runBin(['orgs', 'set-delivery', '--channel', 'sms', '--smtp-url', 'smtp://mail.example', '--from', 'a@b.example'], env);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/SMTP delivers email only/);
+    expect(refused.stderr).not.toMatch(STACK_LINE);
+    expect((await json(await adminRequest(server, mine, 'GET', path))).sms).not.toBe('smtp');
   });
 });

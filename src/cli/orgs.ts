@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config/config.js';
 import { createOrganization } from '../flows/bootstrap.js';
 import { BrandingError, setOrganizationBranding } from '../flows/branding.js';
-import * as v from 'valibot';
-import { DeliverySettingsSchema, type ChannelSettings } from '../delivery/settings.js';
+import type { ChannelSettings } from '../delivery/settings.js';
+import { InvalidDeliverySettings, setOrganizationDelivery } from '../flows/organization-delivery.js';
 import { print, withRuntime } from './runtime.js';
 import { UsageError } from './usage-error.js';
 
@@ -44,11 +44,12 @@ export async function runOrgs(config: Config, argv: string[]): Promise<number> {
       if (!organization) throw new UsageError(`no organization named "${values.org}"`);
       if (values.channel !== 'email' && values.channel !== 'sms') throw new UsageError('--channel must be email or sms');
       const channel = channelSettings(values);
-      const settings = { ...(await deps.delivery.getSettings(organization.id)), [values.channel]: channel };
-      const checked = v.safeParse(DeliverySettingsSchema, settings);
-      if (!checked.success) throw new UsageError(`invalid delivery settings: ${checked.issues.map((i) => i.message).join('; ')}`);
-      await deps.delivery.setSettings(organization.id, checked.output);
-      await deps.audit.record('organization.delivery_changed', organization.id, { channel: values.channel, kind: channel.kind });
+      try {
+        await setOrganizationDelivery(deps, organization.id, values.channel, channel);
+      } catch (error) {
+        if (error instanceof InvalidDeliverySettings) throw new UsageError(error.message);
+        throw error;
+      }
       // Secrets (SMTP password, webhook secret) are never printed back.
       print(values.json, { organization: organization.name, channel: values.channel, kind: channel.kind }, `${values.channel} delivery of ${organization.name}: ${channel.kind}`);
       return 0;
@@ -77,7 +78,6 @@ export async function runOrgs(config: Config, argv: string[]): Promise<number> {
 function channelSettings(values: Record<string, string | boolean | undefined>): ChannelSettings {
   if (values.development) return { kind: 'development' };
   if (values['smtp-url']) {
-    if (values.channel !== 'email') throw new UsageError('SMTP delivers email only: use --channel email');
     return { kind: 'smtp', url: String(values['smtp-url']), from: String(values.from ?? '') };
   }
   if (values['webhook-url']) return { kind: 'webhook', url: String(values['webhook-url']), secret: String(values['webhook-secret'] ?? '') };

@@ -1,7 +1,9 @@
 import * as v from 'valibot';
 import { assertAllOrganizations, assertVisible, auditActor, organizationScope } from '../../flows/admin-principal.js';
 import type { FlowDeps } from '../../flows/deps.js';
+import { ChannelSettingsSchema, InvalidDeliverySettings, describeOrganizationDelivery, setOrganizationDelivery } from '../../flows/organization-delivery.js';
 import { createNamedOrganization, describeOrganization, getOrganization, listOrganizations, updateOrganizationBranding } from '../../flows/organizations.js';
+import { InvalidInput } from '../../protocol/errors.js';
 import type { Route } from '../route.js';
 import { parseJsonBody, parseQuery } from '../validate.js';
 import { ADMIN_RESPONSES, ADMIN_TAG } from './common.js';
@@ -28,6 +30,10 @@ const CreateBody = v.object({
   ...Branding,
 });
 const UpdateBody = v.object(Branding);
+/** `latchkey orgs set-delivery` as a body: the channel and its settings (SPEC §5.4). */
+const DeliveryBody = v.object({ channel: v.picklist(['email', 'sms']), settings: ChannelSettingsSchema });
+/** Which kind each channel uses — never a setting (they hold SMTP passwords and webhook secrets). */
+const DeliveryKinds = v.object({ email: v.picklist(['development', 'smtp', 'webhook']), sms: v.picklist(['development', 'smtp', 'webhook']) });
 const ListQuery = v.object({ ...PAGE_QUERY });
 const { 400: badRequest, 401: unauthorized, 403: forbidden, 404: notFound, 409: conflict, 500: internalError } = ADMIN_RESPONSES;
 
@@ -91,6 +97,43 @@ export function organizationRoutes(deps: FlowDeps): Route[] {
         summary: 'Change the display name, logo (https) or accent colour of the hosted pages, like `latchkey orgs set-branding`; absent fields are kept, null clears one',
         requestBody: UpdateBody,
         responses: { 200: { description: 'The organization as stored', schema: OrganizationBody }, 400: badRequest, 401: unauthorized, 403: forbidden, 404: notFound, 500: internalError },
+      },
+    },
+    {
+      method: 'GET', path: '/admin/v1/organizations/:organizationId/delivery', isBrowserFacing: false, middleware: [],
+      handler: async (c) => {
+        const id = c.req.param('organizationId')!;
+        assertVisible(c.get('admin'), id, 'organization');
+        await getOrganization(deps, id);
+        return c.json(await describeOrganizationDelivery(deps, id));
+      },
+      doc: {
+        operationId: 'adminGetOrganizationDelivery', tag: ADMIN_TAG, credential: 'adminToken',
+        summary: 'How each channel\'s one-time passcodes are sent (development, smtp or webhook); the settings themselves are never shown',
+        responses: { 200: { description: 'The kind per channel', schema: DeliveryKinds }, 401: unauthorized, 403: forbidden, 404: notFound, 500: internalError },
+      },
+    },
+    {
+      method: 'PATCH', path: '/admin/v1/organizations/:organizationId/delivery', isBrowserFacing: false, middleware: [],
+      handler: async (c) => {
+        const principal = c.get('admin');
+        const id = c.req.param('organizationId')!;
+        assertVisible(principal, id, 'organization');
+        const { channel, settings } = parseJsonBody(DeliveryBody, await c.req.text());
+        await getOrganization(deps, id);
+        try {
+          await setOrganizationDelivery(deps, id, channel, settings, auditActor(principal));
+        } catch (error) {
+          if (error instanceof InvalidDeliverySettings) throw new InvalidInput(error.message);
+          throw error;
+        }
+        return c.json(await describeOrganizationDelivery(deps, id));
+      },
+      doc: {
+        operationId: 'adminSetOrganizationDelivery', tag: ADMIN_TAG, credential: 'adminToken',
+        summary: 'Choose how one channel\'s one-time passcodes are sent, like `latchkey orgs set-delivery` (stored sealed; never echoed)',
+        requestBody: DeliveryBody,
+        responses: { 200: { description: 'The kind per channel', schema: DeliveryKinds }, 400: badRequest, 401: unauthorized, 403: forbidden, 404: notFound, 500: internalError },
       },
     },
   ];
