@@ -53,6 +53,8 @@ import { AuthSessionBody, ConsumerProfileBody, RefreshRequest, RefreshResponse }
 const validationError = { description: 'Bad Request - Invalid input schema', schema: ValidationErrorBody };
 const unauthorized = { description: 'Unauthorized - Authentication required', schema: ErrorBody };
 const forbidden = { description: 'Forbidden - Wrong kind of credential', schema: ErrorBody };
+/** SPEC §10: a consumer an operator disabled signs in nowhere. */
+const forbiddenOrDisabled = { description: 'forbidden (wrong kind of credential) / consumer_disabled (the person was disabled by an operator)', schema: ErrorBody };
 const internalError = { description: 'Internal server error', schema: InternalErrorBody };
 const rateLimited = { description: 'Too many requests (Retry-After and X-RateLimit-* headers)', schema: RateLimitedBody };
 
@@ -80,7 +82,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         requestBody: ExternalAuthorizeRequest,
         responses: {
           200: { description: 'Exchange code created', schema: ExternalAuthorizeResponse },
-          400: validationError, 401: unauthorized, 403: { ...forbidden, description: 'Forbidden - User must be authenticated' }, 429: rateLimited, 500: internalError,
+          400: validationError, 401: unauthorized, 403: { ...forbidden, description: 'Forbidden - User must be authenticated / consumer_disabled (the person was disabled by an operator)' }, 429: rateLimited, 500: internalError,
         },
       },
     },
@@ -94,7 +96,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: {
           200: { description: 'Session started', schema: AuthSessionBody },
           400: { description: 'validation_error, or invalid_exchange_code / exchange_code_expired / invalid_code_verifier', schema: v.union([ValidationErrorBody, ErrorBody]) },
-          401: unauthorized, 403: forbidden, 500: internalError,
+          401: unauthorized, 403: forbiddenOrDisabled, 500: internalError,
         },
       },
     },
@@ -131,7 +133,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
           200: { description: 'Signed in; or, when the account has an SMS second factor, the pending state (SPEC §12): no session until /auth/second-factor/verify', schema: v.union([AuthSessionBody, SecondFactorRequiredBody]) },
           400: validationError,
           401: { description: 'otp_invalid / otp_expired / authentication_required / invalid_api_key', schema: ErrorBody },
-          403: forbidden, 429: rateLimited, 500: internalError,
+          403: forbiddenOrDisabled, 429: rateLimited, 500: internalError,
         },
       },
     },
@@ -159,7 +161,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: {
           200: { description: 'Signed in', schema: AuthSessionBody }, 400: validationError,
           401: { description: 'invalid_second_factor_token / otp_invalid / otp_expired / authentication_required / invalid_api_key', schema: ErrorBody },
-          403: forbidden, 429: rateLimited, 500: internalError,
+          403: forbiddenOrDisabled, 429: rateLimited, 500: internalError,
         },
       },
     },
@@ -233,6 +235,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: {
           200: { description: 'Signed in, or isOtpRequired', schema: LoginResponse }, 400: validationError,
           401: { description: 'invalid_credentials (the same for an unknown email) / authentication_required / invalid_api_key', schema: ErrorBody },
+          403: { description: 'consumer_disabled: the right password of a person an operator disabled', schema: ErrorBody },
           429: { ...rateLimited, description: 'Too many attempts: the account is locked for a while' }, 500: internalError,
         },
       },
