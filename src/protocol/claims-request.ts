@@ -1,5 +1,5 @@
 import { InvalidRequest } from './oauth-errors.js';
-import { SCOPE_CLAIMS } from './openid-claims.js';
+import { scopeOfClaim } from './openid-claims.js';
 
 /** One claim of a `claims` request (OpenID Connect Core §5.5.1): null, or how it is wanted. */
 export type ClaimRequest = null | { essential?: boolean; value?: unknown; values?: unknown[] };
@@ -68,8 +68,8 @@ export function readClaimsRequest(value: string | undefined, allowedScopes: read
 
 /** Whether the claim is not about the person, or is of a scope among `scopes`. */
 function isWithinScopes(claim: string, scopes: readonly string[]): boolean {
-  const owners = Object.entries(SCOPE_CLAIMS).filter(([, claims]) => claims.includes(claim));
-  return owners.length === 0 || owners.some(([scope]) => scopes.includes(scope));
+  const scope = scopeOfClaim(claim);
+  return scope === undefined || scopes.includes(scope);
 }
 
 /**

@@ -10,6 +10,11 @@ export const SCOPE_CLAIMS: Readonly<Record<string, readonly string[]>> = {
   address: ['address'],
 };
 
+/** The scope a claim about the person belongs to (each belongs to one), or undefined for any other claim. */
+export function scopeOfClaim(claim: string): string | undefined {
+  return Object.keys(SCOPE_CLAIMS).find((scope) => SCOPE_CLAIMS[scope]!.includes(claim));
+}
+
 /** Every claim about the person that UserInfo (or, when asked, the ID token) can carry. */
 export const PERSON_CLAIMS: readonly string[] = Object.values(SCOPE_CLAIMS).flat();
 

@@ -1,4 +1,5 @@
 import type { Branding } from './branding.js';
+import { documentHead } from './head.js';
 import { html, type SafeHtml } from './html.js';
 
 /**
@@ -10,14 +11,7 @@ export function layout(options: { title: string; branding: Branding; themeHref: 
   const { branding } = options;
   return html`<!doctype html>
 <html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${options.title} · ${branding.appName}</title>
-<link rel="stylesheet" href="/assets/hosted.css">
-<link rel="stylesheet" href="${options.themeHref}">
-</head>
+${documentHead(`${options.title} · ${branding.appName}`, [options.themeHref])}
 <body>
 <main class="card">
 ${branding.logoUrl ? html`<header class="brand"><img class="logo" src="${branding.logoUrl}" alt="" width="48" height="48"></header>` : ''}

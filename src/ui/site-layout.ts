@@ -1,3 +1,4 @@
+import { documentHead } from './head.js';
 import { html, type SafeHtml } from './html.js';
 
 /**
@@ -8,13 +9,7 @@ import { html, type SafeHtml } from './html.js';
 export function siteLayout(options: { title: string; version: string; body: SafeHtml }): SafeHtml {
   return html`<!doctype html>
 <html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${options.title}</title>
-<link rel="stylesheet" href="/assets/hosted.css">
-</head>
+${documentHead(options.title)}
 <body class="site">
 <header class="site-header">
 <a class="product" href="/">Latchkey</a>
