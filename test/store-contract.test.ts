@@ -292,10 +292,25 @@ describeEachEngine('Store contract', (engine) => {
     const results = await Promise.all(
       Array.from({ length: 50 }, () => store.rotateRefreshToken(tokenHash, application.id, 'consumer', { tokenHash: successorHash, expiresAt: now + 2000_000 }, now + 5)),
     );
-    expect(results.filter(Boolean)).toHaveLength(1);
+    const winners = results.filter(Boolean);
+    expect(winners).toHaveLength(1);
+    // The winner gets the presented token as rotated and the family's session, live.
+    expect(winners[0]!.token).toMatchObject({ tokenHash, sessionId: id, rotatedAt: now + 5, revokedAt: null });
+    expect(winners[0]!.session).toEqual(await store.getSession(id));
+    expect(winners[0]!.session.revokedAt).toBeNull();
     expect(await store.findRefreshToken(successorHash)).toEqual({
       tokenHash: successorHash, sessionId: id, createdAt: now + 5, expiresAt: now + 2000_000, rotatedAt: null, revokedAt: null,
     });
+  });
+
+  it('rotateRefreshToken: concurrent rotations of different families all succeed, each with its own session and successor', async () => {
+    const families = await Promise.all(Array.from({ length: 30 }, () => newSession()));
+    const successors = families.map(() => hashSecret(generateSecret('rt_')));
+    const results = await Promise.all(
+      families.map(({ tokenHash }, i) => store.rotateRefreshToken(tokenHash, application.id, 'consumer', { tokenHash: successors[i]!, expiresAt: now + 2000_000 }, now + 5)),
+    );
+    results.forEach((result, i) => expect(result?.session.id).toBe(families[i]!.id));
+    for (const [i, successorHash] of successors.entries()) expect((await store.findRefreshToken(successorHash))?.sessionId).toBe(families[i]!.id);
   });
 
   it('rotateRefreshToken: refuses another application, an expired token and a revoked session', async () => {

@@ -33,11 +33,8 @@ export async function rotateRefreshFamily(
     { tokenHash: successorHash, expiresAt: now + lifetimes.refreshTokenTtlSeconds * 1000 },
     now,
   );
-  if (rotated) {
-    const session = await deps.store.getSession(rotated.sessionId);
-    // Revoked between the rotation and this read: the successor is dead with its session.
-    return session && session.revokedAt === null ? { ok: true, session, refreshToken: successorToken } : { ok: false, reason: 'revoked' };
-  }
+  // The store read the family's session in the rotation's own transaction, and saw it live.
+  if (rotated) return { ok: true, session: rotated.session, refreshToken: successorToken };
 
   const presented = await deps.store.findRefreshToken(tokenHash);
   if (!presented) return { ok: false, reason: 'unknown' };

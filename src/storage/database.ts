@@ -13,6 +13,8 @@ export interface OpenDatabase {
   readonly engine: Engine;
   /** The SQLite database file, when the engine is SQLite on a file. */
   readonly sqlitePath?: string;
+  /** SQLite: the one connection Kysely also uses, for the hot writes' group commit (sqlite-write-batch.ts). */
+  readonly sqlite?: SQLite.Database;
 }
 
 // int8 (OID 20) columns hold millisecond instants, well inside Number's exact range; read them as
@@ -46,6 +48,7 @@ export function openDatabase(
     return {
       db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
       engine: 'sqlite',
+      sqlite,
       ...(path !== ':memory:' ? { sqlitePath: resolve(path) } : {}),
     };
   }

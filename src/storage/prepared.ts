@@ -1,3 +1,4 @@
+import type SQLite from 'better-sqlite3';
 import type { Compilable, CompiledQuery, Insertable, Kysely, QueryResult } from 'kysely';
 import { namedStatementsOf } from './pg-named-statements.js';
 import type { Database } from './schema.js';
@@ -11,6 +12,10 @@ import type { Database } from './schema.js';
  * still Kysely's, for whichever engine the store runs on: one code path for both.
  */
 export interface PreparedQuery<P, R> {
+  /** The SQL text, for the engine the store runs on. */
+  readonly sql: string;
+  /** The bound parameter values for `params`, in the order of the SQL's placeholders. */
+  parameters(params: P): unknown[];
   /** Runs the query with `params`, on `executor` (a transaction) or the store's database. */
   execute(params: P, executor?: Kysely<Database>): Promise<QueryResult<R>>;
   /** The rows. */
@@ -50,17 +55,18 @@ export function prepareQuery<P extends Record<string, unknown>, R>(
   const bound = new Set(slots.flatMap((slot) => ('name' in slot ? [slot.name] : [])));
   for (const name of named) if (!bound.has(name)) throw new Error(`prepared query: placeholder ${name} is not a bound parameter`);
 
-  const bind = (params: P): CompiledQuery<R> => ({
-    ...compiled,
-    parameters: slots.map((slot) => {
+  const parameters = (params: P): unknown[] =>
+    slots.map((slot) => {
       if (!('name' in slot)) return slot.value;
       const value = params[slot.name];
       if (value === undefined) throw new Error(`prepared query: no value for ${slot.name}`);
       return value;
-    }),
-  });
+    });
+  const bind = (params: P): CompiledQuery<R> => ({ ...compiled, parameters: parameters(params) });
   const execute = (params: P, executor: Kysely<Database> = db) => executor.executeQuery(bind(params));
   return {
+    sql: compiled.sql,
+    parameters,
     execute,
     all: async (params, executor) => (await execute(params, executor)).rows,
     first: async (params, executor) => (await execute(params, executor)).rows[0],
@@ -87,5 +93,17 @@ export function rowInserter(db: Kysely<Database>) {
       prepared.set(key, query);
     }
     await query.execute(values, executor);
+  };
+}
+
+/**
+ * The same prepared query as a synchronous better-sqlite3 statement, for work inside a SQLite write
+ * batch (sqlite-write-batch.ts): the SQL is still the one Kysely compiled.
+ */
+export function sqliteStatement<P, R>(sqlite: SQLite.Database, query: PreparedQuery<P, R>) {
+  const statement = sqlite.prepare(query.sql);
+  return {
+    first: (params: P) => statement.get(query.parameters(params)) as R | undefined,
+    changes: (params: P) => statement.run(query.parameters(params)).changes,
   };
 }

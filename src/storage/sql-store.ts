@@ -3,6 +3,7 @@ import { openDatabase, type Engine } from './database.js';
 import { noFault, type AfterConsume } from './fault-point.js';
 import { migrateToLatest } from './migrate.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
+import { sqliteWriteBatch } from './sqlite-write-batch.js';
 import { adminListQueries } from './sql/admin-lists.js';
 import { adminTokenQueries } from './sql/admin-tokens.js';
 import { auditQueries } from './sql/audit.js';
@@ -43,7 +44,7 @@ export async function openStore(
     afterConsume?: AfterConsume;
   } = {},
 ): Promise<SqlStore> {
-  const { db, engine, sqlitePath } = openDatabase(databaseUrl, options);
+  const { db, engine, sqlitePath, sqlite } = openDatabase(databaseUrl, options);
   if (options.migrate !== false) {
     try {
       await migrateToLatest(db, engine);
@@ -53,6 +54,7 @@ export async function openStore(
     }
   }
   const afterConsume = options.afterConsume ?? noFault;
+  const hotWrites = sqlite ? { sqlite, batch: sqliteWriteBatch(sqlite, db) } : undefined;
   const checkpointer = sqlitePath && options.backgroundCheckpoints ? startCheckpointer(sqlitePath, options.backgroundCheckpoints) : undefined;
   return {
     engine,
@@ -66,7 +68,7 @@ export async function openStore(
     ...tenantQueries(db),
     ...consumerQueries(db),
     ...exchangeCodeQueries(db, afterConsume),
-    ...sessionQueries(db),
+    ...sessionQueries(db, hotWrites),
     ...revokedAccessTokenQueries(db),
     ...signingKeyQueries(db),
     ...otpQueries(db, afterConsume),

@@ -575,7 +575,8 @@ export interface Store {
    * Rotates a refresh token: one conditional UPDATE marks `tokenHash` rotated only while it is
    * unrotated, unrevoked, unexpired and its session live and of `applicationId`; the winner inserts
    * the successor (same session) in the same transaction. Exactly one concurrent caller gets the
-   * old record back; the others get undefined.
+   * old record back, with the family's session as that transaction saw it (live); the others get
+   * undefined.
    */
   rotateRefreshToken(
     tokenHash: string,
@@ -583,7 +584,7 @@ export interface Store {
     kind: Session['kind'],
     successor: { tokenHash: string; expiresAt: number },
     now: number,
-  ): Promise<RefreshTokenRecord | undefined>;
+  ): Promise<{ token: RefreshTokenRecord; session: Session } | undefined>;
   findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
 
   insertSigningKey(key: SigningKeyRecord): Promise<void>;
