@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { attachNamedStatements, NamedStatements, withNamedStatements } from './pg-named-statements.js';
+import { attachSqlite } from './prepared.js';
 import type { Database } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -45,8 +46,10 @@ export function openDatabase(
     // (+10–30 % on the session scenarios, docs/benchmarks.md). The file is cut back after each.
     sqlite.pragma('wal_autocheckpoint = 10000');
     sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    attachSqlite(db, sqlite);
     return {
-      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }),
+      db,
       engine: 'sqlite',
       sqlite,
       ...(path !== ':memory:' ? { sqlitePath: resolve(path) } : {}),

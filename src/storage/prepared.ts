@@ -63,7 +63,9 @@ export function prepareQuery<P extends Record<string, unknown>, R>(
       return value;
     });
   const bind = (params: P): CompiledQuery<R> => ({ ...compiled, parameters: parameters(params) });
-  const execute = (params: P, executor: Kysely<Database> = db) => executor.executeQuery(bind(params));
+  const direct = directSqlite<R>(db, compiled.sql);
+  const execute = (params: P, executor: Kysely<Database> = db): Promise<QueryResult<R>> =>
+    direct && executor === db && !direct.sqlite.inTransaction ? direct.run(parameters(params)) : executor.executeQuery(bind(params));
   return {
     sql: compiled.sql,
     parameters,
@@ -71,6 +73,42 @@ export function prepareQuery<P extends Record<string, unknown>, R>(
     all: async (params, executor) => (await execute(params, executor)).rows,
     first: async (params, executor) => (await execute(params, executor)).rows[0],
     changes: async (params, executor) => Number((await execute(params, executor)).numAffectedRows ?? 0n),
+  };
+}
+
+const connections = new WeakMap<Kysely<Database>, SQLite.Database>();
+
+/** SQLite: names the better-sqlite3 connection under `db`, for prepared queries to run on directly. */
+export function attachSqlite(db: Kysely<Database>, sqlite: SQLite.Database): void {
+  connections.set(db, sqlite);
+}
+
+/**
+ * SQLite: a prepared query outside any transaction runs straight on the connection, synchronously.
+ * Through Kysely it would wait for the connection's mutex and take several asynchronous steps for a
+ * call that better-sqlite3 makes synchronously anyway. It is safe only while no Kysely transaction is
+ * open on the connection — it would read that transaction's uncommitted rows, or write into it — so
+ * the caller checks `inTransaction` at the moment of the call (one thread: nothing can open one
+ * between the check and the statement). A query in a transaction (`executor`) goes through Kysely.
+ */
+function directSqlite<R>(db: Kysely<Database>, sql: string) {
+  const sqlite = connections.get(db);
+  if (!sqlite) return undefined;
+  // Prepared at first use: the store builds its queries before a database without migrations has
+  // the tables they name.
+  let statement: SQLite.Statement | undefined;
+  return {
+    sqlite,
+    run(parameters: unknown[]): Promise<QueryResult<R>> {
+      try {
+        statement ??= sqlite.prepare(sql);
+        if (statement.reader) return Promise.resolve({ rows: statement.all(parameters) as R[] });
+        const { changes } = statement.run(parameters);
+        return Promise.resolve({ rows: [], numAffectedRows: BigInt(changes) });
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
   };
 }
 
@@ -101,9 +139,9 @@ export function rowInserter(db: Kysely<Database>) {
  * batch (sqlite-write-batch.ts): the SQL is still the one Kysely compiled.
  */
 export function sqliteStatement<P, R>(sqlite: SQLite.Database, query: PreparedQuery<P, R>) {
-  const statement = sqlite.prepare(query.sql);
+  let statement: SQLite.Statement | undefined; // at first use, as directSqlite's
   return {
-    first: (params: P) => statement.get(query.parameters(params)) as R | undefined,
-    changes: (params: P) => statement.run(query.parameters(params)).changes,
+    first: (params: P) => (statement ??= sqlite.prepare(query.sql)).get(query.parameters(params)) as R | undefined,
+    changes: (params: P) => (statement ??= sqlite.prepare(query.sql)).run(query.parameters(params)).changes,
   };
 }
