@@ -28,7 +28,13 @@ type Kind = 'exchange_code' | 'otp_code' | 'authorization_request' | 'authorizat
  * unused and nothing half-made, and the same request retried on a surviving instance — racing
  * copies of itself — must succeed exactly once.
  */
-describe.skipIf(!hasPostgres)('issue 12.1: a redemption and what it creates commit together — kill -9 between them, on PostgreSQL with several instances', () => {
+// SQLite too: its hot redemptions run in a group-committed batch (sqlite-write-batch.ts), and a kill
+// inside a batch must lose the whole uncommitted batch, never part of one.
+describe.each([
+  { engine: 'postgres' as const, skip: !hasPostgres },
+  { engine: 'sqlite' as const, skip: false },
+])('issue 12.1: a redemption and what it creates commit together — kill -9 between them, on $engine with several instances', ({ engine, skip }) => {
+  if (skip) return;
   let database: TestDatabase;
   let env: Record<string, string>;
   let survivor: Instance;
@@ -38,7 +44,7 @@ describe.skipIf(!hasPostgres)('issue 12.1: a redemption and what it creates comm
   const victims: Instance[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase('postgres');
+    database = await createTestDatabase(engine);
     env = {
       LATCHKEY_DATABASE_URL: database.url,
       LATCHKEY_SECRET: randomBytes(32).toString('base64url'),

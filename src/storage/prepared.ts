@@ -112,25 +112,41 @@ function directSqlite<R>(db: Kysely<Database>, sql: string) {
   };
 }
 
-/**
- * Inserts one row into `table`, through a query prepared once per table and column set (the row's
- * keys, in order); the hot paths always write the same columns, so each gets one prepared INSERT.
- */
-export function rowInserter(db: Kysely<Database>) {
-  const prepared = new Map<string, PreparedQuery<Record<string, unknown>, unknown>>();
-  return async function insertRow<T extends keyof Database & string>(table: T, row: Insertable<Database[T]>, executor?: Kysely<Database>): Promise<void> {
-    const values = row as Record<string, unknown>;
-    const columns = Object.keys(values);
+/** The prepared INSERT of one row of `table` with these columns (the row's keys, in order). */
+function insertQuery(db: Kysely<Database>, table: keyof Database & string, columns: string[]) {
+  return prepareQuery(db, (db, $: Placeholder<Record<string, unknown>>) =>
+    // The table and columns are ours, never input: rows are built by the storage modules.
+    (db as unknown as Kysely<Record<string, Record<string, unknown>>>).insertInto(table).values(Object.fromEntries(columns.map((column) => [column, $(column)]))),
+  );
+}
+
+/** One prepared query per table and column set, made at first use: the hot paths always write the same columns. */
+function perColumnSet<Q>(make: (table: keyof Database & string, columns: string[]) => Q) {
+  const prepared = new Map<string, Q>();
+  return (table: keyof Database & string, row: Record<string, unknown>): Q => {
+    const columns = Object.keys(row);
     const key = `${table}(${columns.join(',')})`;
     let query = prepared.get(key);
-    if (!query) {
-      query = prepareQuery(db, (db, $: Placeholder<Record<string, unknown>>) =>
-        // The table and columns are ours, never input: `row` is built by the storage modules.
-        (db as unknown as Kysely<Record<string, Record<string, unknown>>>).insertInto(table).values(Object.fromEntries(columns.map((column) => [column, $(column)]))),
-      );
-      prepared.set(key, query);
-    }
-    await query.execute(values, executor);
+    if (!query) prepared.set(key, (query = make(table, columns)));
+    return query;
+  };
+}
+
+/** Inserts one row into `table`, through a query prepared once per table and column set. */
+export function rowInserter(db: Kysely<Database>) {
+  const queryFor = perColumnSet((table, columns) => insertQuery(db, table, columns));
+  return async function insertRow<T extends keyof Database & string>(table: T, row: Insertable<Database[T]>, executor?: Kysely<Database>): Promise<void> {
+    const values = row as Record<string, unknown>;
+    await queryFor(table, values).execute(values, executor);
+  };
+}
+
+/** rowInserter's synchronous twin for work inside a SQLite write batch (sqlite-write-batch.ts). */
+export function sqliteRowInserter(db: Kysely<Database>, sqlite: SQLite.Database) {
+  const statementFor = perColumnSet((table, columns) => sqliteStatement(sqlite, insertQuery(db, table, columns)));
+  return function insertRow<T extends keyof Database & string>(table: T, row: Insertable<Database[T]>): void {
+    const values = row as Record<string, unknown>;
+    statementFor(table, values).changes(values);
   };
 }
 

@@ -72,7 +72,7 @@ export async function openStore(
     ...revokedAccessTokenQueries(db),
     ...signingKeyQueries(db),
     ...otpQueries(db, afterConsume),
-    ...oauthQueries(db, afterConsume),
+    ...oauthQueries(db, afterConsume, hotWrites),
     ...deliveryQueries(db),
     ...housekeepingQueries(db),
     ...auditQueries(db),

@@ -24,6 +24,12 @@ export interface SqliteWriteBatch {
   run<T>(work: () => T): Promise<T>;
 }
 
+/** SQLite only: the connection and its group commit, for the stores' hot writes. */
+export interface HotWrites {
+  sqlite: SQLite.Database;
+  batch: SqliteWriteBatch;
+}
+
 interface Pending {
   work: () => unknown;
   resolve: (value: unknown) => void;

@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
-import { prepareQuery, rowInserter, type Placeholder } from '../prepared.js';
+import { prepareQuery, rowInserter, sqliteStatement, type Placeholder, type PreparedQuery } from '../prepared.js';
+import type { HotWrites } from '../sqlite-write-batch.js';
 import type { Database } from '../schema.js';
 import type { AfterConsume } from '../fault-point.js';
 import type { AuthorizationCode, Grant, Store } from '../store.js';
 import { auditEventRows } from './audit.js';
 import { absentAsEmpty, toAuthorizationCode, toAuthorizationRequest, toGrant } from './rows.js';
 import { revokeSessionsWhere } from './session-rows.js';
-import { writeSignIn } from './sign-in-writes.js';
+import { sqliteSessionWriter, writeSignIn } from './sign-in-writes.js';
 
 type OAuthMethods = Pick<
   Store,
@@ -72,7 +73,7 @@ function authorizationCodeRow(code: AuthorizationCode) {
 }
 
 /** Authorization requests, grants and authorization codes (SPEC §6). */
-export function oauthQueries(db: Kysely<Database>, afterConsume: AfterConsume): OAuthMethods {
+export function oauthQueries(db: Kysely<Database>, afterConsume: AfterConsume, hotWrites?: HotWrites): OAuthMethods {
   // SPEC §6.3: the session JWT is single use — one conditional write decides.
   const consumeRequest = (executor: Kysely<Database>, id: string, applicationId: string, now: number) =>
     executor
@@ -104,6 +105,18 @@ export function oauthQueries(db: Kysely<Database>, afterConsume: AfterConsume): 
       )
       .returningAll(),
   );
+  const redeemAuthorizationCode: Store['redeemAuthorizationCode'] = hotWrites
+    ? sqliteCodeRedemption(db, hotWrites, afterConsume, redeemCode)
+    : (match, family) =>
+        db.transaction().execute(async (trx) => {
+          const row = await redeemCode.first({ ...match, codeChallenge: absentAsEmpty(match.codeChallenge) }, trx);
+          if (!row) return undefined;
+          afterConsume('authorization_code');
+          const code = toAuthorizationCode(row);
+          const { session, firstRefreshToken, auditEvents } = family(code);
+          await writeSignIn(trx, insertRow, { session: { session, firstRefreshToken }, auditEvents }, match.now);
+          return code;
+        });
   const codeByHash = prepareQuery(db, (db, $: Placeholder<{ codeHash: string }>) => db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', $('codeHash')));
 
   return {
@@ -188,17 +201,7 @@ export function oauthQueries(db: Kysely<Database>, afterConsume: AfterConsume): 
       await db.insertInto('authorization_codes').values(authorizationCodeRow(code)).execute();
     },
 
-    async redeemAuthorizationCode(match, family) {
-      return db.transaction().execute(async (trx) => {
-        const row = await redeemCode.first({ ...match, codeChallenge: absentAsEmpty(match.codeChallenge) }, trx);
-        if (!row) return undefined;
-        afterConsume('authorization_code');
-        const code = toAuthorizationCode(row);
-        const { session, firstRefreshToken, auditEvents } = family(code);
-        await writeSignIn(trx, insertRow, { session: { session, firstRefreshToken }, auditEvents }, match.now);
-        return code;
-      });
-    },
+    redeemAuthorizationCode,
 
     async findAuthorizationCode(codeHash) {
       const row = await codeByHash.first({ codeHash });
@@ -209,4 +212,28 @@ export function oauthQueries(db: Kysely<Database>, afterConsume: AfterConsume): 
       return db.transaction().execute((trx) => revokeSessionsWhere(trx, { codeHash, kind: 'oauth' }, now));
     },
   };
+}
+
+/**
+ * SQLite: the code's consumption and its family's rows run synchronously in the next group commit
+ * (sqlite-write-batch.ts) — the same statements as the transaction above, one COMMIT per batch.
+ */
+function sqliteCodeRedemption<R extends Parameters<typeof toAuthorizationCode>[0]>(
+  db: Kysely<Database>,
+  { sqlite, batch }: HotWrites,
+  afterConsume: AfterConsume,
+  redeemCode: PreparedQuery<{ codeHash: string; applicationId: string; redirectUri: string; codeChallenge: string; now: number }, R>,
+): Store['redeemAuthorizationCode'] {
+  const redeem = sqliteStatement(sqlite, redeemCode);
+  const writeSession = sqliteSessionWriter(db, sqlite);
+  return (match, family) =>
+    batch.run(() => {
+      const row = redeem.first({ ...match, codeChallenge: absentAsEmpty(match.codeChallenge) });
+      if (!row) return undefined;
+      afterConsume('authorization_code');
+      const code = toAuthorizationCode(row);
+      const { session, firstRefreshToken, auditEvents } = family(code);
+      writeSession({ session, firstRefreshToken }, auditEvents);
+      return code;
+    });
 }

@@ -1,17 +1,10 @@
 import { sql, type Kysely, type QueryCreator } from 'kysely';
-import { prepareQuery, sqliteStatement, type Placeholder } from '../prepared.js';
+import { prepareQuery, sqliteRowInserter, sqliteStatement, type Placeholder } from '../prepared.js';
 import type { Database } from '../schema.js';
-import type { SqliteWriteBatch } from '../sqlite-write-batch.js';
-import type SQLite from 'better-sqlite3';
+import type { HotWrites } from '../sqlite-write-batch.js';
 import type { Session, Store } from '../store.js';
 import { toRefreshToken, toSession } from './rows.js';
 import { refreshTokenRow } from './session-rows.js';
-
-/** SQLite only: the connection and the group commit of the hot writes (sqlite-write-batch.ts). */
-export interface HotWrites {
-  sqlite: SQLite.Database;
-  batch: SqliteWriteBatch;
-}
 
 type RotateParams = { tokenHash: string; applicationId: string; kind: Session['kind']; now: number };
 type SuccessorParams = RotateParams & { successorHash: string; successorExpiresAt: number };
@@ -56,21 +49,13 @@ export function refreshRotation(db: Kysely<Database>, hotWrites: HotWrites | und
  */
 function sqliteRotation(db: Kysely<Database>, { sqlite, batch }: HotWrites): Store['rotateRefreshToken'] {
   const rotate = sqliteStatement(sqlite, prepareQuery(db, (db, $: Placeholder<RotateParams>) => rotatePresented(db, $).returningAll()));
-  const insertSuccessor = sqliteStatement(
-    sqlite,
-    prepareQuery(db, (db, $: Placeholder<ReturnType<typeof refreshTokenRow>>) =>
-      db.insertInto('refresh_tokens').values({
-        token_hash: $('token_hash'), session_id: $('session_id'), created_at: $('created_at'),
-        expires_at: $('expires_at'), rotated_at: $('rotated_at'), revoked_at: $('revoked_at'),
-      }),
-    ),
-  );
+  const insertRow = sqliteRowInserter(db, sqlite);
   const sessionById = sqliteStatement(sqlite, prepareQuery(db, (db, $: Placeholder<{ id: string }>) => db.selectFrom('sessions').selectAll().where('id', '=', $('id'))));
   return (tokenHash, applicationId, kind, successor, now) =>
     batch.run(() => {
       const row = rotate.first({ tokenHash, applicationId, kind, now });
       if (!row) return undefined;
-      insertSuccessor.changes(refreshTokenRow({ ...successor, sessionId: row.session_id, createdAt: now, rotatedAt: null, revokedAt: null }));
+      insertRow('refresh_tokens', refreshTokenRow({ ...successor, sessionId: row.session_id, createdAt: now, rotatedAt: null, revokedAt: null }));
       const session = sessionById.first({ id: row.session_id });
       return session && { token: toRefreshToken(row), session: toSession(session) };
     });

@@ -3,7 +3,8 @@ import { prepareQuery, rowInserter, type Placeholder } from '../prepared.js';
 import type { Database } from '../schema.js';
 import type { Session, Store } from '../store.js';
 import { toRefreshToken, toSession } from './rows.js';
-import { refreshRotation, type HotWrites } from './refresh-rotation.js';
+import type { HotWrites } from '../sqlite-write-batch.js';
+import { refreshRotation } from './refresh-rotation.js';
 import { revokeSessionsWhere, sessionRow } from './session-rows.js';
 import { writeSignIn } from './sign-in-writes.js';
 

@@ -1,6 +1,7 @@
 import { PostgresAdapter, type Kysely } from 'kysely';
-import type { rowInserter } from '../prepared.js';
+import { prepareQuery, sqliteRowInserter, sqliteStatement, type Placeholder, type rowInserter } from '../prepared.js';
 import type { Database } from '../schema.js';
+import type SQLite from 'better-sqlite3';
 import { SignInConflict, type Consumer, type SignInWrites } from '../store.js';
 import { auditEventRows } from './audit.js';
 import { fillEmptyContacts, insertConsumerWithIdentity } from './consumers.js';
@@ -56,4 +57,21 @@ async function refuseDisabledConsumer(trx: Kysely<Database>, consumerId: string)
   const read = trx.selectFrom('consumers').select('disabled_at').where('id', '=', consumerId);
   const row = await (trx.getExecutor().adapter instanceof PostgresAdapter ? read.forShare() : read).executeTakeFirst();
   if (row && row.disabled_at !== null) throw new SignInConflict('consumer_disabled');
+}
+
+/**
+ * SQLite group commit (sqlite-write-batch.ts): the session part of writeSignIn — the disabled check,
+ * the session, its first refresh token, the audit events — as synchronous statements, for work that
+ * runs inside a batch (a code redemption). Same rows, same order, same refusal.
+ */
+export function sqliteSessionWriter(db: Kysely<Database>, sqlite: SQLite.Database) {
+  const insertRow = sqliteRowInserter(db, sqlite);
+  const disabledAt = sqliteStatement(sqlite, prepareQuery(db, (db, $: Placeholder<{ id: string }>) => db.selectFrom('consumers').select('disabled_at').where('id', '=', $('id'))));
+  return (writes: Required<SignInWrites>['session'], auditEvents: SignInWrites['auditEvents']): void => {
+    const consumer = disabledAt.first({ id: writes.session.consumerId });
+    if (consumer && consumer.disabled_at !== null) throw new SignInConflict('consumer_disabled');
+    insertRow('sessions', sessionRow(writes.session));
+    if (writes.firstRefreshToken) insertRow('refresh_tokens', refreshTokenRow(writes.firstRefreshToken));
+    for (const row of auditEventRows(auditEvents ?? [])) insertRow('audit_events', row);
+  };
 }
