@@ -67,7 +67,7 @@ export async function openStore(
     },
     ...tenantQueries(db),
     ...consumerQueries(db),
-    ...exchangeCodeQueries(db, afterConsume),
+    ...exchangeCodeQueries(db, afterConsume, hotWrites),
     ...sessionQueries(db, hotWrites),
     ...revokedAccessTokenQueries(db),
     ...signingKeyQueries(db),

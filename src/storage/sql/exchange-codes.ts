@@ -1,11 +1,12 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { AfterConsume } from '../fault-point.js';
-import { prepareQuery, rowInserter, type Placeholder } from '../prepared.js';
+import { prepareQuery, rowInserter, sqliteStatement, type Placeholder, type PreparedQuery } from '../prepared.js';
+import type { HotWrites } from '../sqlite-write-batch.js';
 import type { Database } from '../schema.js';
 import type { Consumer, Store } from '../store.js';
 import { rethrowConflict } from './conflict.js';
 import { toConsumer, toExchangeCode } from './rows.js';
-import { writeSignIn } from './sign-in-writes.js';
+import { sqliteSessionWriter, writeSignIn } from './sign-in-writes.js';
 
 type ExchangeCodeMethods = Pick<Store, 'createExchangeCode' | 'redeemExchangeCode' | 'findExchangeCode'>;
 
@@ -15,7 +16,7 @@ type ConsumeParams = { codeHash: string; applicationId: string; now: number };
 const MAX_MERGE_HOPS = 5;
 
 /** One-time exchange codes of SPEC §5.1–5.2. */
-export function exchangeCodeQueries(db: Kysely<Database>, afterConsume: AfterConsume): ExchangeCodeMethods {
+export function exchangeCodeQueries(db: Kysely<Database>, afterConsume: AfterConsume, hotWrites?: HotWrites): ExchangeCodeMethods {
   const insertRow = rowInserter(db);
   // SPEC §4: single use by one atomic conditional write — under any concurrency, on any number of
   // instances, exactly one UPDATE matches the `consumed_at IS NULL` row.
@@ -48,6 +49,13 @@ export function exchangeCodeQueries(db: Kysely<Database>, afterConsume: AfterCon
     return row && toConsumer(row);
   }
 
+  /**
+   * SQLite, an exchange without a guest (the common case): the same statements run synchronously in
+   * the next group commit (sqlite-write-batch.ts). A guest link reads and writes much more and stays
+   * on the transaction below.
+   */
+  const redeemInBatch = hotWrites && sqliteRedemption(db, hotWrites, afterConsume, consumeUnbound, consumeWithVerifier, consumerById);
+
   return {
     async createExchangeCode(code) {
       await insertRow('exchange_codes', {
@@ -65,6 +73,7 @@ export function exchangeCodeQueries(db: Kysely<Database>, afterConsume: AfterCon
 
     async redeemExchangeCode(match, signIn) {
       const { codeHash, applicationId, codeChallenge, now } = match;
+      if (redeemInBatch && !match.withGuest) return redeemInBatch(match, signIn).catch(rethrowConflict);
       // Issue 12.1: the consumption and the sign-in commit together — a crash between them rolls
       // the consumption back, and the code is still there for a retry.
       return db.transaction().execute(async (trx) => {
@@ -87,4 +96,32 @@ export function exchangeCodeQueries(db: Kysely<Database>, afterConsume: AfterCon
       return row && toExchangeCode(row);
     },
   };
+}
+
+type Row<T extends keyof Database> = Selectable<Database[T]>;
+
+/** The batch form of redeemExchangeCode for an exchange without a guest (issue 12.1 holds: one transaction). */
+function sqliteRedemption(
+  db: Kysely<Database>,
+  { sqlite, batch }: HotWrites,
+  afterConsume: AfterConsume,
+  consumeUnbound: PreparedQuery<ConsumeParams, Row<'exchange_codes'>>,
+  consumeWithVerifier: PreparedQuery<ConsumeParams & { codeChallenge: string }, Row<'exchange_codes'>>,
+  consumerById: PreparedQuery<{ id: string }, Row<'consumers'>>,
+): Store['redeemExchangeCode'] {
+  const unbound = sqliteStatement(sqlite, consumeUnbound);
+  const withVerifier = sqliteStatement(sqlite, consumeWithVerifier);
+  const consumer = sqliteStatement(sqlite, consumerById);
+  const writeSession = sqliteSessionWriter(db, sqlite);
+  return ({ codeHash, applicationId, codeChallenge, now }, signIn) =>
+    batch.run(() => {
+      const row = codeChallenge === null ? unbound.first({ codeHash, applicationId, now }) : withVerifier.first({ codeHash, applicationId, now, codeChallenge });
+      if (!row) return undefined;
+      afterConsume('exchange_code');
+      const code = toExchangeCode(row);
+      let current = consumer.first({ id: code.consumerId });
+      for (let hops = 0; current?.merged_into_id && hops < MAX_MERGE_HOPS; hops++) current = consumer.first({ id: current.merged_into_id });
+      writeSession(signIn({ code, consumer: current && toConsumer(current), hasSessions: false }));
+      return { code, signedIn: undefined };
+    });
 }

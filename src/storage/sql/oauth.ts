@@ -233,7 +233,7 @@ function sqliteCodeRedemption<R extends Parameters<typeof toAuthorizationCode>[0
       afterConsume('authorization_code');
       const code = toAuthorizationCode(row);
       const { session, firstRefreshToken, auditEvents } = family(code);
-      writeSession({ session, firstRefreshToken }, auditEvents);
+      writeSession({ session: { session, firstRefreshToken }, auditEvents });
       return code;
     });
 }

@@ -62,16 +62,20 @@ async function refuseDisabledConsumer(trx: Kysely<Database>, consumerId: string)
 /**
  * SQLite group commit (sqlite-write-batch.ts): the session part of writeSignIn — the disabled check,
  * the session, its first refresh token, the audit events — as synchronous statements, for work that
- * runs inside a batch (a code redemption). Same rows, same order, same refusal.
+ * runs inside a batch (a code redemption, an exchange without a guest). Same rows, same order, same
+ * refusal.
  */
 export function sqliteSessionWriter(db: Kysely<Database>, sqlite: SQLite.Database) {
   const insertRow = sqliteRowInserter(db, sqlite);
   const disabledAt = sqliteStatement(sqlite, prepareQuery(db, (db, $: Placeholder<{ id: string }>) => db.selectFrom('consumers').select('disabled_at').where('id', '=', $('id'))));
-  return (writes: Required<SignInWrites>['session'], auditEvents: SignInWrites['auditEvents']): void => {
-    const consumer = disabledAt.first({ id: writes.session.consumerId });
+  return ({ session, auditEvents, ...others }: SignInWrites): void => {
+    // The batch serves only sign-ins that write a session and events; the others take writeSignIn.
+    if (Object.values(others).some((part) => part !== undefined)) throw new Error(`sqliteSessionWriter: cannot write ${Object.keys(others).join(', ')}`);
+    if (!session) return;
+    const consumer = disabledAt.first({ id: session.session.consumerId });
     if (consumer && consumer.disabled_at !== null) throw new SignInConflict('consumer_disabled');
-    insertRow('sessions', sessionRow(writes.session));
-    if (writes.firstRefreshToken) insertRow('refresh_tokens', refreshTokenRow(writes.firstRefreshToken));
+    insertRow('sessions', sessionRow(session.session));
+    if (session.firstRefreshToken) insertRow('refresh_tokens', refreshTokenRow(session.firstRefreshToken));
     for (const row of auditEventRows(auditEvents ?? [])) insertRow('audit_events', row);
   };
 }
