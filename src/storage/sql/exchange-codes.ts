@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { AfterConsume } from '../fault-point.js';
-import { prepareQuery, rowInserter, sqliteStatement, type Placeholder, type PreparedQuery } from '../prepared.js';
+import { prepareQuery, rowInserter, sqliteRowInserter, sqliteStatement, type Placeholder, type PreparedQuery } from '../prepared.js';
 import type { HotWrites } from '../sqlite-write-batch.js';
 import type { Database } from '../schema.js';
 import type { Consumer, Store } from '../store.js';
@@ -54,11 +54,12 @@ export function exchangeCodeQueries(db: Kysely<Database>, afterConsume: AfterCon
    * the next group commit (sqlite-write-batch.ts). A guest link reads and writes much more and stays
    * on the transaction below.
    */
+  const insertInBatch = hotWrites && sqliteRowInserter(db, hotWrites.sqlite);
   const redeemInBatch = hotWrites && sqliteRedemption(db, hotWrites, afterConsume, consumeUnbound, consumeWithVerifier, consumerById);
 
   return {
     async createExchangeCode(code) {
-      await insertRow('exchange_codes', {
+      const row = {
         code_hash: code.codeHash,
         organization_id: code.organizationId,
         application_id: code.applicationId,
@@ -68,7 +69,10 @@ export function exchangeCodeQueries(db: Kysely<Database>, afterConsume: AfterCon
         created_at: code.createdAt,
         expires_at: code.expiresAt,
         consumed_at: null,
-      });
+      };
+      // SQLite: one COMMIT for every code minted in the same turn (sqlite-write-batch.ts).
+      if (insertInBatch) await hotWrites!.batch.run(() => insertInBatch('exchange_codes', row));
+      else await insertRow('exchange_codes', row);
     },
 
     async redeemExchangeCode(match, signIn) {
