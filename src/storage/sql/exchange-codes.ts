@@ -6,7 +6,7 @@ import type { Database } from '../schema.js';
 import type { Consumer, Store } from '../store.js';
 import { rethrowConflict } from './conflict.js';
 import { toConsumer, toExchangeCode } from './rows.js';
-import { sqliteSessionWriter, writeSignIn } from './sign-in-writes.js';
+import { signInStatements, sqliteSessionWriter, writeSignIn } from './sign-in-writes.js';
 
 type ExchangeCodeMethods = Pick<Store, 'createExchangeCode' | 'redeemExchangeCode' | 'findExchangeCode'>;
 
@@ -18,6 +18,7 @@ const MAX_MERGE_HOPS = 5;
 /** One-time exchange codes of SPEC §5.1–5.2. */
 export function exchangeCodeQueries(db: Kysely<Database>, afterConsume: AfterConsume, hotWrites?: HotWrites): ExchangeCodeMethods {
   const insertRow = rowInserter(db);
+  const signInWrites = signInStatements(db);
   // SPEC §4: single use by one atomic conditional write — under any concurrency, on any number of
   // instances, exactly one UPDATE matches the `consumed_at IS NULL` row.
   const consumeLive = (db: Kysely<Database>, $: Placeholder<ConsumeParams>) =>
@@ -90,7 +91,7 @@ export function exchangeCodeQueries(db: Kysely<Database>, afterConsume: AfterCon
         const code = toExchangeCode(row);
         const consumer = await currentConsumer(trx, code.consumerId);
         const hasSessions = match.withGuest && consumer !== undefined && (await anySession.first({ consumerId: consumer.id }, trx)) !== undefined;
-        const signedIn = await writeSignIn(trx, insertRow, signIn({ code, consumer, hasSessions }), now);
+        const signedIn = await writeSignIn(trx, signInWrites, signIn({ code, consumer, hasSessions }), now);
         return { code, signedIn };
       }).catch(rethrowConflict);
     },

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { prepareQuery, rowInserter, sqliteStatement, type Placeholder, type PreparedQuery } from '../prepared.js';
+import { prepareQuery, sqliteStatement, type Placeholder, type PreparedQuery } from '../prepared.js';
 import type { HotWrites } from '../sqlite-write-batch.js';
 import type { Database } from '../schema.js';
 import type { AfterConsume } from '../fault-point.js';
@@ -7,7 +7,7 @@ import type { AuthorizationCode, Grant, Store } from '../store.js';
 import { auditEventRows } from './audit.js';
 import { absentAsEmpty, toAuthorizationCode, toAuthorizationRequest, toGrant } from './rows.js';
 import { revokeSessionsWhere } from './session-rows.js';
-import { sqliteSessionWriter, writeSignIn } from './sign-in-writes.js';
+import { signInStatements, sqliteSessionWriter, writeSignIn } from './sign-in-writes.js';
 
 type OAuthMethods = Pick<
   Store,
@@ -86,7 +86,7 @@ export function oauthQueries(db: Kysely<Database>, afterConsume: AfterConsume, h
       .returningAll()
       .executeTakeFirst();
   // The token endpoint's queries, prepared once (prepared.ts).
-  const insertRow = rowInserter(db);
+  const signInWrites = signInStatements(db);
   // RFC 6749 §4.1.2 / SPEC §4: one conditional write consumes the code; the bindings of RFC 6749
   // §4.1.3 (client, redirect URI) and RFC 7636 §4.6 (challenge) are in the same WHERE.
   const redeemCode = prepareQuery(db, (db, $: Placeholder<{ codeHash: string; applicationId: string; redirectUri: string; codeChallenge: string; now: number }>) =>
@@ -114,7 +114,7 @@ export function oauthQueries(db: Kysely<Database>, afterConsume: AfterConsume, h
           afterConsume('authorization_code');
           const code = toAuthorizationCode(row);
           const { session, firstRefreshToken, auditEvents } = family(code);
-          await writeSignIn(trx, insertRow, { session: { session, firstRefreshToken }, auditEvents }, match.now);
+          await writeSignIn(trx, signInWrites, { session: { session, firstRefreshToken }, auditEvents }, match.now);
           return code;
         });
   const codeByHash = prepareQuery(db, (db, $: Placeholder<{ codeHash: string }>) => db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', $('codeHash')));

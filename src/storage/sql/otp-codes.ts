@@ -1,11 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { AfterConsume } from '../fault-point.js';
-import { rowInserter } from '../prepared.js';
 import type { ExternalIdentity, OtpRedemption, Store, UserPool } from '../store.js';
 import { rethrowConflict } from './conflict.js';
 import { toConsumer, toOtpCode } from './rows.js';
-import { writeSignIn } from './sign-in-writes.js';
+import { signInStatements, writeSignIn } from './sign-in-writes.js';
 
 /** The consumer of an identity triple in `pool`, read inside the caller's transaction. */
 async function findByIdentity(trx: Kysely<Database>, pool: UserPool, identity: ExternalIdentity) {
@@ -29,7 +28,7 @@ type OtpMethods = Pick<Store, 'replaceOtpCode' | 'discardOtpCode' | 'redeemOtpCo
  * destination — a code asked for through a test key is neither visible to nor replaced by live (SPEC §1).
  */
 export function otpQueries(db: Kysely<Database>, afterConsume: AfterConsume): OtpMethods {
-  const insertRow = rowInserter(db);
+  const signInWrites = signInStatements(db);
   return {
     async replaceOtpCode(code, cooldownSeconds) {
       const cooldownStart = code.createdAt - cooldownSeconds * 1000;
@@ -113,7 +112,7 @@ export function otpQueries(db: Kysely<Database>, afterConsume: AfterConsume): Ot
         afterConsume('otp_code');
         const code = toOtpCode(row);
         const owner = identity ? await findByIdentity(trx, pool, identity) : undefined;
-        const signedIn = await writeSignIn(trx, insertRow, signIn({ code, owner }), now);
+        const signedIn = await writeSignIn(trx, signInWrites, signIn({ code, owner }), now);
         return { outcome: 'verified', code, signedIn };
       }).catch(rethrowConflict);
     },

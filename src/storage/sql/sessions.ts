@@ -6,7 +6,7 @@ import { toRefreshToken, toSession } from './rows.js';
 import type { HotWrites } from '../sqlite-write-batch.js';
 import { refreshRotation } from './refresh-rotation.js';
 import { revokeSessionsWhere, sessionRow } from './session-rows.js';
-import { writeSignIn } from './sign-in-writes.js';
+import { signInStatements, writeSignIn } from './sign-in-writes.js';
 
 type SessionMethods = Pick<Store, 'startSession' | 'getSession' | 'revokeSession' | 'endBrowserSession' | 'revokeBrowserSessionFamilies' | 'revokeConsumerSessions' | 'consumerHasSessions' | 'rotateRefreshToken' | 'findRefreshToken'>;
 
@@ -14,6 +14,7 @@ type SessionMethods = Pick<Store, 'startSession' | 'getSession' | 'revokeSession
 export function sessionQueries(db: Kysely<Database>, hotWrites?: HotWrites): SessionMethods {
   // Every sign-in, refresh and authenticated request runs these (prepared.ts).
   const insertRow = rowInserter(db);
+  const signInWrites = signInStatements(db);
   const sessionById = prepareQuery(db, (db, $: Placeholder<{ id: string }>) => db.selectFrom('sessions').selectAll().where('id', '=', $('id')));
   const refreshTokenByHash = prepareQuery(db, (db, $: Placeholder<{ tokenHash: string }>) =>
     db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', $('tokenHash')),
@@ -25,7 +26,7 @@ export function sessionQueries(db: Kysely<Database>, hotWrites?: HotWrites): Ses
         await insertRow('sessions', sessionRow(session));
         return;
       }
-      await db.transaction().execute((trx) => writeSignIn(trx, insertRow, { session: { session, firstRefreshToken }, auditEvents }, session.createdAt));
+      await db.transaction().execute((trx) => writeSignIn(trx, signInWrites, { session: { session, firstRefreshToken }, auditEvents }, session.createdAt));
     },
 
     async getSession(id) {
