@@ -24,7 +24,7 @@ describeEachEngine('Store contract', (engine) => {
     application = {
       id: 'app_contract', organizationId, name: 'c', publishableKey: 'pk_test_contract', environment: 'test', type: 'confidential',
       redirectUris: [], allowedScopes: [], allowedOrigins: ['https://shop.example'], logoUrl: null, accentColor: null, isFirstParty: false,
-      pkcePolicy: 'required', postLogoutRedirectUris: [], accessTokenAlg: 'EdDSA', createdAt: now, disabledAt: null,
+      pkcePolicy: 'required', postLogoutRedirectUris: [], accessTokenAlg: 'EdDSA', passkeyOrigins: [], createdAt: now, disabledAt: null,
     };
     await store.createApplication(application, hashSecret('sk_test_first'), now);
     consumer = {
@@ -724,7 +724,7 @@ describeEachEngine('Store contract', (engine) => {
       { id: generateId('evt_'), organizationId, type: 'consumer.erased', data: { consumerId: 'anon_contract', erased: counts }, createdAt: now },
     ]);
     expect(erased).toMatchObject({
-      consumers: 2, identities: 2, sessions: 2, refreshTokens: 2, grants: 1, authorizationCodes: 1, exchangeCodes: 1, otpCodes: 2, devMessages: 2, authorizationRequests: 1,
+      consumers: 2, identities: 2, sessions: 2, refreshTokens: 2, grants: 1, authorizationCodes: 1, exchangeCodes: 1, otpCodes: 2, devMessages: 2, passkeys: 0, authorizationRequests: 1,
     });
     expect(erased!.auditEventsAnonymised).toBe(2);
     expect(await store.getConsumer(person.id)).toBeUndefined();
