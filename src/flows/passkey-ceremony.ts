@@ -7,6 +7,7 @@ import { PasskeyChallengeInvalid, PasskeyInvalid } from '../protocol/errors.js';
 import { isSignCounterStale, PASSKEY_CHALLENGE_TTL_SECONDS, passkeyOrigins } from '../protocol/webauthn.js';
 import type { Application, Consumer, Passkey, WebAuthnChallenge } from '../storage/store.js';
 import type { FlowDeps } from './deps.js';
+import { refuseDisabled } from './consumer-status.js';
 import { isInPool } from './environments.js';
 
 // The parts every passkey ceremony shares (SPEC §12): its single-use challenge and the checks of
@@ -15,7 +16,7 @@ import { isInPool } from './environments.js';
 /** A fresh challenge, stored (as its SHA-256) for one ceremony of `application`. */
 export interface IssuedChallenge {
   /** The random bytes the options carry (base64url on the wire). */
-  bytes: Buffer;
+  bytes: Uint8Array<ArrayBuffer>;
   expiresAt: string;
 }
 
@@ -26,10 +27,10 @@ export interface IssuedChallenge {
  */
 export async function issueChallenge(deps: FlowDeps, application: Application, purpose: WebAuthnChallenge['purpose'], consumerId: string | null): Promise<IssuedChallenge> {
   const now = deps.clock.now();
-  const bytes = randomBytes(SECRET_BYTES);
+  const bytes = new Uint8Array(randomBytes(SECRET_BYTES));
   const expiresAt = now + PASSKEY_CHALLENGE_TTL_SECONDS * 1000;
   await deps.store.createWebAuthnChallenge({
-    challengeHash: hashSecret(bytes.toString('base64url')), organizationId: application.organizationId, applicationId: application.id, purpose, consumerId,
+    challengeHash: hashSecret(Buffer.from(bytes).toString('base64url')), organizationId: application.organizationId, applicationId: application.id, purpose, consumerId,
     createdAt: now, expiresAt, consumedAt: null,
   });
   return { bytes, expiresAt: new Date(expiresAt).toISOString() };
@@ -153,5 +154,10 @@ export async function verifyAssertion(deps: FlowDeps, application: Application, 
   if (!verification.verified) throw await refuseAssertion(deps, application, challenge, 'bad_signature', { passkey });
   const info = verification.authenticationInfo;
   if (isSignCounterStale(passkey.signCount, info.newCounter)) throw await refuseAssertion(deps, application, challenge, 'stale_counter', { passkey });
+  if (consumer.disabledAt !== null) {
+    // SPEC §10: said only to whoever holds the passkey; the challenge is spent.
+    await burnChallenge(deps, application, 'authentication', challenge);
+    refuseDisabled(consumer);
+  }
   return { challenge, passkey, consumer, signCount: info.newCounter, isUserVerified: info.userVerified, backedUp: info.credentialBackedUp };
 }
