@@ -229,6 +229,24 @@ describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
     expect((await passkeySignIn(auth, fromShop)).status).toBe(401);
   });
 
+  it('WebAuthn L3 §7.2 step 6: a user handle that names another account is refused', async () => {
+    const { auth } = await personWithPasskey();
+    const other = await signInByEmail(server, freshEmail());
+    const response = await passkeySignIn(auth, { userHandle: Buffer.from(other.session.consumerId).toString('base64url') });
+    expect(response.status).toBe(401);
+    expect((await response.json()).error).toBe('passkey_invalid');
+    expect((await passkeySignIn(auth)).status).toBe(200);
+  });
+
+  it('WebAuthn L3 §7.2 steps 11 and 16: a response of the other ceremony type, or without user presence, is refused', async () => {
+    const { auth } = await personWithPasskey();
+    for (const ceremony of [{ type: 'webauthn.create' }, { userPresent: false }]) {
+      const response = await passkeySignIn(auth, ceremony);
+      expect(response.status, JSON.stringify(ceremony)).toBe(401);
+      expect((await response.json()).error).toBe('passkey_invalid');
+    }
+  });
+
   it('WebAuthn L3 §7.2 step 15: an assertion for another RP ID is refused', async () => {
     const { auth } = await personWithPasskey();
     const response = await passkeySignIn(auth, { rpId: 'example.com' });

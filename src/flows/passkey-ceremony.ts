@@ -135,6 +135,12 @@ export async function verifyAssertion(deps: FlowDeps, application: Application, 
   const consumer = passkey && (await deps.store.getConsumer(passkey.consumerId));
   // Another environment's passkey is unknown here (SPEC §1), as an unregistered one is.
   if (!passkey || !consumer || !isInPool(consumer, application)) throw await refuseAssertion(deps, application, challenge, 'unknown_credential');
+  // WebAuthn L3 §7.2 step 6: the user handle a discoverable credential returns names the account
+  // the credential was registered for — the consumer id (passkeys.ts, registration options).
+  const userHandle = response.response.userHandle;
+  if (userHandle && userHandle !== Buffer.from(passkey.consumerId, 'utf8').toString('base64url')) {
+    throw await refuseAssertion(deps, application, challenge, 'rejected', { passkey, cause: new Error('the user handle does not name the owner of this credential') });
+  }
   let verification;
   try {
     verification = await verifyAuthenticationResponse({

@@ -66,6 +66,8 @@ export interface CeremonyOptions {
   counterStep?: number;
   /** Sign with another key (a forged assertion). */
   forgeSignature?: boolean;
+  /** Return this user handle (base64url) instead of the credential's. */
+  userHandle?: string;
 }
 
 /**
@@ -117,7 +119,7 @@ export class SoftAuthenticator {
     const signature = sign('sha256', Buffer.concat([authData, sha256(clientDataJSON)]), signingKey);
     return {
       id: b64url(credential.id), rawId: b64url(credential.id), type: 'public-key', authenticatorAttachment: 'platform', clientExtensionResults: {},
-      response: { clientDataJSON: b64url(clientDataJSON), authenticatorData: b64url(authData), signature: b64url(signature), userHandle: b64url(credential.userHandle) },
+      response: { clientDataJSON: b64url(clientDataJSON), authenticatorData: b64url(authData), signature: b64url(signature), userHandle: ceremony.userHandle ?? b64url(credential.userHandle) },
     };
   }
 
