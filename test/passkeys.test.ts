@@ -71,6 +71,7 @@ describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
       challenge: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       timeout: 300_000,
       attestation: 'none',
+      pubKeyCredParams: [{ alg: -8, type: 'public-key' }, { alg: -7, type: 'public-key' }, { alg: -257, type: 'public-key' }],
       authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'preferred' },
       // WebAuthn L3 §5.4.3: the passkey registered already is excluded.
       excludeCredentials: [{ id: passkey.credentialId, type: 'public-key', transports: ['hybrid', 'internal'] }],

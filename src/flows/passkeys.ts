@@ -98,6 +98,9 @@ export async function passkeyRegistrationOptions(deps: FlowDeps, holder: Passkey
     attestationType: 'none',
     excludeCredentials: passkeys.map((passkey) => ({ id: passkey.credentialId, transports: passkey.transports })),
     authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
+    // EdDSA, ES256, RS256 (COSE -8, -7, -257): what platform authenticators and security keys make;
+    // named here so a library update cannot change what is registered.
+    supportedAlgorithmIDs: [-8, -7, -257],
   });
   return { options, expiresAt: challenge.expiresAt };
 }
