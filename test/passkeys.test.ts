@@ -402,6 +402,20 @@ describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
     expect((await passkeySignIn(auth)).status).toBe(401);
   });
 
+  it('SPEC §10: a disabled person\'s valid passkey → 403 consumer_disabled in both APIs; their passkeys cannot be managed', async () => {
+    const { session, auth } = await personWithPasskey();
+    expect((await adminRequest(server, admin, 'POST', `/admin/v1/consumers/${session.session.consumerId}/disable`)).status).toBe(200);
+    const consumerApi = await passkeySignIn(auth);
+    expect(consumerApi.status).toBe(403);
+    expect((await consumerApi.json()).error).toBe('consumer_disabled');
+    const options = await signInOptions(undefined, '/v1/auth/passkey/options');
+    const apiMode = await server.request('/v1/auth/passkey/verify', { json: { credential: auth.authenticate(options) }, headers: { 'x-client-key': server.demo.publishableKey } });
+    expect(apiMode.status).toBe(403);
+    expect((await apiMode.json()).error).toBe('consumer_disabled');
+    // The disable ended the session whose token would manage them.
+    expect((await server.request('/consumers/me/passkeys', { headers: bearer(session.accessToken) })).status).toBe(401);
+  });
+
   it('SPEC §10: erasing a consumer erases their passkeys', async () => {
     const { session } = await personWithPasskey();
     const erased = await adminRequest(server, admin, 'DELETE', `/admin/v1/consumers/${session.session.consumerId}`);
