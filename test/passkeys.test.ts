@@ -191,6 +191,9 @@ describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
     const credential = auth.authenticate(await signInOptions());
     const responses = await Promise.all(Array.from({ length: 8 }, () => verify(credential)));
     expect(responses.filter((r) => r.status === 200)).toHaveLength(1);
+    // The others lost the challenge (before or inside the redemption): not a failed sign-in.
+    const losers = await Promise.all(responses.filter((r) => r.status !== 200).map(async (r) => [r.status, (await r.json()).error]));
+    expect(losers).toEqual(Array.from({ length: 7 }, () => [400, 'passkey_challenge_invalid']));
   });
 
   it('SPEC §12: a challenge lives 5 minutes (injected clock)', async () => {

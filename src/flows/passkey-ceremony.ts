@@ -41,7 +41,8 @@ export function expectedOrigins(deps: FlowDeps, application: Application): strin
   return passkeyOrigins(deps.issuer, application.passkeyOrigins);
 }
 
-const challengeRefused = () => new PasskeyChallengeInvalid('the passkey challenge is unknown, expired or already used, or was issued for another ceremony; ask for new options');
+/** The answer to a challenge that cannot be used (unknown, used, expired, foreign, of the other ceremony). */
+export const challengeRefused = () => new PasskeyChallengeInvalid('the passkey challenge is unknown, expired or already used, or was issued for another ceremony; ask for new options');
 
 /** The challenge a response answers, as `clientDataJSON` names it (decoded by the library), and its hash. */
 export interface AnsweredChallenge {

@@ -10,7 +10,7 @@ import type { LoginResult } from './login.js';
 import { answerLoginSession, loginSessionWrites, newLoginSession } from './login-session.js';
 import { settingsOf } from './organization-settings.js';
 import { attemptCode } from './otp.js';
-import { refuseAssertion, issueChallenge, verifyAssertion, type VerifiedAssertion } from './passkey-ceremony.js';
+import { challengeRefused, issueChallenge, refuseAssertion, verifyAssertion, type VerifiedAssertion } from './passkey-ceremony.js';
 import { issueSecondFactorChallenge, needsSecondFactor, type SecondFactorRequired } from './second-factor-challenge.js';
 import type { AuthSession } from './sessions.js';
 
@@ -36,9 +36,10 @@ export async function passkeySignInOptions(deps: FlowDeps, application: Applicat
 /**
  * Redeems a verified assertion (issue 12.1): the challenge's consumption, the passkey's counter,
  * backup state and last use, and the writes `signIn` plans commit in one transaction. A counter
- * that another use moved past this one meanwhile is refused as stale.
+ * that another use moved past this one meanwhile is refused as stale; a challenge another request
+ * redeemed meanwhile, as used. Every passkey sign-in (both APIs, and the hosted pages') ends here.
  */
-async function redeemAssertion(
+export async function redeemAssertion(
   deps: FlowDeps,
   application: Application,
   verified: VerifiedAssertion,
@@ -53,8 +54,8 @@ async function redeemAssertion(
     )
     .catch((error: unknown) => Promise.reject(signInConflictError(error)));
   if (redemption.outcome === 'stale_counter') throw await refuseAssertion(deps, application, challenge, 'stale_counter', { passkey });
-  // Used by a request that raced this one between the check and the consumption.
-  if (redemption.outcome === 'challenge_unavailable') throw await refuseAssertion(deps, application, challenge, 'rejected');
+  // Redeemed by a request that raced this one between the check and the consumption: nothing to audit.
+  if (redemption.outcome === 'challenge_unavailable') throw challengeRefused();
   return redemption;
 }
 

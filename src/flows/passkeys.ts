@@ -46,7 +46,11 @@ export function describePasskey(passkey: Passkey): PasskeyView {
   };
 }
 
-async function holderOf(deps: FlowDeps, consumerId: string, applicationId: string): Promise<PasskeyHolder> {
+/**
+ * The holder a sign-in of `consumerId` through `applicationId` makes — for the token-based routes
+ * below and for a hosted page's browser session alike. 403 when either is gone or disabled.
+ */
+export async function passkeyHolder(deps: FlowDeps, consumerId: string, applicationId: string): Promise<PasskeyHolder> {
   const [consumer, stored] = await Promise.all([deps.store.getConsumer(consumerId), deps.store.getApplication(applicationId)]);
   // The token was live a moment ago; its application or consumer went since (disabled, erased).
   const application = stored && (await findApplicationByPublishableKey(deps, stored.publishableKey));
@@ -58,14 +62,14 @@ async function holderOf(deps: FlowDeps, consumerId: string, applicationId: strin
 /** SPEC §12 (consumer API): the holder a consumer access token speaks for; a guest has no passkeys (403). */
 export function holderOfConsumerToken(deps: FlowDeps, principal: ConsumerPrincipal): Promise<PasskeyHolder> {
   if (principal.sessionType !== 'authenticated') throw new Forbidden('a guest session cannot register passkeys; sign in first');
-  return holderOf(deps, principal.consumerId, principal.applicationId);
+  return passkeyHolder(deps, principal.consumerId, principal.applicationId);
 }
 
 /** SPEC §12 (API mode): the holder a login token (SPEC §6.2) speaks for. */
 export function holderOfLoginToken(deps: FlowDeps, principal: BearerPrincipal): Promise<PasskeyHolder> {
   const session = principal.session;
   if (principal.kind !== 'login' || !session) throw new Forbidden('passkeys are managed with a login token');
-  return holderOf(deps, session.consumerId, session.applicationId);
+  return passkeyHolder(deps, session.consumerId, session.applicationId);
 }
 
 /** What `…/registration/options` answers: the options for `navigator.credentials.create()` and when they expire. */
