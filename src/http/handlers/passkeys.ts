@@ -35,22 +35,22 @@ export const consumerTokenHolder: HolderOf = (deps, c) => holderOfConsumerToken(
 export const loginTokenHolder: HolderOf = (deps, c) => holderOfLoginToken(deps, c.get('bearer'));
 
 /** The management handlers of the passkeys of whoever `holderOf` reads from the request. */
-export function passkeyManagement(deps: FlowDeps, holderOf: HolderOf) {
+export function passkeyManagement(deps: FlowDeps, holderOf: HolderOf): Record<'list' | 'registrationOptions' | 'registrationVerify' | 'rename' | 'remove', Handler<AppEnv>> {
   return {
-    list: (async (c) => c.json({ passkeys: await listPasskeys(deps, (await holderOf(deps, c)).consumer) })) as Handler<AppEnv>,
-    registrationOptions: (async (c) => c.json(await passkeyRegistrationOptions(deps, await holderOf(deps, c)))) as Handler<AppEnv>,
-    registrationVerify: (async (c) => {
+    list: async (c) => c.json({ passkeys: await listPasskeys(deps, (await holderOf(deps, c)).consumer) }),
+    registrationOptions: async (c) => c.json(await passkeyRegistrationOptions(deps, await holderOf(deps, c))),
+    registrationVerify: async (c) => {
       const body = parseJsonBody(PasskeyRegistrationBody, await c.req.text());
       return c.json(await registerPasskey(deps, await holderOf(deps, c), { response: body.credential, name: body.name }), 201);
-    }) as Handler<AppEnv>,
-    rename: (async (c) => {
+    },
+    rename: async (c) => {
       const body = parseJsonBody(PasskeyRenameBody, await c.req.text());
       return c.json(await renamePasskey(deps, await holderOf(deps, c), c.req.param('passkeyId')!, body.name));
-    }) as Handler<AppEnv>,
-    remove: (async (c) => {
+    },
+    remove: async (c) => {
       const holder = await holderOf(deps, c);
       await removePasskey(deps, holder.consumer, c.req.param('passkeyId')!, { application: holder.application });
       return c.body(null, 204);
-    }) as Handler<AppEnv>,
+    },
   };
 }
