@@ -16,7 +16,7 @@ describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
   const freshPhone = () => `+1415666${String(++counter).padStart(4, '0')}`;
 
   beforeAll(async () => {
-    server = await startTestServer(engine, { LATCHKEY_RATE_LIMIT_LOGIN_PER_IP: '100000/60' });
+    server = await startTestServer(engine, { LATCHKEY_RATE_LIMIT_LOGIN_PER_IP: '100000/60', LATCHKEY_RATE_LIMIT_OTP_REQUEST_PER_IP: '100000/60' });
     admin = await createAdminToken(server);
   });
   afterAll(() => server?.close());
@@ -351,6 +351,23 @@ describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
     const verified = await passkeySignIn(auth, { userVerified: true });
     expect(verified.status).toBe(200);
     expect((await verified.json()).session).toMatchObject({ consumerId: user.id });
+  });
+
+  it('SPEC §5.4 / §12: the guest sent with a passkey sign-in that needs the second factor is absorbed when the SMS code completes it', async () => {
+    const { user, phone, loginToken } = await secondFactorUser();
+    const auth = authenticator();
+    expect((await register(auth, loginToken, { base: '/v1/user/passkeys' })).status).toBe(201);
+    const guest = await startGuest(server);
+    const pending = await (await passkeySignIn(auth, { userVerified: false }, { guestToken: guest.accessToken })).json();
+    expect(pending.secondFactorRequired).toBe(true);
+    // Nothing is linked before the second factor.
+    expect((await me(server, guest.accessToken)).status).toBe(200);
+    server.clock.advance(61);
+    await server.request('/auth/second-factor/request', { json: { secondFactorToken: pending.secondFactorToken }, headers: keyOf() });
+    const completed = await server.request('/auth/second-factor/verify', { json: { secondFactorToken: pending.secondFactorToken, code: await latestCode(server, phone) }, headers: keyOf() });
+    expect(completed.status).toBe(200);
+    expect((await completed.json()).session).toMatchObject({ consumerId: user.id, guestId: guest.session.consumerId });
+    expect((await me(server, guest.accessToken)).status).toBe(401);
   });
 
   it('SPEC §6.2 / §12: API mode — a passkey gives a login token that authorizes (step 3) and exchanges (step 4)', async () => {
