@@ -76,6 +76,7 @@ export async function createRuntime(
       serverKeys,
       audit: createAuditLog(store, clock, logger),
       issuer: resolved.issuer,
+      webauthnRpId: resolved.webauthnRpId,
       secretOverlapSeconds: resolved.secretOverlapSeconds,
       delivery: createDelivery({ store, logger, keyEncryptionKey: serverKeys.keyEncryptionKey, now: () => clock.now(), timeouts: options.deliveryTimeouts }),
       rateLimits,

@@ -35,7 +35,7 @@ describeEachEngine('issue 17 / SPEC §10: admin API applications', (engine) => {
         name: 'Storefront', type: 'confidential', environment: 'live',
         redirectUris: ['https://shop.example/cb'], allowedScopes: ['openid', 'profile'], allowedOrigins: ['https://shop.example'],
         pkce: 'optional', postLogoutRedirectUris: ['https://shop.example/bye'], accessTokenAlg: 'RS256',
-        logoUrl: 'https://cdn.example/logo.png', accentColor: '#aa3377', isFirstParty: true,
+        logoUrl: 'https://cdn.example/logo.png', accentColor: '#aa3377', isFirstParty: true, passkeyOrigins: ['https://shop.example'],
       });
       expect(response.status).toBe(201);
       const created = await response.json();
@@ -44,7 +44,7 @@ describeEachEngine('issue 17 / SPEC §10: admin API applications', (engine) => {
         publishableKey: expect.stringMatching(/^pk_live_/), secretKey: expect.stringMatching(/^sk_live_[\w-]{43}$/),
         type: 'confidential', environment: 'live', redirectUris: ['https://shop.example/cb'], allowedScopes: ['openid', 'profile'],
         allowedOrigins: ['https://shop.example'], logoUrl: 'https://cdn.example/logo.png', accentColor: '#aa3377', isFirstParty: true,
-        pkce: 'optional', postLogoutRedirectUris: ['https://shop.example/bye'], accessTokenAlg: 'RS256',
+        pkce: 'optional', postLogoutRedirectUris: ['https://shop.example/bye'], accessTokenAlg: 'RS256', passkeyOrigins: ['https://shop.example'],
         createdAt: new Date(server.clock.now()).toISOString(), disabledAt: null,
       });
       expect((await authorize(server, asTestApp(created), IDENTITY)).status).toBe(200);
@@ -159,6 +159,19 @@ describeEachEngine('issue 17 / SPEC §10: admin API applications', (engine) => {
         expect((await response.json()).error).toBe('validation_error');
       }
       expect(await (await api(mine, 'GET', `/admin/v1/applications/${created.id}`)).json()).toEqual(shown);
+    });
+  });
+
+  describe('passkey origins (SPEC §12)', () => {
+    it('PATCH sets the origins whose pages may run passkey ceremonies through the APIs; a non-origin is refused', async () => {
+      const created = await (await api(mine, 'POST', '/admin/v1/applications', { name: 'Passkeys' })).json();
+      expect(created.passkeyOrigins).toEqual([]);
+      const updated = await api(mine, 'PATCH', `/admin/v1/applications/${created.id}`, { passkeyOrigins: ['https://app.example', 'http://localhost:3000'] });
+      expect(updated.status).toBe(200);
+      expect((await updated.json()).passkeyOrigins).toEqual(['https://app.example', 'http://localhost:3000']);
+      const refused = await api(mine, 'PATCH', `/admin/v1/applications/${created.id}`, { passkeyOrigins: ['https://app.example/login'] });
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toEqual({ error: 'invalid_input', message: 'passkey origin "https://app.example/login" is not an origin (scheme://host[:port])' });
     });
   });
 

@@ -28,6 +28,15 @@ describeEachEngine('issue 14 / SPEC §6.1, §9: per-application OpenID Connect s
     });
   });
 
+  it('SPEC §12: --passkey-origin lists the origins whose pages may run passkey ceremonies; a non-origin is refused', async () => {
+    const created = await latchkey('apps', 'create', '--name', 'Passkey pages', '--passkey-origin', 'https://app.example', '--json');
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout).passkeyOrigins).toEqual(['https://app.example']);
+    const refused = await latchkey('apps', 'create', '--name', 'Bad', '--passkey-origin', 'https://app.example/path');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('passkey origin "https://app.example/path" is not an origin');
+  });
+
   it('--pkce optional, --access-token-alg RS256 and --post-logout-redirect-uri are stored; --scope replaces the default list', async () => {
     const created = await latchkey(
       'apps', 'create', '--name', 'Certified RP', '--pkce', 'optional', '--access-token-alg', 'RS256', '--scope', 'openid',

@@ -107,4 +107,24 @@ describe('configuration (SPEC §8)', () => {
     expect(readme).toContain('<!-- config-table:start -->');
     expect(readme).toBe(renderReadme(readme));
   });
+
+  it('SPEC §12: LATCHKEY_WEBAUTHN_RP_ID defaults to the issuer\'s host; a parent domain is accepted; an unrelated domain, or a URL, is refused', () => {
+    expect(loadConfig({ LATCHKEY_ISSUER: 'https://auth.example.com' }).webauthnRpId).toBe('auth.example.com');
+    expect(loadConfig({}).webauthnRpId).toBe('localhost');
+    expect(loadConfig({ LATCHKEY_ISSUER: 'https://auth.example.com', LATCHKEY_WEBAUTHN_RP_ID: 'Example.COM' }).webauthnRpId).toBe('example.com');
+    for (const [rpId, problem] of [
+      ['badexample.com', "must be the issuer's host or a parent domain of it"],
+      ['other.org', "must be the issuer's host or a parent domain of it"],
+      ['https://example.com', 'must be a domain name'],
+    ]) {
+      let error: unknown;
+      try {
+        loadConfig({ LATCHKEY_ISSUER: 'https://auth.badexample.org', LATCHKEY_WEBAUTHN_RP_ID: rpId! });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, rpId).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([expect.stringContaining(`LATCHKEY_WEBAUTHN_RP_ID: ${problem}`)]);
+    }
+  });
 });

@@ -6,6 +6,7 @@ import { hashSecret } from '../src/crypto/hash.js';
 import { openStore, type SqlStore } from '../src/storage/sql-store.js';
 import { createTestDatabase, type TestDatabase } from './helpers/engines.js';
 import { cliJson, startInstance, type Instance } from './helpers/instances.js';
+import { SoftAuthenticator } from './helpers/webauthn.js';
 
 const hasPostgres = inject('postgresUrl') !== null;
 if (!hasPostgres) process.stderr.write('\n  NOTICE: the crash-safety suite needs PostgreSQL — SKIPPED.\n\n');
@@ -15,11 +16,11 @@ describe('issue 12.1: LATCHKEY_TEST_FAULT is a test-only switch', () => {
     expect(loadConfig({}).testFault).toBeUndefined();
     expect(loadConfig({ LATCHKEY_TEST_FAULT: 'crash-after-consume:exchange_code' }).testFault).toEqual({ crashAfterConsume: 'exchange_code' });
     expect(() => loadConfig({ LATCHKEY_TEST_FAULT: 'crash-after-consume:refresh_token' })).toThrow(ConfigError);
-    expect(() => loadConfig({ LATCHKEY_TEST_FAULT: 'yes' })).toThrow(/LATCHKEY_TEST_FAULT: test only; must be crash-after-consume:<exchange_code\|otp_code\|authorization_request\|authorization_code>/);
+    expect(() => loadConfig({ LATCHKEY_TEST_FAULT: 'yes' })).toThrow(/LATCHKEY_TEST_FAULT: test only; must be crash-after-consume:<exchange_code\|otp_code\|authorization_request\|authorization_code\|webauthn_challenge>/);
   });
 });
 
-type Kind = 'exchange_code' | 'otp_code' | 'authorization_request' | 'authorization_code';
+type Kind = 'exchange_code' | 'otp_code' | 'authorization_request' | 'authorization_code' | 'webauthn_challenge';
 
 /**
  * Issue 12.1: every redemption is sent to a "victim" instance that kills itself with SIGKILL inside
@@ -234,5 +235,26 @@ describe.each([
     const events = (await store.listAuditEvents(organizationId, 'oauth.tokens_issued')).filter((e) => e.data.applicationId === app.id);
     expect(events).toHaveLength(1);
     expect(await store.getSession(events[0]!.data.sessionId as string)).toMatchObject({ kind: 'oauth', codeHash: hashSecret(code) });
+  }, 60_000);
+
+  it('issue 12.1 / SPEC §12: a passkey sign-in — killed after consuming the challenge; the challenge stays unused and the counter unchanged, and a retry signs in once', async () => {
+    const email = 'crash-passkey@example.com';
+    const signedIn = await (await post(survivor.url, '/auth/otp/verify', { email, code: await emailedCode(email) }, consumerApi())).json();
+    const holder = { authorization: `Bearer ${signedIn.accessToken}` };
+    const auth = new SoftAuthenticator({ origin: 'http://127.0.0.1:4998' });
+    const creation = await (await post(survivor.url, '/consumers/me/passkeys/registration/options', {}, holder)).json();
+    expect((await post(survivor.url, '/consumers/me/passkeys/registration/verify', { credential: auth.register(creation.options) }, holder)).status).toBe(201);
+    const { options } = await (await post(survivor.url, '/auth/passkey/options', {}, consumerApi())).json();
+    const credential = auth.authenticate(options);
+    const verify = (base: string) => post(base, '/auth/passkey/verify', { credential }, consumerApi());
+    await crashOn('webauthn_challenge', verify);
+    expect((await store.findWebAuthnChallenge(hashSecret(options.challenge)))!.consumedAt).toBeNull();
+    const [passkey] = await store.listPasskeys(signedIn.session.consumerId);
+    expect(passkey).toMatchObject({ signCount: 0, lastUsedAt: null });
+
+    const session = await retryRace(verify);
+    expect(session.session).toMatchObject({ type: 'authenticated', consumerId: signedIn.session.consumerId });
+    expect(await startedEvents(decodeJwt(session.accessToken).sid as string)).toHaveLength(1);
+    expect((await store.listPasskeys(signedIn.session.consumerId))[0]).toMatchObject({ signCount: 1 });
   }, 60_000);
 });

@@ -3,7 +3,7 @@ import { hashSecret } from '../src/crypto/hash.js';
 import { generateId, generateSecret } from '../src/crypto/random.js';
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../src/protocol/lifetimes.js';
 import { openStore, type SqlStore } from '../src/storage/sql-store.js';
-import { SignInConflict, UniqueConflict, type Application, type Consumer, type SignInWrites, type UserPool } from '../src/storage/store.js';
+import { SignInConflict, UniqueConflict, type Application, type Consumer, type Passkey, type SignInWrites, type UserPool } from '../src/storage/store.js';
 import { createTestDatabase, describeEachEngine, type TestDatabase } from './helpers/engines.js';
 
 // One contract for every store (STYLE §10): the same invariants, SQLite always, PostgreSQL when given.
@@ -24,7 +24,7 @@ describeEachEngine('Store contract', (engine) => {
     application = {
       id: 'app_contract', organizationId, name: 'c', publishableKey: 'pk_test_contract', environment: 'test', type: 'confidential',
       redirectUris: [], allowedScopes: [], allowedOrigins: ['https://shop.example'], logoUrl: null, accentColor: null, isFirstParty: false,
-      pkcePolicy: 'required', postLogoutRedirectUris: [], accessTokenAlg: 'EdDSA', createdAt: now, disabledAt: null,
+      pkcePolicy: 'required', postLogoutRedirectUris: [], accessTokenAlg: 'EdDSA', passkeyOrigins: [], createdAt: now, disabledAt: null,
     };
     await store.createApplication(application, hashSecret('sk_test_first'), now);
     consumer = {
@@ -739,7 +739,7 @@ describeEachEngine('Store contract', (engine) => {
       { id: generateId('evt_'), organizationId, type: 'consumer.erased', data: { consumerId: 'anon_contract', erased: counts }, createdAt: now },
     ]);
     expect(erased).toMatchObject({
-      consumers: 2, identities: 2, sessions: 2, refreshTokens: 2, grants: 1, authorizationCodes: 1, exchangeCodes: 1, otpCodes: 2, devMessages: 2, authorizationRequests: 1,
+      consumers: 2, identities: 2, sessions: 2, refreshTokens: 2, grants: 1, authorizationCodes: 1, exchangeCodes: 1, otpCodes: 2, devMessages: 2, passkeys: 0, authorizationRequests: 1,
     });
     expect(erased!.auditEventsAnonymised).toBe(2);
     expect(await store.getConsumer(person.id)).toBeUndefined();
@@ -759,5 +759,98 @@ describeEachEngine('Store contract', (engine) => {
     expect((await store.getSession(kept.id))!.revokedAt).toBeNull();
     expect(events.some((e) => e.data.consumerId === bystander.id)).toBe(true);
     expect(await store.eraseConsumer(person.id, 'anon_again', () => [])).toBeUndefined();
+  });
+  /** A passkey of `consumerId`, not yet stored. */
+  function newPasskey(consumerId: string, signCount = 0): Passkey {
+    return {
+      id: generateId('pkey_'), organizationId, consumerId, credentialId: generateSecret('cred_'), publicKey: 'cose-key', signCount, transports: ['internal'],
+      backupEligible: true, backedUp: false, deviceType: 'multiDevice', aaguid: '00000000-0000-0000-0000-000000000000', name: 'Passkey', createdAt: now, lastUsedAt: null,
+    };
+  }
+
+  async function newWebAuthnChallenge(purpose: 'registration' | 'authentication', consumerId: string | null, expiresAt = now + 300_000) {
+    const challengeHash = hashSecret(generateSecret('wac_'));
+    await store.createWebAuthnChallenge({ challengeHash, organizationId, applicationId: application.id, purpose, consumerId, createdAt: now, expiresAt, consumedAt: null });
+    return challengeHash;
+  }
+
+  it('SPEC §12 / SPEC §4: consumeWebAuthnChallenge — 30 concurrent consumes → exactly one; never another application\'s, another purpose\'s or an expired one', async () => {
+    const challengeHash = await newWebAuthnChallenge('authentication', null);
+    const match = { challengeHash, applicationId: application.id, purpose: 'authentication' as const, now: now + 1 };
+    expect(await store.consumeWebAuthnChallenge({ ...match, applicationId: 'app_other' })).toBeUndefined();
+    expect(await store.consumeWebAuthnChallenge({ ...match, purpose: 'registration' })).toBeUndefined();
+    expect(await store.consumeWebAuthnChallenge({ ...match, now: now + 300_000 })).toBeUndefined();
+    const results = await Promise.all(Array.from({ length: 30 }, () => store.consumeWebAuthnChallenge(match)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect((await store.findWebAuthnChallenge(challengeHash))!.consumedAt).toBe(now + 1);
+  });
+
+  it('SPEC §12: registerPasskey — the registration challenge of this consumer only, once; a credential id registered twice → UniqueConflict, nothing written', async () => {
+    const passkey = newPasskey(consumer.id);
+    const someone = { ...consumer, id: generateId('con_') };
+    await store.createConsumer(someone);
+    const other = await newWebAuthnChallenge('registration', someone.id);
+    expect(await store.registerPasskey({ challengeHash: other, applicationId: application.id, now: now + 1 }, passkey, [])).toBe(false);
+    const challengeHash = await newWebAuthnChallenge('registration', consumer.id);
+    const event = { id: generateId('evt_'), organizationId, type: 'passkey.registered', data: { passkeyId: passkey.id }, createdAt: now };
+    const results = await Promise.all(Array.from({ length: 10 }, () => store.registerPasskey({ challengeHash, applicationId: application.id, now: now + 1 }, passkey, [event]).catch((e) => e)));
+    expect(results.filter((r) => r === true)).toHaveLength(1);
+    expect(await store.listPasskeys(consumer.id)).toContainEqual(passkey);
+    expect((await store.listAuditEvents(organizationId, 'passkey.registered')).filter((e) => e.data.passkeyId === passkey.id)).toHaveLength(1);
+    // The same credential id for a fresh challenge: refused, and the challenge stays unused.
+    const again = await newWebAuthnChallenge('registration', consumer.id);
+    await expect(store.registerPasskey({ challengeHash: again, applicationId: application.id, now: now + 2 }, { ...passkey, id: generateId('pkey_') }, [])).rejects.toBeInstanceOf(UniqueConflict);
+    expect((await store.findWebAuthnChallenge(again))!.consumedAt).toBeNull();
+  });
+
+  it('WebAuthn L3 §7.2 step 21: redeemPasskeyAssertion stores a counter that moved forward (or stays 0) and refuses one that did not — the challenge is spent, nothing else written', async () => {
+    const passkey = newPasskey(consumer.id, 5);
+    await store.registerPasskey({ challengeHash: await newWebAuthnChallenge('registration', consumer.id), applicationId: application.id, now }, passkey, []);
+    const redeem = async (signCount: number) => {
+      const challengeHash = await newWebAuthnChallenge('authentication', null);
+      const planned = sessionWrites(consumer.id, now + 1);
+      const result = await store.redeemPasskeyAssertion({ challengeHash, applicationId: application.id, now: now + 1 }, { passkeyId: passkey.id, signCount, backedUp: true }, () => planned.writes);
+      return { result, challengeHash, written: await writtenFor(planned.id, planned.tokenHash) };
+    };
+    const stale = await redeem(5);
+    expect(stale.result).toEqual({ outcome: 'stale_counter' });
+    expect((await store.findWebAuthnChallenge(stale.challengeHash))!.consumedAt).toBe(now + 1);
+    expect(stale.written).toEqual({ session: undefined, refreshToken: undefined, events: 0 });
+    const fresh = await redeem(6);
+    expect(fresh.result).toMatchObject({ outcome: 'signed_in', owner: { id: consumer.id } });
+    expect(fresh.written.session).toMatchObject({ consumerId: consumer.id });
+    expect(await store.findPasskeyByCredentialId(passkey.credentialId)).toEqual({ ...passkey, signCount: 6, backedUp: true, lastUsedAt: now + 1 });
+    // A challenge answers once: a second redemption of it finds nothing.
+    const used = await store.redeemPasskeyAssertion({ challengeHash: stale.challengeHash, applicationId: application.id, now: now + 1 }, { passkeyId: passkey.id, signCount: 7, backedUp: true }, () => ({}));
+    expect(used).toEqual({ outcome: 'challenge_unavailable' });
+
+    const zero = newPasskey(consumer.id, 0);
+    await store.registerPasskey({ challengeHash: await newWebAuthnChallenge('registration', consumer.id), applicationId: application.id, now }, zero, []);
+    for (let i = 0; i < 2; i++) {
+      const challengeHash = await newWebAuthnChallenge('authentication', null);
+      expect((await store.redeemPasskeyAssertion({ challengeHash, applicationId: application.id, now: now + 1 }, { passkeyId: zero.id, signCount: 0, backedUp: false }, () => ({}))).outcome).toBe('signed_in');
+    }
+  });
+
+  it('issue 12.1: redeemPasskeyAssertion — a failure after the consumption leaves the challenge unused and the counter unchanged', async () => {
+    const passkey = newPasskey(consumer.id, 1);
+    await store.registerPasskey({ challengeHash: await newWebAuthnChallenge('registration', consumer.id), applicationId: application.id, now }, passkey, []);
+    const challengeHash = await newWebAuthnChallenge('authentication', null);
+    await expect(store.redeemPasskeyAssertion({ challengeHash, applicationId: application.id, now: now + 1 }, { passkeyId: passkey.id, signCount: 2, backedUp: false }, () => {
+      throw new Error('crash between consuming and creating');
+    })).rejects.toThrow('crash between');
+    expect((await store.findWebAuthnChallenge(challengeHash))!.consumedAt).toBeNull();
+    expect((await store.findPasskeyByCredentialId(passkey.credentialId))!.signCount).toBe(1);
+  });
+
+  it('SPEC §12: renamePasskey and deletePasskey act on the consumer\'s own passkey only', async () => {
+    const passkey = newPasskey(consumer.id);
+    await store.registerPasskey({ challengeHash: await newWebAuthnChallenge('registration', consumer.id), applicationId: application.id, now }, passkey, []);
+    expect(await store.renamePasskey(passkey.id, 'con_someone_else', 'x')).toBeUndefined();
+    expect(await store.renamePasskey(passkey.id, consumer.id, 'Desk key')).toEqual({ ...passkey, name: 'Desk key' });
+    expect(await store.deletePasskey(passkey.id, 'con_someone_else')).toBe(false);
+    expect(await store.deletePasskey(passkey.id, consumer.id)).toBe(true);
+    expect(await store.deletePasskey(passkey.id, consumer.id)).toBe(false);
+    expect(await store.findPasskeyByCredentialId(passkey.credentialId)).toBeUndefined();
   });
 });

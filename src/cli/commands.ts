@@ -92,6 +92,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'post-logout-redirect-uri': { type: 'string', multiple: true, value: 'URI', help: 'where OpenID Connect end-session may send the browser (repeatable)' },
       'access-token-alg': { type: 'string', value: 'EdDSA|RS256', help: 'signature algorithm of its OAuth access tokens (default: EdDSA)' },
       origin: { type: 'string', multiple: true, value: 'ORIGIN', help: 'a browser origin allowed by CORS (repeatable)' },
+      'passkey-origin': { type: 'string', multiple: true, value: 'ORIGIN', help: 'an origin besides the issuer\'s whose pages may run passkey ceremonies through the APIs (repeatable)' },
       'logo-url': logoUrl,
       'accent-color': accentColor,
       'first-party': firstParty,

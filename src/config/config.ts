@@ -13,6 +13,8 @@ export interface Config {
   /** LATCHKEY_ADMIN_LISTEN: the admin listener (SPEC §10), or null when it is off. */
   readonly adminListen: ListenAddress | null;
   readonly issuer: string;
+  /** LATCHKEY_WEBAUTHN_RP_ID: the relying party ID of passkeys (SPEC §12), by default the issuer's host. */
+  readonly webauthnRpId: string;
   /** Undefined until {@link resolveSecret} fills it from the environment or the secret file. */
   readonly secret: string | undefined;
   /** LATCHKEY_INSECURE_HTTP_ISSUER: an http issuer on a non-loopback host was allowed. */
@@ -69,6 +71,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (problems.length === 0 && isPlainHttpOffLoopback(issuer) && !allowInsecureIssuer) {
     problems.push(`LATCHKEY_ISSUER: must be https unless its host is localhost, 127.0.0.1 or [::1] (got ${JSON.stringify(issuer)}; LATCHKEY_INSECURE_HTTP_ISSUER=true overrides)`);
   }
+  const webauthnRpId = (values.LATCHKEY_WEBAUTHN_RP_ID as string | undefined) ?? (problems.length === 0 ? new URL(issuer).hostname : '');
+  // WebAuthn L3 §5.1.3: the RP ID must be the origin's effective domain or a registrable suffix of it,
+  // or no browser runs a ceremony for it on the hosted pages.
+  if (problems.length === 0 && !isDomainOrParent(new URL(issuer).hostname, webauthnRpId)) {
+    problems.push(`LATCHKEY_WEBAUTHN_RP_ID: must be the issuer's host or a parent domain of it (got ${JSON.stringify(webauthnRpId)}, issuer host ${JSON.stringify(new URL(issuer).hostname)})`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     databaseUrl: values.LATCHKEY_DATABASE_URL as string,
@@ -78,6 +86,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     adminListen: values.LATCHKEY_ADMIN_LISTEN as ListenAddress | null,
     issuer,
     isInsecureHttpIssuer: isPlainHttpOffLoopback(issuer),
+    webauthnRpId,
     secret: values.LATCHKEY_SECRET as string | undefined,
     redisUrl: values.LATCHKEY_REDIS_URL as string | undefined,
     redisFailureMode: values.LATCHKEY_REDIS_FAILURE_MODE as 'memory' | 'closed',
@@ -110,6 +119,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 /** A URL's password (`scheme://user:password@host`) masked: a bad value is echoed, its secret is not. */
 function withoutPassword(raw: string | undefined): string | undefined {
   return raw?.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+}
+
+/** True when `host` is `domain` or a subdomain of it (labels, not characters: `badexample.com` is not under `example.com`). */
+function isDomainOrParent(host: string, domain: string): boolean {
+  return host === domain || host.endsWith(`.${domain}`);
 }
 
 /** True for an http URL whose host is not a loopback name or address. */

@@ -64,6 +64,7 @@ export function renderConfigurationReference(): string {
     '| `--pkce required\\|optional` | `required` | `optional` lets a **confidential** client send OpenID Connect authorization requests (scope `openid`, whose `nonce` stands in) without PKCE, as the OpenID Foundation\'s certification suite and many relying parties do (SPEC §6.1; RFC 9700 §2.1.1 allows it for confidential clients using `nonce`). A public client cannot have it. A challenge that was sent is always enforced, and a `code_verifier` sent for a code issued without a challenge is refused (RFC 9700 §4.8.2) |',
     '| `--post-logout-redirect-uri URI` (repeatable) | none | where RP-Initiated Logout may send the browser afterwards (exact match) |',
     '| `--access-token-alg EdDSA\\|RS256` | `EdDSA` | the signature of its OAuth access tokens; RFC 9068 §2.1 requires RS256 to be available to resource servers. Latchkey accepts its access tokens under either; an ID token is never a bearer credential |',
+    '| `--passkey-origin ORIGIN` (repeatable) | none | an origin besides the issuer\'s own whose pages may run passkey ceremonies (registration, sign-in) through the consumer API and API mode (SPEC §12; WebAuthn L3 §7.1 step 9). Its host must be `LATCHKEY_WEBAUTHN_RP_ID` or under it, or browsers refuse the ceremony. The admin API sets it as `passkeyOrigins` |',
     '',
     'Applications created before the OpenID Connect work (migration `010-openid-connect`) with an empty',
     'scope list — the old default — were given the new default list; lists that were given explicitly are',

@@ -117,6 +117,18 @@ export const SETTINGS = {
     insecure: true,
     schema: v.pipe(v.optional(v.picklist(['true', 'false'], 'must be true or false'), 'false'), v.transform((value) => value === 'true')),
   },
+  LATCHKEY_WEBAUTHN_RP_ID: {
+    description:
+      'The WebAuthn relying party ID of passkeys (SPEC §12): a domain that is the issuer\'s host or a parent of it (WebAuthn L3 §5.1.3), e.g. `example.com` to let pages on `app.example.com` use them too. Passkeys are bound to it: changing it later makes every registered passkey unusable.',
+    defaultText: "the issuer's host",
+    schema: v.optional(
+      v.pipe(
+        v.string(),
+        v.toLowerCase(),
+        v.regex(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a domain name without scheme, port or path, e.g. example.com'),
+      ),
+    ),
+  },
   LATCHKEY_SECRET: {
     description:
       'Key-encryption secret (at least 32 characters): encrypts signing keys at rest and derives other server keys. When absent on SQLite, one is generated into `latchkey.secret` beside the database file (mode 0600); required on PostgreSQL.',
@@ -187,7 +199,7 @@ export const SETTINGS = {
     schema: rule('6000/60'),
   },
   LATCHKEY_RATE_LIMIT_LOGIN_PER_IP: {
-    description: 'Password sign-in attempts (`POST /v1/auth/login`) per client IP.',
+    description: 'Sign-in attempts per client IP: passwords (`POST /v1/auth/login`, the hosted login page) and passkeys (each `…/passkey/options` and `…/passkey/verify` of the consumer API and API mode).',
     defaultText: '60/600',
     schema: rule('60/600'),
   },

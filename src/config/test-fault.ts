@@ -1,5 +1,5 @@
 /** The redemptions the test-only fault can stop (storage's RedemptionKind). */
-export const TEST_FAULT_POINTS = ['exchange_code', 'otp_code', 'authorization_request', 'authorization_code'] as const;
+export const TEST_FAULT_POINTS = ['exchange_code', 'otp_code', 'authorization_request', 'authorization_code', 'webauthn_challenge'] as const;
 
 export type TestFault = { crashAfterConsume: (typeof TEST_FAULT_POINTS)[number] };
 

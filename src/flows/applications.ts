@@ -28,6 +28,7 @@ export interface NewApplication {
   pkcePolicy?: Application['pkcePolicy'];
   postLogoutRedirectUris?: string[];
   accessTokenAlg?: Application['accessTokenAlg'];
+  passkeyOrigins?: string[];
 }
 
 /** An application setting that cannot be stored; the CLI prints the message. */
@@ -61,6 +62,9 @@ function checkSettings(environment: Application['environment'], type: Applicatio
   }
   for (const origin of settings.allowedOrigins ?? []) {
     if (!parseOrigin(origin)) throw new InvalidApplication(`origin ${JSON.stringify(origin)} is not an origin (scheme://host[:port])`);
+  }
+  for (const origin of settings.passkeyOrigins ?? []) {
+    if (!parseOrigin(origin)) throw new InvalidApplication(`passkey origin ${JSON.stringify(origin)} is not an origin (scheme://host[:port])`);
   }
   for (const scope of settings.allowedScopes ?? []) {
     // One token each: the list is joined with spaces into scope strings (RFC 6749 §3.3).
@@ -96,6 +100,7 @@ export async function createApplication(deps: FlowDeps, input: NewApplication, a
     pkcePolicy: input.pkcePolicy ?? 'required',
     postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
     accessTokenAlg: input.accessTokenAlg ?? 'EdDSA',
+    passkeyOrigins: input.passkeyOrigins ?? [],
     createdAt: now,
     disabledAt: null,
   };
@@ -272,6 +277,7 @@ export function describeApplication(application: Application) {
     pkce: application.pkcePolicy,
     postLogoutRedirectUris: application.postLogoutRedirectUris,
     accessTokenAlg: application.accessTokenAlg,
+    passkeyOrigins: application.passkeyOrigins,
     createdAt: new Date(application.createdAt).toISOString(),
     disabledAt: application.disabledAt === null ? null : new Date(application.disabledAt).toISOString(),
   };

@@ -19,6 +19,8 @@ export interface FlowDeps {
   readonly serverKeys: ServerKeys;
   /** The `iss` of every token (LATCHKEY_ISSUER). */
   readonly issuer: string;
+  /** The WebAuthn relying party ID of passkeys (LATCHKEY_WEBAUTHN_RP_ID; SPEC §12). */
+  readonly webauthnRpId: string;
   /** How long a rotated application secret keeps working (LATCHKEY_SECRET_OVERLAP_SECONDS). */
   readonly secretOverlapSeconds: number;
   /** Email and SMS delivery, per organization (SPEC §5.4). */

@@ -22,13 +22,19 @@ export interface SecondFactorRequired {
   expiresAt: string;
 }
 
+/**
+ * The first factor a pending sign-in passed: a code sent to an address, or — SPEC §12 — a passkey
+ * used without user verification (`destination`: the passkey's id).
+ */
+export type FirstFactor = OtpDestination | { channel: 'passkey'; destination: string };
+
 /** What a valid, unspent challenge says. */
 export interface SecondFactorChallenge {
   jti: string;
   consumerId: string;
   expiresAtMs: number;
-  /** The first factor that was verified: the email or phone whose code was right. */
-  verified: OtpDestination;
+  /** The first factor that was verified: the email or phone whose code was right, or the passkey. */
+  verified: FirstFactor;
   /** The guest session sent along with the first factor, linked when the sign-in completes. */
   guestSessionId: string | undefined;
 }
@@ -52,7 +58,7 @@ export async function issueSecondFactorChallenge(
   deps: FlowDeps,
   application: Application,
   consumer: Consumer,
-  verified: OtpDestination,
+  verified: FirstFactor,
   guest: ConsumerPrincipal | undefined,
 ): Promise<SecondFactorRequired> {
   const now = deps.clock.now();
@@ -87,7 +93,7 @@ export async function readSecondFactorChallenge(deps: FlowDeps, application: App
     throw invalidChallenge(error);
   }
   const { sub, jti, exp, channel, destination, gsid } = payload;
-  if (typeof sub !== 'string' || typeof jti !== 'string' || typeof exp !== 'number' || (channel !== 'email' && channel !== 'sms') || typeof destination !== 'string') {
+  if (typeof sub !== 'string' || typeof jti !== 'string' || typeof exp !== 'number' || (channel !== 'email' && channel !== 'sms' && channel !== 'passkey') || typeof destination !== 'string') {
     throw invalidChallenge();
   }
   if (await deps.store.isAccessTokenRevoked(jti)) throw invalidChallenge();

@@ -5,7 +5,8 @@ import type { FlowDeps } from './deps.js';
 import { isInPool } from './environments.js';
 import { answerSignIn, guestGone, planVerifiedSignIn, readSentGuest, type PlannedSignIn } from './identity-sign-in.js';
 import { settingsOf } from './organization-settings.js';
-import { identityOf, redeemCode, requestOtp, verifiedFieldsOf } from './otp.js';
+import { firstFactorProof } from './first-factor.js';
+import { redeemCode, requestOtp } from './otp.js';
 import { challengeSpending, invalidChallenge, readSecondFactorChallenge, type SecondFactorChallenge } from './second-factor-challenge.js';
 import type { AuthSession } from './sessions.js';
 
@@ -53,12 +54,14 @@ export async function verifySecondFactor(
   const consumer = await challengedConsumer(deps, application, challenge);
   const guest = await readSentGuest(deps, challenge.guestSessionId ? await recordedGuest(deps, application, challenge.guestSessionId) : sentGuest);
   const settings = await settingsOf(deps, application);
-  const identity = identityOf(challenge.verified);
+  const proof = firstFactorProof(challenge.verified);
   let planned: PlannedSignIn | undefined;
-  const redeemed = await redeemCode(deps, application, { channel: 'sms', destination: consumer.phone, code: input.code }, identity, ({ owner }) => {
+  const redeemed = await redeemCode(deps, application, { channel: 'sms', destination: consumer.phone, code: input.code }, proof.lookup, ({ owner: found }) => {
+    // SPEC §12: a passkey first factor names its consumer itself (the challenge's); a code, its address's.
+    const owner = proof.lookup ? found : consumer;
     if (owner?.id !== consumer.id) throw new InvalidSecondFactorToken('this sign-in can no longer be completed; sign in again');
     const verified = deps.audit.prepare('login.second_factor_verified', application.organizationId, { consumerId: consumer.id, applicationId: application.id });
-    planned = planVerifiedSignIn(deps, application, settings, { identity, owner, fields: verifiedFieldsOf(challenge.verified), guest }, [verified]);
+    planned = planVerifiedSignIn(deps, application, settings, { identity: proof.identity, owner, fields: proof.fields, guest }, [verified]);
     return { spentTokenId: challengeSpending(application, challenge), ...planned.writes };
   }).catch((error: unknown) => Promise.reject(error instanceof SignInConflict && error.reason === 'token_spent' ? invalidChallenge() : error));
   return answerSignIn(deps, application, settings, planned!, redeemed.signedIn);

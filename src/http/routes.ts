@@ -18,6 +18,7 @@ import { oauthIntrospect } from './handlers/oauth-introspect.js';
 import { oauthRevoke, oauthRevokeGrant } from './handlers/oauth-revoke.js';
 import { oauthToken } from './handlers/oauth-token.js';
 import { oauthUserInfo } from './handlers/oauth-userinfo.js';
+import { consumerTokenHolder, loginTokenHolder, passkeyLogin, passkeyManagement, passkeyOptions, passkeyVerify } from './handlers/passkeys.js';
 import { user } from './handlers/user.js';
 import { requireBearer, requireClientKey } from './oauth/middleware.js';
 import { endSessionHandlers } from './hosted/end-session.js';
@@ -48,6 +49,9 @@ import { ExternalAuthorizeRequest, ExternalAuthorizeResponse, ExternalExchangeRe
 import { OkBody, OtpRequestBody, OtpVerifyBody } from './schemas/otp.js';
 import { UserInfoBody, UserInfoFormBody } from './schemas/userinfo.js';
 import { SecondFactorRequestBody, SecondFactorRequiredBody, SecondFactorVerifyBody } from './schemas/second-factor.js';
+import {
+  PasskeyBody, PasskeyListBody, PasskeyLoginBody, PasskeyOptionsBody, PasskeyRegistrationBody, PasskeyRenameBody, PasskeySignInBody,
+} from './schemas/passkeys.js';
 import { AuthSessionBody, ConsumerProfileBody, RefreshRequest, RefreshResponse } from './schemas/sessions.js';
 
 const validationError = { description: 'Bad Request - Invalid input schema', schema: ValidationErrorBody };
@@ -198,6 +202,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: { 200: { description: 'The consumer', schema: ConsumerProfileBody }, 401: unauthorized, 403: forbidden, 500: internalError },
       },
     },
+    ...passkeyConsumerRoutes(deps, { cors, publishableKey, guestToken, consumerToken, loginPerIp: perIp('loginPerIp') }),
     {
       method: 'GET', path: '/v1/auth/oauth/authorize/initiate', isBrowserFacing: true,
       middleware: [cors], handler: oauthInitiate(deps),
@@ -250,6 +255,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: { 200: { description: 'Sent (the same answer for any userId)', schema: SuccessBody }, 400: validationError, 401: unauthorized, 429: rateLimited, 502: { description: 'delivery_failed', schema: ErrorBody } },
       },
     },
+    ...passkeyApiModeRoutes(deps, { cors, publishableKey, loginPerIp: perIp('loginPerIp') }),
     {
       method: 'POST', path: '/v1/auth/logout', isBrowserFacing: true,
       middleware: [cors, requireBearer(deps, ['login'])], handler: loginLogout(deps),
@@ -372,6 +378,130 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
     ...siteRoutes(openApi),
   );
   return routes;
+}
+
+type Middleware = Route['middleware'][number];
+
+const passkeyChallengeErrors = {
+  400: { description: 'validation_error, or passkey_challenge_invalid: the challenge is unknown, expired (5 minutes), used, or of another application or ceremony — ask for new options', schema: v.union([ValidationErrorBody, ErrorBody]) },
+};
+
+/**
+ * The passkey management routes (SPEC §12) of one credential: the consumer API's consumer access
+ * token under /consumers/me/passkeys, API mode's login token under /v1/user/passkeys.
+ */
+function passkeyManagementRoutes(deps: FlowDeps, base: string, credential: 'consumerToken' | 'loginToken', middleware: Middleware[]): Route[] {
+  const handlers = passkeyManagement(deps, credential === 'consumerToken' ? consumerTokenHolder : loginTokenHolder);
+  const tag = credential === 'consumerToken' ? 'Consumers' : 'Users';
+  const who = credential === 'consumerToken' ? 'ConsumersMe' : 'User';
+  const auth = credential === 'consumerToken'
+    ? { 401: unauthorized, 403: { description: 'forbidden: a guest session, or a credential of the wrong kind / consumer_disabled', schema: ErrorBody } }
+    : { 401: { description: 'invalid_token', schema: OAuthErrorBody }, 403: { description: 'consumer_disabled', schema: ErrorBody } };
+  const notFound = { description: 'not_found: no passkey of this person has this id', schema: ErrorBody };
+  return [
+    {
+      method: 'GET', path: base, isBrowserFacing: true, middleware: [...middleware], handler: handlers.list,
+      doc: { operationId: `get${who}Passkeys`, tag, credential, summary: 'The signed-in person\'s passkeys (SPEC §12), oldest first', responses: { 200: { description: 'Passkeys', schema: PasskeyListBody }, ...auth, 500: internalError } },
+    },
+    {
+      method: 'POST', path: `${base}/registration/options`, isBrowserFacing: true, middleware: [...middleware], handler: handlers.registrationOptions,
+      doc: {
+        operationId: `post${who}PasskeyRegistrationOptions`, tag, credential,
+        summary: 'Options to register a passkey (navigator.credentials.create): discoverable credential, user verification preferred, no attestation, the person\'s passkeys excluded; the challenge is single use for 5 minutes',
+        responses: { 200: { description: 'PublicKeyCredentialCreationOptionsJSON and its expiry', schema: PasskeyOptionsBody }, ...auth, 500: internalError },
+      },
+    },
+    {
+      method: 'POST', path: `${base}/registration/verify`, isBrowserFacing: true, middleware: [...middleware], handler: handlers.registrationVerify,
+      doc: {
+        operationId: `post${who}PasskeyRegistrationVerify`, tag, credential,
+        summary: 'Register the passkey navigator.credentials.create made (origin: the issuer\'s or one of the application\'s passkey origins)',
+        requestBody: PasskeyRegistrationBody,
+        responses: {
+          201: { description: 'Registered', schema: PasskeyBody },
+          400: { description: 'validation_error / passkey_challenge_invalid / passkey_registration_failed (did not verify, or registered already)', schema: v.union([ValidationErrorBody, ErrorBody]) },
+          ...auth, 500: internalError,
+        },
+      },
+    },
+    {
+      method: 'PATCH', path: `${base}/:passkeyId`, isBrowserFacing: true, middleware: [...middleware], handler: handlers.rename,
+      doc: {
+        operationId: `patch${who}Passkey`, tag, credential, summary: 'Rename a passkey', requestBody: PasskeyRenameBody,
+        responses: { 200: { description: 'Renamed', schema: PasskeyBody }, 400: validationError, ...auth, 404: notFound, 500: internalError },
+      },
+    },
+    {
+      method: 'DELETE', path: `${base}/:passkeyId`, isBrowserFacing: true, middleware: [...middleware], handler: handlers.remove,
+      doc: { operationId: `delete${who}Passkey`, tag, credential, summary: 'Remove a passkey', responses: { 204: { description: 'Removed' }, ...auth, 404: notFound, 500: internalError } },
+    },
+  ];
+}
+
+/** SPEC §12 in the consumer API: passkey sign-in (publishable key) and the person's passkeys (consumer access token). */
+function passkeyConsumerRoutes(
+  deps: FlowDeps,
+  m: { cors: Middleware; publishableKey: Middleware; guestToken: Middleware; consumerToken: Middleware; loginPerIp: Middleware },
+): Route[] {
+  return [
+    {
+      method: 'POST', path: '/auth/passkey/options', isBrowserFacing: true,
+      middleware: [m.cors, m.publishableKey, m.loginPerIp], handler: passkeyOptions(deps),
+      doc: {
+        operationId: 'postAuthPasskeyOptions', tag: 'Auth', credential: 'publishableKey',
+        summary: 'Options for a passkey sign-in (navigator.credentials.get; discoverable credentials: allowCredentials is empty, conditional UI works); the challenge is single use for 5 minutes',
+        responses: { 200: { description: 'PublicKeyCredentialRequestOptionsJSON and its expiry', schema: PasskeyOptionsBody }, 401: unauthorized, 403: forbidden, 429: rateLimited, 500: internalError },
+      },
+    },
+    {
+      method: 'POST', path: '/auth/passkey/verify', isBrowserFacing: true,
+      middleware: [m.cors, m.publishableKey, m.loginPerIp, m.guestToken], handler: passkeyVerify(deps),
+      doc: {
+        operationId: 'postAuthPasskeyVerify', tag: 'Auth', credential: 'publishableKey',
+        summary: 'Sign in with a passkey: a session as /auth/otp/verify gives (a guest access token sent along is linked); without user verification an account with a second factor answers secondFactorRequired',
+        requestBody: PasskeySignInBody,
+        responses: {
+          200: { description: 'Signed in; or the pending state of SPEC §12 (no user verification and a second factor set): complete with /auth/second-factor/*', schema: v.union([AuthSessionBody, SecondFactorRequiredBody]) },
+          ...passkeyChallengeErrors,
+          401: { description: 'passkey_invalid (unknown credential, bad signature, wrong origin or RP ID, stale signature counter) / authentication_required / invalid_api_key', schema: ErrorBody },
+          403: forbiddenOrDisabled, 429: rateLimited, 500: internalError,
+        },
+      },
+    },
+    ...passkeyManagementRoutes(deps, '/consumers/me/passkeys', 'consumerToken', [m.cors, m.consumerToken]),
+  ];
+}
+
+/** SPEC §12 in API mode: passkey sign-in to a login token (client key), and the user's passkeys (login token). */
+function passkeyApiModeRoutes(deps: FlowDeps, m: { cors: Middleware; publishableKey: Middleware; loginPerIp: Middleware }): Route[] {
+  return [
+    {
+      method: 'POST', path: '/v1/auth/passkey/options', isBrowserFacing: true,
+      middleware: [m.cors, m.publishableKey, m.loginPerIp], handler: passkeyOptions(deps),
+      doc: {
+        operationId: 'postPasskeyOptions', tag: 'Users', credential: 'clientKey',
+        summary: 'Step 2 with a passkey: options for navigator.credentials.get (discoverable credentials); the challenge is single use for 5 minutes',
+        responses: { 200: { description: 'PublicKeyCredentialRequestOptionsJSON and its expiry', schema: PasskeyOptionsBody }, 401: unauthorized, 403: forbidden, 429: rateLimited, 500: internalError },
+      },
+    },
+    {
+      method: 'POST', path: '/v1/auth/passkey/verify', isBrowserFacing: true,
+      middleware: [m.cors, m.publishableKey, m.loginPerIp], handler: passkeyLogin(deps),
+      doc: {
+        operationId: 'postPasskeyLogin', tag: 'Users', credential: 'clientKey',
+        summary: 'Step 2 with a passkey: a login token, answered as /v1/auth/login; without user verification a user with a second factor gets isOtpRequired (send a new assertion with otpCode)',
+        requestBody: PasskeyLoginBody,
+        responses: {
+          200: { description: 'Signed in, or isOtpRequired', schema: LoginResponse },
+          ...passkeyChallengeErrors,
+          401: { description: 'passkey_invalid (unknown credential, bad signature, wrong origin or RP ID, stale signature counter) / authentication_required / invalid_api_key', schema: ErrorBody },
+          403: { description: 'consumer_disabled: the passkey of a person an operator disabled', schema: ErrorBody },
+          429: rateLimited, 500: internalError,
+        },
+      },
+    },
+    ...passkeyManagementRoutes(deps, '/v1/user/passkeys', 'loginToken', [m.cors, requireBearer(deps, ['login'])]),
+  ];
 }
 
 /**

@@ -50,7 +50,13 @@ export type AuditEventType =
   | 'consumer.updated'
   | 'consumer.disabled'
   | 'consumer.enabled'
-  | 'consumer.erased';
+  | 'consumer.erased'
+  | 'passkey.registered'
+  | 'passkey.registration_failed'
+  | 'passkey.renamed'
+  | 'passkey.removed'
+  | 'passkey.used'
+  | 'passkey.sign_in_failed';
 
 export interface AuditLog {
   record(type: AuditEventType, organizationId: string | null, data?: Record<string, unknown>): Promise<void>;

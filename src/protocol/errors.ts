@@ -192,3 +192,28 @@ export class ConsumerDisabled extends ApiError {
   readonly status = 403;
   readonly code = 'consumer_disabled';
 }
+
+/**
+ * 400: the challenge of a passkey ceremony (SPEC §12) is unknown, used, expired (5 minutes), of
+ * another application or of the other ceremony: ask for new options and start over.
+ */
+export class PasskeyChallengeInvalid extends ApiError {
+  readonly status = 400;
+  readonly code = 'passkey_challenge_invalid';
+}
+
+/**
+ * 401: a passkey sign-in was refused (SPEC §12): the credential is not registered here, its
+ * signature, origin or relying party did not verify, or its signature counter went backwards (a
+ * cloned authenticator). The challenge is spent either way.
+ */
+export class PasskeyInvalid extends ApiError {
+  readonly status = 401;
+  readonly code = 'passkey_invalid';
+}
+
+/** 400: a passkey registration did not verify, or the credential is registered already (SPEC §12). */
+export class PasskeyRegistrationFailed extends ApiError {
+  readonly status = 400;
+  readonly code = 'passkey_registration_failed';
+}

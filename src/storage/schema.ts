@@ -30,6 +30,8 @@ export interface Database {
     pkce_policy: 'required' | 'optional';
     post_logout_redirect_uris: string;
     access_token_alg: 'EdDSA' | 'RS256';
+    /** JSON list (migration 013). */
+    passkey_origins: string;
     created_at: number;
     disabled_at: number | null;
   };
@@ -211,5 +213,31 @@ export interface Database {
     created_at: number;
     revoked_at: number | null;
     last_used_at: number | null;
+  };
+  passkeys: {
+    id: string;
+    organization_id: string;
+    consumer_id: string;
+    credential_id: string;
+    public_key: string;
+    sign_count: number;
+    transports: string;
+    backup_eligible: number;
+    backed_up: number;
+    device_type: 'singleDevice' | 'multiDevice';
+    aaguid: string;
+    name: string;
+    created_at: number;
+    last_used_at: number | null;
+  };
+  webauthn_challenges: {
+    challenge_hash: string;
+    organization_id: string;
+    application_id: string;
+    purpose: 'registration' | 'authentication';
+    consumer_id: string | null;
+    created_at: number;
+    expires_at: number;
+    consumed_at: number | null;
   };
 }

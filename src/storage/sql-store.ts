@@ -15,6 +15,7 @@ import { exchangeCodeQueries } from './sql/exchange-codes.js';
 import { housekeepingQueries } from './sql/housekeeping.js';
 import { oauthQueries } from './sql/oauth.js';
 import { otpQueries } from './sql/otp-codes.js';
+import { passkeyQueries } from './sql/passkeys.js';
 import { revokedAccessTokenQueries } from './sql/revoked-access-tokens.js';
 import { sessionQueries } from './sql/sessions.js';
 import { signingKeyQueries } from './sql/signing-keys.js';
@@ -80,5 +81,6 @@ export async function openStore(
     ...adminListQueries(db),
     ...consumerAdminQueries(db),
     ...erasureQueries(db),
+    ...passkeyQueries(db, afterConsume),
   };
 }

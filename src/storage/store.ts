@@ -60,6 +60,11 @@ export interface Application {
   postLogoutRedirectUris: string[];
   /** SPEC §9: the algorithm of this application's access tokens (RFC 9068 §2.1 wants RS256 available). */
   accessTokenAlg: 'EdDSA' | 'RS256';
+  /**
+   * SPEC §12: origins besides the issuer's own whose pages may run a passkey ceremony for this
+   * application through the APIs (WebAuthn L3 §7.1 step 9, §7.2 step 13; exact match).
+   */
+  passkeyOrigins: string[];
   createdAt: number;
   /** SPEC §10: set when an operator disabled it; null while enabled. */
   disabledAt: number | null;
@@ -249,6 +254,63 @@ export interface SigningKeyRecord {
   retiresAt: number | null;
 }
 
+/**
+ * A consumer's registered passkey (SPEC §12): a WebAuthn public-key credential (WebAuthn L3 §4
+ * "Credential Record"). `credentialId` and `publicKey` are base64url; `signCount` the last signature
+ * counter seen (0 for authenticators that keep none).
+ */
+export interface Passkey {
+  id: string;
+  organizationId: string;
+  consumerId: string;
+  credentialId: string;
+  publicKey: string;
+  signCount: number;
+  /** AuthenticatorTransport hints the browser reported at registration (`internal`, `hybrid`, `usb`, …). */
+  transports: string[];
+  /** BE flag (WebAuthn L3 §6.1): the credential may be synced to other devices; fixed at registration. */
+  backupEligible: boolean;
+  /** BS flag: the credential is backed up now; updated on every use. */
+  backedUp: boolean;
+  deviceType: 'singleDevice' | 'multiDevice';
+  /** The authenticator model's AAGUID ('00000000-…' with `none` attestation from most platforms). */
+  aaguid: string;
+  /** What the person calls it (`MacBook`, `YubiKey`), renamable. */
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+/**
+ * The challenge of one WebAuthn ceremony (SPEC §12): single use, short-lived, stored as its SHA-256,
+ * bound to the application that asked for it and its purpose — `registration` of a passkey for
+ * `consumerId`, or `authentication` by any discoverable credential (no consumer).
+ */
+export interface WebAuthnChallenge {
+  challengeHash: string;
+  organizationId: string;
+  applicationId: string;
+  purpose: 'registration' | 'authentication';
+  consumerId: string | null;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+/** What a verified assertion changes on its passkey (WebAuthn L3 §7.2 steps 21–23). */
+export interface PasskeyUse {
+  passkeyId: string;
+  /** The assertion's signature counter; stored only if it moved forward (or both are 0). */
+  signCount: number;
+  backedUp: boolean;
+}
+
+/** The outcome of Store.redeemPasskeyAssertion. */
+export type PasskeyRedemption =
+  | { outcome: 'signed_in'; owner: Consumer; signedIn: Consumer | undefined }
+  | { outcome: 'challenge_unavailable' }
+  | { outcome: 'stale_counter' };
+
 export interface AuditEvent {
   id: string;
   organizationId: string | null;
@@ -285,6 +347,7 @@ export interface ApplicationChanges {
   allowedOrigins?: string[];
   postLogoutRedirectUris?: string[];
   pkcePolicy?: Application['pkcePolicy'];
+  passkeyOrigins?: string[];
 }
 
 /**
@@ -344,13 +407,14 @@ export interface ErasureCounts {
   exchangeCodes: number;
   otpCodes: number;
   devMessages: number;
+  passkeys: number;
   auditEventsAnonymised: number;
 }
 
 /** The kinds of rows housekeeping deletes. */
 export type PurgeableArtefact =
   | 'exchange_codes' | 'otp_codes' | 'authorization_requests' | 'authorization_codes' | 'refresh_tokens' | 'sessions' | 'dev_outbox'
-  | 'revoked_access_tokens';
+  | 'revoked_access_tokens' | 'webauthn_challenges';
 
 /** Instants (ms) before which rows are no longer needed; computed by the housekeeping flow. */
 export interface PurgeCutoffs {
@@ -418,7 +482,7 @@ export class SignInConflict extends Error {
 }
 
 /** A one-time credential redeemed together with what it creates (issue 12.1); names the test-only fault point. */
-export type RedemptionKind = 'exchange_code' | 'otp_code' | 'authorization_request' | 'authorization_code';
+export type RedemptionKind = 'exchange_code' | 'otp_code' | 'authorization_request' | 'authorization_code' | 'webauthn_challenge';
 
 /** The outcome of one verification attempt at an OTP code whose success signs in (Store.redeemOtpCode). */
 export type OtpRedemption =
@@ -756,6 +820,45 @@ export interface Store {
    * transaction. Undefined when there is no such consumer.
    */
   eraseConsumer(consumerId: string, pseudonym: string, record: (erased: ErasureCounts) => readonly AuditEvent[]): Promise<ErasureCounts | undefined>;
+
+  /** Stores the challenge of a WebAuthn ceremony (SPEC §12). */
+  createWebAuthnChallenge(challenge: WebAuthnChallenge): Promise<void>;
+  /** Reads a challenge without changing it (to pick the ceremony's checks, and to explain a refusal). */
+  findWebAuthnChallenge(challengeHash: string): Promise<WebAuthnChallenge | undefined>;
+  /**
+   * Consumes a challenge on its own — a ceremony that failed verification burns it — with one
+   * conditional UPDATE (unused, unexpired, of `applicationId` and `purpose`): exactly one caller gets
+   * it back; the others get undefined.
+   */
+  consumeWebAuthnChallenge(match: { challengeHash: string; applicationId: string; purpose: WebAuthnChallenge['purpose']; now: number }): Promise<WebAuthnChallenge | undefined>;
+  /**
+   * SPEC §12 registration in one transaction: one conditional UPDATE consumes the `registration`
+   * challenge (unused, unexpired, of `applicationId` and of the passkey's consumer: exactly one caller
+   * wins), then the passkey and its audit events are inserted. Throws UniqueConflict (nothing
+   * committed) when the credential id is registered already. False when no challenge matched.
+   */
+  registerPasskey(match: { challengeHash: string; applicationId: string; now: number }, passkey: Passkey, auditEvents: readonly AuditEvent[]): Promise<boolean>;
+  /**
+   * SPEC §12 passkey sign-in in one transaction (issue 12.1): one conditional UPDATE consumes the
+   * `authentication` challenge (unused, unexpired, of `applicationId`: exactly one caller wins); one
+   * conditional UPDATE records the use on the passkey — counter, backup state, last used — only while
+   * the stored counter is below the new one, or both are 0 (WebAuthn L3 §7.2 step 21: otherwise the
+   * authenticator may be cloned: `stale_counter`, and only the challenge's consumption commits); then
+   * the writes `signIn` plans for the passkey's consumer commit with both. If anything throws,
+   * nothing commits.
+   */
+  redeemPasskeyAssertion(
+    match: { challengeHash: string; applicationId: string; now: number },
+    use: PasskeyUse,
+    signIn: (owner: Consumer) => SignInWrites,
+  ): Promise<PasskeyRedemption>;
+  findPasskeyByCredentialId(credentialId: string): Promise<Passkey | undefined>;
+  /** A consumer's passkeys, oldest first. */
+  listPasskeys(consumerId: string): Promise<Passkey[]>;
+  /** Renames the consumer's passkey; undefined when it has no passkey of that id. */
+  renamePasskey(passkeyId: string, consumerId: string, name: string): Promise<Passkey | undefined>;
+  /** Deletes the consumer's passkey; false when it has no passkey of that id. */
+  deletePasskey(passkeyId: string, consumerId: string): Promise<boolean>;
 
   /** Appends events in one statement (the audit log writes what concurrent requests recorded together). */
   recordAuditEvents(events: readonly AuditEvent[]): Promise<void>;

@@ -132,6 +132,8 @@ const HOSTED_FORM_FIELDS = ['csrf', 'email', 'password', 'code', 'pending', 'dec
 // The end_session_endpoint is a page a browser navigates to too (SPEC §9): its refusals are HTML.
 const isHostedPage = (path: string) => path.startsWith('/oauth/authorize/') || path.startsWith('/v1/auth/oauth/end-session');
 const isOAuthEndpoint = (path: string) => path.startsWith('/v1/auth/oauth/') || path === '/v1/user' || path === '/v1/auth/logout';
+/** SPEC §12 API mode: the login-token routes under /v1/user/ refuse a token as RFC 6750 §3 says; their other answers are the consumer API's. */
+const isBearerRefusal = (path: string, status: number) => status === 401 && path.startsWith('/v1/user/');
 
 /** The credential headers that let a request of `operation` through its authentication. */
 function credentialHeaders(operation: Operation, fixture: Fixture): Record<string, string> {
@@ -221,7 +223,7 @@ export async function expectDocumentedAnswer(operation: Operation, request: Prob
   const body = JSON.parse(text);
   const documented = operation.responses[String(response.status)]?.schema;
   if (documented) expect(schemaMismatch(documented, body), where).toBeUndefined();
-  if (isOAuthEndpoint(operation.path)) {
+  if (isOAuthEndpoint(operation.path) || isBearerRefusal(operation.path, response.status)) {
     expect(body, where).toEqual({ error: expect.any(String), error_description: expect.any(String) });
   } else if (body.error === 'validation_error') {
     expectSeedIssues(body.issues, where);

@@ -39,6 +39,7 @@ export const ApplicationBody = v.object({
   pkce: Pkce,
   postLogoutRedirectUris: v.array(v.string()),
   accessTokenAlg: v.picklist(['EdDSA', 'RS256']),
+  passkeyOrigins: v.pipe(v.array(v.string()), v.description('SPEC §12: origins besides the issuer\'s whose pages may run passkey ceremonies through the APIs')),
   createdAt: v.string(),
   disabledAt: NullableTime,
 });
@@ -58,6 +59,7 @@ const CreateBody = v.strictObject({
   logoUrl: v.optional(LogoUrl),
   accentColor: v.optional(AccentColor),
   isFirstParty: v.optional(v.boolean()),
+  passkeyOrigins: v.optional(UriList),
 });
 
 /** What may change (SPEC §10). A list replaces the stored one whole; an absent field stays. Unknown fields (type, environment, …) → 400. */
@@ -71,6 +73,7 @@ const UpdateBody = v.strictObject({
   allowedOrigins: v.optional(UriList),
   postLogoutRedirectUris: v.optional(UriList),
   pkce: v.optional(Pkce),
+  passkeyOrigins: v.optional(UriList),
 });
 
 const CreatedBody = v.object({ ...ApplicationBody.entries, secretKey: v.pipe(v.string(), v.description('sk_…: shown only in this answer')) });
@@ -129,6 +132,7 @@ export function applicationRoutes(deps: FlowDeps): Route[] {
           logoUrl: body.logoUrl,
           accentColor: body.accentColor,
           isFirstParty: body.isFirstParty,
+          passkeyOrigins: body.passkeyOrigins,
         }, auditActor(principal)));
         return c.json({ ...describeApplication(application), secretKey }, 201);
       },

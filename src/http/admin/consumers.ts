@@ -6,11 +6,13 @@ import {
   listConsumers, revokeConsumerGrant, revokeConsumerSession, updateConsumer,
 } from '../../flows/consumers-admin.js';
 import type { FlowDeps } from '../../flows/deps.js';
+import { listPasskeys, removePasskey } from '../../flows/passkeys.js';
 import { UserAdminError, UserConflictError, createUser, setConsumerPassword } from '../../flows/users.js';
 import { Conflict, InvalidInput, NotFound } from '../../protocol/errors.js';
 import type { AppEnv } from '../env.js';
 import type { Route } from '../route.js';
 import { parseJsonBody, parseQuery } from '../validate.js';
+import { PasskeyBody } from '../schemas/passkeys.js';
 import { ADMIN_RESPONSES, ADMIN_TAG, NullableTime } from './common.js';
 import { PAGE_QUERY, pageBody, pageBodySchema, pageRequest } from './paging.js';
 
@@ -290,6 +292,25 @@ export function consumerRoutes(deps: FlowDeps): Route[] {
         ...doc, operationId: 'adminRevokeConsumerGrant',
         summary: 'Revoke one grant and every token family under it, as DELETE /v1/auth/oauth/revoke does',
         responses: { 200: { description: 'The grant, revoked', schema: GrantBody }, 401: unauthorized, 403: forbidden, 404: notFound, 500: internalError },
+      },
+    },
+    {
+      method: 'GET', path: `${consumerPath}/passkeys`, isBrowserFacing: false, middleware: [],
+      handler: async (c) => c.json({ data: await listPasskeys(deps, await visibleConsumer(deps, c)) }),
+      doc: {
+        ...doc, operationId: 'adminListConsumerPasskeys', summary: 'The consumer\'s passkeys (SPEC §12), oldest first: name, device type, backup state, last use — never the public key',
+        responses: { 200: { description: 'Every passkey of the consumer', schema: v.object({ data: v.array(PasskeyBody) }) }, 401: unauthorized, 404: notFound, 500: internalError },
+      },
+    },
+    {
+      method: 'DELETE', path: `${consumerPath}/passkeys/:passkeyId`, isBrowserFacing: false, middleware: [],
+      handler: async (c) => {
+        await removePasskey(deps, await visibleConsumer(deps, c), c.req.param('passkeyId')!, { actor: auditActor(c.get('admin')) });
+        return c.body(null, 204);
+      },
+      doc: {
+        ...doc, operationId: 'adminDeleteConsumerPasskey', summary: 'Remove one passkey of the consumer (a lost or compromised device): it signs in nowhere from now on',
+        responses: { 204: { description: 'Removed' }, 401: unauthorized, 403: forbidden, 404: notFound, 500: internalError },
       },
     },
   ];

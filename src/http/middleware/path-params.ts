@@ -17,6 +17,8 @@ const PATH_PARAMETERS: Record<string, RegExp> = {
   sessionId: /^ses_[0-9A-Za-z]{1,64}$/,
   grantId: /^grt_[0-9A-Za-z]{1,64}$/,
   adminTokenId: /^adm_[0-9A-Za-z]{1,64}$/,
+  // SPEC §12: a passkey of the consumer API, API mode and the admin API.
+  passkeyId: /^pkey_[0-9A-Za-z]{1,64}$/,
 };
 
 /**

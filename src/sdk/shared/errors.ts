@@ -79,6 +79,10 @@ export class RequestUriNotSupported extends LatchkeyError {}
 export class InvalidInput extends LatchkeyError {}
 export class Conflict extends LatchkeyError {}
 export class ConsumerDisabled extends LatchkeyError {}
+/** Passkeys (SPEC §12). */
+export class PasskeyChallengeInvalid extends LatchkeyError {}
+export class PasskeyInvalid extends LatchkeyError {}
+export class PasskeyRegistrationFailed extends LatchkeyError {}
 export class ResponseCheckFailed extends LatchkeyError {}
 
 type ErrorClass = new (...args: ConstructorParameters<typeof LatchkeyError>) => LatchkeyError;
@@ -123,6 +127,9 @@ export const ERROR_CLASSES = {
   invalid_input: InvalidInput,
   conflict: Conflict,
   consumer_disabled: ConsumerDisabled,
+  passkey_challenge_invalid: PasskeyChallengeInvalid,
+  passkey_invalid: PasskeyInvalid,
+  passkey_registration_failed: PasskeyRegistrationFailed,
 } satisfies Record<string, ErrorClass>;
 
 /** A wire error code of Latchkey. */

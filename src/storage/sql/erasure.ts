@@ -51,6 +51,8 @@ export function erasureQueries(db: Kysely<Database>): ErasureMethods {
         const authorizationCodes = count(await trx.deleteFrom('authorization_codes').where('consumer_id', 'in', ids).executeTakeFirst());
         const exchangeCodes = count(await trx.deleteFrom('exchange_codes').where('consumer_id', 'in', ids).executeTakeFirst());
         const grants = count(await trx.deleteFrom('grants').where('consumer_id', 'in', ids).executeTakeFirst());
+        const passkeys = count(await trx.deleteFrom('passkeys').where('consumer_id', 'in', ids).executeTakeFirst());
+        await trx.deleteFrom('webauthn_challenges').where('consumer_id', 'in', ids).execute();
         const identityRows = count(await trx.deleteFrom('identities').where('consumer_id', 'in', ids).executeTakeFirst());
         let otpCodes = 0;
         let devMessages = 0;
@@ -83,7 +85,7 @@ export function erasureQueries(db: Kysely<Database>): ErasureMethods {
         }
         const erased: ErasureCounts = {
           consumers, identities: identityRows, sessions, refreshTokens, grants, authorizationCodes, authorizationRequests, exchangeCodes,
-          otpCodes, devMessages, auditEventsAnonymised,
+          otpCodes, devMessages, passkeys, auditEventsAnonymised,
         };
         const auditEvents = record(erased);
         if (auditEvents.length > 0) await trx.insertInto('audit_events').values(auditEventRows(auditEvents)).execute();

@@ -61,6 +61,9 @@ export function housekeepingQueries(db: Kysely<Database>): HousekeepingMethods {
           // Past its own expiry the token is refused anyway; the entry is no longer needed.
           statement = batch(artefact, 'jti', sql`expires_at < ${cutoffs.expiredBefore}`);
           break;
+        case 'webauthn_challenges':
+          statement = batch(artefact, 'challenge_hash', sql`expires_at < ${cutoffs.expiredBefore}`);
+          break;
         case 'dev_outbox':
           statement = batch(artefact, 'id', sql`created_at < ${cutoffs.outboxBefore}`);
           break;

@@ -3,7 +3,7 @@ import { DEFAULT_ORGANIZATION_SETTINGS } from '../../protocol/lifetimes.js';
 import type { Database } from '../schema.js';
 import type {
   AdminToken, Application, AuditEvent, AuthorizationCode, AuthorizationRequest, Consumer, Grant, DevMessage, ExchangeCode, Organization, OrganizationSettings, OtpCode,
-  RefreshTokenRecord, Session, SigningKeyRecord,
+  Passkey, RefreshTokenRecord, Session, SigningKeyRecord, WebAuthnChallenge,
 } from '../store.js';
 
 // The one seam where snake_case rows become camelCase domain values (STYLE §1).
@@ -44,6 +44,7 @@ export function toApplication(row: Row<'applications'>): Application {
     pkcePolicy: row.pkce_policy,
     postLogoutRedirectUris: JSON.parse(row.post_logout_redirect_uris) as string[],
     accessTokenAlg: row.access_token_alg,
+    passkeyOrigins: JSON.parse(row.passkey_origins) as string[],
     createdAt: row.created_at,
     disabledAt: row.disabled_at ?? null,
   };
@@ -232,5 +233,37 @@ export function toAdminToken(row: Row<'admin_tokens'>): AdminToken {
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
     lastUsedAt: row.last_used_at,
+  };
+}
+
+export function toPasskey(row: Row<'passkeys'>): Passkey {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    consumerId: row.consumer_id,
+    credentialId: row.credential_id,
+    publicKey: row.public_key,
+    signCount: Number(row.sign_count),
+    transports: JSON.parse(row.transports) as string[],
+    backupEligible: Boolean(row.backup_eligible),
+    backedUp: Boolean(row.backed_up),
+    deviceType: row.device_type,
+    aaguid: row.aaguid,
+    name: row.name,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+export function toWebAuthnChallenge(row: Row<'webauthn_challenges'>): WebAuthnChallenge {
+  return {
+    challengeHash: row.challenge_hash,
+    organizationId: row.organization_id,
+    applicationId: row.application_id,
+    purpose: row.purpose,
+    consumerId: row.consumer_id,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    consumedAt: row.consumed_at,
   };
 }

@@ -131,6 +131,7 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
             pkce_policy: application.pkcePolicy,
             post_logout_redirect_uris: JSON.stringify(application.postLogoutRedirectUris),
             access_token_alg: application.accessTokenAlg,
+            passkey_origins: JSON.stringify(application.passkeyOrigins),
             created_at: application.createdAt,
           })
           .execute();
@@ -235,6 +236,7 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
         ...(changes.allowedOrigins !== undefined ? { allowed_origins: list(changes.allowedOrigins) } : {}),
         ...(changes.postLogoutRedirectUris !== undefined ? { post_logout_redirect_uris: list(changes.postLogoutRedirectUris) } : {}),
         ...(changes.pkcePolicy !== undefined ? { pkce_policy: changes.pkcePolicy } : {}),
+        ...(changes.passkeyOrigins !== undefined ? { passkey_origins: list(changes.passkeyOrigins) } : {}),
       };
       // One UPDATE: a reader never sees half of a change.
       if (Object.keys(set).length > 0) await db.updateTable('applications').set(set).where('id', '=', applicationId).execute();
