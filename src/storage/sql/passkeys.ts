@@ -6,7 +6,7 @@ import type { Passkey, PasskeyRedemption, Store, WebAuthnChallenge } from '../st
 import { auditEventRows } from './audit.js';
 import { rethrowConflict } from './conflict.js';
 import { toConsumer, toPasskey, toWebAuthnChallenge } from './rows.js';
-import { writeSignIn } from './sign-in-writes.js';
+import { signInStatements, writeSignIn } from './sign-in-writes.js';
 
 type PasskeyMethods = Pick<
   Store,
@@ -19,6 +19,7 @@ type ChallengeMatch = { challengeHash: string; applicationId: string; purpose: W
 /** SPEC §12: passkeys and the single-use challenges of their ceremonies. */
 export function passkeyQueries(db: Kysely<Database>, afterConsume: AfterConsume): PasskeyMethods {
   const insertRow = rowInserter(db);
+  const signInWrites = signInStatements(db);
 
   // SPEC §4 single use: one conditional UPDATE — under any concurrency, on any number of instances,
   // exactly one caller matches the `consumed_at IS NULL` row.
@@ -87,7 +88,7 @@ export function passkeyQueries(db: Kysely<Database>, afterConsume: AfterConsume)
         if (!used) return { outcome: 'stale_counter' };
         const ownerRow = await trx.selectFrom('consumers').selectAll().where('id', '=', used.consumer_id).executeTakeFirstOrThrow();
         const owner = toConsumer(ownerRow);
-        const signedIn = await writeSignIn(trx, insertRow, signIn(owner), match.now);
+        const signedIn = await writeSignIn(trx, signInWrites, signIn(owner), match.now);
         return { outcome: 'signed_in', owner, signedIn };
       }).catch(rethrowConflict);
     },
