@@ -11,6 +11,7 @@ import * as partialSessionIndexes from './migrations/008-partial-session-indexes
 import * as environments from './migrations/009-environments.js';
 import * as openIdConnect from './migrations/010-openid-connect.js';
 import * as administration from './migrations/011-administration.js';
+import * as totp from './migrations/012-totp.js';
 
 // Migrations are compiled into the program (no directory scanning), in order of their names.
 const MIGRATIONS: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '009-environments': environments,
   '010-openid-connect': openIdConnect,
   '011-administration': administration,
+  '012-totp': totp,
 };
 
 /** Every migration's name, in the order they apply. */

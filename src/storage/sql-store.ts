@@ -18,6 +18,7 @@ import { revokedAccessTokenQueries } from './sql/revoked-access-tokens.js';
 import { sessionQueries } from './sql/sessions.js';
 import { signingKeyQueries } from './sql/signing-keys.js';
 import { tenantQueries } from './sql/tenants.js';
+import { totpQueries } from './sql/totp.js';
 import type { Store } from './store.js';
 
 export interface SqlStore extends Store {
@@ -78,5 +79,6 @@ export async function openStore(
     ...adminListQueries(db),
     ...consumerAdminQueries(db),
     ...erasureQueries(db),
+    ...totpQueries(db),
   };
 }
