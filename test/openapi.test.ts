@@ -48,7 +48,10 @@ describe('GET /openapi.json', () => {
       expect(operation.requestBody.content['application/json'].schema.required).toContain('secondFactorToken');
       expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '429']));
     }
-    expect(document.paths['/auth/second-factor/verify'].post.requestBody.content['application/json'].schema.required).toEqual(['secondFactorToken', 'code']);
+    // SPEC §12: exactly one of the SMS code, the authenticator app's code or a recovery code.
+    const verifyBody = document.paths['/auth/second-factor/verify'].post.requestBody.content['application/json'].schema;
+    expect(verifyBody.required).toEqual(['secondFactorToken']);
+    expect(Object.keys(verifyBody.properties)).toEqual(['secondFactorToken', 'code', 'totpCode', 'recoveryCode']);
   });
 
   it('seed 000: /auth/external/authorize carries the seed fields, required lists and status codes', () => {

@@ -38,6 +38,9 @@ import { otpVerify } from './handlers/otp-verify.js';
 import { refresh } from './handlers/refresh.js';
 import { secondFactorRequest } from './handlers/second-factor-request.js';
 import { secondFactorVerify } from './handlers/second-factor-verify.js';
+import { consumerTokenOwner, loginTokenOwner, secondFactorHandlers, type OwnerOf } from './handlers/second-factors.js';
+import type { Credential } from './route.js';
+import type { MiddlewareHandler } from 'hono';
 import { browserCors } from './middleware/cors.js';
 import { acceptGuestToken, requireConsumerToken, requirePublishableKey, requireSecretKey } from './middleware/credentials.js';
 import { pathParamChecks } from './middleware/path-params.js';
@@ -47,7 +50,10 @@ import { EndSessionConfirmForm, EndSessionParams } from './schemas/end-session.j
 import { ExternalAuthorizeRequest, ExternalAuthorizeResponse, ExternalExchangeRequest } from './schemas/external.js';
 import { OkBody, OtpRequestBody, OtpVerifyBody } from './schemas/otp.js';
 import { UserInfoBody, UserInfoFormBody } from './schemas/userinfo.js';
-import { SecondFactorRequestBody, SecondFactorRequiredBody, SecondFactorVerifyBody } from './schemas/second-factor.js';
+import {
+  RecoveryCodesBody, RecoveryCodesRegenerateBody, SecondFactorListBody, SecondFactorRequestBody, SecondFactorRequiredBody, SecondFactorVerifyBody,
+  TotpConfirmBody, TotpConfirmedBody, TotpEnrollmentBody, TotpRemoveBody,
+} from './schemas/second-factor.js';
 import { AuthSessionBody, ConsumerProfileBody, RefreshRequest, RefreshResponse } from './schemas/sessions.js';
 
 const validationError = { description: 'Bad Request - Invalid input schema', schema: ValidationErrorBody };
@@ -130,7 +136,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         summary: 'Verify a one-time passcode and sign in (a guest access token sent along is linked); an account with a second factor answers secondFactorRequired instead',
         requestBody: OtpVerifyBody,
         responses: {
-          200: { description: 'Signed in; or, when the account has an SMS second factor, the pending state (SPEC §12): no session until /auth/second-factor/verify', schema: v.union([AuthSessionBody, SecondFactorRequiredBody]) },
+          200: { description: 'Signed in; or, when the account has a second factor (authenticator app and/or SMS; SPEC §12), the pending state: no session until /auth/second-factor/verify', schema: v.union([AuthSessionBody, SecondFactorRequiredBody]) },
           400: validationError,
           401: { description: 'otp_invalid / otp_expired / authentication_required / invalid_api_key', schema: ErrorBody },
           403: forbiddenOrDisabled, 429: rateLimited, 500: internalError,
@@ -156,11 +162,12 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
       middleware: [cors, publishableKey, guestToken], handler: secondFactorVerify(deps),
       doc: {
         operationId: 'postAuthSecondFactorVerify', tag: 'Auth', credential: 'publishableKey',
-        summary: 'Complete a pending sign-in with the SMS code (single use; the guest sent with /auth/otp/verify, or with this request, is linked)',
+        summary: 'Complete a pending sign-in with exactly one of: the SMS code (code), the authenticator app\'s code (totpCode), a recovery code (recoveryCode) — single use; the guest sent with /auth/otp/verify, or with this request, is linked',
         requestBody: SecondFactorVerifyBody,
         responses: {
-          200: { description: 'Signed in', schema: AuthSessionBody }, 400: validationError,
-          401: { description: 'invalid_second_factor_token / otp_invalid / otp_expired / authentication_required / invalid_api_key', schema: ErrorBody },
+          200: { description: 'Signed in', schema: AuthSessionBody },
+          400: { description: 'validation_error / bad_request (a factor this person does not have)', schema: v.union([ValidationErrorBody, ErrorBody]) },
+          401: { description: 'invalid_second_factor_token / otp_invalid / otp_expired / totp_invalid / recovery_code_invalid / authentication_required / invalid_api_key', schema: ErrorBody },
           403: forbiddenOrDisabled, 429: rateLimited, 500: internalError,
         },
       },
@@ -198,6 +205,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: { 200: { description: 'The consumer', schema: ConsumerProfileBody }, 401: unauthorized, 403: forbidden, 500: internalError },
       },
     },
+    ...secondFactorRoutes(deps, { prefix: '/consumers/me', tag: 'Consumers', credential: 'consumerToken', middleware: [cors, consumerToken], ownerOf: consumerTokenOwner, operation: 'ConsumersMe' }),
     {
       method: 'GET', path: '/v1/auth/oauth/authorize/initiate', isBrowserFacing: true,
       middleware: [cors], handler: oauthInitiate(deps),
@@ -230,11 +238,11 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
       method: 'POST', path: '/v1/auth/login', isBrowserFacing: true,
       middleware: [cors, publishableKey, perIp('loginPerIp')], handler: login(deps),
       doc: {
-        operationId: 'postLogin', tag: 'Users', credential: 'clientKey', summary: 'Step 2: sign a user in with email and password (and the SMS code of a second factor)',
+        operationId: 'postLogin', tag: 'Users', credential: 'clientKey', summary: 'Step 2: sign a user in with email and password (and the second factor: otpCode, totpCode or recoveryCode)',
         requestBody: LoginRequest,
         responses: {
           200: { description: 'Signed in, or isOtpRequired', schema: LoginResponse }, 400: validationError,
-          401: { description: 'invalid_credentials (the same for an unknown email) / authentication_required / invalid_api_key', schema: ErrorBody },
+          401: { description: 'invalid_credentials (the same for an unknown email) / totp_invalid / recovery_code_invalid / authentication_required / invalid_api_key', schema: ErrorBody },
           403: { description: 'consumer_disabled: the right password of a person an operator disabled', schema: ErrorBody },
           429: { ...rateLimited, description: 'Too many attempts: the account is locked for a while' }, 500: internalError,
         },
@@ -258,6 +266,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: { 200: { description: 'Logged out', schema: SuccessBody }, 401: { description: 'invalid_token', schema: OAuthErrorBody } },
       },
     },
+    ...secondFactorRoutes(deps, { prefix: '/v1/user', tag: 'Users', credential: 'loginToken', middleware: [cors, requireBearer(deps, ['login'])], ownerOf: loginTokenOwner, operation: 'User' }),
     {
       method: 'POST', path: '/v1/auth/oauth/authorize', isBrowserFacing: true,
       middleware: [cors, requireClientKey(deps), requireBearer(deps, ['login'])], handler: oauthAuthorize(deps),
@@ -375,6 +384,59 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
 }
 
 /**
+ * SPEC §12: a signed-in person's own second factors — the same five routes in the consumer API
+ * (consumer access token of an authenticated consumer) and in API mode (login token of
+ * `/v1/auth/login`). OAuth access tokens of third-party applications are not accepted.
+ */
+function secondFactorRoutes(
+  deps: FlowDeps,
+  options: { prefix: string; tag: string; credential: Credential; middleware: MiddlewareHandler<AppEnv>[]; ownerOf: OwnerOf; operation: string },
+): Route[] {
+  const handlers = secondFactorHandlers(deps, options.ownerOf);
+  const base = `${options.prefix}/second-factors`;
+  const isApiMode = options.credential === 'loginToken';
+  const credentialRefused: Route['doc']['responses'] = isApiMode
+    ? { 401: { description: 'invalid_token (login token missing, invalid or ended)', schema: OAuthErrorBody } }
+    : { 401: { description: 'authentication_required / invalid_api_key', schema: ErrorBody }, 403: { description: 'forbidden: a guest (sign in first), or another kind of credential', schema: ErrorBody } };
+  const common: Route['doc']['responses'] = { ...credentialRefused, 500: { description: 'Internal server error', schema: InternalErrorBody } };
+  const proofRefused = {
+    400: { description: 'validation_error / bad_request (a confirmed authenticator app needs totpCode or recoveryCode)', schema: v.union([ValidationErrorBody, ErrorBody]) },
+    401: { description: `totp_invalid (wrong or already-used code) / recovery_code_invalid${isApiMode ? ' / invalid_token' : ' / authentication_required'}`, schema: ErrorBody },
+    429: { description: 'Too many second-factor codes tried for this person (LATCHKEY_RATE_LIMIT_SECOND_FACTOR_PER_CONSUMER)', schema: RateLimitedBody },
+  };
+  const route = (method: Route['method'], path: string, handler: Handler<AppEnv>, doc: Omit<Route['doc'], 'tag' | 'credential'>): Route => ({
+    method, path, isBrowserFacing: true, middleware: [...options.middleware], handler, doc: { ...doc, tag: options.tag, credential: options.credential },
+  });
+  return [
+    route('GET', base, handlers.list, {
+      operationId: `get${options.operation}SecondFactors`, summary: 'The person\'s second factors (authenticator app with recovery codes left, SMS) — never a secret',
+      responses: { ...common, 200: { description: 'Second factors', schema: SecondFactorListBody } },
+    }),
+    route('POST', `${base}/totp`, handlers.startTotp, {
+      operationId: `post${options.operation}Totp`,
+      summary: 'Start (or restart) an authenticator-app (TOTP, RFC 6238) enrollment: the secret, its otpauth:// URI and that URI as an SVG QR code (Cache-Control: no-store)',
+      responses: { ...common, 200: { description: 'Pending enrollment: confirm it with a first code', schema: TotpEnrollmentBody }, 409: { description: 'conflict: an authenticator app is already on (remove it first)', schema: ErrorBody } },
+    }),
+    route('POST', `${base}/totp/confirm`, handlers.confirmTotp, {
+      operationId: `post${options.operation}TotpConfirm`, summary: 'Confirm the pending enrollment with a first code: TOTP is on; the ten recovery codes are returned this once',
+      requestBody: TotpConfirmBody,
+      responses: { ...common, ...proofRefused, 200: { description: 'Enabled', schema: TotpConfirmedBody }, 409: { description: 'conflict: no enrollment waits for a first code', schema: ErrorBody } },
+    }),
+    route('DELETE', `${base}/totp`, handlers.removeTotp, {
+      operationId: `delete${options.operation}Totp`,
+      summary: 'Remove the authenticator app and its recovery codes: takes a current totpCode or a recoveryCode (no body: cancel a pending enrollment)',
+      requestBody: TotpRemoveBody,
+      responses: { ...common, ...proofRefused, 204: { description: 'Removed' }, 404: { description: 'not_found: no authenticator app', schema: ErrorBody } },
+    }),
+    route('POST', `${base}/recovery-codes`, handlers.regenerateRecoveryCodes, {
+      operationId: `post${options.operation}RecoveryCodes`, summary: 'Ten new recovery codes replace every old one (takes a current totpCode or a recoveryCode); shown this once',
+      requestBody: RecoveryCodesRegenerateBody,
+      responses: { ...common, ...proofRefused, 200: { description: 'The new codes', schema: RecoveryCodesBody }, 409: { description: 'conflict: no authenticator app', schema: ErrorBody } },
+    }),
+  ];
+}
+
+/**
  * SPEC §10: Latchkey's own pages on the public listener — the same for every visitor, with nothing
  * of any organization or application (src/http/handlers/site-page.ts).
  */
@@ -406,7 +468,7 @@ function hostedRoutes(hosted: ReturnType<typeof hostedHandlers>, deps: FlowDeps)
   return [
     page('GET', '/oauth/authorize/:id', hosted.show, 'Sign-in page of an authorization session (or consent, or straight back to the client)'),
     page('POST', '/oauth/authorize/:id/login', hosted.login, 'Password sign-in form'),
-    page('POST', '/oauth/authorize/:id/second-factor', hosted.secondFactor, 'SMS code of the second factor'),
+    page('POST', '/oauth/authorize/:id/second-factor', hosted.secondFactor, 'Second factor: the SMS code, the authenticator app\'s code or a recovery code'),
     page('POST', '/oauth/authorize/:id/email-code', hosted.emailCode, 'Send a sign-in code by email'),
     page('POST', '/oauth/authorize/:id/email-code/verify', hosted.emailCodeVerify, 'Sign in with the emailed code'),
     page('POST', '/oauth/authorize/:id/consent', hosted.consent, 'Approve or deny'),

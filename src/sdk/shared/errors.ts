@@ -78,6 +78,8 @@ export class RequestUriNotSupported extends LatchkeyError {}
 /** Admin API (SPEC §10) and account state. */
 export class InvalidInput extends LatchkeyError {}
 export class Conflict extends LatchkeyError {}
+export class TotpInvalid extends LatchkeyError {}
+export class RecoveryCodeInvalid extends LatchkeyError {}
 export class ConsumerDisabled extends LatchkeyError {}
 export class ResponseCheckFailed extends LatchkeyError {}
 
@@ -123,6 +125,8 @@ export const ERROR_CLASSES = {
   invalid_input: InvalidInput,
   conflict: Conflict,
   consumer_disabled: ConsumerDisabled,
+  totp_invalid: TotpInvalid,
+  recovery_code_invalid: RecoveryCodeInvalid,
 } satisfies Record<string, ErrorClass>;
 
 /** A wire error code of Latchkey. */
