@@ -1,6 +1,7 @@
 import { createDecipheriv, hkdfSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchTotpStep, normalizeRecoveryCode, totpKeyUri } from '../src/crypto/totp.js';
+import { adminRequest, createAdminToken } from './helpers/admin.js';
 import { dumpDatabase } from './helpers/database-dump.js';
 import { describeEachEngine } from './helpers/engines.js';
 import { createPasswordUser, login, loginToken } from './helpers/oauth.js';
@@ -303,5 +304,30 @@ describeEachEngine('TOTP enrollment and recovery codes (SPEC §12)', (engine) =>
     const text = JSON.stringify(events);
     expect(text.includes(secret)).toBe(false);
     for (const code of recoveryCodes) expect(text.includes(code)).toBe(false);
+  });
+
+  it('SPEC §10 / §12: the admin API lists a person\'s second factors (TOTP with recovery codes left, SMS) and removes TOTP; the event names the token', async () => {
+    const admin = await createAdminToken(server, { name: 'support' });
+    const readOnly = await createAdminToken(server, { name: 'viewer', readOnly: true });
+    const user = await createPasswordUser(server);
+    const token = await loginToken(server, server.demo, user.email, user.password);
+    const { recoveryCodes, secret } = await enroll(token, '/v1/user/second-factors');
+    await server.request('/v1/auth/login', { json: { email: user.email, password: user.password, recoveryCode: recoveryCodes[0] }, headers: { 'x-client-key': server.demo.publishableKey } });
+    const consumer = await (await adminRequest(server, admin, 'GET', `/admin/v1/consumers/${user.id}`)).json();
+    expect(consumer.secondFactors).toEqual([{ type: 'totp', enabledAt: expect.any(String) }]);
+    const listed = await adminRequest(server, admin, 'GET', `/admin/v1/consumers/${user.id}/second-factors`);
+    expect(listed.status).toBe(200);
+    expect(await listed.json()).toEqual({ secondFactors: [{ type: 'totp', enabledAt: consumer.secondFactors[0].enabledAt, recoveryCodesRemaining: 9 }], isTotpEnrollmentPending: false });
+    expect(JSON.stringify(consumer).includes(secret)).toBe(false);
+
+    expect((await adminRequest(server, readOnly, 'DELETE', `/admin/v1/consumers/${user.id}/second-factors/totp`)).status).toBe(403);
+    const removed = await adminRequest(server, admin, 'DELETE', `/admin/v1/consumers/${user.id}/second-factors/totp`);
+    expect(removed.status).toBe(200);
+    expect((await removed.json()).secondFactors).toEqual([]);
+    expect((await adminRequest(server, admin, 'DELETE', `/admin/v1/consumers/${user.id}/second-factors/totp`)).status).toBe(404);
+    // The password alone signs in again; no recovery code is left.
+    expect((await (await login(server, server.demo, user.email, user.password)).json()).isOtpRequired).toBe(false);
+    const [event] = (await server.server.runtime.store.listAuditEvents(await defaultOrganizationId(), 'totp.removed')).filter((e) => e.data.consumerId === user.id);
+    expect(event!.data).toEqual({ consumerId: user.id, by: 'operator', actor: { type: 'admin_token', id: admin.id, name: 'support' } });
   });
 });

@@ -5,6 +5,7 @@ import { maskDestination } from '../protocol/contacts.js';
 import { AuthenticationRequired, BadRequest, Conflict, Forbidden, NotFound, TotpInvalid } from '../protocol/errors.js';
 import { toIsoTime } from '../protocol/clock.js';
 import type { Consumer } from '../storage/store.js';
+import { withActor, type AuditActor } from './admin-principal.js';
 import type { FlowDeps } from './deps.js';
 import { openTotpSecret, recoveryCodeHash, redeemTotpProof, type TotpProof } from './totp-proof.js';
 
@@ -152,8 +153,8 @@ export async function regenerateRecoveryCodes(deps: FlowDeps, owner: FactorOwner
 }
 
 /** SPEC §10: an operator removes a person's authenticator app (and recovery codes) — e.g. after losing both. */
-export async function removeTotpByOperator(deps: FlowDeps, consumer: Consumer, actor: Record<string, unknown>): Promise<boolean> {
-  const removed = deps.audit.prepare('totp.removed', consumer.organizationId, { consumerId: consumer.id, by: 'operator', actor });
+export async function removeTotpByOperator(deps: FlowDeps, consumer: Consumer, actor?: AuditActor): Promise<boolean> {
+  const removed = deps.audit.prepare('totp.removed', consumer.organizationId, withActor({ consumerId: consumer.id, by: 'operator' }, actor));
   const isRemoved = await deps.store.removeTotpFactor(consumer.id, deps.clock.now(), [removed]);
   if (isRemoved) deps.audit.committed([removed]);
   return isRemoved;
