@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateId } from '../src/crypto/random.js';
+import { signSecondFactorPending } from '../src/flows/login.js';
+import { issueSecondFactorChallenge } from '../src/flows/second-factor-challenge.js';
 import { needsSecondFactor, secondFactorsFor } from '../src/flows/second-factor-rule.js';
 import { confirmTotpEnrollment, startTotpEnrollment } from '../src/flows/totp.js';
 import { describeEachEngine } from './helpers/engines.js';
 import { me } from './helpers/flows.js';
 import { createOAuthApp, createPasswordUser, initiate, login, pkce, standardQuery, type OAuthApp } from './helpers/oauth.js';
-import { latestCode, requestOtp, verifyOtp } from './helpers/otp.js';
+import { latestCode, requestOtp, startGuest, verifyOtp } from './helpers/otp.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { totp } from './helpers/totp.js';
 
@@ -130,6 +132,52 @@ describeEachEngine('SPEC §12: a TOTP second factor is required on every path a 
     });
   });
 
+  describe('consumer API, completing with TOTP', () => {
+    it('SPEC §5.4: the guest sent with the emailed code is absorbed once the TOTP code completes the sign-in', async () => {
+      const { user, secret } = await person({ sms: false });
+      const guest = await startGuest(server);
+      server.clock.advance(61);
+      await requestOtp(server, { email: user.email });
+      const pending = await (await verifyOtp(server, { email: user.email, code: await latestCode(server, user.email) }, { guestToken: guest.accessToken })).json();
+      expect(pending.secondFactors).toEqual(['totp']);
+      // Nothing linked yet.
+      expect((await me(server, guest.accessToken)).status).toBe(200);
+      const done = await post('/auth/second-factor/verify', { secondFactorToken: pending.secondFactorToken, totpCode: freshCode(secret) });
+      expect(done.status).toBe(200);
+      expect((await done.json()).session).toMatchObject({ consumerId: user.id, guestId: guest.session.consumerId });
+      expect((await me(server, guest.accessToken)).status).toBe(401);
+    });
+
+    it('SPEC §10: a person disabled while the sign-in waits for TOTP gets 403 consumer_disabled, and the code is not used up', async () => {
+      const { user, secret } = await person({ sms: false });
+      const pending = await verifyByCode({ email: user.email });
+      const { store } = server.server.runtime;
+      await store.disableConsumer(user.id, server.clock.now());
+      const code = freshCode(secret);
+      const refused = await post('/auth/second-factor/verify', { secondFactorToken: pending.secondFactorToken, totpCode: code });
+      expect(refused.status).toBe(403);
+      expect((await refused.json()).error).toBe('consumer_disabled');
+      await store.enableConsumer(user.id, server.clock.now());
+      // Rolled back with the refused sign-in: the same code still works once.
+      expect((await post('/auth/second-factor/verify', { secondFactorToken: pending.secondFactorToken, totpCode: code })).status).toBe(200);
+    });
+
+    it('SPEC §12 for the passkey flows: a challenge for a passkey without user verification is completed by TOTP (issueSecondFactorChallenge)', async () => {
+      const { user, secret } = await person({ sms: false });
+      const { deps, store } = server.server.runtime;
+      const application = (await store.getApplication(server.demo.id))!;
+      const consumer = (await store.getConsumer(user.id))!;
+      expect(needsSecondFactor(consumer, { via: 'passkey', userVerified: true })).toBe(false);
+      const pending = await issueSecondFactorChallenge(deps, application, consumer, { via: 'passkey', userVerified: false }, undefined);
+      expect(pending).toMatchObject({ secondFactorRequired: true, secondFactor: 'totp', secondFactors: ['totp'] });
+      expect(pending).not.toHaveProperty('phoneNumber');
+      expect((await post('/auth/second-factor/verify', { secondFactorToken: pending.secondFactorToken, code: '123456' })).status).toBe(400);
+      const done = await post('/auth/second-factor/verify', { secondFactorToken: pending.secondFactorToken, totpCode: freshCode(secret) });
+      expect(done.status).toBe(200);
+      expect((await done.json()).session).toMatchObject({ type: 'authenticated', consumerId: user.id });
+    });
+  });
+
   describe('consumer API, sign-in by SMS code (/auth/otp/verify with phone)', () => {
     /** Gives the person the `latchkey` phone identity, so an SMS code signs them in. */
     async function withPhoneIdentity(userId: string, phone: string) {
@@ -245,6 +293,26 @@ describeEachEngine('SPEC §12: a TOTP second factor is required on every path a 
       const right = await submit(`${path}/second-factor`, jar, { pending: pendingOf(page), recoveryCode: recoveryCodes[0]!.toUpperCase(), csrf });
       expect(right.status).toBe(303);
       expect(cookies(right).has('latchkey_session')).toBe(true);
+    });
+
+    it('SPEC §12 for the passkey flows: a hosted pending second factor of a passkey without user verification shows the TOTP field and completes with it', async () => {
+      const { user, secret } = await person({ sms: false });
+      const { path, jar, csrf } = await openPage();
+      const { deps, store } = server.server.runtime;
+      const application = (await store.findApplicationByPublishableKey(oauthApp.publishableKey))!;
+      const pending = await signSecondFactorPending(deps, application, (await store.getConsumer(user.id))!, path.split('/').pop()!, 'passkey');
+      const right = await submit(`${path}/second-factor`, jar, { pending, totpCode: freshCode(secret), csrf });
+      expect(right.status).toBe(303);
+      expect(cookies(right).has('latchkey_session')).toBe(true);
+    });
+
+    it('SPEC §12: wrong app codes on the hosted page are rate limited too (429 page)', async () => {
+      const { user, secret } = await person({ sms: false });
+      const { path, jar, csrf } = await openPage();
+      const page = await (await submit(`${path}/login`, jar, { email: user.email, password: user.password, csrf })).text();
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await submit(`${path}/second-factor`, jar, { pending: pendingOf(page), totpCode: totp(secret, server.clock.now(), 9), csrf })).status);
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
     });
 
     it('SPEC §12: email code, TOTP only → the emailed code does not skip the app code', async () => {
