@@ -329,5 +329,21 @@ describeEachEngine('SPEC §12: a TOTP second factor is required on every path a 
       expect(right.status).toBe(303);
       expect(cookies(right).has('latchkey_session')).toBe(true);
     });
+
+    it('SPEC §12: email code, SMS + TOTP → both offered (the SMS code sent); the SMS code completes it', async () => {
+      const { user, phone } = await person({ sms: true });
+      const { path, jar, csrf } = await openPage();
+      server.clock.advance(61);
+      await submit(`${path}/email-code`, jar, { email: user.email, csrf });
+      server.clock.advance(61);
+      const emailed = await submit(`${path}/email-code/verify`, jar, { email: user.email, code: await latestCode(server, user.email), csrf });
+      const page = await emailed.text();
+      expect(page).toContain('name="totpCode"');
+      expect(page).toContain('name="code"');
+      expect(page).toContain('name="recoveryCode"');
+      const right = await submit(`${path}/second-factor`, jar, { pending: pendingOf(page), code: await latestCode(server, phone!), csrf });
+      expect(right.status).toBe(303);
+      expect(cookies(right).has('latchkey_session')).toBe(true);
+    });
   });
 });

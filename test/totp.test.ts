@@ -152,6 +152,17 @@ describeEachEngine('TOTP enrollment and recovery codes (SPEC §12)', (engine) =>
       expect(response.status, JSON.stringify(body)).toBe(400);
       expect((await response.json()).error).toBe('validation_error');
     }
+    // SPEC §3: a refused code is never quoted back in the issues.
+    for (const [path, body] of [
+      ['/consumers/me/second-factors/totp/confirm', { totpCode: '98765x' }],
+      ['/consumers/me/second-factors/recovery-codes', { recoveryCode: 'secret%code!' }],
+    ] as const) {
+      const response = await call('POST', path, accessToken, body);
+      expect(response.status).toBe(400);
+      const text = await response.text();
+      expect(text).not.toContain('98765x');
+      expect(text).not.toContain('secret%code!');
+    }
   });
 
   it('SPEC §12 in API mode: the login token of /v1/auth/login enrolls under /v1/user/second-factors (an OAuth-less credential of the person)', async () => {
