@@ -3,6 +3,13 @@ import { layout } from '../layout.js';
 import { errorMessage, form } from './forms.js';
 import type { PageContext } from './login.js';
 
+/** What the page asks for, in words. */
+function intro(hasTotp: boolean, hasSms: boolean, sentTo: string): SafeHtml {
+  if (hasTotp && hasSms) return html`<p class="muted">Enter the 6-digit code your authenticator app shows. We sent a 6-digit code to ${sentTo} too; it expires in 10 minutes.</p>`;
+  if (hasSms) return html`<p class="muted">We sent a 6-digit code to ${sentTo}. It expires in 10 minutes.</p>`;
+  return html`<p class="muted">Open your authenticator app and enter the 6-digit code it shows for this account.</p>`;
+}
+
 /**
  * The second step of a hosted sign-in (SPEC §12): the fields of the factors the person has — the
  * SMS code sent to their phone (`code`), the authenticator app's code (`totpCode`) — and, with an
@@ -20,7 +27,7 @@ export function secondFactorPage(
 <label for="totpCode">Code from your authenticator app</label>
 <input id="totpCode" name="totpCode" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6">`;
   const smsField = html`
-<label for="code">${hasTotp ? `Or the code we sent to ${options.sentTo}` : 'Code'}</label>
+<label for="code">${hasTotp ? 'Or the code we sent by SMS' : 'Code'}</label>
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6">`;
   const recoveryField = html`
 <details>
@@ -34,7 +41,7 @@ export function secondFactorPage(
     branding: ctx.branding,
     themeHref: ctx.themeHref,
     body: html`<h1>${title}</h1>
-${hasSms ? html`<p class="muted">We sent a 6-digit code to ${options.sentTo}. It expires in 10 minutes.</p>` : html`<p class="muted">Open your authenticator app and enter the 6-digit code it shows for this account.</p>`}
+${intro(hasTotp, hasSms, options.sentTo)}
 ${errorMessage(options.error)}
 ${form(options.action, ctx.csrfToken, html`
 <input type="hidden" name="pending" value="${options.pending}">
