@@ -43,7 +43,8 @@ function dummyPasswordHash(deps: FlowDeps): Promise<string> {
 }
 
 /**
- * SPEC §6.2 step 2: email + password (+ the SMS code when the user has a second factor). Every
+ * SPEC §6.2 step 2: email + password (+ a second factor when the user has one: the SMS `otpCode`, a
+ * `totpCode` or a `recoveryCode`, SPEC §12). Every
  * attempt takes a point of the per-account lockout before the password is checked — so a burst of
  * concurrent guesses cannot all pass the gate — and a right password starts the count over.
  */
