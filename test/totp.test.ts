@@ -1,6 +1,8 @@
 import { createDecipheriv, hkdfSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchTotpStep, normalizeRecoveryCode, totpKeyUri } from '../src/crypto/totp.js';
+import { createOrganization } from '../src/flows/bootstrap.js';
+import { setOrganizationBranding } from '../src/flows/branding.js';
 import { adminRequest, createAdminToken } from './helpers/admin.js';
 import { dumpDatabase } from './helpers/database-dump.js';
 import { describeEachEngine } from './helpers/engines.js';
@@ -106,6 +108,17 @@ describeEachEngine('TOTP enrollment and recovery codes (SPEC §12)', (engine) =>
     const list = await call('GET', '/consumers/me/second-factors', accessToken);
     expect(await list.json()).toEqual({ secondFactors: [], isTotpEnrollmentPending: true });
     expect((await (await login(server, server.demo, user.email, user.password)).json()).isOtpRequired).toBe(false);
+  });
+
+  it('SPEC §12: the key URI\'s issuer is the organization\'s display name; its label the person\'s email', async () => {
+    const { deps } = server.server.runtime;
+    const organization = await createOrganization(deps, `acme-${Date.now()}`);
+    await setOrganizationBranding(deps, organization.id, { displayName: 'Acme & Co', logoUrl: null, accentColor: null });
+    const app = await server.createApp({ organizationId: organization.id });
+    const user = await createPasswordUser(server, { organizationId: organization.id });
+    const token = await loginToken(server, app, user.email, user.password);
+    const { otpauthUri, secret } = await (await call('POST', '/v1/user/second-factors/totp', token)).json();
+    expect(otpauthUri).toBe(`otpauth://totp/Acme%20%26%20Co:${encodeURIComponent(user.email)}?issuer=Acme%20%26%20Co&secret=${secret}&algorithm=SHA1&digits=6&period=30`);
   });
 
   it('SPEC §12: a first code confirms it; ten distinct recovery codes come back once; a second enrollment is refused (409)', async () => {
