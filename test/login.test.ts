@@ -55,7 +55,8 @@ describeEachEngine('POST /v1/auth/login, /login/otp, /logout (SPEC §6.2)', (eng
   it('a second factor: isOtpRequired with the masked phone; /login/otp sends the code; login with it succeeds', async () => {
     const user = await createPasswordUser(server, { phone: '+14155550199' });
     const first = await login(server, app, user.email, user.password);
-    expect(await first.json()).toEqual({ accessToken: null, userId: user.id, isOtpRequired: true, phoneNumber: '+1•••99' });
+    // SPEC §12: the factors that can complete it are listed too (a back-compatible addition).
+    expect(await first.json()).toEqual({ accessToken: null, userId: user.id, isOtpRequired: true, phoneNumber: '+1•••99', secondFactors: ['sms'] });
     const sent = await server.request('/v1/auth/login/otp', { json: { userId: user.id }, headers: { 'x-client-key': app.publishableKey } });
     expect(await sent.json()).toEqual({ success: true });
     const code = await latestCode(server, '+14155550199');

@@ -116,7 +116,7 @@ describeEachEngine('issue 11.1 / SPEC §1: migration 009 puts existing rows in t
     await store.createConsumerWithIdentity(
       {
         id: 'con_new_test', organizationId: 'org_both', environment: 'test', type: 'authenticated', email: null, phone: null, fullName: null,
-        canonicalSubject: 'person-1', claims: {}, mergedIntoId: null, secondFactor: null, emailVerifiedAt: null, phoneVerifiedAt: null, createdAt: t0, updatedAt: t0, disabledAt: null,
+        canonicalSubject: 'person-1', claims: {}, mergedIntoId: null, secondFactor: null, totpEnabledAt: null, emailVerifiedAt: null, phoneVerifiedAt: null, createdAt: t0, updatedAt: t0, disabledAt: null,
       },
       'idn_new_test',
       identity,

@@ -48,7 +48,30 @@ describe('GET /openapi.json', () => {
       expect(operation.requestBody.content['application/json'].schema.required).toContain('secondFactorToken');
       expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '429']));
     }
-    expect(document.paths['/auth/second-factor/verify'].post.requestBody.content['application/json'].schema.required).toEqual(['secondFactorToken', 'code']);
+    // SPEC §12: exactly one of the SMS code, the authenticator app's code or a recovery code.
+    const verifyBody = document.paths['/auth/second-factor/verify'].post.requestBody.content['application/json'].schema;
+    expect(verifyBody.required).toEqual(['secondFactorToken']);
+    expect(Object.keys(verifyBody.properties)).toEqual(['secondFactorToken', 'code', 'totpCode', 'recoveryCode']);
+  });
+
+  it('SPEC §12 / issue 18: documents the TOTP routes under the consumer API and API mode, and the new second-factor fields', () => {
+    for (const [base, credential] of [['/consumers/me/second-factors', 'consumerToken'], ['/v1/user/second-factors', 'loginToken']] as const) {
+      const operations = [
+        [base, 'get'], [`${base}/totp`, 'post'], [`${base}/totp/confirm`, 'post'], [`${base}/totp`, 'delete'], [`${base}/recovery-codes`, 'post'],
+      ] as const;
+      for (const [path, method] of operations) {
+        const operation = document.paths[path]?.[method];
+        expect(operation, `${method} ${path}`).toBeDefined();
+        expect(JSON.stringify(operation.security ?? operation), `${method} ${path}`).toContain(credential);
+      }
+      expect(document.paths[`${base}/totp/confirm`].post.requestBody.content['application/json'].schema.required).toEqual(['totpCode']);
+      expect(Object.keys(document.paths[`${base}/totp`].delete.requestBody.content['application/json'].schema.properties)).toEqual(['totpCode', 'recoveryCode']);
+      expect(Object.keys(document.paths[`${base}/totp`].post.responses['200'].content['application/json'].schema.properties)).toEqual(['secret', 'otpauthUri', 'qrCodeSvg']);
+      expect(Object.keys(document.paths[`${base}/totp/confirm`].post.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '409', '429']));
+    }
+    expect(Object.keys(document.paths['/v1/auth/login'].post.requestBody.content['application/json'].schema.properties)).toEqual(['email', 'password', 'otpCode', 'totpCode', 'recoveryCode']);
+    const pending = JSON.stringify(document.paths['/auth/otp/verify'].post.responses['200'].content['application/json'].schema);
+    expect(pending).toContain('secondFactors');
   });
 
   it('seed 000: /auth/external/authorize carries the seed fields, required lists and status codes', () => {

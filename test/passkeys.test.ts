@@ -6,6 +6,7 @@ import { me } from './helpers/flows.js';
 import { authorizeStep3, createOAuthApp, createPasswordUser, initiate, login, pkce, standardQuery, tokenRequest } from './helpers/oauth.js';
 import { latestCode, signInByEmail, startGuest } from './helpers/otp.js';
 import { startTestServer, type TestApp, type TestServer } from './helpers/server.js';
+import { totp } from './helpers/totp.js';
 import { SoftAuthenticator, type CeremonyOptions } from './helpers/webauthn.js';
 
 describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
@@ -338,7 +339,7 @@ describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
     expect(pending.status).toBe(200);
     const body = await pending.json();
     expect(body).toEqual({
-      secondFactorRequired: true, secondFactor: 'sms', secondFactorToken: expect.stringMatching(/^ey/),
+      secondFactorRequired: true, secondFactor: 'sms', secondFactors: ['sms'], secondFactorToken: expect.stringMatching(/^ey/),
       phoneNumber: `${phone.slice(0, 2)}•••${phone.slice(-2)}`, expiresAt: expect.any(String),
     });
     expect(body).not.toHaveProperty('accessToken');
@@ -400,11 +401,42 @@ describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
       expect(response.status).toBe(200);
       return response.json();
     };
-    expect(await attempt()).toEqual({ accessToken: null, userId: user.id, isOtpRequired: true, phoneNumber: `${phone.slice(0, 2)}•••${phone.slice(-2)}` });
+    expect(await attempt()).toEqual({ accessToken: null, userId: user.id, isOtpRequired: true, phoneNumber: `${phone.slice(0, 2)}•••${phone.slice(-2)}`, secondFactors: ['sms'] });
     server.clock.advance(61);
     await server.request('/v1/auth/login/otp', { json: { userId: user.id }, headers: { 'x-client-key': server.demo.publishableKey } });
     const signedIn = await attempt(await latestCode(server, phone));
     expect(signedIn).toMatchObject({ accessToken: expect.stringMatching(/^ey/), isOtpRequired: false });
+  });
+
+  it('SPEC §12: without user verification, a person with an authenticator app must give its code — consumer API and API mode; with it, no second factor', async () => {
+    const { session, auth } = await personWithPasskey();
+    const bearerCall = (path: string, body?: object) => server.request(path, { method: 'POST', headers: bearer(session.accessToken), ...(body ? { json: body } : {}) });
+    const { secret } = await (await bearerCall('/consumers/me/second-factors/totp')).json();
+    expect((await bearerCall('/consumers/me/second-factors/totp/confirm', { totpCode: totp(secret, server.clock.now()) })).status).toBe(200);
+
+    // Consumer API: the pending state names TOTP only (no phone), and the app's code completes it.
+    const pending = await (await verify(auth.authenticate(await signInOptions(), { userVerified: false }))).json();
+    expect(pending).toMatchObject({ secondFactorRequired: true, secondFactor: 'totp', secondFactors: ['totp'] });
+    expect(pending.phoneNumber).toBeUndefined();
+    server.clock.advance(30);
+    const completed = await server.request('/auth/second-factor/verify', { json: { secondFactorToken: pending.secondFactorToken, totpCode: totp(secret, server.clock.now()) }, headers: keyOf() });
+    expect(completed.status).toBe(200);
+    expect((await completed.json()).session.consumerId).toBe(session.session.consumerId);
+
+    // API mode: isOtpRequired with secondFactors, then a new assertion with totpCode gives the login token.
+    const apiMode = async (extra: object) => {
+      const options = await signInOptions(undefined, '/v1/auth/passkey/options');
+      const response = await server.request('/v1/auth/passkey/verify', { json: { credential: auth.authenticate(options, { userVerified: false }), ...extra }, headers: { 'x-client-key': server.demo.publishableKey } });
+      return { status: response.status, body: await response.json() };
+    };
+    expect(await apiMode({})).toEqual({ status: 200, body: { accessToken: null, userId: session.session.consumerId, isOtpRequired: true, phoneNumber: null, secondFactors: ['totp'] } });
+    expect((await apiMode({ totpCode: '000000' })).status).toBe(401);
+    server.clock.advance(30);
+    expect(await apiMode({ totpCode: totp(secret, server.clock.now()) })).toMatchObject({ status: 200, body: { accessToken: expect.stringMatching(/^ey/), isOtpRequired: false } });
+
+    // With user verification the passkey is both factors.
+    const verified = await verify(auth.authenticate(await signInOptions(), { userVerified: true }));
+    expect(await verified.json()).toMatchObject({ session: { consumerId: session.session.consumerId } });
   });
 
   it('SPEC §10: the admin API lists a consumer\'s passkeys and removes one, which then signs in nowhere', async () => {

@@ -107,7 +107,7 @@ describe('check and charge (issue 11.6)', () => {
   it('issue 11.6: check never takes a point and refuses once charges used the budget; charge never refuses', async () => {
     const rule = { points: 2, durationSeconds: 3600 };
     const settings = Object.fromEntries(
-      ['otpRequestPerDestination', 'otpRequestPerIp', 'otpVerifyPerDestination', 'guestPerIp', 'externalAuthorizePerApplication', 'loginPerIp', 'loginFailuresPerAccount'].map((name) => [name, rule]),
+      ['otpRequestPerDestination', 'otpRequestPerIp', 'otpVerifyPerDestination', 'guestPerIp', 'externalAuthorizePerApplication', 'loginPerIp', 'loginFailuresPerAccount', 'secondFactorPerConsumer'].map((name) => [name, rule]),
     ) as Parameters<typeof createRateLimits>[0];
     const limits = await createRateLimits(settings, { logger: createLogger('silent') });
     for (let i = 0; i < 10; i++) await limits.check('otpRequestPerDestination', 'org:a@example.com');

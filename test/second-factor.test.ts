@@ -42,7 +42,7 @@ describeEachEngine('second factor in the consumer API (issue 11.2, SPEC §12)', 
     expect((await (await login(server, server.demo, user.email, user.password)).json()).isOtpRequired).toBe(true);
     // …and so does the code path: a pending state, no token of any kind.
     expect(body).toEqual({
-      secondFactorRequired: true, secondFactor: 'sms', secondFactorToken: expect.stringMatching(/^ey/),
+      secondFactorRequired: true, secondFactor: 'sms', secondFactors: ['sms'], secondFactorToken: expect.stringMatching(/^ey/),
       phoneNumber: `${phone.slice(0, 2)}•••${phone.slice(-2)}`, expiresAt: new Date(Math.floor(server.clock.now() / 1000) * 1000 + 600_000).toISOString(),
     });
     expect(body).not.toHaveProperty('accessToken');

@@ -29,7 +29,7 @@ describeEachEngine('Store contract', (engine) => {
     await store.createApplication(application, hashSecret('sk_test_first'), now);
     consumer = {
       id: 'con_contract', organizationId, environment: 'test', type: 'authenticated', email: null, phone: null, fullName: null,
-      canonicalSubject: null, claims: {}, mergedIntoId: null, secondFactor: null, emailVerifiedAt: null, phoneVerifiedAt: null, createdAt: now, updatedAt: now, disabledAt: null,
+      canonicalSubject: null, claims: {}, mergedIntoId: null, secondFactor: null, totpEnabledAt: null, emailVerifiedAt: null, phoneVerifiedAt: null, createdAt: now, updatedAt: now, disabledAt: null,
     };
     await store.createConsumerWithIdentity(consumer, 'idn_contract', { provider: 'p', issuer: 'i', subject: 's' });
   });
@@ -852,5 +852,103 @@ describeEachEngine('Store contract', (engine) => {
     expect(await store.deletePasskey(passkey.id, consumer.id)).toBe(true);
     expect(await store.deletePasskey(passkey.id, consumer.id)).toBe(false);
     expect(await store.findPasskeyByCredentialId(passkey.credentialId)).toBeUndefined();
+  });
+
+  describe('SPEC §12: TOTP second factor and recovery codes', () => {
+    async function personWithTotp(step = 100) {
+      const person: Consumer = { ...consumer, id: generateId('con_'), createdAt: now, updatedAt: now };
+      await store.createConsumer(person);
+      expect(await store.startTotpEnrollment({ consumerId: person.id, organizationId, secretSealed: 'sealed-1', createdAt: now })).toBe(true);
+      const codes = Array.from({ length: 10 }, (_, i) => `hash-${person.id}-${i}`);
+      expect(await store.confirmTotpEnrollment({ consumerId: person.id, secretSealed: 'sealed-1', step, recoveryCodeHashes: codes, now }, [])).toBe(true);
+      return { person, codes };
+    }
+
+    it('an enrollment is pending until confirmed; a restart replaces a pending secret, never a confirmed one', async () => {
+      const person: Consumer = { ...consumer, id: generateId('con_') };
+      await store.createConsumer(person);
+      expect(await store.getTotpFactor(person.id)).toBeUndefined();
+      expect(await store.startTotpEnrollment({ consumerId: person.id, organizationId, secretSealed: 'first', createdAt: now })).toBe(true);
+      expect(await store.startTotpEnrollment({ consumerId: person.id, organizationId, secretSealed: 'second', createdAt: now + 1 })).toBe(true);
+      expect(await store.getTotpFactor(person.id)).toEqual({ consumerId: person.id, organizationId, secretSealed: 'second', createdAt: now + 1, confirmedAt: null, lastUsedStep: null });
+      expect((await store.getConsumer(person.id))!.totpEnabledAt).toBeNull();
+      // The first code was checked against the replaced secret: no confirmation.
+      expect(await store.confirmTotpEnrollment({ consumerId: person.id, secretSealed: 'first', step: 7, recoveryCodeHashes: ['x'], now }, [])).toBe(false);
+      const event = { id: generateId('evt_'), organizationId, type: 'totp.enabled', data: { consumerId: person.id }, createdAt: now };
+      expect(await store.confirmTotpEnrollment({ consumerId: person.id, secretSealed: 'second', step: 7, recoveryCodeHashes: ['a', 'b'], now: now + 5 }, [event])).toBe(true);
+      expect(await store.getTotpFactor(person.id)).toMatchObject({ confirmedAt: now + 5, lastUsedStep: 7 });
+      expect((await store.getConsumer(person.id))!.totpEnabledAt).toBe(now + 5);
+      expect(await store.countUnusedRecoveryCodes(person.id)).toBe(2);
+      expect((await store.listAuditEvents(organizationId, 'totp.enabled')).map((e) => e.id)).toContain(event.id);
+      expect(await store.startTotpEnrollment({ consumerId: person.id, organizationId, secretSealed: 'third', createdAt: now })).toBe(false);
+      expect((await store.getTotpFactor(person.id))!.secretSealed).toBe('second');
+      expect(await store.confirmTotpEnrollment({ consumerId: person.id, secretSealed: 'second', step: 8, recoveryCodeHashes: [], now }, [])).toBe(false);
+    });
+
+    it('RFC 6238 §5.2: a time step is accepted once, and never one older than the last accepted', async () => {
+      const { person } = await personWithTotp(100);
+      const nothing = () => ({});
+      expect(await store.redeemSecondFactor(person.id, { kind: 'totp', step: 100 }, now, nothing)).toBeUndefined();
+      expect(await store.redeemSecondFactor(person.id, { kind: 'totp', step: 99 }, now, nothing)).toBeUndefined();
+      expect(await store.redeemSecondFactor(person.id, { kind: 'totp', step: 101 }, now, nothing)).toEqual({ signedIn: undefined });
+      expect(await store.redeemSecondFactor(person.id, { kind: 'totp', step: 101 }, now, nothing)).toBeUndefined();
+      expect((await store.getTotpFactor(person.id))!.lastUsedStep).toBe(101);
+    });
+
+    it('SPEC §4: concurrent uses of one TOTP step or one recovery code → exactly one winner', async () => {
+      const { person, codes } = await personWithTotp(100);
+      const steps = await Promise.all(Array.from({ length: 10 }, () => store.redeemSecondFactor(person.id, { kind: 'totp', step: 105 }, now, () => ({}))));
+      expect(steps.filter(Boolean)).toHaveLength(1);
+      const recovery = await Promise.all(Array.from({ length: 10 }, () => store.redeemSecondFactor(person.id, { kind: 'recovery_code', codeHash: codes[0]! }, now, () => ({}))));
+      expect(recovery.filter(Boolean)).toHaveLength(1);
+      expect(await store.countUnusedRecoveryCodes(person.id)).toBe(9);
+    });
+
+    it('issue 12.1: what a second factor completes commits with its use; a failure leaves the code unused', async () => {
+      const { person, codes } = await personWithTotp(100);
+      await expect(store.redeemSecondFactor(person.id, { kind: 'recovery_code', codeHash: codes[1]! }, now, () => { throw new Error('boom'); })).rejects.toThrow('boom');
+      expect(await store.countUnusedRecoveryCodes(person.id)).toBe(10);
+      const { id, tokenHash, writes } = sessionWrites(person.id);
+      expect(await store.redeemSecondFactor(person.id, { kind: 'recovery_code', codeHash: codes[1]! }, now, () => writes)).toEqual({ signedIn: undefined });
+      expect(await writtenFor(id, tokenHash)).toMatchObject({ session: { id }, refreshToken: { tokenHash }, events: 1 });
+      expect(await store.redeemSecondFactor(person.id, { kind: 'recovery_code', codeHash: 'unknown' }, now, () => ({}))).toBeUndefined();
+      // A spent challenge rolls the step back.
+      const spent = { jti: generateId('sfc_'), applicationId: application.id, expiresAt: now + 1000 };
+      expect(await store.redeemSecondFactor(person.id, { kind: 'totp', step: 200 }, now, () => ({ spentTokenId: spent }))).toBeDefined();
+      await expect(store.redeemSecondFactor(person.id, { kind: 'totp', step: 201 }, now, () => ({ spentTokenId: spent }))).rejects.toBeInstanceOf(SignInConflict);
+      expect((await store.getTotpFactor(person.id))!.lastUsedStep).toBe(200);
+    });
+
+    it('a pending enrollment proves nothing; removal ends TOTP and every recovery code', async () => {
+      const pending: Consumer = { ...consumer, id: generateId('con_') };
+      await store.createConsumer(pending);
+      await store.startTotpEnrollment({ consumerId: pending.id, organizationId, secretSealed: 's', createdAt: now });
+      expect(await store.redeemSecondFactor(pending.id, { kind: 'totp', step: 1 }, now, () => ({}))).toBeUndefined();
+      expect(await store.replaceRecoveryCodes(pending.id, ['r'], now, [])).toBe(false);
+
+      const { person, codes } = await personWithTotp(100);
+      expect(await store.removeTotpFactor(person.id, now + 9, [])).toBe(true);
+      expect(await store.getTotpFactor(person.id)).toBeUndefined();
+      expect((await store.getConsumer(person.id))!.totpEnabledAt).toBeNull();
+      expect(await store.countUnusedRecoveryCodes(person.id)).toBe(0);
+      expect(await store.redeemSecondFactor(person.id, { kind: 'recovery_code', codeHash: codes[2]! }, now, () => ({}))).toBeUndefined();
+      expect(await store.removeTotpFactor(person.id, now, [])).toBe(false);
+    });
+
+    it('regenerated recovery codes replace the old ones, also under concurrency', async () => {
+      const { person, codes } = await personWithTotp(100);
+      const fresh = (n: number) => Array.from({ length: 10 }, (_, i) => `fresh-${n}-${i}`);
+      const results = await Promise.all([1, 2, 3, 4].map((n) => store.replaceRecoveryCodes(person.id, fresh(n), now, [])));
+      expect(results).toEqual([true, true, true, true]);
+      expect(await store.countUnusedRecoveryCodes(person.id)).toBe(10);
+      expect(await store.redeemSecondFactor(person.id, { kind: 'recovery_code', codeHash: codes[0]! }, now, () => ({}))).toBeUndefined();
+    });
+
+    it('SPEC §10: erasing a person erases their TOTP secret and recovery codes', async () => {
+      const { person } = await personWithTotp(100);
+      expect(await store.eraseConsumer(person.id, 'anon_totp', () => [])).toBeDefined();
+      expect(await store.getTotpFactor(person.id)).toBeUndefined();
+      expect(await store.countUnusedRecoveryCodes(person.id)).toBe(0);
+    });
   });
 });

@@ -35,7 +35,7 @@ export async function runUsers(config: Config, argv: string[]): Promise<number> 
           ? await createUser(deps, { ...input, ...(values.phone ? { phone: values.phone } : {}), ...(values.name ? { fullName: values.name } : {}) })
           : await setUserPassword(deps, input);
       const described = {
-        id: user.id, email: user.email, phone: user.phone, hasSecondFactor: user.secondFactor === 'sms', organizationId: user.organizationId, environment: user.environment,
+        id: user.id, email: user.email, phone: user.phone, hasSecondFactor: user.secondFactor === 'sms' || user.totpEnabledAt !== null, organizationId: user.organizationId, environment: user.environment,
       };
       print(values.json, described, `${sub === 'create' ? 'created' : 'password set for'} ${user.id} (${user.email}, ${user.environment})`);
       return 0;

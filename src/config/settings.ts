@@ -208,6 +208,11 @@ export const SETTINGS = {
     defaultText: '5/900',
     schema: rule('5/900'),
   },
+  LATCHKEY_RATE_LIMIT_SECOND_FACTOR_PER_CONSUMER: {
+    description: 'Authenticator-app (TOTP) and recovery codes tried per person — at sign-in, enrollment and removal — before further tries are refused (429) for the rest of the window; a right code starts the count over (SPEC §12).',
+    defaultText: '5/900',
+    schema: rule('5/900'),
+  },
   LATCHKEY_HOUSEKEEPING_INTERVAL_SECONDS: {
     description: 'How often an instance tries to delete expired rows (one instance at a time holds the lease); 0 turns housekeeping off.',
     defaultText: '300',

@@ -10,6 +10,10 @@ export interface ServerKeys {
   readonly otpCodeKey: Buffer;
   /** HMAC key binding hosted-page CSRF tokens to the browser's CSRF cookie. */
   readonly csrfKey: Buffer;
+  /** AES-256-GCM key that seals TOTP shared secrets at rest (SPEC §12): the server must read them back. */
+  readonly totpSecretKey: Buffer;
+  /** HMAC key for recovery codes: like OTP codes, short enough that an unkeyed hash is brute-forced offline. */
+  readonly recoveryCodeKey: Buffer;
 }
 
 function derive(secret: string, purpose: string): Buffer {
@@ -23,22 +27,29 @@ export function deriveServerKeys(secret: string): ServerKeys {
     refreshSuccessorKey: derive(secret, 'refresh-successor/v1'),
     otpCodeKey: derive(secret, 'otp-code/v1'),
     csrfKey: derive(secret, 'csrf/v1'),
+    totpSecretKey: derive(secret, 'totp-secret/v1'),
+    recoveryCodeKey: derive(secret, 'recovery-code/v1'),
   };
 }
 
-/** Encrypts with AES-256-GCM; output `v1.<iv>.<tag>.<ciphertext>` in base64url parts. */
-export function encryptAtRest(key: Buffer, plaintext: string): string {
+/**
+ * Encrypts with AES-256-GCM; output `v1.<iv>.<tag>.<ciphertext>` in base64url parts. `associatedData`
+ * (authenticated, not stored) binds the value to its owner: it opens only with the same one.
+ */
+export function encryptAtRest(key: Buffer, plaintext: string, associatedData?: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
+  if (associatedData !== undefined) cipher.setAAD(Buffer.from(associatedData, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return ['v1', iv, cipher.getAuthTag(), ciphertext].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
 }
 
 /** Reverses {@link encryptAtRest}; throws when the key is wrong or the data was altered. */
-export function decryptAtRest(key: Buffer, sealed: string): string {
+export function decryptAtRest(key: Buffer, sealed: string, associatedData?: string): string {
   const [version, iv, tag, ciphertext] = sealed.split('.');
   if (version !== 'v1' || !iv || !tag || ciphertext === undefined) throw new Error('unrecognised sealed value');
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  if (associatedData !== undefined) decipher.setAAD(Buffer.from(associatedData, 'utf8'));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
 }

@@ -6,12 +6,12 @@ import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
 import { passkeyIdentity } from './first-factor.js';
 import { answerSignIn, planVerifiedSignIn, readSentGuest, signInConflictError, type PlannedSignIn } from './identity-sign-in.js';
-import type { LoginResult } from './login.js';
+import { proveSecondFactor, type LoginResult, type LoginSecondFactor } from './login.js';
 import { answerLoginSession, loginSessionWrites, newLoginSession } from './login-session.js';
 import { settingsOf } from './organization-settings.js';
-import { attemptCode } from './otp.js';
 import { challengeRefused, issueChallenge, refuseAssertion, verifyAssertion, type VerifiedAssertion } from './passkey-ceremony.js';
-import { issueSecondFactorChallenge, needsSecondFactor, type SecondFactorRequired } from './second-factor-challenge.js';
+import { issueSecondFactorChallenge, type SecondFactorRequired } from './second-factor-challenge.js';
+import { needsSecondFactor, secondFactorsFor } from './second-factor-rule.js';
 import type { AuthSession } from './sessions.js';
 
 /** What `…/passkey/options` answers: the options for `navigator.credentials.get()` and when they expire. */
@@ -86,7 +86,7 @@ export async function signInWithPasskey(
   let planned: PlannedSignIn | { secondFactorFor: Consumer } | undefined;
   const redeemed = await redeemAssertion(deps, application, verified, (owner) => {
     // SPEC §12: user verification is the second factor a passkey carries; without it, the one the person set is due.
-    if (!verified.isUserVerified && needsSecondFactor(owner)) {
+    if (needsSecondFactor(owner, { via: 'passkey', userVerified: verified.isUserVerified })) {
       planned = { secondFactorFor: owner };
       return { auditEvents: [used] };
     }
@@ -96,7 +96,7 @@ export async function signInWithPasskey(
   if (!planned) throw new Error('a verified passkey planned no sign-in');
   if ('secondFactorFor' in planned) {
     deps.audit.committed([used]);
-    return issueSecondFactorChallenge(deps, application, planned.secondFactorFor, { channel: 'passkey', destination: verified.passkey.id }, guest);
+    return issueSecondFactorChallenge(deps, application, planned.secondFactorFor, { via: 'passkey', userVerified: false }, guest);
   }
   deps.audit.committed(planned.writes.auditEvents ?? []);
   return answerSignIn(deps, application, settings, planned, redeemed.signedIn);
@@ -108,22 +108,24 @@ export async function signInWithPasskey(
  * §6.2): the code is sent by `/v1/auth/login/otp`, and a new assertion comes back with `otpCode` —
  * as a password is sent again with it. The login session then commits with the code's consumption.
  */
-export async function loginWithPasskey(deps: FlowDeps, application: Application, input: { response: AuthenticationResponseJSON; otpCode?: string }): Promise<LoginResult> {
+export async function loginWithPasskey(deps: FlowDeps, application: Application, input: { response: AuthenticationResponseJSON } & LoginSecondFactor): Promise<LoginResult> {
   const verified = await verifyAssertion(deps, application, input.response);
   const used = usedEvent(deps, application, verified);
-  const needsCode = !verified.isUserVerified && needsSecondFactor(verified.consumer);
+  const factors = secondFactorsFor(verified.consumer, { via: 'passkey', userVerified: verified.isUserVerified });
   const started = newLoginSession(deps, application, verified.consumer.id);
-  const { owner } = await redeemAssertion(deps, application, verified, () => (needsCode ? { auditEvents: [used] } : { ...loginSessionWrites(started), auditEvents: [used, started.auditEvent] }));
+  const { owner } = await redeemAssertion(deps, application, verified, () =>
+    factors.length > 0 ? { auditEvents: [used] } : { ...loginSessionWrites(started), auditEvents: [used, started.auditEvent] },
+  );
   const phoneNumber = owner.phone ? maskDestination(owner.phone) : null;
-  if (!needsCode) {
+  if (factors.length === 0) {
     deps.audit.committed([used, started.auditEvent]);
     return { accessToken: await answerLoginSession(deps, application, started), userId: owner.id, isOtpRequired: false, phoneNumber };
   }
   deps.audit.committed([used]);
-  const attempt = input.otpCode ? await attemptCode(deps, application, { destination: owner.phone!, code: input.otpCode }, null, () => loginSessionWrites(started)) : undefined;
-  if (attempt?.outcome !== 'verified') {
-    await deps.audit.record('login.second_factor_required', application.organizationId, { consumerId: owner.id, applicationId: application.id, via: 'passkey' });
-    return { accessToken: null, userId: owner.id, isOtpRequired: true, phoneNumber };
+  // The same second-factor step as after a password (SPEC §6.2, §12): SMS, app code or recovery code.
+  if (await proveSecondFactor(deps, application, owner, factors, input, started)) {
+    return { accessToken: await answerLoginSession(deps, application, started), userId: owner.id, isOtpRequired: false, phoneNumber };
   }
-  return { accessToken: await answerLoginSession(deps, application, started), userId: owner.id, isOtpRequired: false, phoneNumber };
+  await deps.audit.record('login.second_factor_required', application.organizationId, { consumerId: owner.id, applicationId: application.id, via: 'passkey', factors });
+  return { accessToken: null, userId: owner.id, isOtpRequired: true, phoneNumber, secondFactors: factors };
 }

@@ -5,78 +5,75 @@ import { OTP_TTL_SECONDS } from '../protocol/lifetimes.js';
 import type { Application, Consumer, SignInWrites } from '../storage/store.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import type { FlowDeps } from './deps.js';
+import { firstFactorOf, secondFactorsFor, type FirstFactor, type SecondFactorKind } from './second-factor-rule.js';
+
+export { needsSecondFactor, secondFactorsFor, type FirstFactor, type SecondFactorKind } from './second-factor-rule.js';
 
 /** JOSE `typ` of a consumer-API sign-in that passed its first factor and waits for the second (RFC 8725 §3.11). */
 const CHALLENGE_TYP = 'second-factor-challenge+jwt';
 
-/** As long as the SMS code it asks for may live. */
+/** As long as the SMS code it may ask for lives. */
 const CHALLENGE_TTL_SECONDS = OTP_TTL_SECONDS;
 
 /** The 200 of `/auth/otp/verify` when the sign-in still needs the second factor (SPEC §12). */
 export interface SecondFactorRequired {
   secondFactorRequired: true;
-  secondFactor: 'sms';
+  /** Back-compatible: `sms` when an SMS code can complete the sign-in (as before TOTP), else `totp`. */
+  secondFactor: SecondFactorKind;
+  /** Every factor that can complete it, TOTP first (a recovery code stands in for `totp`). */
+  secondFactors: SecondFactorKind[];
   secondFactorToken: string;
-  /** Masked, as `/v1/auth/login` shows it (SPEC §6.2). */
-  phoneNumber: string;
+  /** Masked, as `/v1/auth/login` shows it (SPEC §6.2); only when `sms` is among the factors. */
+  phoneNumber?: string;
   expiresAt: string;
 }
-
-/**
- * The first factor a pending sign-in passed: a code sent to an address, or — SPEC §12 — a passkey
- * used without user verification (`destination`: the passkey's id).
- */
-export type FirstFactor = OtpDestination | { channel: 'passkey'; destination: string };
 
 /** What a valid, unspent challenge says. */
 export interface SecondFactorChallenge {
   jti: string;
   consumerId: string;
   expiresAtMs: number;
-  /** The first factor that was verified: the email or phone whose code was right, or the passkey. */
-  verified: FirstFactor;
+  /** The first factor that was verified: the email or phone whose code was right, or a passkey. */
+  firstFactor: FirstFactor;
   /** The guest session sent along with the first factor, linked when the sign-in completes. */
   guestSessionId: string | undefined;
 }
 
 /**
- * SPEC §12: true when a sign-in whose first factor is a password, or a code sent to `verified`,
- * still needs the consumer's second factor — an SMS code to its phone. A code to that very phone
- * already is that factor.
- */
-export function needsSecondFactor(consumer: Pick<Consumer, 'secondFactor' | 'phone'>, verified?: OtpDestination): boolean {
-  if (consumer.secondFactor !== 'sms' || !consumer.phone) return false;
-  return !(verified?.channel === 'sms' && verified.destination === consumer.phone);
-}
-
-/**
  * Starts the pending state instead of a session (SPEC §12, designed like §6.2's `isOtpRequired`): a
- * short-lived signed token naming the consumer, the verified first factor and the guest, for this
- * application only (`aud`: its publishable key), single use through its `jti`.
+ * short-lived signed token naming the consumer, the verified first factor (an email or SMS code, or —
+ * for the passkey flows — `{ via: 'passkey', userVerified: false }`) and the guest, for this
+ * application only (`aud`: its publishable key), single use through its `jti`. The answer lists the
+ * factors that can complete it (secondFactorsFor).
  */
 export async function issueSecondFactorChallenge(
   deps: FlowDeps,
   application: Application,
   consumer: Consumer,
-  verified: FirstFactor,
+  first: FirstFactor | OtpDestination,
   guest: ConsumerPrincipal | undefined,
 ): Promise<SecondFactorRequired> {
+  const firstFactor = firstFactorOf(first);
+  const factors = secondFactorsFor(consumer, firstFactor);
   const now = deps.clock.now();
   const iat = Math.floor(now / 1000);
   const exp = iat + CHALLENGE_TTL_SECONDS;
   const token = await deps.keyring.sign(
     {
       iss: deps.issuer, aud: application.publishableKey, sub: consumer.id, jti: generateId('sfc_', now), iat, exp,
-      channel: verified.channel, destination: verified.destination, ...(guest ? { gsid: guest.sessionId } : {}),
+      ...(firstFactor.via === 'otp' ? { channel: firstFactor.channel, destination: firstFactor.destination } : { ff: firstFactor.via }),
+      ...(guest ? { gsid: guest.sessionId } : {}),
     },
     CHALLENGE_TYP,
   );
-  await deps.audit.record('login.second_factor_required', application.organizationId, { consumerId: consumer.id, applicationId: application.id, via: verified.channel });
+  const via = firstFactor.via === 'otp' ? firstFactor.channel : firstFactor.via;
+  await deps.audit.record('login.second_factor_required', application.organizationId, { consumerId: consumer.id, applicationId: application.id, via, factors });
   return {
     secondFactorRequired: true,
-    secondFactor: 'sms',
+    secondFactor: factors.includes('sms') ? 'sms' : 'totp',
+    secondFactors: factors,
     secondFactorToken: token,
-    phoneNumber: maskDestination(consumer.phone!),
+    ...(factors.includes('sms') ? { phoneNumber: maskDestination(consumer.phone!) } : {}),
     expiresAt: new Date(exp * 1000).toISOString(),
   };
 }
@@ -92,12 +89,16 @@ export async function readSecondFactorChallenge(deps: FlowDeps, application: App
   } catch (error) {
     throw invalidChallenge(error);
   }
-  const { sub, jti, exp, channel, destination, gsid } = payload;
-  if (typeof sub !== 'string' || typeof jti !== 'string' || typeof exp !== 'number' || (channel !== 'email' && channel !== 'sms' && channel !== 'passkey') || typeof destination !== 'string') {
-    throw invalidChallenge();
-  }
+  const { sub, jti, exp, channel, destination, ff, gsid } = payload;
+  if (typeof sub !== 'string' || typeof jti !== 'string' || typeof exp !== 'number') throw invalidChallenge();
+  let firstFactor: FirstFactor;
+  if (ff === 'password') firstFactor = { via: 'password' };
+  // A passkey that needed a second factor was one without user verification.
+  else if (ff === 'passkey') firstFactor = { via: 'passkey', userVerified: false };
+  else if ((channel === 'email' || channel === 'sms') && typeof destination === 'string') firstFactor = { via: 'otp', channel, destination };
+  else throw invalidChallenge();
   if (await deps.store.isAccessTokenRevoked(jti)) throw invalidChallenge();
-  return { jti, consumerId: sub, expiresAtMs: exp * 1000, verified: { channel, destination }, guestSessionId: typeof gsid === 'string' ? gsid : undefined };
+  return { jti, consumerId: sub, expiresAtMs: exp * 1000, firstFactor, guestSessionId: typeof gsid === 'string' ? gsid : undefined };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { WireIssue } from '../protocol/errors.js';
  */
 const SECRET_FIELDS = new Set([
   'exchangeCode', 'codeVerifier', 'refreshToken', 'password', 'otpCode', 'code', 'code_verifier',
-  'refresh_token', 'client_secret', 'token', 'secretKey', 'secondFactorToken',
+  'refresh_token', 'client_secret', 'token', 'secretKey', 'secondFactorToken', 'totpCode', 'recoveryCode',
 ]);
 const REDACTED = '[redacted]';
 

@@ -39,6 +39,8 @@ import { otpVerify } from './handlers/otp-verify.js';
 import { refresh } from './handlers/refresh.js';
 import { secondFactorRequest } from './handlers/second-factor-request.js';
 import { secondFactorVerify } from './handlers/second-factor-verify.js';
+import { consumerTokenOwner, loginTokenOwner } from './handlers/second-factors.js';
+import { secondFactorRoutes } from './second-factor-routes.js';
 import { browserCors } from './middleware/cors.js';
 import { acceptGuestToken, requireConsumerToken, requirePublishableKey, requireSecretKey } from './middleware/credentials.js';
 import { pathParamChecks } from './middleware/path-params.js';
@@ -134,7 +136,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         summary: 'Verify a one-time passcode and sign in (a guest access token sent along is linked); an account with a second factor answers secondFactorRequired instead',
         requestBody: OtpVerifyBody,
         responses: {
-          200: { description: 'Signed in; or, when the account has an SMS second factor, the pending state (SPEC §12): no session until /auth/second-factor/verify', schema: v.union([AuthSessionBody, SecondFactorRequiredBody]) },
+          200: { description: 'Signed in; or, when the account has a second factor (authenticator app and/or SMS; SPEC §12), the pending state: no session until /auth/second-factor/verify', schema: v.union([AuthSessionBody, SecondFactorRequiredBody]) },
           400: validationError,
           401: { description: 'otp_invalid / otp_expired / authentication_required / invalid_api_key', schema: ErrorBody },
           403: forbiddenOrDisabled, 429: rateLimited, 500: internalError,
@@ -160,11 +162,12 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
       middleware: [cors, publishableKey, guestToken], handler: secondFactorVerify(deps),
       doc: {
         operationId: 'postAuthSecondFactorVerify', tag: 'Auth', credential: 'publishableKey',
-        summary: 'Complete a pending sign-in with the SMS code (single use; the guest sent with /auth/otp/verify, or with this request, is linked)',
+        summary: 'Complete a pending sign-in with exactly one of: the SMS code (code), the authenticator app\'s code (totpCode), a recovery code (recoveryCode) — single use; the guest sent with /auth/otp/verify, or with this request, is linked',
         requestBody: SecondFactorVerifyBody,
         responses: {
-          200: { description: 'Signed in', schema: AuthSessionBody }, 400: validationError,
-          401: { description: 'invalid_second_factor_token / otp_invalid / otp_expired / authentication_required / invalid_api_key', schema: ErrorBody },
+          200: { description: 'Signed in', schema: AuthSessionBody },
+          400: { description: 'validation_error / bad_request (a factor this person does not have)', schema: v.union([ValidationErrorBody, ErrorBody]) },
+          401: { description: 'invalid_second_factor_token / otp_invalid / otp_expired / totp_invalid / recovery_code_invalid / authentication_required / invalid_api_key', schema: ErrorBody },
           403: forbiddenOrDisabled, 429: rateLimited, 500: internalError,
         },
       },
@@ -203,6 +206,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
       },
     },
     ...passkeyConsumerRoutes(deps, { cors, publishableKey, guestToken, consumerToken, loginPerIp: perIp('loginPerIp') }),
+    ...secondFactorRoutes(deps, { prefix: '/consumers/me', tag: 'Consumers', credential: 'consumerToken', middleware: [cors, consumerToken], ownerOf: consumerTokenOwner, operation: 'ConsumersMe' }),
     {
       method: 'GET', path: '/v1/auth/oauth/authorize/initiate', isBrowserFacing: true,
       middleware: [cors], handler: oauthInitiate(deps),
@@ -235,11 +239,11 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
       method: 'POST', path: '/v1/auth/login', isBrowserFacing: true,
       middleware: [cors, publishableKey, perIp('loginPerIp')], handler: login(deps),
       doc: {
-        operationId: 'postLogin', tag: 'Users', credential: 'clientKey', summary: 'Step 2: sign a user in with email and password (and the SMS code of a second factor)',
+        operationId: 'postLogin', tag: 'Users', credential: 'clientKey', summary: 'Step 2: sign a user in with email and password (and the second factor: otpCode, totpCode or recoveryCode)',
         requestBody: LoginRequest,
         responses: {
           200: { description: 'Signed in, or isOtpRequired', schema: LoginResponse }, 400: validationError,
-          401: { description: 'invalid_credentials (the same for an unknown email) / authentication_required / invalid_api_key', schema: ErrorBody },
+          401: { description: 'invalid_credentials (the same for an unknown email) / totp_invalid / recovery_code_invalid / authentication_required / invalid_api_key', schema: ErrorBody },
           403: { description: 'consumer_disabled: the right password of a person an operator disabled', schema: ErrorBody },
           429: { ...rateLimited, description: 'Too many attempts: the account is locked for a while' }, 500: internalError,
         },
@@ -264,6 +268,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: { 200: { description: 'Logged out', schema: SuccessBody }, 401: { description: 'invalid_token', schema: OAuthErrorBody } },
       },
     },
+    ...secondFactorRoutes(deps, { prefix: '/v1/user', tag: 'Users', credential: 'loginToken', middleware: [cors, requireBearer(deps, ['login'])], ownerOf: loginTokenOwner, operation: 'User' }),
     {
       method: 'POST', path: '/v1/auth/oauth/authorize', isBrowserFacing: true,
       middleware: [cors, requireClientKey(deps), requireBearer(deps, ['login'])], handler: oauthAuthorize(deps),
@@ -536,7 +541,7 @@ function hostedRoutes(hosted: ReturnType<typeof hostedHandlers>, deps: FlowDeps)
   return [
     page('GET', '/oauth/authorize/:id', hosted.show, 'Sign-in page of an authorization session (or consent, or straight back to the client)'),
     page('POST', '/oauth/authorize/:id/login', hosted.login, 'Password sign-in form'),
-    page('POST', '/oauth/authorize/:id/second-factor', hosted.secondFactor, 'SMS code of the second factor'),
+    page('POST', '/oauth/authorize/:id/second-factor', hosted.secondFactor, 'Second factor: the SMS code, the authenticator app\'s code or a recovery code'),
     page('POST', '/oauth/authorize/:id/email-code', hosted.emailCode, 'Send a sign-in code by email'),
     page('POST', '/oauth/authorize/:id/email-code/verify', hosted.emailCodeVerify, 'Sign in with the emailed code'),
     page('POST', '/oauth/authorize/:id/consent', hosted.consent, 'Approve or deny'),

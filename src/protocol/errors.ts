@@ -165,6 +165,21 @@ export class InvalidSecondFactorToken extends ApiError {
   readonly code = 'invalid_second_factor_token';
 }
 
+/**
+ * 401: the authenticator-app code is wrong, or of a time step already used (SPEC §12; RFC 6238 §5.2
+ * forbids accepting a code twice).
+ */
+export class TotpInvalid extends ApiError {
+  readonly status = 401;
+  readonly code = 'totp_invalid';
+}
+
+/** 401: the recovery code is not one of the person's, or was already used (SPEC §12). */
+export class RecoveryCodeInvalid extends ApiError {
+  readonly status = 401;
+  readonly code = 'recovery_code_invalid';
+}
+
 /** 401 on the admin API (SPEC §10): the admin token is unknown or revoked (RFC 6750 §3.1 `invalid_token`). */
 export class InvalidToken extends ApiError {
   readonly status = 401;

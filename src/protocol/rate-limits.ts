@@ -6,7 +6,8 @@ export type RateLimitName =
   | 'guestPerIp'
   | 'externalAuthorizePerApplication'
   | 'loginPerIp'
-  | 'loginFailuresPerAccount';
+  | 'loginFailuresPerAccount'
+  | 'secondFactorPerConsumer';
 
 /** A fixed-window limit: `points` requests per `durationSeconds`. */
 export interface RateLimitRule {

@@ -11,6 +11,7 @@ import * as partialSessionIndexes from './migrations/008-partial-session-indexes
 import * as environments from './migrations/009-environments.js';
 import * as openIdConnect from './migrations/010-openid-connect.js';
 import * as administration from './migrations/011-administration.js';
+import * as totp from './migrations/012-totp.js';
 import * as passkeys from './migrations/013-passkeys.js';
 
 // Migrations are compiled into the program (no directory scanning), in order of their names.
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '009-environments': environments,
   '010-openid-connect': openIdConnect,
   '011-administration': administration,
+  '012-totp': totp,
   '013-passkeys': passkeys,
 };
 

@@ -54,6 +54,8 @@ export interface Database {
     merged_into_id: string | null;
     password_hash: string | null;
     second_factor: 'sms' | null;
+    /** Migration 012: when the TOTP enrollment was confirmed (null: no TOTP). */
+    totp_enabled_at: number | null;
     email_verified_at: number | null;
     phone_verified_at: number | null;
     created_at: number;
@@ -238,6 +240,22 @@ export interface Database {
     consumer_id: string | null;
     created_at: number;
     expires_at: number;
+    consumed_at: number | null;
+  };
+  /** Migration 012: a consumer's TOTP shared secret, sealed (SPEC §12, RFC 6238). */
+  totp_factors: {
+    consumer_id: string;
+    organization_id: string;
+    secret_sealed: string;
+    created_at: number;
+    confirmed_at: number | null;
+    last_used_step: number | null;
+  };
+  /** Migration 012: single-use recovery codes, as keyed hashes only. */
+  recovery_codes: {
+    consumer_id: string;
+    code_hash: string;
+    created_at: number;
     consumed_at: number | null;
   };
 }

@@ -20,6 +20,7 @@ import { revokedAccessTokenQueries } from './sql/revoked-access-tokens.js';
 import { sessionQueries } from './sql/sessions.js';
 import { signingKeyQueries } from './sql/signing-keys.js';
 import { tenantQueries } from './sql/tenants.js';
+import { totpQueries } from './sql/totp.js';
 import type { Store } from './store.js';
 
 export interface SqlStore extends Store {
@@ -82,5 +83,6 @@ export async function openStore(
     ...consumerAdminQueries(db),
     ...erasureQueries(db),
     ...passkeyQueries(db, afterConsume),
+    ...totpQueries(db),
   };
 }

@@ -86,6 +86,8 @@ export interface Consumer {
   mergedIntoId: string | null;
   /** `sms`: password sign-in (SPEC §6.2) also needs a code sent to `phone`. */
   secondFactor: 'sms' | null;
+  /** When the person's TOTP enrollment was confirmed (SPEC §12); null: no TOTP second factor. */
+  totpEnabledAt: number | null;
   /** When a one-time code sent to `email` was last entered (OpenID Connect `email_verified`). */
   emailVerifiedAt: number | null;
   /** When a one-time code sent to `phone` was last entered (`phone_number_verified`). */
@@ -131,6 +133,28 @@ export interface OtpCode {
   attempts: number;
   consumedAt: number | null;
 }
+
+/**
+ * A consumer's TOTP enrollment (SPEC §12, RFC 6238): at most one per consumer. The shared secret is
+ * kept only sealed (AES-256-GCM under a key derived from LATCHKEY_SECRET).
+ */
+export interface TotpFactor {
+  consumerId: string;
+  organizationId: string;
+  secretSealed: string;
+  createdAt: number;
+  /** Null while the enrollment waits for its first code. */
+  confirmedAt: number | null;
+  /** RFC 6238 time step (T) of the last code accepted; a code of it or an earlier step is refused (§5.2). */
+  lastUsedStep: number | null;
+}
+
+/** What proves the TOTP second factor, spent once by Store.redeemSecondFactor. */
+export type SecondFactorProof =
+  /** A right code of RFC 6238 time step `step`. */
+  | { kind: 'totp'; step: number }
+  /** A recovery code, as its keyed hash. */
+  | { kind: 'recovery_code'; codeHash: string };
 
 /** A message kept by the development sender instead of being delivered. */
 export interface DevMessage {
@@ -689,6 +713,52 @@ export interface Store {
   /** Sets (or clears) a user's argon2id password hash. */
   setPasswordHash(consumerId: string, passwordHash: string | null, now: number): Promise<void>;
   setSecondFactor(consumerId: string, secondFactor: 'sms' | null, now: number): Promise<void>;
+  /** The consumer's TOTP enrollment, pending or confirmed. */
+  getTotpFactor(consumerId: string): Promise<TotpFactor | undefined>;
+  /**
+   * Starts (or restarts) a TOTP enrollment with a new sealed secret: one conditional upsert that
+   * replaces a pending enrollment but never a confirmed one. False (nothing changed) when the
+   * consumer already has TOTP.
+   */
+  startTotpEnrollment(factor: Pick<TotpFactor, 'consumerId' | 'organizationId' | 'secretSealed' | 'createdAt'>): Promise<boolean>;
+  /**
+   * Confirms the pending enrollment whose sealed secret is `secretSealed` (the one the first code was
+   * checked against), in one transaction: one conditional UPDATE confirms it (still pending, same
+   * secret: exactly one concurrent caller wins) and records `step` as used; the consumer's
+   * `totpEnabledAt` is set; its recovery codes are replaced by `recoveryCodeHashes`; the audit events
+   * are stored. False (nothing written) when no such pending enrollment exists.
+   */
+  confirmTotpEnrollment(
+    confirm: { consumerId: string; secretSealed: string; step: number; recoveryCodeHashes: readonly string[]; now: number },
+    auditEvents: readonly AuditEvent[],
+  ): Promise<boolean>;
+  /**
+   * Spends a proof of the TOTP second factor and writes what it completes, in one transaction (issue
+   * 12.1). A TOTP step is accepted by one conditional UPDATE only when the consumer's TOTP is
+   * confirmed and the step is later than the last one used (RFC 6238 §5.2: a code is never accepted
+   * twice, nor an older one after a newer); a recovery code by one conditional UPDATE only while it
+   * is unused. Exactly one concurrent caller wins. `complete`'s writes (a sign-in, audit events)
+   * commit with it; if anything throws, nothing commits. Undefined when the proof was not accepted.
+   */
+  redeemSecondFactor(
+    consumerId: string,
+    proof: SecondFactorProof,
+    now: number,
+    complete: () => SignInWrites,
+  ): Promise<{ signedIn: Consumer | undefined } | undefined>;
+  /**
+   * Removes the consumer's TOTP (pending or confirmed) and every recovery code, clears
+   * `totpEnabledAt` and stores the audit events — one transaction. False when there was none.
+   */
+  removeTotpFactor(consumerId: string, now: number, auditEvents: readonly AuditEvent[]): Promise<boolean>;
+  /**
+   * Replaces every recovery code of a consumer with confirmed TOTP by `codeHashes` (the old ones stop
+   * working), with its audit events — one transaction, serialized per consumer by a conditional
+   * UPDATE of the TOTP row. False (nothing written) when the consumer has no confirmed TOTP.
+   */
+  replaceRecoveryCodes(consumerId: string, codeHashes: readonly string[], now: number, auditEvents: readonly AuditEvent[]): Promise<boolean>;
+  /** How many of the consumer's recovery codes are still unused. */
+  countUnusedRecoveryCodes(consumerId: string): Promise<number>;
   /** The consumer of `pool` that owns `email` (a verified email identity) and its password hash, if it has one. */
   findPasswordUser(pool: UserPool, email: string): Promise<{ consumer: Consumer; passwordHash: string } | undefined>;
 

@@ -7,6 +7,7 @@ import {
 } from '../../flows/consumers-admin.js';
 import type { FlowDeps } from '../../flows/deps.js';
 import { listPasskeys, removePasskey } from '../../flows/passkeys.js';
+import { describeSecondFactors, removeTotpByOperator } from '../../flows/totp.js';
 import { UserAdminError, UserConflictError, createUser, setConsumerPassword } from '../../flows/users.js';
 import { Conflict, InvalidInput, NotFound } from '../../protocol/errors.js';
 import type { AppEnv } from '../env.js';
@@ -25,7 +26,18 @@ type SessionRecord = Awaited<ReturnType<typeof revokeConsumerSession>>;
 type GrantRecord = Awaited<ReturnType<typeof revokeConsumerGrant>>;
 
 const Environment = v.picklist(['test', 'live']);
-const SecondFactorBody = v.object({ type: v.literal('sms'), phone: v.string() });
+const SecondFactorBody = v.variant('type', [
+  v.object({ type: v.literal('totp'), enabledAt: v.string() }),
+  v.object({ type: v.literal('sms'), phone: v.string() }),
+]);
+/** SPEC §12: an operator's view of a person's second factors (never a secret). */
+const SecondFactorsBody = v.object({
+  secondFactors: v.array(v.variant('type', [
+    v.object({ type: v.literal('totp'), enabledAt: v.string(), recoveryCodesRemaining: v.number() }),
+    v.object({ type: v.literal('sms'), phone: v.string() }),
+  ])),
+  isTotpEnrollmentPending: v.boolean(),
+});
 const IdentityBody = v.object({ provider: v.string(), issuer: v.string(), subject: v.string() });
 
 export const ConsumerBody = v.object({
@@ -91,7 +103,10 @@ function describeConsumer(consumer: ConsumerRecord): v.InferOutput<typeof Consum
     id: consumer.id, organizationId: consumer.organizationId, environment: consumer.environment, type: consumer.type,
     email: consumer.email, phone: consumer.phone, fullName: consumer.fullName, canonicalSubject: consumer.canonicalSubject,
     emailVerifiedAt: iso(consumer.emailVerifiedAt), phoneVerifiedAt: iso(consumer.phoneVerifiedAt), mergedIntoId: consumer.mergedIntoId,
-    secondFactors: consumer.secondFactor === 'sms' && consumer.phone ? [{ type: 'sms', phone: consumer.phone }] : [],
+    secondFactors: [
+      ...(consumer.totpEnabledAt !== null ? [{ type: 'totp' as const, enabledAt: iso(consumer.totpEnabledAt)! }] : []),
+      ...(consumer.secondFactor === 'sms' && consumer.phone ? [{ type: 'sms' as const, phone: consumer.phone }] : []),
+    ],
     createdAt: iso(consumer.createdAt)!, updatedAt: iso(consumer.updatedAt)!, disabledAt: iso(consumer.disabledAt),
   };
 }
@@ -244,6 +259,33 @@ export function consumerRoutes(deps: FlowDeps): Route[] {
       handler: change((consumer, c) => enableConsumer(deps, consumer, auditActor(c.get('admin')))),
       doc: {
         ...doc, operationId: 'adminEnableConsumer', summary: 'Enable a disabled consumer: sign-ins work again (ended sessions stay ended)',
+        responses: { 200: { description: 'The consumer', schema: ConsumerBody }, 401: unauthorized, 403: forbidden, 404: notFound, 500: internalError },
+      },
+    },
+    {
+      method: 'GET', path: `${consumerPath}/second-factors`, isBrowserFacing: false, middleware: [],
+      handler: async (c) => {
+        const consumer = await visibleConsumer(deps, c);
+        const { secondFactors, isTotpEnrollmentPending } = await describeSecondFactors(deps, consumer);
+        // The operator sees the phone in full, as in the consumer body.
+        const full = secondFactors.map((factor) => (factor.type === 'sms' ? { type: 'sms' as const, phone: consumer.phone! } : factor));
+        return c.json({ secondFactors: full, isTotpEnrollmentPending });
+      },
+      doc: {
+        ...doc, operationId: 'adminListConsumerSecondFactors',
+        summary: 'The person\'s second factors (SPEC §12): authenticator app (with how many recovery codes are left) and SMS — never a secret',
+        responses: { 200: { description: 'Second factors', schema: SecondFactorsBody }, 401: unauthorized, 404: notFound, 500: internalError },
+      },
+    },
+    {
+      method: 'DELETE', path: `${consumerPath}/second-factors/totp`, isBrowserFacing: false, middleware: [],
+      handler: change(async (consumer, c) => {
+        if (!(await removeTotpByOperator(deps, consumer, auditActor(c.get('admin'))))) throw new NotFound('this consumer has no authenticator app');
+        return getConsumer(deps, consumer.id);
+      }),
+      doc: {
+        ...doc, operationId: 'adminRemoveConsumerTotp',
+        summary: 'Remove the person\'s authenticator app (TOTP) and recovery codes — for someone who lost both; sign-in then asks for their other factors only',
         responses: { 200: { description: 'The consumer', schema: ConsumerBody }, 401: unauthorized, 403: forbidden, 404: notFound, 500: internalError },
       },
     },

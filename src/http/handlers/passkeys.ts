@@ -24,7 +24,8 @@ export const passkeyVerify = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
 /** POST /v1/auth/passkey/verify: a login token as /v1/auth/login answers it. */
 export const passkeyLogin = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
   const body = parseJsonBody(PasskeyLoginBody, await c.req.text());
-  return c.json(await loginWithPasskey(deps, c.get('application'), { response: body.credential, otpCode: body.otpCode }));
+  const { credential, ...secondFactor } = body;
+  return c.json(await loginWithPasskey(deps, c.get('application'), { response: credential, ...secondFactor }));
 };
 
 type HolderOf = (deps: FlowDeps, c: Context<AppEnv>) => Promise<PasskeyHolder>;

@@ -1,6 +1,9 @@
 import type { Context, Handler } from 'hono';
 import type { FlowDeps } from '../../flows/deps.js';
-import { completeSecondFactor, loginWithEmailCode, loginWithPassword, readSecondFactorPending, sendLoginOtp, signSecondFactorPending } from '../../flows/login.js';
+import {
+  completeSecondFactor, hostedSecondFactors, loginWithEmailCode, loginWithPassword, pendingSecondFactors, readSecondFactorPending, sendLoginOtp, signSecondFactorPending,
+  type HostedFirstFactor,
+} from '../../flows/login.js';
 import {
   deniedRedirect, failHostedAuthorization, findHostedUser, finishHostedAuthorization, isInHostedPool, loadHostedRequest, needsConsent, signInMismatch,
   type HostedRequest,
@@ -10,7 +13,7 @@ import { destinationBudgetKey, requestOtp } from '../../flows/otp.js';
 import { settingsOf } from '../../flows/organization-settings.js';
 import { maskDestination, normalizeEmail } from '../../protocol/contacts.js';
 import { consentScope } from '../../protocol/openid-claims.js';
-import { ApiError, DeliveryFailed, OtpExpired, OtpInvalid, RateLimited } from '../../protocol/errors.js';
+import { ApiError, BadRequest, DeliveryFailed, OtpExpired, OtpInvalid, RateLimited, RecoveryCodeInvalid, TotpInvalid } from '../../protocol/errors.js';
 import { AccessDenied, ConsentRequired, InvalidCredentials, LoginRequired, type OAuthError } from '../../protocol/oauth-errors.js';
 import { hasPrompt } from '../../protocol/oidc-request.js';
 import type { Consumer, Session } from '../../flows/domain.js';
@@ -18,6 +21,7 @@ import type { SafeHtml } from '../../ui/html.js';
 import { consentPage } from '../../ui/pages/consent.js';
 import { codePage, loginPage, type PageContext } from '../../ui/pages/login.js';
 import { messagePage } from '../../ui/pages/message.js';
+import { secondFactorPage as secondFactorForm } from '../../ui/pages/second-factor.js';
 import type { AppEnv } from '../env.js';
 import { clientIp } from '../middleware/rate-limit.js';
 import { clearSessionCookie, csrfTokenFor, readSessionCookie, verifyFormOrigin, writeSessionCookie } from './browser-state.js';
@@ -149,14 +153,18 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
     }
   };
 
-  const secondFactorPage = (c: Context<AppEnv>, hosted: HostedRequest, pending: string, sentTo: string, error?: string) =>
-    codePage(context(c, hosted), { title: 'Enter your code', action: `/oauth/authorize/${hosted.request.id}/second-factor`, sentTo, hidden: { pending }, error });
+  const secondFactorPage = (c: Context<AppEnv>, hosted: HostedRequest, pending: string, factors: ReadonlyArray<'totp' | 'sms'>, sentTo: string, error?: string) =>
+    secondFactorForm(context(c, hosted), { action: `/oauth/authorize/${hosted.request.id}/second-factor`, pending, factors, sentTo, error });
 
-  /** The user passed the first factor and has an SMS second factor: send the code, ask for it. */
-  async function askSecondFactor(c: Context<AppEnv>, hosted: HostedRequest, consumer: Consumer): Promise<Response> {
-    await sendLoginOtp(deps, hosted.application, consumer.id);
-    const pending = await signSecondFactorPending(deps, hosted.application, consumer, hosted.request.id);
-    return show(c, hosted, secondFactorPage(c, hosted, pending, consumer.phone ? maskDestination(consumer.phone) : 'your phone'), 200);
+  /**
+   * The user passed the first factor (`via`) and has a second factor (SPEC §12): ask for it — the
+   * authenticator app's code (or a recovery code) and/or the SMS code, which is sent now.
+   */
+  async function askSecondFactor(c: Context<AppEnv>, hosted: HostedRequest, consumer: Consumer, via: HostedFirstFactor): Promise<Response> {
+    const factors = hostedSecondFactors(consumer, via);
+    if (factors.includes('sms')) await sendLoginOtp(deps, hosted.application, consumer.id);
+    const pending = await signSecondFactorPending(deps, hosted.application, consumer, hosted.request.id, via);
+    return show(c, hosted, secondFactorPage(c, hosted, pending, factors, consumer.phone ? maskDestination(consumer.phone) : 'your phone'), 200);
   }
 
   const emailCodePage = (c: Context<AppEnv>, hosted: HostedRequest, email: string, error?: string) =>
@@ -189,7 +197,7 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
         await deps.rateLimits.consume('loginPerIp', clientIp(c, options.trustedProxyHops));
         const result = await loginWithPassword(deps, hosted.application, { email, password: values.password });
         if (result.accessToken) return signedIn(c, hosted, result.accessToken);
-        return askSecondFactor(c, hosted, (await findHostedUser(deps, hosted, result.userId))!);
+        return askSecondFactor(c, hosted, (await findHostedUser(deps, hosted, result.userId))!, 'password');
       } catch (error) {
         if (error instanceof InvalidCredentials) return again(401, 'Wrong email or password.');
         if (error instanceof RateLimited) return again(429, 'Too many attempts. Wait a while before trying again.');
@@ -197,17 +205,33 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
       }
     }),
 
-    /** POST …/second-factor — the SMS code after a right password. */
+    /** POST …/second-factor — the SMS code, the authenticator app's code or a recovery code, after the first factor (SPEC §12). */
     secondFactor: page(async (c, hosted) => {
       const values = await form(c, hosted);
       const pending = await readSecondFactorPending(deps, hosted.application, values.pending ?? '', hosted.request.id);
-      if (!pending) return show(c, hosted, loginPage(context(c, hosted), { error: 'That sign-in has expired. Sign in again.' }), 401);
-      if (!/^\d{6}$/.test(values.code ?? '')) return show(c, hosted, secondFactorPage(c, hosted, values.pending!, pending.hint, 'Enter the 6-digit code.'), 400);
+      const expired = (message: string) => show(c, hosted, loginPage(context(c, hosted), { error: message }), 401);
+      if (!pending) return expired('That sign-in has expired. Sign in again.');
+      let factors: ReadonlyArray<'totp' | 'sms'>;
       try {
-        return await signedIn(c, hosted, await completeSecondFactor(deps, hosted.application, pending.userId, values.code!));
+        ({ factors } = await pendingSecondFactors(deps, hosted.application, pending));
       } catch (error) {
-        if (error instanceof OtpInvalid) return show(c, hosted, secondFactorPage(c, hosted, values.pending!, pending.hint, 'That code is not right.'), 401);
-        if (error instanceof OtpExpired) return show(c, hosted, loginPage(context(c, hosted), { error: 'That code has expired. Sign in again.' }), 401);
+        if (error instanceof OtpExpired) return expired('That sign-in has expired. Sign in again.');
+        throw error;
+      }
+      const again = (status: number, error: string) => show(c, hosted, secondFactorPage(c, hosted, values.pending!, factors, pending.hint, error), status);
+      const filled = (name: string) => (values[name] ?? '').trim();
+      const [totpCode, recoveryCode, code] = [filled('totpCode'), filled('recoveryCode'), filled('code')];
+      const isRecovery = !totpCode && recoveryCode !== '';
+      const answer: { code: string } | { totpCode: string } | { recoveryCode: string } = totpCode ? { totpCode } : isRecovery ? { recoveryCode } : { code };
+      const isWellFormed = isRecovery ? /^[A-Za-z0-9 -]{10,32}$/.test(recoveryCode) : /^\d{6}$/.test(totpCode || code);
+      if (!isWellFormed) return again(400, isRecovery ? 'Enter a recovery code.' : 'Enter the 6-digit code.');
+      try {
+        return await signedIn(c, hosted, await completeSecondFactor(deps, hosted.application, pending, answer));
+      } catch (error) {
+        if (error instanceof OtpInvalid || error instanceof TotpInvalid || error instanceof RecoveryCodeInvalid) return again(401, 'That code is not right.');
+        if (error instanceof RateLimited) return again(429, 'Too many attempts. Wait a while before trying again.');
+        if (error instanceof BadRequest) return again(400, 'Enter one of the codes asked for here.');
+        if (error instanceof OtpExpired) return expired('That code has expired. Sign in again.');
         throw error;
       }
     }),
@@ -236,7 +260,7 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
       try {
         await deps.rateLimits.consume('otpVerifyPerDestination', destinationBudgetKey(hosted.application, email));
         const outcome = await loginWithEmailCode(deps, hosted.application, email, values.code!);
-        if ('secondFactorFor' in outcome) return await askSecondFactor(c, hosted, outcome.secondFactorFor);
+        if ('secondFactorFor' in outcome) return await askSecondFactor(c, hosted, outcome.secondFactorFor, 'email');
         return await signedIn(c, hosted, outcome.loginToken);
       } catch (error) {
         if (error instanceof OtpInvalid) return show(c, hosted, emailCodePage(c, hosted, email, 'That code is not right.'), 401);

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { PASSKEY_NAME_MAX_LENGTH } from '../../protocol/webauthn.js';
 import { IsoTime, text } from './common.js';
+import { LoginSecondFactorFields } from './login.js';
 
 // SPEC §12: the JSON forms of WebAuthn credentials (WebAuthn L3 §5.1.8 `toJSON()`, and what
 // @simplewebauthn/browser returns). Only shapes and sizes are checked here; every byte is read and
@@ -53,10 +54,10 @@ const PasskeyName = v.pipe(text(1, PASSKEY_NAME_MAX_LENGTH), v.trim(), v.minLeng
 /** POST /auth/passkey/verify. */
 export const PasskeySignInBody = v.object({ credential: AuthenticationCredential });
 
-/** POST /v1/auth/passkey/verify: as §6.2, the SMS code of a second factor may come along. */
+/** POST /v1/auth/passkey/verify: as §6.2, a second factor may come along (otpCode, totpCode or recoveryCode). */
 export const PasskeyLoginBody = v.object({
   credential: AuthenticationCredential,
-  otpCode: v.optional(v.pipe(v.string(), v.regex(/^\d{6}$/, 'otpCode must be 6 digits'))),
+  ...LoginSecondFactorFields,
 });
 
 /** …/passkeys/registration/verify. */

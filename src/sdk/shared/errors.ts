@@ -78,6 +78,8 @@ export class RequestUriNotSupported extends LatchkeyError {}
 /** Admin API (SPEC §10) and account state. */
 export class InvalidInput extends LatchkeyError {}
 export class Conflict extends LatchkeyError {}
+export class TotpInvalid extends LatchkeyError {}
+export class RecoveryCodeInvalid extends LatchkeyError {}
 export class ConsumerDisabled extends LatchkeyError {}
 /** Passkeys (SPEC §12). */
 export class PasskeyChallengeInvalid extends LatchkeyError {}
@@ -130,6 +132,8 @@ export const ERROR_CLASSES = {
   passkey_challenge_invalid: PasskeyChallengeInvalid,
   passkey_invalid: PasskeyInvalid,
   passkey_registration_failed: PasskeyRegistrationFailed,
+  totp_invalid: TotpInvalid,
+  recovery_code_invalid: RecoveryCodeInvalid,
 } satisfies Record<string, ErrorClass>;
 
 /** A wire error code of Latchkey. */

@@ -29,6 +29,7 @@ export function consumerRow(consumer: Consumer) {
     claims: JSON.stringify(consumer.claims),
     merged_into_id: consumer.mergedIntoId,
     second_factor: consumer.secondFactor,
+    totp_enabled_at: consumer.totpEnabledAt,
     email_verified_at: consumer.emailVerifiedAt,
     phone_verified_at: consumer.phoneVerifiedAt,
     created_at: consumer.createdAt,

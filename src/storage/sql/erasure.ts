@@ -54,6 +54,9 @@ export function erasureQueries(db: Kysely<Database>): ErasureMethods {
         const passkeys = count(await trx.deleteFrom('passkeys').where('consumer_id', 'in', ids).executeTakeFirst());
         await trx.deleteFrom('webauthn_challenges').where('consumer_id', 'in', ids).execute();
         const identityRows = count(await trx.deleteFrom('identities').where('consumer_id', 'in', ids).executeTakeFirst());
+        // SPEC §12: the person's TOTP secret and recovery codes go with them (migration 012).
+        await trx.deleteFrom('recovery_codes').where('consumer_id', 'in', ids).execute();
+        await trx.deleteFrom('totp_factors').where('consumer_id', 'in', ids).execute();
         let otpCodes = 0;
         let devMessages = 0;
         if (addresses.length > 0) {

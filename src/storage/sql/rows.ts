@@ -63,6 +63,7 @@ export function toConsumer(row: Row<'consumers'>): Consumer {
     claims: JSON.parse(row.claims) as Record<string, unknown>,
     mergedIntoId: row.merged_into_id,
     secondFactor: row.second_factor,
+    totpEnabledAt: row.totp_enabled_at ?? null,
     emailVerifiedAt: row.email_verified_at,
     phoneVerifiedAt: row.phone_verified_at,
     createdAt: row.created_at,
