@@ -129,3 +129,33 @@ export async function loginWithPasskey(deps: FlowDeps, application: Application,
   await deps.audit.record('login.second_factor_required', application.organizationId, { consumerId: owner.id, applicationId: application.id, via: 'passkey', factors });
   return { accessToken: null, userId: owner.id, isOtpRequired: true, phoneNumber, secondFactors: factors };
 }
+
+/**
+ * SPEC §7, §12 (hosted login page): a passkey opens a login session for the browser, written with
+ * the challenge's consumption — or, without user verification and with a second factor set, names
+ * the person whose second factor is due (the hosted second-factor page follows), as an emailed code
+ * does (loginWithEmailCode). No guest linking: the hosted pages have no guest.
+ */
+export async function loginWithPasskeyHosted(
+  deps: FlowDeps,
+  application: Application,
+  response: AuthenticationResponseJSON,
+): Promise<{ loginToken: string } | { secondFactorFor: Consumer }> {
+  const verified = await verifyAssertion(deps, application, response);
+  const used = usedEvent(deps, application, verified);
+  const started = newLoginSession(deps, application, verified.consumer.id);
+  let isSecondFactorDue = false as boolean;
+  const { owner } = await redeemAssertion(deps, application, verified, (owner) => {
+    // SPEC §12: user verification is the second factor a passkey carries; without it, the one the person set is due.
+    isSecondFactorDue = needsSecondFactor(owner, { via: 'passkey', userVerified: verified.isUserVerified });
+    return isSecondFactorDue ? { auditEvents: [used] } : { ...loginSessionWrites(started), auditEvents: [used, started.auditEvent] };
+  });
+  if (isSecondFactorDue) {
+    deps.audit.committed([used]);
+    const factors = secondFactorsFor(owner, { via: 'passkey', userVerified: false });
+    await deps.audit.record('login.second_factor_required', application.organizationId, { consumerId: owner.id, applicationId: application.id, via: 'passkey', factors });
+    return { secondFactorFor: owner };
+  }
+  deps.audit.committed([used, started.auditEvent]);
+  return { loginToken: await answerLoginSession(deps, application, started) };
+}

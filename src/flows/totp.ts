@@ -86,9 +86,25 @@ export async function startTotpEnrollment(deps: FlowDeps, owner: FactorOwner): P
   const isStarted = await deps.store.startTotpEnrollment({ consumerId: consumer.id, organizationId: consumer.organizationId, secretSealed, createdAt: deps.clock.now() });
   if (!isStarted) throw new Conflict('this account already has an authenticator app; remove it before enrolling another');
   await deps.audit.record('totp.enrollment_started', consumer.organizationId, { consumerId: consumer.id });
+  return enrollmentOf(deps, consumer, secret);
+}
+
+/** What an enrollment shows: the secret, its key URI and that URI as an SVG QR code. */
+async function enrollmentOf(deps: FlowDeps, consumer: Consumer, secret: string): Promise<TotpEnrollment> {
   const otpauthUri = totpKeyUri(secret, await issuerName(deps, consumer), consumer.email ?? consumer.phone ?? consumer.id);
   const qrCodeSvg = await QRCode.toString(otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return { secret, otpauthUri, qrCodeSvg };
+}
+
+/**
+ * The enrollment waiting for its first code, shown again (the hosted account page, after a wrong
+ * code): the same secret the app may already hold. Undefined when none is pending.
+ */
+export async function pendingTotpEnrollment(deps: FlowDeps, owner: FactorOwner): Promise<TotpEnrollment | undefined> {
+  const consumer = await ownerConsumer(deps, owner);
+  const factor = await deps.store.getTotpFactor(consumer.id);
+  if (!factor || factor.confirmedAt !== null) return undefined;
+  return enrollmentOf(deps, consumer, openTotpSecret(deps, factor));
 }
 
 /**

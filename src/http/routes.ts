@@ -23,7 +23,8 @@ import { user } from './handlers/user.js';
 import { requireBearer, requireClientKey } from './oauth/middleware.js';
 import { endSessionHandlers } from './hosted/end-session.js';
 import { hostedHandlers } from './hosted/handlers.js';
-import { hostedCss, themeStylesheet } from './handlers/assets.js';
+import { hostedCss, passkeyScript, themeStylesheet } from './handlers/assets.js';
+import { accountHandlers } from './hosted/account.js';
 import { LoginOtpRequest, LoginRequest, LoginResponse, SuccessBody } from './schemas/login.js';
 import {
   AuthorizeRequestBody, AuthorizeResponseBody, InitiateQuery, InitiateResponse, IntrospectionBody, OAuthErrorBody,
@@ -538,6 +539,7 @@ function hostedRoutes(hosted: ReturnType<typeof hostedHandlers>, deps: FlowDeps)
     method, path, isBrowserFacing: false, middleware: [], handler,
     doc: { operationId: `${method.toLowerCase()}Hosted${path.replace(/[^A-Za-z]/g, '')}`, tag: 'Hosted pages', summary, responses: { 200: { description: 'HTML page' }, 303: { description: 'Next page, or back to the client' } } },
   });
+  const account = accountHandlers(deps);
   return [
     page('GET', '/oauth/authorize/:id', hosted.show, 'Sign-in page of an authorization session (or consent, or straight back to the client)'),
     page('POST', '/oauth/authorize/:id/login', hosted.login, 'Password sign-in form'),
@@ -545,7 +547,20 @@ function hostedRoutes(hosted: ReturnType<typeof hostedHandlers>, deps: FlowDeps)
     page('POST', '/oauth/authorize/:id/email-code', hosted.emailCode, 'Send a sign-in code by email'),
     page('POST', '/oauth/authorize/:id/email-code/verify', hosted.emailCodeVerify, 'Sign in with the emailed code'),
     page('POST', '/oauth/authorize/:id/consent', hosted.consent, 'Approve or deny'),
+    page('POST', '/oauth/authorize/:id/passkey/options', hosted.passkeyOptions, 'Options of a passkey sign-in, as JSON for the page\'s script (CSRF token in a form body)'),
+    page('POST', '/oauth/authorize/:id/passkey', hosted.passkey, 'Passkey sign-in form: the credential of navigator.credentials.get() as JSON'),
+    // The account page of the person signed in in this browser (SPEC §12: passkeys, authenticator app).
+    page('GET', '/account', account.show, 'Account page of the person signed in in this browser: passkeys and authenticator app'),
+    page('POST', '/account/passkeys/options', account.passkeyOptions, 'Options of a passkey registration, as JSON for the page\'s script (CSRF token in a form body)'),
+    page('POST', '/account/passkeys', account.registerPasskey, 'Register a passkey: the credential of navigator.credentials.create() as JSON, and a name'),
+    page('POST', '/account/passkeys/:passkeyId/rename', account.renamePasskey, 'Rename a passkey'),
+    page('POST', '/account/passkeys/:passkeyId/remove', account.removePasskey, 'Remove a passkey'),
+    page('POST', '/account/totp', account.startTotp, 'Start setting up an authenticator app: the QR code and the secret'),
+    page('POST', '/account/totp/confirm', account.confirmTotp, 'Confirm the authenticator app with its first code: the ten recovery codes, shown once'),
+    page('POST', '/account/totp/remove', account.removeTotp, 'Remove the authenticator app (a current code or a recovery code), or cancel a pending setup'),
+    page('POST', '/account/sign-out', account.signOut, 'Sign out of this browser'),
     page('GET', '/assets/hosted.css', hostedCss, 'Stylesheet of the hosted pages'),
+    page('GET', '/assets/passkey.js', passkeyScript, 'The passkey script of the login and account pages'),
     page('GET', '/favicon.ico', (c) => c.body(null, 204), 'No icon (browsers ask for one)'),
     page('GET', '/assets/theme/:file', themeStylesheet(deps), 'Accent colour of an application'),
   ];

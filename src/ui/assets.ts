@@ -24,6 +24,14 @@ ul.scopes { padding-left: 20px; }
 .footer { color: var(--muted); font-size: 0.85rem; margin-top: 16px; text-align: center; }
 .hint { font-size: 0.9rem; margin: 4px 0 0; }
 .divider { text-align: center; color: var(--muted); margin: 16px 0 0; }
+[hidden] { display: none !important; }
+h2 { font-size: 1.15rem; margin: 24px 0 8px; }
+.notice { border: 1px solid var(--accent); border-radius: 8px; padding: 8px 12px; }
+.list { list-style: none; padding: 0; margin: 0; }
+.list > li { border-top: 1px solid var(--border); padding: 12px 0; }
+.qr svg { display: block; width: 220px; max-width: 100%; height: auto; margin: 8px auto; }
+.secret, .codes { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
+.codes { columns: 2; padding-left: 20px; }
 
 /* Latchkey's own pages (/ and /docs, src/ui/site-layout.ts): full width, a table of contents beside the text on wide screens. */
 body.site { display: block; padding: 0; background: #fff; }

@@ -2,6 +2,7 @@ import type { Handler } from 'hono';
 import { findAccentColor } from '../../flows/branding.js';
 import type { FlowDeps } from '../../flows/deps.js';
 import { HOSTED_CSS, themeCss } from '../../ui/assets.js';
+import { PASSKEY_JS } from '../../ui/passkey-script.js';
 import { DEFAULT_ACCENT } from '../../ui/branding.js';
 import type { AppEnv } from '../env.js';
 
@@ -10,6 +11,13 @@ export const hostedCss: Handler<AppEnv> = (c) => {
   c.header('Content-Type', 'text/css; charset=utf-8');
   c.header('Cache-Control', 'public, max-age=3600');
   return c.body(HOSTED_CSS);
+};
+
+/** GET /assets/passkey.js — the passkey script of the login and account pages (same origin: `script-src 'self'`). */
+export const passkeyScript: Handler<AppEnv> = (c) => {
+  c.header('Content-Type', 'text/javascript; charset=utf-8');
+  c.header('Cache-Control', 'public, max-age=3600');
+  return c.body(PASSKEY_JS);
 };
 
 /** GET /assets/theme/:file — `<application id>.css`: the accent colour as a CSS variable (no inline styles). */

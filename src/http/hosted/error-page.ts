@@ -8,9 +8,15 @@ const HOSTED_PAGES = '/oauth/authorize/';
 /** The end_session_endpoint and its confirmation form (SPEC §9): a browser navigates there too. */
 const END_SESSION_PAGES = '/v1/auth/oauth/end-session';
 
+/** The hosted account page and its forms (SPEC §12). */
+const ACCOUNT_PAGES = '/account';
+
 /** Whether a request is for a hosted page, whose errors are HTML pages rather than JSON. */
 export function isHostedPagePath(path: string): boolean {
-  return path.startsWith(HOSTED_PAGES) || path === END_SESSION_PAGES || path.startsWith(`${END_SESSION_PAGES}/`);
+  return (
+    path.startsWith(HOSTED_PAGES) || path === END_SESSION_PAGES || path.startsWith(`${END_SESSION_PAGES}/`) ||
+    path === ACCOUNT_PAGES || path.startsWith(`${ACCOUNT_PAGES}/`)
+  );
 }
 
 /**

@@ -9,11 +9,14 @@ import {
   type HostedRequest,
 } from '../../flows/oauth/hosted.js';
 import { authenticateBearer } from '../../flows/oauth/tokens.js';
+import { loginWithPasskeyHosted, passkeySignInOptions } from '../../flows/passkey-sign-in.js';
 import { destinationBudgetKey, requestOtp } from '../../flows/otp.js';
 import { settingsOf } from '../../flows/organization-settings.js';
 import { maskDestination, normalizeEmail } from '../../protocol/contacts.js';
 import { consentScope } from '../../protocol/openid-claims.js';
-import { ApiError, BadRequest, DeliveryFailed, OtpExpired, OtpInvalid, RateLimited, RecoveryCodeInvalid, TotpInvalid } from '../../protocol/errors.js';
+import {
+  ApiError, BadRequest, DeliveryFailed, OtpExpired, OtpInvalid, PasskeyChallengeInvalid, PasskeyInvalid, RateLimited, RecoveryCodeInvalid, TotpInvalid,
+} from '../../protocol/errors.js';
 import { AccessDenied, ConsentRequired, InvalidCredentials, LoginRequired, type OAuthError } from '../../protocol/oauth-errors.js';
 import { hasPrompt } from '../../protocol/oidc-request.js';
 import type { Consumer, Session } from '../../flows/domain.js';
@@ -25,7 +28,8 @@ import { secondFactorPage as secondFactorForm } from '../../ui/pages/second-fact
 import type { AppEnv } from '../env.js';
 import { clientIp } from '../middleware/rate-limit.js';
 import { clearSessionCookie, csrfTokenFor, readSessionCookie, verifyFormOrigin, writeSessionCookie } from './browser-state.js';
-import { readHostedForm } from './form.js';
+import { readHostedForm, readJsonField } from './form.js';
+import { AuthenticationCredential } from '../schemas/passkeys.js';
 import { brandingOf, sendPage } from './render.js';
 
 type Form = Record<string, string>;
@@ -266,6 +270,41 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
         if (error instanceof OtpInvalid) return show(c, hosted, emailCodePage(c, hosted, email, 'That code is not right.'), 401);
         if (error instanceof OtpExpired) return show(c, hosted, loginPage(context(c, hosted), { email, error: 'That code has expired. Ask for a new one.' }), 401);
         if (error instanceof RateLimited) return show(c, hosted, emailCodePage(c, hosted, email, 'Too many attempts. Wait a while before trying again.'), 429);
+        throw error;
+      }
+    }),
+
+    /**
+     * POST …/passkey/options — the options of a passkey sign-in (SPEC §12), as JSON for the page's
+     * script: CSRF-checked like the forms (the token rides in a form body), one point of the per-IP
+     * sign-in limit (each writes a challenge), never cached.
+     */
+    passkeyOptions: page(async (c, hosted) => {
+      await form(c, hosted);
+      await deps.rateLimits.consume('loginPerIp', clientIp(c, options.trustedProxyHops));
+      c.header('Cache-Control', 'no-store');
+      return c.json(await passkeySignInOptions(deps, hosted.application));
+    }),
+
+    /**
+     * POST …/passkey — the credential of `navigator.credentials.get()` (its JSON in the `credential`
+     * field of the login form): signed in, or — no user verification and a second factor set (SPEC
+     * §12) — the second-factor page, as after a password.
+     */
+    passkey: page(async (c, hosted) => {
+      const values = await form(c, hosted);
+      const again = (status: number, error: string) => show(c, hosted, loginPage(context(c, hosted), { email: hintedEmail(hosted), error }), status);
+      const credential = readJsonField(values.credential, AuthenticationCredential);
+      if (!credential) return again(400, 'The passkey answer could not be read. Try again, or sign in another way.');
+      try {
+        await deps.rateLimits.consume('loginPerIp', clientIp(c, options.trustedProxyHops));
+        const outcome = await loginWithPasskeyHosted(deps, hosted.application, credential);
+        if ('secondFactorFor' in outcome) return await askSecondFactor(c, hosted, outcome.secondFactorFor, 'passkey');
+        return await signedIn(c, hosted, outcome.loginToken);
+      } catch (error) {
+        if (error instanceof PasskeyInvalid) return again(401, 'That passkey was not accepted. Try again, or sign in another way.');
+        if (error instanceof PasskeyChallengeInvalid) return again(400, 'That passkey sign-in took too long or was already used. Try again.');
+        if (error instanceof RateLimited) return again(429, 'Too many attempts. Wait a while before trying again.');
         throw error;
       }
     }),
