@@ -11,12 +11,11 @@ const END_SESSION_PAGES = '/v1/auth/oauth/end-session';
 /** The hosted account page and its forms (SPEC §12). */
 const ACCOUNT_PAGES = '/account';
 
+const isAccountPath = (path: string) => path === ACCOUNT_PAGES || path.startsWith(`${ACCOUNT_PAGES}/`);
+
 /** Whether a request is for a hosted page, whose errors are HTML pages rather than JSON. */
 export function isHostedPagePath(path: string): boolean {
-  return (
-    path.startsWith(HOSTED_PAGES) || path === END_SESSION_PAGES || path.startsWith(`${END_SESSION_PAGES}/`) ||
-    path === ACCOUNT_PAGES || path.startsWith(`${ACCOUNT_PAGES}/`)
-  );
+  return path.startsWith(HOSTED_PAGES) || path === END_SESSION_PAGES || path.startsWith(`${END_SESSION_PAGES}/`) || isAccountPath(path);
 }
 
 /**
@@ -26,6 +25,9 @@ export function isHostedPagePath(path: string): boolean {
  */
 export function hostedErrorPage(c: Context, error: ApiError | undefined, requestId: string): Response {
   if (!error) return sendPage(c, messagePage({ title: 'Something went wrong', message: 'Please try again in a moment.', requestId }), 500);
+  if (error.status === 404 && isAccountPath(c.req.path)) {
+    return sendPage(c, messagePage({ title: 'Page not found', message: 'There is no such page here.', link: { href: ACCOUNT_PAGES, label: 'Your account' } }), 404);
+  }
   if (error.status === 404) {
     return sendPage(c, messagePage({ title: 'Sign-in link not valid', message: 'This sign-in link is not valid. Go back to the application and start again.' }), 404);
   }
