@@ -105,7 +105,7 @@ describeEachEngine('SPEC §7', (engine) => {
 
     await page.getByLabel('Email', { exact: true }).fill(user.email);
     await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('button', { name: 'Allow' }).waitFor();
     expect(await page.textContent('h1')).toContain('wants to access your account');
     expect(await page.textContent('ul.scopes')).toContain('See your email address');
@@ -135,7 +135,7 @@ describeEachEngine('SPEC §7', (engine) => {
     await page.goto(client.url);
     await page.getByLabel('Email', { exact: true }).fill(user.email);
     await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await Promise.all([onCallback(page), page.getByRole('button', { name: 'Deny' }).click()]);
     const landed = new URL(page.url());
     expect(landed.searchParams.get('error')).toBe('access_denied');
@@ -152,7 +152,7 @@ describeEachEngine('SPEC §7', (engine) => {
     const loginUrl = page.url();
     await page.getByLabel('Email', { exact: true }).fill(user.email);
     await page.getByLabel('Password').fill('not the password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').textContent()).toContain('Wrong email or password');
     await checkAccessibility(page, 'login with an error');
@@ -240,7 +240,7 @@ describeEachEngine('SPEC §7', (engine) => {
     const page = await newPage();
     await page.goto(client.url);
     await page.getByLabel('Email', { exact: true }).fill(user.email);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').textContent()).toBe('Enter your password, or get a sign-in code by email.');
     expect(await page.getByLabel('Email', { exact: true }).inputValue()).toBe(user.email);
@@ -268,7 +268,7 @@ describeEachEngine('SPEC §7', (engine) => {
     await page.goto(client.url);
     await page.getByLabel('Email', { exact: true }).fill(user.email);
     await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByLabel('Code').waitFor();
     expect(await page.textContent('main')).toContain('We sent a 6-digit code');
     await checkAccessibility(page, 'SMS code entry');
