@@ -9,7 +9,7 @@ import type { FlowDeps } from './deps.js';
 export type TotpProof = { totpCode: string } | { recoveryCode: string };
 
 /** Why a proof is asked for, in audit events. */
-export type TotpPurpose = 'sign_in' | 'confirm' | 'remove' | 'regenerate_recovery_codes';
+export type TotpPurpose = 'sign_in' | 'confirm' | 'remove' | 'regenerate_recovery_codes' | 'step_up';
 
 /** The TOTP shared secret of an enrollment, opened (sealed to this consumer: another's row does not open). */
 export function openTotpSecret(deps: FlowDeps, factor: TotpFactor): string {

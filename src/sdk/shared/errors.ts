@@ -79,6 +79,7 @@ export class RequestUriNotSupported extends LatchkeyError {}
 export class InvalidInput extends LatchkeyError {}
 export class Conflict extends LatchkeyError {}
 export class TotpInvalid extends LatchkeyError {}
+export class StepUpRequired extends LatchkeyError {}
 export class RecoveryCodeInvalid extends LatchkeyError {}
 export class ConsumerDisabled extends LatchkeyError {}
 /** Passkeys (SPEC §12). */
@@ -133,6 +134,7 @@ export const ERROR_CLASSES = {
   passkey_invalid: PasskeyInvalid,
   passkey_registration_failed: PasskeyRegistrationFailed,
   totp_invalid: TotpInvalid,
+  step_up_required: StepUpRequired,
   recovery_code_invalid: RecoveryCodeInvalid,
 } satisfies Record<string, ErrorClass>;
 
