@@ -13,7 +13,13 @@ export type TotpPurpose = 'sign_in' | 'confirm' | 'remove' | 'regenerate_recover
 
 /** The TOTP shared secret of an enrollment, opened (sealed to this consumer: another's row does not open). */
 export function openTotpSecret(deps: FlowDeps, factor: TotpFactor): string {
-  return decryptAtRest(deps.serverKeys.totpSecretKey, factor.secretSealed, factor.consumerId);
+  try {
+    return decryptAtRest(deps.serverKeys.totpSecretKey, factor.secretSealed, factor.consumerId);
+  } catch (error) {
+    // Sealed under another LATCHKEY_SECRET (the setting changed): the factor cannot be checked any
+    // more. A clear refusal, never a 500; an operator removes it and the person enrolls again.
+    throw new TotpInvalid('this authenticator app can no longer be checked (the server secret changed); ask an operator to remove it, then enroll again', { cause: error });
+  }
 }
 
 /**
