@@ -7,7 +7,7 @@ import type {
 import { parseStored, storedFromAuthSession, storedFromRefresh, type LatchkeySession, type StoredSession } from './session.js';
 import { defaultStore, type TokenStore } from './storage.js';
 import { openChannel, withTabLock } from './tabs.js';
-import { createCredential, credentialToJSON, getCredential, isWebAuthnAvailable } from './webauthn.js';
+import { createCredential, credentialToJSON, getCredential, isWebAuthnAvailable, requireWebAuthn } from './webauthn.js';
 
 export interface LatchkeyOptions {
   /** Latchkey's URL (its issuer), e.g. `https://auth.example.com`. */
@@ -58,7 +58,7 @@ export interface Latchkey {
   };
   passkey: {
     /** Whether this page can run passkey ceremonies (WebAuthn in a secure context); with `'conditional'`, whether autofill can offer passkeys. */
-    isAvailable(mediation?: 'conditional'): Promise<boolean>;
+    isAvailable(mediation?: CredentialMediationRequirement): Promise<boolean>;
     /** SPEC §12: signs in with a discoverable passkey (`/auth/passkey/options`, `navigator.credentials.get`, `/auth/passkey/verify`); a guest session here is linked. */
     signIn(options?: PasskeySignInOptions): Promise<SignInResult>;
     /** SPEC §12: registers a new passkey for the signed-in person (`navigator.credentials.create`). */
@@ -270,11 +270,13 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     passkey: {
       isAvailable: isWebAuthnAvailable,
       async signIn({ mediation, signal } = {}) {
+        await requireWebAuthn(mediation);
         const { options } = await callApi<PasskeyOptions>(fetchFn, `${baseUrl}/auth/passkey/options`, { method: 'POST', headers: keyHeader, signal });
         const credential = credentialToJSON(await getCredential(options, mediation, signal));
         return signedIn(await post('/auth/passkey/verify', { credential }, await guestHeaders()));
       },
       async register({ name, signal } = {}) {
+        await requireWebAuthn();
         const { options } = await asMe<PasskeyOptions>('/passkeys/registration/options', 'POST');
         const credential = credentialToJSON(await createCredential(options, signal));
         return asMe<Passkey>('/passkeys/registration/verify', 'POST', { credential, name });

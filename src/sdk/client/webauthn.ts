@@ -16,41 +16,35 @@ export function fromBase64url(text: string): Uint8Array {
 
 const descriptors = (list?: Json[]) => list?.map((descriptor) => ({ ...descriptor, id: fromBase64url(descriptor.id) }));
 
-/** The platform's PublicKeyCredential, or WebauthnUnavailable when this page has no WebAuthn. */
-function platform(): typeof PublicKeyCredential & Parsers {
-  if (typeof PublicKeyCredential === 'undefined' || !navigator.credentials) {
-    throw new WebauthnUnavailable('webauthn_unavailable', 'WebAuthn is not available on this page (an old browser, or not a secure context)');
-  }
-  return PublicKeyCredential;
+/** Whether this page can run passkey ceremonies; with `'conditional'`, also offer passkeys in autofill (conditional UI). */
+export async function isWebAuthnAvailable(mediation?: CredentialMediationRequirement): Promise<boolean> {
+  return typeof PublicKeyCredential !== 'undefined' && !!globalThis.navigator?.credentials
+    && (mediation !== 'conditional' || !!(await PublicKeyCredential.isConditionalMediationAvailable?.()));
 }
 
-/** Whether this page can run passkey ceremonies; with `'conditional'`, also offer passkeys in autofill (conditional UI). */
-export async function isWebAuthnAvailable(mediation?: 'conditional'): Promise<boolean> {
-  try {
-    const credential = platform();
-    return !mediation || !!(await credential.isConditionalMediationAvailable?.());
-  } catch {
-    return false;
+/** Before any request: WebauthnUnavailable unless the ceremony asked for can run here. */
+export async function requireWebAuthn(mediation?: CredentialMediationRequirement): Promise<void> {
+  if (!(await isWebAuthnAvailable(mediation))) {
+    throw new WebauthnUnavailable('webauthn_unavailable', mediation === 'conditional' && (await isWebAuthnAvailable())
+      ? 'conditional mediation (passkeys in autofill) is not available in this browser'
+      : 'WebAuthn is not available on this page (an old browser, or not a secure context)');
   }
 }
+
+const P = () => PublicKeyCredential as typeof PublicKeyCredential & Parsers;
 
 /** navigator.credentials.get for the options JSON of `/auth/passkey/options`. */
 export async function getCredential(json: Json, mediation?: CredentialMediationRequirement, signal?: AbortSignal): Promise<PublicKeyCredential> {
-  const P = platform();
-  if (mediation === 'conditional' && !(await isWebAuthnAvailable(mediation))) {
-    throw new WebauthnUnavailable('webauthn_unavailable', 'conditional mediation (passkeys in autofill) is not available in this browser');
-  }
-  const publicKey = P.parseRequestOptionsFromJSON
-    ? P.parseRequestOptionsFromJSON(json)
+  const publicKey = P().parseRequestOptionsFromJSON
+    ? P().parseRequestOptionsFromJSON!(json)
     : ({ ...json, challenge: fromBase64url(json.challenge), allowCredentials: descriptors(json.allowCredentials) } as any);
   return (await navigator.credentials.get({ publicKey, ...(mediation ? { mediation } : {}), ...(signal ? { signal } : {}) })) as PublicKeyCredential;
 }
 
 /** navigator.credentials.create for the options JSON of `…/passkeys/registration/options`. */
 export async function createCredential(json: Json, signal?: AbortSignal): Promise<PublicKeyCredential> {
-  const P = platform();
-  const publicKey = P.parseCreationOptionsFromJSON
-    ? P.parseCreationOptionsFromJSON(json)
+  const publicKey = P().parseCreationOptionsFromJSON
+    ? P().parseCreationOptionsFromJSON!(json)
     : ({ ...json, challenge: fromBase64url(json.challenge), user: { ...json.user, id: fromBase64url(json.user.id) }, excludeCredentials: descriptors(json.excludeCredentials) } as any);
   return (await navigator.credentials.create({ publicKey, ...(signal ? { signal } : {}) })) as PublicKeyCredential;
 }
