@@ -111,6 +111,28 @@ describe('latchkey/client passkey and second-factor calls (SPEC §12)', () => {
     expect(await latchkey.getAccessToken()).toBe('at-authenticated');
   });
 
+  it('passkey.signIn: a conditional request that waits is renewed 15 s before its challenge dies; the caller\'s abort ends it', async () => {
+    const { get } = stubWebAuthn();
+    /** The autofill waits for the person: it settles only when its signal aborts. */
+    const waiting = (options: CredentialRequestOptions) =>
+      new Promise<PublicKeyCredential>((_resolve, reject) => options.signal!.addEventListener('abort', () => reject(options.signal!.reason)));
+    get.mockImplementationOnce(waiting);
+    const shortLived = { ...requestOptions, options: { ...requestOptions.options, timeout: 15_030 } };
+    const { latchkey, sent } = client([{ body: shortLived }, { body: requestOptions }, { body: session('authenticated') }]);
+    expect(await latchkey.passkey.signIn({ mediation: 'conditional' })).toMatchObject({ status: 'signed_in' });
+    expect(sent.map((r) => r.path)).toEqual(['/auth/passkey/options', '/auth/passkey/options', '/auth/passkey/verify']);
+    expect(get).toHaveBeenCalledTimes(2);
+
+    get.mockImplementationOnce(waiting);
+    const second = client([{ body: requestOptions }]);
+    const controller = new AbortController();
+    const pending = second.latchkey.passkey.signIn({ mediation: 'conditional', signal: controller.signal });
+    await vi.waitFor(() => expect(get).toHaveBeenCalledTimes(3));
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(second.sent).toHaveLength(1);
+  });
+
   it('passkey.signIn: a guest session\'s access token goes along (linking); the pending answer of SPEC §12 keeps the guest', async () => {
     stubWebAuthn();
     const pending = { secondFactorRequired: true, secondFactor: 'totp', secondFactors: ['totp'], secondFactorToken: 'sft', expiresAt: '2030-01-01T00:00:00.000Z' };

@@ -271,9 +271,27 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       isAvailable: isWebAuthnAvailable,
       async signIn({ mediation, signal } = {}) {
         await requireWebAuthn(mediation);
-        const { options } = await callApi<PasskeyOptions>(fetchFn, `${baseUrl}/auth/passkey/options`, { method: 'POST', headers: keyHeader, signal });
-        const credential = credentialToJSON(await getCredential(options, mediation, signal));
-        return signedIn(await post('/auth/passkey/verify', { credential }, await guestHeaders()));
+        for (;;) {
+          const { options } = await callApi<PasskeyOptions>(fetchFn, `${baseUrl}/auth/passkey/options`, { method: 'POST', headers: keyHeader, signal });
+          signal?.throwIfAborted();
+          // A conditional request waits as long as the page is open, but its challenge lives 5 minutes
+          // (`timeout`): it is renewed 15 s before, so the passkey picked later still verifies.
+          const ceremony = new AbortController();
+          const stop = () => ceremony.abort(signal!.reason);
+          signal?.addEventListener('abort', stop);
+          const renew = mediation === 'conditional' ? setTimeout(() => ceremony.abort(), (options.timeout ?? 3e5) - 15e3) : undefined;
+          let found: PublicKeyCredential;
+          try {
+            found = await getCredential(options, mediation, ceremony.signal);
+          } catch (error) {
+            if (ceremony.signal.aborted && !signal?.aborted) continue;
+            throw error;
+          } finally {
+            clearTimeout(renew);
+            signal?.removeEventListener('abort', stop);
+          }
+          return signedIn(await post('/auth/passkey/verify', { credential: credentialToJSON(found) }, await guestHeaders()));
+        }
       },
       async register({ name, signal } = {}) {
         await requireWebAuthn();
