@@ -3,8 +3,8 @@ import { base64url } from './pkce.js';
 
 // SPEC §12: the browser half of a passkey ceremony. The server sends the options as JSON
 // (PublicKeyCredential{Request,Creation}OptionsJSON, WebAuthn L3 §5.1.8) and takes the credential
-// back as JSON; browsers with `parse…OptionsFromJSON` and `toJSON()` (Chrome 129, Firefox 119,
-// Safari 18.4) convert it themselves, older ones get the few base64url fields converted here.
+// back as JSON; browsers with `parse…OptionsFromJSON` and `toJSON()` (current Chrome, Firefox and
+// Safari) convert it themselves, older ones get the few base64url fields converted here.
 
 type Json = Record<string, any>;
 type Parsers = { parseRequestOptionsFromJSON?(json: Json): PublicKeyCredentialRequestOptions; parseCreationOptionsFromJSON?(json: Json): PublicKeyCredentialCreationOptions };
