@@ -275,11 +275,12 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
           const { options } = await callApi<PasskeyOptions>(fetchFn, `${baseUrl}/auth/passkey/options`, { method: 'POST', headers: keyHeader, signal });
           signal?.throwIfAborted();
           // A conditional request waits as long as the page is open, but its challenge lives 5 minutes
-          // (`timeout`): it is renewed 15 s before, so the passkey picked later still verifies.
+          // (`timeout`): it is renewed 15 s before (or half-way, for a short one), so a passkey picked later still verifies.
           const ceremony = new AbortController();
           const stop = () => ceremony.abort(signal!.reason);
           signal?.addEventListener('abort', stop);
-          const renew = mediation === 'conditional' ? setTimeout(() => ceremony.abort(), (options.timeout ?? 3e5) - 15e3) : undefined;
+          const timeout = options.timeout ?? 3e5;
+          const renew = mediation === 'conditional' ? setTimeout(() => ceremony.abort(), Math.max(timeout - 15e3, timeout / 2)) : undefined;
           let found: PublicKeyCredential;
           try {
             found = await getCredential(options, mediation, ceremony.signal);
