@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLatchkey, memoryStore, PasskeyInvalid, TotpInvalid, WebauthnUnavailable, type Latchkey } from '../src/sdk/client/index.js';
+import { createLatchkey, createOAuthClient, memoryStore, PasskeyInvalid, TotpInvalid, WebauthnUnavailable, type Latchkey } from '../src/sdk/client/index.js';
 import { base64url } from '../src/sdk/client/pkce.js';
 import { credentialToJSON, fromBase64url } from '../src/sdk/client/webauthn.js';
 
@@ -166,6 +166,26 @@ describe('latchkey/client passkey and second-factor calls (SPEC §12)', () => {
     expect(unavailable).toMatchObject({ code: 'webauthn_unavailable', name: 'WebauthnUnavailable', status: 0 });
     await expect(none.latchkey.passkey.register()).rejects.toBeInstanceOf(WebauthnUnavailable);
     expect(none.sent).toEqual([]);
+  });
+
+  it('API mode: oauth.passkeyLogin sends the client key and a second factor along with the assertion (SPEC §6.2)', async () => {
+    stubWebAuthn();
+    const sent: Sent[] = [];
+    const answers = [{ body: requestOptions }, { body: { accessToken: 'lt', userId: 'con_1', isOtpRequired: false } }];
+    const oauth = createOAuthClient({
+      baseUrl: BASE, clientId: 'pk_test_x', redirectUri: 'https://app.example.test/callback',
+      fetch: async (input, init) => {
+        const request = new Request(input, init);
+        const text = await request.text();
+        sent.push({ method: request.method, path: new URL(request.url).pathname, headers: request.headers, body: text ? JSON.parse(text) : undefined });
+        return Response.json(answers.shift()!.body);
+      },
+    });
+    expect(await oauth.passkeyLogin({ totpCode: '123456' })).toEqual({ accessToken: 'lt', userId: 'con_1', isOtpRequired: false });
+    expect(sent.map((r) => [r.method, r.path, r.headers.get('x-client-key')])).toEqual([
+      ['POST', '/v1/auth/passkey/options', 'pk_test_x'], ['POST', '/v1/auth/passkey/verify', 'pk_test_x'],
+    ]);
+    expect(sent[1]!.body).toEqual({ credential: credentialToJSON(fakeAssertion()), totpCode: '123456' });
   });
 
   it('secondFactor.verify takes code, totpCode or recoveryCode; the account calls go to /consumers/me with the bearer token', async () => {

@@ -266,6 +266,29 @@ describe.skipIf(!hasChromium())('latchkey/client passkeys and second factors in 
     await context.close();
   });
 
+  it('SPEC §6.2 / §12: API mode — createOAuthClient().passkeyLogin() gives a login token; without user verification isOtpRequired, then the app\'s code', async () => {
+    const context = await browser.newContext();
+    const page = await openPage(context);
+    const authenticator = await addVirtualAuthenticator(page);
+    const person = await personWithPasskey(page, 'olu@example.com', true);
+    await page.evaluate(({ baseUrl, clientId }) => {
+      (window as any).oauth = (window as any).sdk.createOAuthClient({ baseUrl, clientId, redirectUri: 'http://localhost/callback' });
+    }, { baseUrl, clientId: publishableKey });
+    const login = (arg?: object) => page.evaluate((a) => (window as any).attempt((window as any).oauth.passkeyLogin(a)), arg);
+
+    const verified = await login();
+    expect(verified).toMatchObject({ ok: true, value: { isOtpRequired: false, userId: person.consumerId, accessToken: expect.any(String) } });
+    const user = await server.request('/v1/user', { headers: { authorization: `Bearer ${(verified as any).value.accessToken}` } });
+    expect(user.status).toBe(200);
+
+    await withoutUserVerification(page, authenticator);
+    expect(await login()).toMatchObject({ ok: true, value: { isOtpRequired: true, accessToken: null, secondFactors: ['totp'] } });
+    expect(await login({ totpCode: wrongTotpCode(person.secret) })).toMatchObject({ ok: false, name: 'TotpInvalid', status: 401 });
+    const completed = await login({ totpCode: nextTotpCode(person.secret) });
+    expect(completed).toMatchObject({ ok: true, value: { isOtpRequired: false, userId: person.consumerId, accessToken: expect.any(String) } });
+    await context.close();
+  });
+
   it('WebAuthn L3 §5.1.8: without the browser\'s JSON helpers, the library converts options and credentials itself', async () => {
     const context = await browser.newContext();
     const page = await openPage(context, '?fallback');

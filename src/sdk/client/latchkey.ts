@@ -7,7 +7,7 @@ import type {
 import { parseStored, storedFromAuthSession, storedFromRefresh, type LatchkeySession, type StoredSession } from './session.js';
 import { defaultStore, type TokenStore } from './storage.js';
 import { openChannel, withTabLock } from './tabs.js';
-import { createCredential, credentialToJSON, getCredential, isWebAuthnAvailable, requireWebAuthn } from './webauthn.js';
+import { createCredential, credentialToJSON, isWebAuthnAvailable, requireWebAuthn, signedAssertion, type PasskeySignInOptions } from './webauthn.js';
 
 export interface LatchkeyOptions {
   /** Latchkey's URL (its issuer), e.g. `https://auth.example.com`. */
@@ -35,13 +35,6 @@ export type SecondFactorAnswer = { secondFactorToken: string } & ({ code: string
 
 /** SPEC §12: what proves the person holds their authenticator app: a current code, or one of their recovery codes. */
 export type TotpProof = { totpCode: string } | { recoveryCode: string };
-
-export interface PasskeySignInOptions {
-  /** `'conditional'`: offer passkeys in the autofill of an `<input autocomplete="username webauthn">` (conditional UI); the promise waits for the person's choice. */
-  mediation?: CredentialMediationRequirement;
-  /** Aborts the options request and the ceremony (e.g. a conditional request, when the person signs in another way). */
-  signal?: AbortSignal;
-}
 
 export type SessionListener = (session: LatchkeySession | null) => void;
 
@@ -269,30 +262,9 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     },
     passkey: {
       isAvailable: isWebAuthnAvailable,
-      async signIn({ mediation, signal } = {}) {
-        await requireWebAuthn(mediation);
-        for (;;) {
-          const { options } = await callApi<PasskeyOptions>(fetchFn, `${baseUrl}/auth/passkey/options`, { method: 'POST', headers: keyHeader, signal });
-          signal?.throwIfAborted();
-          // A conditional request waits as long as the page is open, but its challenge lives 5 minutes
-          // (`timeout`): it is renewed 15 s before (or half-way, for a short one), so a passkey picked later still verifies.
-          const ceremony = new AbortController();
-          const stop = () => ceremony.abort(signal!.reason);
-          signal?.addEventListener('abort', stop);
-          const timeout = options.timeout ?? 3e5;
-          const renew = mediation === 'conditional' ? setTimeout(() => ceremony.abort(), Math.max(timeout - 15e3, timeout / 2)) : undefined;
-          let found: PublicKeyCredential;
-          try {
-            found = await getCredential(options, mediation, ceremony.signal);
-          } catch (error) {
-            if (ceremony.signal.aborted && !signal?.aborted) continue;
-            throw error;
-          } finally {
-            clearTimeout(renew);
-            signal?.removeEventListener('abort', stop);
-          }
-          return signedIn(await post('/auth/passkey/verify', { credential: credentialToJSON(found) }, await guestHeaders()));
-        }
+      async signIn(options = {}) {
+        const credential = await signedAssertion(options, (signal) => callApi(fetchFn, `${baseUrl}/auth/passkey/options`, { method: 'POST', headers: keyHeader, signal }));
+        return signedIn(await post('/auth/passkey/verify', { credential }, await guestHeaders()));
       },
       async register({ name, signal } = {}) {
         await requireWebAuthn();

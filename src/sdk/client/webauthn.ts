@@ -1,4 +1,5 @@
 import { WebauthnUnavailable } from '../shared/errors.js';
+import type { PasskeyOptions } from '../shared/wire.js';
 import { base64url } from './pkce.js';
 
 // SPEC §12: the browser half of a passkey ceremony. The server sends the options as JSON
@@ -33,12 +34,42 @@ export async function requireWebAuthn(mediation?: CredentialMediationRequirement
 
 const P = () => PublicKeyCredential as typeof PublicKeyCredential & Parsers;
 
-/** navigator.credentials.get for the options JSON of `/auth/passkey/options`. */
-export async function getCredential(json: Json, mediation?: CredentialMediationRequirement, signal?: AbortSignal): Promise<PublicKeyCredential> {
-  const publicKey = P().parseRequestOptionsFromJSON
-    ? P().parseRequestOptionsFromJSON!(json)
-    : ({ ...json, challenge: fromBase64url(json.challenge), allowCredentials: descriptors(json.allowCredentials) } as any);
-  return (await navigator.credentials.get({ publicKey, ...(mediation ? { mediation } : {}), ...(signal ? { signal } : {}) })) as PublicKeyCredential;
+export interface PasskeySignInOptions {
+  /** `'conditional'`: offer passkeys in the autofill of an `<input autocomplete="username webauthn">` (conditional UI); the promise waits for the person's choice. */
+  mediation?: CredentialMediationRequirement;
+  /** Aborts the options request and the ceremony (e.g. a conditional request, when the person signs in another way). */
+  signal?: AbortSignal;
+}
+
+/**
+ * A sign-in ceremony: options from the server (`fetchOptions`), navigator.credentials.get, the
+ * assertion as JSON. A conditional request waits as long as the page is open, but its challenge
+ * lives 5 minutes (`timeout`): it is renewed 15 s before (half-way, for a short one), so a passkey
+ * picked later still verifies.
+ */
+export async function signedAssertion({ mediation, signal }: PasskeySignInOptions, fetchOptions: (signal?: AbortSignal) => Promise<PasskeyOptions>): Promise<Json> {
+  await requireWebAuthn(mediation);
+  for (;;) {
+    const { options } = await fetchOptions(signal);
+    signal?.throwIfAborted();
+    const ceremony = new AbortController();
+    const stop = () => ceremony.abort(signal!.reason);
+    signal?.addEventListener('abort', stop);
+    const timeout = options.timeout ?? 3e5;
+    const renew = mediation === 'conditional' ? setTimeout(() => ceremony.abort(), Math.max(timeout - 15e3, timeout / 2)) : undefined;
+    try {
+      const publicKey = P().parseRequestOptionsFromJSON
+        ? P().parseRequestOptionsFromJSON!(options)
+        : ({ ...options, challenge: fromBase64url(options.challenge), allowCredentials: descriptors(options.allowCredentials as Json[]) } as any);
+      return credentialToJSON((await navigator.credentials.get({ publicKey, ...(mediation ? { mediation } : {}), signal: ceremony.signal })) as PublicKeyCredential);
+    } catch (error) {
+      if (ceremony.signal.aborted && !signal?.aborted) continue;
+      throw error;
+    } finally {
+      clearTimeout(renew);
+      signal?.removeEventListener('abort', stop);
+    }
+  }
 }
 
 /** navigator.credentials.create for the options JSON of `…/passkeys/registration/options`. */
