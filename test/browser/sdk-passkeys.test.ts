@@ -188,6 +188,12 @@ describe.skipIf(!hasChromium())('latchkey/client passkeys and second factors in 
     expect(await ok(page, 'latchkey.passkey.rename(arg, "Work laptop")', passkey.id)).toMatchObject({ id: passkey.id, name: 'Work laptop' });
     expect((await ok(page, 'latchkey.passkey.list()')).map((p: any) => p.name)).toEqual(['Work laptop']);
     expect(await call(page, 'latchkey.passkey.rename(arg, "  ")', passkey.id)).toMatchObject({ ok: false, name: 'ValidationError', status: 400 });
+    // The account calls go through the library's token handling: an access token the server holds
+    // expired (its clock two hours on) is refreshed once and the call retried.
+    const before = await page.evaluate(() => (window as any).latchkey.getAccessToken());
+    server.clock.advance(2 * 3600);
+    expect(await ok(page, 'latchkey.passkey.list()')).toHaveLength(1);
+    expect(await page.evaluate(() => (window as any).latchkey.getAccessToken())).not.toBe(before);
 
     // SPEC §5.4: a guest session in this tab is linked to the passkey's person.
     await ok(page, 'latchkey.logout()');
@@ -286,6 +292,25 @@ describe.skipIf(!hasChromium())('latchkey/client passkeys and second factors in 
     expect(await login({ totpCode: wrongTotpCode(person.secret) })).toMatchObject({ ok: false, name: 'TotpInvalid', status: 401 });
     const completed = await login({ totpCode: nextTotpCode(person.secret) });
     expect(completed).toMatchObject({ ok: true, value: { isOtpRequired: false, userId: person.consumerId, accessToken: expect.any(String) } });
+    await context.close();
+  });
+
+  it('WebAuthn L3 §7.2 step 21: a cloned credential whose sign counter is behind is refused (PasskeyInvalid)', async () => {
+    const context = await browser.newContext();
+    const page = await openPage(context);
+    const original = await addVirtualAuthenticator(page);
+    const person = await personWithPasskey(page, 'cleo@example.com', false);
+    const [copied] = await original.credentials();
+    // The genuine authenticator signs in: the stored counter moves past the copy's.
+    expect(await ok(page, 'latchkey.passkey.signIn()')).toMatchObject({ status: 'signed_in', session: { consumerId: person.consumerId } });
+    await ok(page, 'latchkey.logout()');
+    expect((await original.credentials())[0]!.signCount).toBeGreaterThan(copied!.signCount);
+
+    await original.remove();
+    const clone = await addVirtualAuthenticator(page);
+    await clone.addCredential(copied!);
+    expect(await call(page, 'latchkey.passkey.signIn()')).toMatchObject({ ok: false, name: 'PasskeyInvalid', code: 'passkey_invalid', status: 401 });
+    expect(await ok(page, 'latchkey.getSession()')).toBeNull();
     await context.close();
   });
 
