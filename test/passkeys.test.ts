@@ -31,13 +31,13 @@ describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
   };
 
   /** Registers a passkey for the holder of `token` (consumer access token, or a login token under /v1/user). */
-  async function register(auth: SoftAuthenticator, token: string, options: { base?: string; name?: string; ceremony?: CeremonyOptions } = {}) {
+  async function register(auth: SoftAuthenticator, token: string, options: { base?: string; name?: string; ceremony?: CeremonyOptions; proof?: object } = {}) {
     const base = options.base ?? '/consumers/me/passkeys';
     const started = await server.request(`${base}/registration/options`, { method: 'POST', headers: bearer(token) });
     expect(started.status).toBe(200);
     const { options: creation } = await started.json();
     const credential = auth.register(creation, options.ceremony);
-    return server.request(`${base}/registration/verify`, { json: { credential, ...(options.name ? { name: options.name } : {}) }, headers: bearer(token) });
+    return server.request(`${base}/registration/verify`, { json: { credential, ...(options.name ? { name: options.name } : {}), ...options.proof }, headers: bearer(token) });
   }
 
   /** A person signed in by email code, with one passkey registered: their session and the passkey. */
@@ -311,13 +311,20 @@ describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
     await server.request('/v1/auth/login/otp', { json: { userId: user.id }, headers: { 'x-client-key': server.demo.publishableKey } });
     const signedIn = await (await login(server, server.demo, user.email, user.password, await latestCode(server, phone))).json();
     expect(signedIn.accessToken).toEqual(expect.any(String));
-    return { user, phone, loginToken: signedIn.accessToken as string };
+    return { user, phone, loginToken: signedIn.accessToken as string, smsProof: () => smsProof(phone) };
+  }
+
+  /** SPEC §12 step-up: a fresh SMS code to the person's phone, as `code` (through /auth/otp/request). */
+  async function smsProof(phone: string) {
+    server.clock.advance(61);
+    expect((await server.request('/auth/otp/request', { json: { phone }, headers: keyOf() })).status).toBe(200);
+    return { code: await latestCode(server, phone) };
   }
 
   it('SPEC §12: API mode registers with a login token (/v1/user/passkeys), lists, renames and deletes', async () => {
-    const { loginToken } = await secondFactorUser();
+    const { loginToken, smsProof } = await secondFactorUser();
     const auth = authenticator();
-    const registered = await register(auth, loginToken, { base: '/v1/user/passkeys', name: 'Phone' });
+    const registered = await register(auth, loginToken, { base: '/v1/user/passkeys', name: 'Phone', proof: await smsProof() });
     expect(registered.status).toBe(201);
     const passkey = await registered.json();
     expect((await (await server.request('/v1/user/passkeys', { headers: bearer(loginToken) })).json()).passkeys).toEqual([passkey]);
@@ -331,9 +338,9 @@ describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
   });
 
   it('SPEC §12: without user verification, a person with an SMS second factor must still give it (consumer API); with it, no second factor', async () => {
-    const { user, phone, loginToken } = await secondFactorUser();
+    const { user, phone, loginToken, smsProof } = await secondFactorUser();
     const auth = authenticator();
-    expect((await register(auth, loginToken, { base: '/v1/user/passkeys' })).status).toBe(201);
+    expect((await register(auth, loginToken, { base: '/v1/user/passkeys', proof: await smsProof() })).status).toBe(201);
 
     const pending = await passkeySignIn(auth, { userVerified: false });
     expect(pending.status).toBe(200);
@@ -355,9 +362,9 @@ describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
   });
 
   it('SPEC §5.4 / §12: the guest sent with a passkey sign-in that needs the second factor is absorbed when the SMS code completes it', async () => {
-    const { user, phone, loginToken } = await secondFactorUser();
+    const { user, phone, loginToken, smsProof } = await secondFactorUser();
     const auth = authenticator();
-    expect((await register(auth, loginToken, { base: '/v1/user/passkeys' })).status).toBe(201);
+    expect((await register(auth, loginToken, { base: '/v1/user/passkeys', proof: await smsProof() })).status).toBe(201);
     const guest = await startGuest(server);
     const pending = await (await passkeySignIn(auth, { userVerified: false }, { guestToken: guest.accessToken })).json();
     expect(pending.secondFactorRequired).toBe(true);
@@ -390,9 +397,9 @@ describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
   });
 
   it('SPEC §6.2 / §12: API mode without user verification asks for the SMS code (isOtpRequired), then a new assertion with otpCode signs in', async () => {
-    const { user, phone, loginToken } = await secondFactorUser();
+    const { user, phone, loginToken, smsProof } = await secondFactorUser();
     const auth = authenticator();
-    expect((await register(auth, loginToken, { base: '/v1/user/passkeys' })).status).toBe(201);
+    expect((await register(auth, loginToken, { base: '/v1/user/passkeys', proof: await smsProof() })).status).toBe(201);
     const attempt = async (otpCode?: string) => {
       const options = await signInOptions(undefined, '/v1/auth/passkey/options');
       const response = await server.request('/v1/auth/passkey/verify', {
@@ -406,6 +413,27 @@ describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
     await server.request('/v1/auth/login/otp', { json: { userId: user.id }, headers: { 'x-client-key': server.demo.publishableKey } });
     const signedIn = await attempt(await latestCode(server, phone));
     expect(signedIn).toMatchObject({ accessToken: expect.stringMatching(/^ey/), isOtpRequired: false });
+  });
+
+  it('SPEC §12: registering a passkey takes the person\'s second factor too — a session or login token alone is refused (403 step_up_required)', async () => {
+    // The review's attack: an API-mode app holding a TOTP user's login token mints a passkey and then
+    // signs in with user verification, past the TOTP factor. Refused without a current proof.
+    const session = await signInByEmail(server, freshEmail());
+    const bearerCall = (path: string, body?: object) => server.request(path, { method: 'POST', headers: bearer(session.accessToken), ...(body ? { json: body } : {}) });
+    const { secret } = await (await bearerCall('/consumers/me/second-factors/totp')).json();
+    expect((await bearerCall('/consumers/me/second-factors/totp/confirm', { totpCode: totp(secret, server.clock.now()) })).status).toBe(200);
+    const auth = authenticator();
+    const refused = await register(auth, session.accessToken);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: 'step_up_required' });
+    expect((await register(auth, session.accessToken, { proof: { totpCode: '000000' } })).status).toBe(401);
+    expect((await register(auth, session.accessToken, { proof: { code: '123456' } })).status).toBe(400); // no SMS factor
+    expect((await (await server.request('/consumers/me/passkeys', { headers: bearer(session.accessToken) })).json()).passkeys).toEqual([]);
+    server.clock.advance(30);
+    const accepted = await register(auth, session.accessToken, { proof: { totpCode: totp(secret, server.clock.now()) } });
+    expect(accepted.status).toBe(201);
+    // The step was spent: the same code does not register a second passkey.
+    expect((await register(authenticator(), session.accessToken, { proof: { totpCode: totp(secret, server.clock.now()) } })).status).toBe(401);
   });
 
   it('SPEC §12: without user verification, a person with an authenticator app must give its code — consumer API and API mode; with it, no second factor', async () => {

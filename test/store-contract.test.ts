@@ -925,8 +925,12 @@ describeEachEngine('Store contract', (engine) => {
       await store.startTotpEnrollment({ consumerId: pending.id, organizationId, secretSealed: 's', createdAt: now });
       expect(await store.redeemSecondFactor(pending.id, { kind: 'totp', step: 1 }, now, () => ({}))).toBeUndefined();
       expect(await store.replaceRecoveryCodes(pending.id, ['r'], now, [])).toBe(false);
+      expect(await store.removeTotpFactor(pending.id, now, [], { onlyUnconfirmed: true })).toBe(true);
 
       const { person, codes } = await personWithTotp(100);
+      // A removal without proof takes only a pending enrollment: a confirmed one stays (issue 18 review).
+      expect(await store.removeTotpFactor(person.id, now + 9, [], { onlyUnconfirmed: true })).toBe(false);
+      expect((await store.getTotpFactor(person.id))!.confirmedAt).not.toBeNull();
       expect(await store.removeTotpFactor(person.id, now + 9, [])).toBe(true);
       expect(await store.getTotpFactor(person.id)).toBeUndefined();
       expect((await store.getConsumer(person.id))!.totpEnabledAt).toBeNull();

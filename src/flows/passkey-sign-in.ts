@@ -37,7 +37,7 @@ export async function passkeySignInOptions(deps: FlowDeps, application: Applicat
  * Redeems a verified assertion (issue 12.1): the challenge's consumption, the passkey's counter,
  * backup state and last use, and the writes `signIn` plans commit in one transaction. A counter
  * that another use moved past this one meanwhile is refused as stale; a challenge another request
- * redeemed meanwhile, as used. Every passkey sign-in (both APIs, and the hosted pages') ends here.
+ * redeemed meanwhile, as used. Every passkey sign-in of the APIs ends here (the hosted pages' too, once they offer passkeys).
  */
 export async function redeemAssertion(
   deps: FlowDeps,

@@ -9,6 +9,7 @@ import { findApplicationByPublishableKey } from './applications.js';
 import type { ConsumerPrincipal } from './authenticate-consumer.js';
 import { refuseDisabled } from './consumer-status.js';
 import type { FlowDeps } from './deps.js';
+import { requireStepUp, type StepUpProof } from './step-up.js';
 import { burnChallenge, expectedOrigins, issueChallenge, readAnsweredChallenge } from './passkey-ceremony.js';
 import type { BearerPrincipal } from './oauth/tokens.js';
 
@@ -116,8 +117,10 @@ export async function passkeyRegistrationOptions(deps: FlowDeps, holder: Passkey
  * A response that does not verify burns the challenge; a credential registered already is refused
  * (§7.1 step 26).
  */
-export async function registerPasskey(deps: FlowDeps, holder: PasskeyHolder, input: { response: RegistrationResponseJSON; name?: string }): Promise<PasskeyView> {
+export async function registerPasskey(deps: FlowDeps, holder: PasskeyHolder, input: { response: RegistrationResponseJSON; name?: string; proof?: StepUpProof }): Promise<PasskeyView> {
   const { consumer, application } = holder;
+  // A passkey with user verification needs no second factor: it takes the one the person has.
+  await requireStepUp(deps, application, consumer, input.proof, 'passkey_registration');
   const challenge = await readAnsweredChallenge(deps, application, input.response.response.clientDataJSON, 'registration', consumer.id);
   const fail = async (reason: string, cause?: unknown) => {
     await burnChallenge(deps, application, 'registration', challenge);

@@ -9,11 +9,17 @@ import type { FlowDeps } from './deps.js';
 export type TotpProof = { totpCode: string } | { recoveryCode: string };
 
 /** Why a proof is asked for, in audit events. */
-export type TotpPurpose = 'sign_in' | 'confirm' | 'remove' | 'regenerate_recovery_codes';
+export type TotpPurpose = 'sign_in' | 'confirm' | 'remove' | 'regenerate_recovery_codes' | 'step_up';
 
 /** The TOTP shared secret of an enrollment, opened (sealed to this consumer: another's row does not open). */
 export function openTotpSecret(deps: FlowDeps, factor: TotpFactor): string {
-  return decryptAtRest(deps.serverKeys.totpSecretKey, factor.secretSealed, factor.consumerId);
+  try {
+    return decryptAtRest(deps.serverKeys.totpSecretKey, factor.secretSealed, factor.consumerId);
+  } catch (error) {
+    // Sealed under another LATCHKEY_SECRET (the setting changed): the factor cannot be checked any
+    // more. A clear refusal, never a 500; an operator removes it and the person enrolls again.
+    throw new TotpInvalid('this authenticator app can no longer be checked (the server secret changed); ask an operator to remove it, then enroll again', { cause: error });
+  }
 }
 
 /**

@@ -147,8 +147,16 @@ export async function removeTotp(deps: FlowDeps, owner: FactorOwner, proof: Totp
     if (!proof) throw new BadRequest('removing the authenticator app takes a current code (totpCode) or a recovery code (recoveryCode)');
     await redeemTotpProof(deps, consumer, proof, 'remove');
   }
-  const removed = deps.audit.prepare('totp.removed', consumer.organizationId, { consumerId: consumer.id, by: 'self', wasConfirmed: factor.confirmedAt !== null });
-  if (await deps.store.removeTotpFactor(consumer.id, deps.clock.now(), [removed])) deps.audit.committed([removed]);
+  const wasConfirmed = factor.confirmedAt !== null;
+  const removed = deps.audit.prepare('totp.removed', consumer.organizationId, { consumerId: consumer.id, by: 'self', wasConfirmed });
+  // Without proof only a still-pending enrollment goes: one confirmed since the read above stays.
+  if (await deps.store.removeTotpFactor(consumer.id, deps.clock.now(), [removed], { onlyUnconfirmed: !wasConfirmed })) {
+    deps.audit.committed([removed]);
+    return;
+  }
+  if (!wasConfirmed && (await deps.store.getTotpFactor(consumer.id))?.confirmedAt != null) {
+    throw new BadRequest('the authenticator app was just confirmed: removing it takes a current code (totpCode) or a recovery code (recoveryCode)');
+  }
 }
 
 /**

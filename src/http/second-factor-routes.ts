@@ -31,7 +31,8 @@ export function secondFactorRoutes(
   const common: Route['doc']['responses'] = { ...credentialRefused, 500: { description: 'Internal server error', schema: InternalErrorBody } };
   const proofRefused = {
     400: { description: 'validation_error / bad_request (a confirmed authenticator app needs totpCode or recoveryCode)', schema: v.union([ValidationErrorBody, ErrorBody]) },
-    401: { description: `totp_invalid (wrong or already-used code) / recovery_code_invalid${isApiMode ? ' / invalid_token' : ' / authentication_required'}`, schema: ErrorBody },
+    // API mode: a refused login token answers in the OAuth shape (RFC 6750 §3), a refused code in ours.
+    401: { description: `totp_invalid (wrong or already-used code) / recovery_code_invalid${isApiMode ? ' / invalid_token' : ' / authentication_required'}`, schema: isApiMode ? v.union([ErrorBody, OAuthErrorBody]) : ErrorBody },
     429: { description: 'Too many second-factor codes tried for this person (LATCHKEY_RATE_LIMIT_SECOND_FACTOR_PER_CONSUMER)', schema: RateLimitedBody },
   };
   const route = (method: Route['method'], path: string, handler: Handler<AppEnv>, doc: Omit<Route['doc'], 'tag' | 'credential'>): Route => ({

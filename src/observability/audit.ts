@@ -33,6 +33,7 @@ export type AuditEventType =
   | 'login.failed'
   | 'login.second_factor_required'
   | 'login.second_factor_verified'
+  | 'login.step_up_verified'
   | 'totp.enrollment_started'
   | 'totp.enabled'
   | 'totp.removed'

@@ -174,6 +174,16 @@ export class TotpInvalid extends ApiError {
   readonly code = 'totp_invalid';
 }
 
+/**
+ * 403: the change (registering a passkey) would give a way around the person's second factor, so it
+ * needs a current proof of that factor — `code` (SMS), `totpCode` or `recoveryCode` — not only a
+ * session (SPEC §12).
+ */
+export class StepUpRequired extends ApiError {
+  readonly status = 403;
+  readonly code = 'step_up_required';
+}
+
 /** 401: the recovery code is not one of the person's, or was already used (SPEC §12). */
 export class RecoveryCodeInvalid extends ApiError {
   readonly status = 401;

@@ -749,8 +749,10 @@ export interface Store {
   /**
    * Removes the consumer's TOTP (pending or confirmed) and every recovery code, clears
    * `totpEnabledAt` and stores the audit events — one transaction. False when there was none.
+   * `onlyUnconfirmed`: removes it only while still pending (one conditional DELETE), so a removal
+   * without proof cannot take an enrollment confirmed meanwhile.
    */
-  removeTotpFactor(consumerId: string, now: number, auditEvents: readonly AuditEvent[]): Promise<boolean>;
+  removeTotpFactor(consumerId: string, now: number, auditEvents: readonly AuditEvent[], options?: { onlyUnconfirmed?: boolean }): Promise<boolean>;
   /**
    * Replaces every recovery code of a consumer with confirmed TOTP by `codeHashes` (the old ones stop
    * working), with its audit events — one transaction, serialized per consumer by a conditional

@@ -49,7 +49,7 @@ body.site { display: block; padding: 0; background: #fff; }
 .site h4 { font-size: 0.95rem; margin: 12px 0 4px; }
 .site code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.9em; overflow-wrap: anywhere; }
 .docs-layout { display: grid; grid-template-columns: minmax(0, 1fr); gap: 8px 32px; }
-.docs-main { min-width: 0; }
+.docs-main { min-width: 0; overflow-wrap: anywhere; }
 .toc { border-bottom: 1px solid var(--border); padding-bottom: 8px; }
 .toc h2 { margin-top: 0; }
 .toc ul ul { padding-left: 12px; margin-bottom: 8px; font-size: 0.9rem; }

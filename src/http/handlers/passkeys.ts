@@ -1,5 +1,6 @@
 import type { Context, Handler } from 'hono';
 import type { FlowDeps } from '../../flows/deps.js';
+import type { StepUpProof } from '../../flows/step-up.js';
 import { loginWithPasskey, passkeySignInOptions, signInWithPasskey } from '../../flows/passkey-sign-in.js';
 import {
   holderOfConsumerToken, holderOfLoginToken, listPasskeys, passkeyRegistrationOptions, registerPasskey, removePasskey, renamePasskey, type PasskeyHolder,
@@ -42,7 +43,8 @@ export function passkeyManagement(deps: FlowDeps, holderOf: HolderOf): Record<'l
     registrationOptions: async (c) => c.json(await passkeyRegistrationOptions(deps, await holderOf(deps, c))),
     registrationVerify: async (c) => {
       const body = parseJsonBody(PasskeyRegistrationBody, await c.req.text());
-      return c.json(await registerPasskey(deps, await holderOf(deps, c), { response: body.credential, name: body.name }), 201);
+      const { credential, name, ...proof } = body;
+      return c.json(await registerPasskey(deps, await holderOf(deps, c), { response: credential, name, proof: stepUpProofOf(proof) }), 201);
     },
     rename: async (c) => {
       const body = parseJsonBody(PasskeyRenameBody, await c.req.text());
@@ -54,4 +56,12 @@ export function passkeyManagement(deps: FlowDeps, holderOf: HolderOf): Record<'l
       return c.body(null, 204);
     },
   };
+}
+
+/** The one proof a body carries, if any (the schema allows at most one). */
+function stepUpProofOf(fields: { code?: string; totpCode?: string; recoveryCode?: string }): StepUpProof | undefined {
+  if (fields.code !== undefined) return { code: fields.code };
+  if (fields.totpCode !== undefined) return { totpCode: fields.totpCode };
+  if (fields.recoveryCode !== undefined) return { recoveryCode: fields.recoveryCode };
+  return undefined;
 }

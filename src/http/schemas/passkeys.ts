@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { PASSKEY_NAME_MAX_LENGTH } from '../../protocol/webauthn.js';
-import { IsoTime, text } from './common.js';
+import { IsoTime, rule, text } from './common.js';
+import { answers, recoveryCode, sixDigits } from './second-factor.js';
 import { LoginSecondFactorFields } from './login.js';
 
 // SPEC §12: the JSON forms of WebAuthn credentials (WebAuthn L3 §5.1.8 `toJSON()`, and what
@@ -61,7 +62,17 @@ export const PasskeyLoginBody = v.object({
 });
 
 /** …/passkeys/registration/verify. */
-export const PasskeyRegistrationBody = v.object({ credential: RegistrationCredential, name: v.optional(PasskeyName) });
+/**
+ * …/passkeys/registration/verify. SPEC §12: a person with a second factor proves it here too (one of
+ * `code`, `totpCode`, `recoveryCode`), or the passkey would be a way around it (403 step_up_required).
+ */
+export const PasskeyRegistrationBody = v.pipe(
+  v.object({
+    credential: RegistrationCredential, name: v.optional(PasskeyName),
+    code: v.optional(sixDigits('code')), totpCode: v.optional(sixDigits('totpCode')), recoveryCode: v.optional(recoveryCode),
+  }),
+  rule((input) => answers(input) <= 1, 'send at most one of code, totpCode or recoveryCode', 'at most one of code, totpCode, recoveryCode'),
+);
 
 /** PATCH …/passkeys/:passkeyId. */
 export const PasskeyRenameBody = v.object({ name: PasskeyName });

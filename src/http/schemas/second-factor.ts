@@ -10,7 +10,7 @@ export const sixDigits = (name: string) => v.pipe(v.string(), v.regex(/^\d{6}$/,
 export const recoveryCode = v.pipe(text(10, 32), v.regex(/^[A-Za-z0-9\s-]+$/, 'recoveryCode must be letters, digits and dashes'));
 
 type Answer = { code?: string; totpCode?: string; recoveryCode?: string };
-const answers = (input: Answer) => [input.code, input.totpCode, input.recoveryCode].filter((value) => value !== undefined).length;
+export const answers = (input: Answer) => [input.code, input.totpCode, input.recoveryCode].filter((value) => value !== undefined).length;
 
 /** SPEC §12: the pending state `/auth/otp/verify` answers when the account has a second factor. */
 export const SecondFactorRequiredBody = v.object({

@@ -1,9 +1,13 @@
 import { AuthenticationRequired, InvalidRefreshToken, LatchkeyError } from '../shared/errors.js';
 import { callApi, readResponse, trimBaseUrl, type FetchLike } from '../shared/http.js';
-import type { AuthSession, ConsumerProfile, OtpRequest, OtpVerify, RefreshedTokens, SecondFactorRequired } from '../shared/wire.js';
+import type {
+  AuthSession, ConsumerProfile, OtpRequest, OtpVerify, Passkey, PasskeyOptions, RecoveryCodes, RefreshedTokens, SecondFactorList, SecondFactorRequired,
+  TotpConfirmed, TotpEnrollment,
+} from '../shared/wire.js';
 import { parseStored, storedFromAuthSession, storedFromRefresh, type LatchkeySession, type StoredSession } from './session.js';
 import { defaultStore, type TokenStore } from './storage.js';
 import { openChannel, withTabLock } from './tabs.js';
+import { createCredential, credentialToJSON, isWebAuthnAvailable, requireWebAuthn, signedAssertion, type PasskeySignInOptions } from './webauthn.js';
 
 export interface LatchkeyOptions {
   /** Latchkey's URL (its issuer), e.g. `https://auth.example.com`. */
@@ -17,8 +21,20 @@ export interface LatchkeyOptions {
   fetch?: FetchLike;
 }
 
-/** The outcome of `otp.verify`: signed in, or (SPEC §12) the account's second factor is due. */
-export type OtpVerifyResult = { status: 'signed_in'; session: LatchkeySession } | ({ status: 'second_factor_required' } & SecondFactorRequired);
+/**
+ * The outcome of a sign-in (`otp.verify`, `passkey.signIn`): signed in, or (SPEC §12) a second factor
+ * is due — `secondFactors` lists what can complete it (`totp`: the authenticator app's code or a
+ * recovery code; `sms`: `secondFactor.request` sends a code).
+ */
+export type SignInResult = { status: 'signed_in'; session: LatchkeySession } | ({ status: 'second_factor_required' } & SecondFactorRequired);
+/** @deprecated the same as SignInResult. */
+export type OtpVerifyResult = SignInResult;
+
+/** SPEC §12: what completes a pending sign-in — exactly one of the SMS `code`, the authenticator app's `totpCode`, a `recoveryCode`. */
+export type SecondFactorAnswer = { secondFactorToken: string } & ({ code: string } | { totpCode: string } | { recoveryCode: string });
+
+/** SPEC §12: what proves the person holds their authenticator app: a current code, or one of their recovery codes. */
+export type TotpProof = { totpCode: string } | { recoveryCode: string };
 
 export type SessionListener = (session: LatchkeySession | null) => void;
 
@@ -31,13 +47,40 @@ export interface Latchkey {
     /** SPEC §5.4: sends a one-time passcode (the same answer whether or not the address is known). */
     request(body: OtpRequest): Promise<void>;
     /** SPEC §5.4: signs in with the code; a guest session here is linked. */
-    verify(body: OtpVerify): Promise<OtpVerifyResult>;
+    verify(body: OtpVerify): Promise<SignInResult>;
+  };
+  passkey: {
+    /** Whether this page can run passkey ceremonies (WebAuthn in a secure context); with `'conditional'`, whether autofill can offer passkeys. */
+    isAvailable(mediation?: CredentialMediationRequirement): Promise<boolean>;
+    /** SPEC §12: signs in with a discoverable passkey (`/auth/passkey/options`, `navigator.credentials.get`, `/auth/passkey/verify`); a guest session here is linked. */
+    signIn(options?: PasskeySignInOptions): Promise<SignInResult>;
+    /** SPEC §12: registers a new passkey for the signed-in person (`navigator.credentials.create`). */
+    register(options?: { name?: string; signal?: AbortSignal }): Promise<Passkey>;
+    /** The signed-in person's passkeys, oldest first. */
+    list(): Promise<Passkey[]>;
+    rename(passkeyId: string, name: string): Promise<Passkey>;
+    remove(passkeyId: string): Promise<void>;
   };
   secondFactor: {
     /** SPEC §12: sends the SMS code of a pending sign-in. */
     request(secondFactorToken: string): Promise<void>;
-    /** SPEC §12: completes a pending sign-in. */
-    verify(body: { secondFactorToken: string; code: string }): Promise<LatchkeySession>;
+    /** SPEC §12: completes a pending sign-in with the SMS code, the authenticator app's code or a recovery code. */
+    verify(body: SecondFactorAnswer): Promise<LatchkeySession>;
+    /** The signed-in person's second factors (never a secret). */
+    list(): Promise<SecondFactorList>;
+  };
+  /** SPEC §12: the signed-in person's authenticator app (TOTP, RFC 6238). */
+  totp: {
+    /** Starts (or restarts) an enrollment: the secret, its otpauth:// URI and a QR code (SVG) — show them once. */
+    enroll(): Promise<TotpEnrollment>;
+    /** Turns it on with the app's first code; answers the ten recovery codes, shown this once. */
+    confirm(totpCode: string): Promise<TotpConfirmed>;
+    /** Removes it and its recovery codes (no proof: cancels a pending enrollment). */
+    remove(proof?: TotpProof): Promise<void>;
+  };
+  recoveryCodes: {
+    /** Ten new recovery codes replace every old one; shown this once. */
+    regenerate(proof: TotpProof): Promise<string[]>;
   };
   /** SPEC §5.5: rotates the refresh token, once for all tabs (Web Locks); signs out when the server refuses it. */
   refresh(): Promise<LatchkeySession>;
@@ -126,6 +169,10 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     return stored.session;
   };
 
+  /** A sign-in's answer: a session, or the pending state of SPEC §12. */
+  const signedIn = async (answer: AuthSession | SecondFactorRequired): Promise<SignInResult> =>
+    'secondFactorRequired' in answer ? { status: 'second_factor_required', ...answer } : { status: 'signed_in', session: await startSession(answer) };
+
   /**
    * Single-flight refresh (issue 16). Inside the cross-tab lock the store is read again: when its
    * refresh token is no longer `known`, another tab rotated while this one waited, and its tokens
@@ -189,6 +236,14 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     return fetchFn(retry);
   }
 
+  /** A call as the signed-in person (the access token, refreshed as `fetch` does); errors typed as every call's. */
+  const asMe = async <T>(path: string, method?: string, json?: unknown): Promise<T> =>
+    readResponse<T>(await authorizedFetch(`${baseUrl}/consumers/me${path}`, {
+      method: method ?? (json === undefined ? 'GET' : 'POST'),
+      headers: { accept: 'application/json', ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+    }));
+
   return {
     async exchange(exchangeCode, exchangeOptions = {}) {
       const body = { exchangeCode, ...(exchangeOptions.codeVerifier ? { codeVerifier: exchangeOptions.codeVerifier } : {}) };
@@ -202,10 +257,26 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
         await post('/auth/otp/request', body);
       },
       async verify(body) {
-        const answer = await post<AuthSession | SecondFactorRequired>('/auth/otp/verify', body, await guestHeaders());
-        if ('secondFactorRequired' in answer) return { status: 'second_factor_required', ...answer };
-        return { status: 'signed_in', session: await startSession(answer) };
+        return signedIn(await post('/auth/otp/verify', body, await guestHeaders()));
       },
+    },
+    passkey: {
+      isAvailable: isWebAuthnAvailable,
+      async signIn(options = {}) {
+        const credential = await signedAssertion(options, (signal) => callApi(fetchFn, `${baseUrl}/auth/passkey/options`, { method: 'POST', headers: keyHeader, signal }));
+        return signedIn(await post('/auth/passkey/verify', { credential }, await guestHeaders()));
+      },
+      async register({ name, signal } = {}) {
+        await requireWebAuthn();
+        const { options } = await asMe<PasskeyOptions>('/passkeys/registration/options', 'POST');
+        const credential = credentialToJSON(await createCredential(options, signal));
+        return asMe<Passkey>('/passkeys/registration/verify', 'POST', { credential, name });
+      },
+      async list() {
+        return (await asMe<{ passkeys: Passkey[] }>('/passkeys')).passkeys;
+      },
+      rename: (passkeyId, name) => asMe(`/passkeys/${encodeURIComponent(passkeyId)}`, 'PATCH', { name }),
+      remove: (passkeyId) => asMe(`/passkeys/${encodeURIComponent(passkeyId)}`, 'DELETE'),
     },
     secondFactor: {
       async request(secondFactorToken) {
@@ -213,6 +284,17 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
       },
       async verify(body) {
         return startSession(await post<AuthSession>('/auth/second-factor/verify', body, await guestHeaders()));
+      },
+      list: () => asMe('/second-factors'),
+    },
+    totp: {
+      enroll: () => asMe('/second-factors/totp', 'POST'),
+      confirm: (totpCode) => asMe('/second-factors/totp/confirm', 'POST', { totpCode }),
+      remove: (proof) => asMe('/second-factors/totp', 'DELETE', proof),
+    },
+    recoveryCodes: {
+      async regenerate(proof) {
+        return (await asMe<RecoveryCodes>('/second-factors/recovery-codes', 'POST', proof)).recoveryCodes;
       },
     },
     refresh() {
@@ -236,9 +318,7 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
     async getSession() {
       return (await read())?.session ?? null;
     },
-    async me() {
-      return readResponse<ConsumerProfile>(await authorizedFetch(`${baseUrl}/consumers/me`, { headers: { accept: 'application/json' } }));
-    },
+    me: () => asMe<ConsumerProfile>(''),
     onSessionChange(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);

@@ -2,6 +2,7 @@ import { errorFromResponse, ResponseCheckFailed } from '../shared/errors.js';
 import { callApi, trimBaseUrl, type FetchLike } from '../shared/http.js';
 import type { AuthorizationSession, AuthorizeResult, LoginResult, PasswordLogin, TokenResponse } from '../shared/wire.js';
 import { codeChallengeS256, randomToken } from './pkce.js';
+import { signedAssertion, type PasskeySignInOptions } from './webauthn.js';
 
 export interface OAuthClientOptions {
   /** Latchkey's URL. */
@@ -28,6 +29,12 @@ export interface OAuthClient {
   start(options?: { scope?: string; nonce?: string }): Promise<AuthorizationTransaction>;
   /** SPEC §6.2: signs the user in; `isOtpRequired` asks for `otpCode` (send it with `sendLoginOtp`). */
   login(credentials: PasswordLogin): Promise<LoginResult>;
+  /**
+   * SPEC §6.2 / §12 with a passkey: `/v1/auth/passkey/options` → navigator.credentials.get →
+   * `/v1/auth/passkey/verify`, answered as `login`. Used without user verification, a user with a
+   * second factor gets `isOtpRequired` (and `secondFactors`): call again with the code — a new ceremony.
+   */
+  passkeyLogin(options?: PasskeySignInOptions & { otpCode?: string; totpCode?: string; recoveryCode?: string }): Promise<LoginResult>;
   /** SPEC §6.2: sends the second-factor code to the user's phone. */
   sendLoginOtp(userId: string): Promise<void>;
   /** SPEC §6.3: approves the request with the login token; the answer's `state` and `iss` are checked. Returns the code. */
@@ -77,6 +84,10 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     },
     login(credentials) {
       return callApi<LoginResult>(fetchFn, `${baseUrl}/v1/auth/login`, { headers: clientKey, json: credentials });
+    },
+    async passkeyLogin({ mediation, signal, ...secondFactor } = {}) {
+      const credential = await signedAssertion({ mediation, signal }, (abort) => callApi(fetchFn, `${baseUrl}/v1/auth/passkey/options`, { method: 'POST', headers: clientKey, signal: abort }));
+      return callApi<LoginResult>(fetchFn, `${baseUrl}/v1/auth/passkey/verify`, { headers: clientKey, json: { credential, ...secondFactor } });
     },
     async sendLoginOtp(userId) {
       await callApi(fetchFn, `${baseUrl}/v1/auth/login/otp`, { headers: clientKey, json: { userId } });

@@ -1,7 +1,7 @@
-/** base64url without padding (RFC 7636 Appendix A). */
-function base64url(bytes: Uint8Array): string {
+/** base64url without padding (RFC 7636 Appendix A; WebAuthn L3 §5.1.8). */
+export function base64url(data: Uint8Array | ArrayBuffer): string {
   let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
+  for (const byte of new Uint8Array(data)) binary += String.fromCharCode(byte);
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 

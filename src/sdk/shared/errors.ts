@@ -74,18 +74,21 @@ export class ConsentRequired extends LatchkeyError {}
 export class InteractionRequired extends LatchkeyError {}
 export class RequestNotSupported extends LatchkeyError {}
 export class RequestUriNotSupported extends LatchkeyError {}
-/** Found by this library, not by the server: an OAuth redirect or answer that fails its checks (bad `state` or `iss`). */
 /** Admin API (SPEC §10) and account state. */
 export class InvalidInput extends LatchkeyError {}
 export class Conflict extends LatchkeyError {}
 export class TotpInvalid extends LatchkeyError {}
+export class StepUpRequired extends LatchkeyError {}
 export class RecoveryCodeInvalid extends LatchkeyError {}
 export class ConsumerDisabled extends LatchkeyError {}
 /** Passkeys (SPEC §12). */
 export class PasskeyChallengeInvalid extends LatchkeyError {}
 export class PasskeyInvalid extends LatchkeyError {}
 export class PasskeyRegistrationFailed extends LatchkeyError {}
+/** Found by this library, not by the server: an OAuth redirect or answer that fails its checks (bad `state` or `iss`). */
 export class ResponseCheckFailed extends LatchkeyError {}
+/** Found by this library: this page cannot run a passkey ceremony (no WebAuthn: an insecure origin, an old browser; or no conditional UI when it was asked for). */
+export class WebauthnUnavailable extends LatchkeyError {}
 
 type ErrorClass = new (...args: ConstructorParameters<typeof LatchkeyError>) => LatchkeyError;
 
@@ -133,6 +136,7 @@ export const ERROR_CLASSES = {
   passkey_invalid: PasskeyInvalid,
   passkey_registration_failed: PasskeyRegistrationFailed,
   totp_invalid: TotpInvalid,
+  step_up_required: StepUpRequired,
   recovery_code_invalid: RecoveryCodeInvalid,
 } satisfies Record<string, ErrorClass>;
 
@@ -141,7 +145,7 @@ export type ErrorCode = keyof typeof ERROR_CLASSES;
 
 // Class names survive minification only as strings: `name` comes from the code (invalid_grant → InvalidGrant).
 const ERROR_NAMES: Record<string, string> = Object.fromEntries(
-  [...Object.keys(ERROR_CLASSES), 'response_check_failed'].map((code) => [code, code.replace(/(?:^|_)(\w)/g, (_, c: string) => c.toUpperCase())]),
+  [...Object.keys(ERROR_CLASSES), 'response_check_failed', 'webauthn_unavailable'].map((code) => [code, code.replace(/(?:^|_)(\w)/g, (_, c: string) => c.toUpperCase())]),
 );
 
 /**

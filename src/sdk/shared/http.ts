@@ -15,7 +15,7 @@ export function trimBaseUrl(baseUrl: string): string {
 export async function callApi<T>(
   fetchFn: FetchLike,
   url: string,
-  init: { method?: string; headers?: Record<string, string>; json?: unknown; form?: Record<string, string> },
+  init: { method?: string; headers?: Record<string, string>; json?: unknown; form?: Record<string, string>; signal?: AbortSignal | undefined },
 ): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
   let body: string | undefined;
@@ -26,7 +26,7 @@ export async function callApi<T>(
     headers['content-type'] = 'application/x-www-form-urlencoded';
     body = new URLSearchParams(init.form).toString();
   }
-  return readResponse<T>(await fetchFn(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, ...(body === undefined ? {} : { body }) }));
+  return readResponse<T>(await fetchFn(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, signal: init.signal, ...(body === undefined ? {} : { body }) }));
 }
 
 /** The JSON body of a 2xx answer; the typed error of its wire code otherwise (SPEC §3). */

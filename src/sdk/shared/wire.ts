@@ -9,7 +9,10 @@ import type { ExternalAuthorizeRequest, ExternalAuthorizeResponse, ExternalExcha
 import type { LoginRequest, LoginResponse } from '../../http/schemas/login.js';
 import type { AuthorizeResponseBody, InitiateResponse, OAuthErrorBody, TokenResponseBody } from '../../http/schemas/oauth.js';
 import type { OtpRequestBody, OtpVerifyBody } from '../../http/schemas/otp.js';
-import type { SecondFactorRequiredBody, SecondFactorVerifyBody } from '../../http/schemas/second-factor.js';
+import type { PasskeyBody, PasskeyOptionsBody } from '../../http/schemas/passkeys.js';
+import type {
+  RecoveryCodesBody, SecondFactorListBody, SecondFactorRequiredBody, SecondFactorVerifyBody, TotpConfirmedBody, TotpEnrollmentBody,
+} from '../../http/schemas/second-factor.js';
 import type { AuthSessionBody, ConsumerProfileBody, RefreshResponse } from '../../http/schemas/sessions.js';
 
 /** SPEC §5.1 request: the identity the business's backend vouches for. */
@@ -30,6 +33,18 @@ export type OtpVerify = v.InferInput<typeof OtpVerifyBody>;
 export type SecondFactorRequired = v.InferOutput<typeof SecondFactorRequiredBody>;
 /** SPEC §12: `/auth/second-factor/verify` body. */
 export type SecondFactorVerify = v.InferInput<typeof SecondFactorVerifyBody>;
+/** SPEC §12: a passkey as the APIs show it (never its public key). */
+export type Passkey = v.InferOutput<typeof PasskeyBody>;
+/** SPEC §12: the options of a WebAuthn ceremony (PublicKeyCredential{Request,Creation}OptionsJSON) and when its challenge dies. */
+export type PasskeyOptions = v.InferOutput<typeof PasskeyOptionsBody>;
+/** SPEC §12: a started authenticator-app enrollment (secret, otpauth:// URI, QR code as SVG), shown once. */
+export type TotpEnrollment = v.InferOutput<typeof TotpEnrollmentBody>;
+/** SPEC §12: the confirmed enrollment — the ten recovery codes, shown once. */
+export type TotpConfirmed = v.InferOutput<typeof TotpConfirmedBody>;
+/** SPEC §12: new recovery codes, shown once. */
+export type RecoveryCodes = v.InferOutput<typeof RecoveryCodesBody>;
+/** SPEC §12: the signed-in person's second factors. */
+export type SecondFactorList = v.InferOutput<typeof SecondFactorListBody>;
 /** SPEC §5.7 response. */
 export type ConsumerProfile = v.InferOutput<typeof ConsumerProfileBody>;
 /** SPEC §6.2 request and response. */

@@ -111,9 +111,11 @@ export function totpQueries(db: Kysely<Database>): TotpMethods {
       }).catch(rethrowConflict);
     },
 
-    async removeTotpFactor(consumerId, now, auditEvents) {
+    async removeTotpFactor(consumerId, now, auditEvents, options = {}) {
       return db.transaction().execute(async (trx) => {
-        const removed = await trx.deleteFrom('totp_factors').where('consumer_id', '=', consumerId).returning('consumer_id').executeTakeFirst();
+        let remove = trx.deleteFrom('totp_factors').where('consumer_id', '=', consumerId);
+        if (options.onlyUnconfirmed) remove = remove.where('confirmed_at', 'is', null);
+        const removed = await remove.returning('consumer_id').executeTakeFirst();
         if (!removed) return false;
         await trx.deleteFrom('recovery_codes').where('consumer_id', '=', consumerId).execute();
         await trx.updateTable('consumers').set({ totp_enabled_at: null, updated_at: now }).where('id', '=', consumerId).execute();
