@@ -127,10 +127,12 @@ function plausible(fixture: Fixture): Record<string, string> {
 }
 
 /** The form fields of the hosted pages (HTML forms, not in the OpenAPI request bodies). */
-const HOSTED_FORM_FIELDS = ['csrf', 'email', 'password', 'code', 'pending', 'decision'];
+const HOSTED_FORM_FIELDS = ['csrf', 'email', 'password', 'code', 'pending', 'decision', 'credential', 'name', 'totpCode', 'recoveryCode'];
 
-// The end_session_endpoint is a page a browser navigates to too (SPEC §9): its refusals are HTML.
-const isHostedPage = (path: string) => path.startsWith('/oauth/authorize/') || path.startsWith('/v1/auth/oauth/end-session');
+// The end_session_endpoint is a page a browser navigates to too (SPEC §9): its refusals are HTML, as
+// are those of the hosted account page (SPEC §12).
+const isHostedPage = (path: string) =>
+  path.startsWith('/oauth/authorize/') || path.startsWith('/v1/auth/oauth/end-session') || path === '/account' || path.startsWith('/account/');
 const isOAuthEndpoint = (path: string) => path.startsWith('/v1/auth/oauth/') || path === '/v1/user' || path === '/v1/auth/logout';
 /** SPEC §12 API mode: the login-token routes under /v1/user/ refuse a token as RFC 6750 §3 says; their other answers are the consumer API's. */
 const isBearerRefusal = (path: string, status: number) => status === 401 && path.startsWith('/v1/user/');
