@@ -59,13 +59,13 @@ describeEachEngine('hosted passkeys and account page over HTTP (SPEC §7, §12)'
   }
 
   /** Registers a passkey through the account page's endpoints, as its script does. */
-  async function registerThroughAccount(browser: { jar: string; csrf: string }, soft: SoftAuthenticator) {
+  async function registerThroughAccount(browser: { jar: string; csrf: string }, soft: SoftAuthenticator, stepUp: Record<string, string> = {}) {
     const optionsResponse = await post('/account/passkeys/options', { csrf: browser.csrf }, { cookie: browser.jar });
     expect(optionsResponse.status).toBe(200);
     expect(optionsResponse.headers.get('cache-control')).toBe('no-store');
     const { options } = (await optionsResponse.json()) as { options: unknown };
     const credential = soft.register(options);
-    const registered = await post('/account/passkeys', { csrf: browser.csrf, name: 'Key', credential: JSON.stringify(credential) }, { cookie: browser.jar });
+    const registered = await post('/account/passkeys', { csrf: browser.csrf, name: 'Key', credential: JSON.stringify(credential), ...stepUp }, { cookie: browser.jar });
     expect(registered.status).toBe(303);
     expect(registered.headers.get('location')).toBe('/account?done=passkey-added');
   }
@@ -118,7 +118,7 @@ describeEachEngine('hosted passkeys and account page over HTTP (SPEC §7, §12)'
   it('RFC 9700 §4.7: every account form refuses a missing token, a cross-site POST and the token of another page', async () => {
     const browser = await signedInBrowser();
     const other = await openPage(browser.jar);
-    const forms = ['passkeys/options', 'passkeys', 'passkeys/pkey_x/rename', 'passkeys/pkey_x/remove', 'totp', 'totp/confirm', 'totp/remove', 'sign-out'];
+    const forms = ['passkeys/options', 'passkeys', 'sms-code', 'passkeys/pkey_x/rename', 'passkeys/pkey_x/remove', 'totp', 'totp/confirm', 'totp/remove', 'sign-out'];
     for (const form of forms) {
       const fields = { name: 'x', totpCode: '123456', code: '123456' };
       expect((await post(`/account/${form}`, fields, { cookie: browser.jar })).status, form).toBe(403);
@@ -209,9 +209,20 @@ describeEachEngine('hosted passkeys and account page over HTTP (SPEC §7, §12)'
   });
 
   it('SPEC §12: a passkey without user verification for a person with an SMS second factor → the second-factor page (no session); with UV → signed in', async () => {
-    const browser = await signedInBrowser({ phone: '+14155550123' });
+    const phone = '+14155550123';
+    const browser = await signedInBrowser({ phone });
     const soft = new SoftAuthenticator({ origin: issuer });
-    await registerThroughAccount(browser, soft);
+    // Step-up (SPEC §12): without the SMS code, adding a passkey is refused and nothing is added.
+    const { options } = (await (await post('/account/passkeys/options', { csrf: browser.csrf }, { cookie: browser.jar })).json()) as { options: unknown };
+    const other = new SoftAuthenticator({ origin: issuer });
+    const refused = await post('/account/passkeys', { csrf: browser.csrf, name: 'Key', credential: JSON.stringify(other.register(options)) }, { cookie: browser.jar });
+    expect(refused.status).toBe(403);
+    const refusedPage = await refused.text();
+    expect(refusedPage).toContain('Adding a passkey takes your second factor too');
+    expect(refusedPage).toContain('You have no passkeys yet.');
+    server.clock.advance(61);
+    expect((await post('/account/sms-code', { csrf: browser.csrf }, { cookie: browser.jar })).headers.get('location')).toBe('/account?done=sms-sent');
+    await registerThroughAccount(browser, soft, { stepUpCode: await latestCode(server, phone) });
 
     server.clock.advance(61);
     const withoutUv = await passkeySignIn(soft, false);

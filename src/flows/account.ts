@@ -1,7 +1,9 @@
 import { ConsumerDisabled, Forbidden } from '../protocol/errors.js';
 import type { Organization, Session } from '../storage/store.js';
 import type { FlowDeps } from './deps.js';
+import { sendLoginOtp } from './login.js';
 import { findBrowserSignIn } from './oauth/end-session.js';
+import { secondFactorsFor, type SecondFactorKind } from './second-factor-rule.js';
 import { listPasskeys, passkeyHolder, type PasskeyHolder, type PasskeyView } from './passkeys.js';
 import { describeSecondFactors, pendingTotpEnrollment, type FactorOwner, type SecondFactorList, type TotpEnrollment } from './totp.js';
 
@@ -38,11 +40,17 @@ export async function findBrowserAccount(deps: FlowDeps, loginToken: string | un
 export async function accountOverview(
   deps: FlowDeps,
   account: BrowserAccount,
-): Promise<{ passkeys: PasskeyView[]; secondFactors: SecondFactorList; enrollment: TotpEnrollment | undefined }> {
+): Promise<{ passkeys: PasskeyView[]; secondFactors: SecondFactorList; enrollment: TotpEnrollment | undefined; stepUp: SecondFactorKind[] }> {
   const consumer = (await deps.store.getConsumer(account.session.consumerId)) ?? account.holder.consumer;
   const [passkeys, secondFactors] = await Promise.all([listPasskeys(deps, consumer), describeSecondFactors(deps, consumer)]);
   const enrollment = secondFactors.isTotpEnrollmentPending ? await pendingTotpEnrollment(deps, account.owner) : undefined;
-  return { passkeys, secondFactors, enrollment };
+  // SPEC §12 (flows/step-up.ts): adding a passkey takes a current proof of the second factor, if any.
+  return { passkeys, secondFactors, enrollment, stepUp: secondFactorsFor(consumer, { via: 'password' }) };
+}
+
+/** The SMS code that proves the second factor before a passkey is added (step-up), sent to the person's phone. */
+export async function sendStepUpCode(deps: FlowDeps, account: BrowserAccount): Promise<void> {
+  await sendLoginOtp(deps, account.holder.application, account.session.consumerId);
 }
 
 /**

@@ -557,6 +557,7 @@ function hostedRoutes(hosted: ReturnType<typeof hostedHandlers>, deps: FlowDeps)
     page('GET', '/account', account.show, 'Account page of the person signed in in this browser: passkeys and authenticator app'),
     page('POST', '/account/passkeys/options', account.passkeyOptions, 'Options of a passkey registration, as JSON for the page\'s script (CSRF token in a form body)'),
     page('POST', '/account/passkeys', account.registerPasskey, 'Register a passkey: the credential of navigator.credentials.create() as JSON, and a name'),
+    page('POST', '/account/sms-code', account.smsCode, 'Send the SMS code that adding a passkey takes from a person whose second factor is SMS'),
     page('POST', '/account/passkeys/:passkeyId/rename', account.renamePasskey, 'Rename a passkey'),
     page('POST', '/account/passkeys/:passkeyId/remove', account.removePasskey, 'Remove a passkey'),
     page('POST', '/account/totp', account.startTotp, 'Start setting up an authenticator app: the QR code and the secret'),

@@ -1,14 +1,16 @@
 import type { Context, Handler } from 'hono';
-import { accountOverview, findBrowserAccount, signOutBrowserAccount, type BrowserAccount } from '../../flows/account.js';
+import { accountOverview, findBrowserAccount, sendStepUpCode, signOutBrowserAccount, type BrowserAccount } from '../../flows/account.js';
 import type { FlowDeps } from '../../flows/deps.js';
 import { passkeyRegistrationOptions, registerPasskey, removePasskey, renamePasskey } from '../../flows/passkeys.js';
 import { confirmTotpEnrollment, removeTotp, startTotpEnrollment } from '../../flows/totp.js';
 import {
-  ApiError, BadRequest, Conflict, NotFound, PasskeyChallengeInvalid, PasskeyRegistrationFailed, RateLimited, RecoveryCodeInvalid, TotpInvalid,
+  ApiError, BadRequest, Conflict, NotFound, OtpExpired, OtpInvalid, PasskeyChallengeInvalid, PasskeyRegistrationFailed, RateLimited, RecoveryCodeInvalid,
+  StepUpRequired, TotpInvalid,
 } from '../../protocol/errors.js';
+import { maskDestination } from '../../protocol/contacts.js';
 import { PASSKEY_NAME_MAX_LENGTH } from '../../protocol/webauthn.js';
 import { DEFAULT_ACCENT } from '../../ui/branding.js';
-import { accountPage, recoveryCodesPage, signedOutAccountPage, type AccountPageContext, type TotpState } from '../../ui/pages/account.js';
+import { accountPage, recoveryCodesPage, signedOutAccountPage, type AccountPageContext, type StepUp, type TotpState } from '../../ui/pages/account.js';
 import { messagePage } from '../../ui/pages/message.js';
 import type { AppEnv } from '../env.js';
 import { RegistrationCredential } from '../schemas/passkeys.js';
@@ -22,6 +24,7 @@ const NOTICES: Record<string, string> = {
   'passkey-renamed': 'The passkey was renamed.',
   'passkey-removed': 'The passkey was removed.',
   'totp-started': 'Scan the QR code below to set up your authenticator app.',
+  'sms-sent': 'We sent a 6-digit code by SMS. It expires in 10 minutes.',
   'totp-removed': 'The authenticator app was removed.',
   'totp-cancelled': 'The authenticator app setup was cancelled.',
 };
@@ -58,8 +61,13 @@ export function accountHandlers(deps: FlowDeps) {
       factor && factor.type === 'totp' ? { status: 'on', enabledAt: factor.enabledAt, recoveryCodesRemaining: factor.recoveryCodesRemaining }
       : overview.enrollment ? { status: 'pending', secret: overview.enrollment.secret, qrCodeSvg: overview.enrollment.qrCodeSvg }
       : { status: 'off' };
+    const phone = account.holder.consumer.phone;
+    const stepUp: StepUp =
+      overview.stepUp.includes('totp') ? { factor: 'totp' }
+      : overview.stepUp.includes('sms') ? { factor: 'sms', sentTo: phone ? maskDestination(phone) : 'your phone' }
+      : { factor: 'none' };
     const ctx = pageContext(c, account);
-    return sendPage(c, accountPage(ctx, { passkeys: overview.passkeys, totp, ...extra }), status, undefined, ctx.branding.logoUrl);
+    return sendPage(c, accountPage(ctx, { passkeys: overview.passkeys, totp, stepUp, ...extra }), status, undefined, ctx.branding.logoUrl);
   }
 
   /** Post/redirect/get: back to the page, which says what was done. */
@@ -122,14 +130,31 @@ export function accountHandlers(deps: FlowDeps) {
       const credential = readJsonField(values.credential, RegistrationCredential);
       const name = passkeyName(values.name) ?? 'Passkey';
       if (!credential) return render(c, account, 400, { error: 'The passkey answer could not be read. Try again.' });
+      // SPEC §12 step-up: the second factor's current code (the flow knows which factor the person has).
+      const code = (values.stepUpCode ?? '').trim();
+      const hasTotp = (await accountOverview(deps, account)).stepUp.includes('totp');
+      const proof = code === '' ? undefined : !hasTotp ? { code } : /^\d{6}$/.test(code) ? { totpCode: code } : { recoveryCode: code };
+      if (code !== '' && !/^[A-Za-z0-9 -]{6,32}$/.test(code)) return render(c, account, 400, { error: 'Enter the code of your second factor.' });
       try {
-        await registerPasskey(deps, account.holder, { response: credential, name });
+        await registerPasskey(deps, account.holder, { response: credential, name, proof });
       } catch (error) {
         if (error instanceof PasskeyRegistrationFailed) return render(c, account, 400, { error: `The passkey was not added: ${error.message}.` });
         if (error instanceof PasskeyChallengeInvalid) return render(c, account, 400, { error: 'Adding the passkey took too long. Try again.' });
+        if (error instanceof StepUpRequired) return render(c, account, 403, { error: 'Adding a passkey takes your second factor too: enter its code, then try again.' });
+        if (error instanceof OtpInvalid || error instanceof TotpInvalid || error instanceof RecoveryCodeInvalid) return render(c, account, 401, { error: 'That code is not right. The passkey was not added.' });
+        if (error instanceof OtpExpired) return render(c, account, 401, { error: 'That code has expired. Get a new one, then try again.' });
+        if (error instanceof RateLimited) return render(c, account, 429, { error: 'Too many attempts. Wait a while before trying again.' });
+        if (error instanceof BadRequest) return render(c, account, 400, { error: 'Enter the code of your second factor.' });
         throw error;
       }
       return done(c, 'passkey-added');
+    }),
+
+    /** POST /account/sms-code — sends the SMS code that adding a passkey takes from a person whose second factor is SMS. */
+    smsCode: page(async (c, account) => {
+      await form(c, account);
+      await sendStepUpCode(deps, account);
+      return done(c, 'sms-sent');
     }),
 
     /** POST /account/passkeys/:passkeyId/rename */

@@ -12,6 +12,21 @@ export interface AccountPageContext {
   userLabel: string;
 }
 
+/** What adding a passkey takes besides the sign-in (SPEC §12 step-up): nothing, the app's code (or a recovery code), or an SMS code. */
+export type StepUp = { factor: 'none' } | { factor: 'totp' } | { factor: 'sms'; sentTo: string };
+
+function stepUpField(ctx: AccountPageContext, stepUp: StepUp): SafeHtml {
+  if (stepUp.factor === 'none') return html``;
+  if (stepUp.factor === 'totp') {
+    return html`<label for="stepUpCode">Code from your authenticator app, or a recovery code</label>
+<input id="stepUpCode" name="stepUpCode" type="text" autocomplete="one-time-code" spellcheck="false" maxlength="32" aria-describedby="step-up-hint">
+<p id="step-up-hint" class="muted hint">Adding a passkey takes your second factor too.</p>`;
+  }
+  return html`<label for="stepUpCode">Code we sent by SMS to ${stepUp.sentTo}</label>
+<input id="stepUpCode" name="stepUpCode" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" aria-describedby="step-up-hint">
+<p id="step-up-hint" class="muted hint">Adding a passkey takes your second factor too: get a code with "Text me a code" first.</p>`;
+}
+
 /** A passkey as the page lists it. */
 export interface PasskeyView {
   id: string;
@@ -60,7 +75,7 @@ ${form(`${ACCOUNT}/passkeys/${passkey.id}/remove`, ctx.csrfToken, html`
 </li>`;
 }
 
-function passkeySection(ctx: AccountPageContext, passkeys: PasskeyView[]): SafeHtml {
+function passkeySection(ctx: AccountPageContext, passkeys: PasskeyView[], stepUp: StepUp): SafeHtml {
   return html`<section aria-labelledby="passkeys-heading">
 <h2 id="passkeys-heading">Passkeys</h2>
 <p class="muted">Sign in with your fingerprint, face or screen lock instead of a password.</p>
@@ -71,9 +86,11 @@ ${form(`${ACCOUNT}/passkeys`, ctx.csrfToken, html`
 <label for="passkey-name">Name for the new passkey</label>
 <input id="passkey-name" name="name" type="text" maxlength="100" value="Passkey" aria-describedby="passkey-name-hint">
 <p id="passkey-name-hint" class="muted hint">For example the device it lives on.</p>
+${stepUpField(ctx, stepUp)}
 <button type="button" id="passkey-register-button">Add a passkey</button>
 <p id="passkey-register-status" class="error" role="alert" hidden></p>
 </div>`)}
+${stepUp.factor === 'sms' ? form(`${ACCOUNT}/sms-code`, ctx.csrfToken, html`<button type="submit" class="secondary">Text me a code</button>`) : ''}
 </section>`;
 }
 
@@ -117,7 +134,7 @@ ${content}
  */
 export function accountPage(
   ctx: AccountPageContext,
-  options: { passkeys: PasskeyView[]; totp: TotpState; notice?: string; error?: string },
+  options: { passkeys: PasskeyView[]; totp: TotpState; stepUp: StepUp; notice?: string; error?: string },
 ): SafeHtml {
   return layout({
     title: 'Your account',
@@ -128,7 +145,7 @@ export function accountPage(
 <p class="muted">Signed in to ${ctx.branding.appName} as ${ctx.userLabel}.</p>
 ${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` : ''}
 ${errorMessage(options.error)}
-${passkeySection(ctx, options.passkeys)}
+${passkeySection(ctx, options.passkeys, options.stepUp)}
 ${totpSection(ctx, options.totp)}
 <section aria-labelledby="sign-out-heading">
 <h2 id="sign-out-heading">This browser</h2>
