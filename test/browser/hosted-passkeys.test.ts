@@ -267,6 +267,11 @@ describeEachEngine('SPEC §12 hosted pages', (engine) => {
     expect(await page.content()).not.toContain(codes[0]);
     await checkBothWidths(page, 'account with the authenticator app on');
 
+    // Step-up (SPEC §12): with the app on, adding another passkey takes its code too.
+    server.clock.advance(30);
+    await page.getByLabel('Authenticator app code or recovery code, to add a passkey').fill(totp(secret, server.clock.now()));
+    await addPasskey(page, 'Phone');
+
     // Passkey without user verification → the second-factor page → the app's code completes.
     await forgetSignIn(page);
     server.clock.advance(30);
@@ -310,7 +315,8 @@ describeEachEngine('SPEC §12 hosted pages', (engine) => {
     await page.getByRole('status').filter({ hasText: 'The authenticator app was removed.' }).waitFor();
     await page.getByRole('button', { name: 'Remove Tablet' }).click();
     await page.getByRole('status').filter({ hasText: 'The passkey was removed.' }).waitFor();
-    expect(await page.locator('main').innerText()).toContain('You have no passkeys yet.');
+    expect(await page.locator('main').innerText()).not.toContain('Tablet');
+    expect(await page.locator('main').innerText()).toContain('Phone');
     await page.context().close();
   }, 120_000);
 

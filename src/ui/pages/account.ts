@@ -18,7 +18,7 @@ export type StepUp = { factor: 'none' } | { factor: 'totp' } | { factor: 'sms'; 
 function stepUpField(ctx: AccountPageContext, stepUp: StepUp): SafeHtml {
   if (stepUp.factor === 'none') return html``;
   if (stepUp.factor === 'totp') {
-    return html`<label for="stepUpCode">Code from your authenticator app, or a recovery code</label>
+    return html`<label for="stepUpCode">Authenticator app code or recovery code, to add a passkey</label>
 <input id="stepUpCode" name="stepUpCode" type="text" autocomplete="one-time-code" spellcheck="false" maxlength="32" aria-describedby="step-up-hint">
 <p id="step-up-hint" class="muted hint">Adding a passkey takes your second factor too.</p>`;
   }
