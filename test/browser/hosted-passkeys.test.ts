@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -13,6 +13,7 @@ import { totp } from '../helpers/totp.js';
 import { addVirtualAuthenticator } from '../helpers/virtual-authenticator.js';
 import { SoftAuthenticator, type CeremonyOptions } from '../helpers/webauthn.js';
 
+const SCREENSHOTS = new URL('../../test-results/screenshots/', import.meta.url);
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** The client's callback on loopback: it records where the browser landed. */
@@ -36,6 +37,7 @@ describeEachEngine('SPEC §12 hosted pages', (engine) => {
   const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
   beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
     server = await startTestServer(engine, { LATCHKEY_ISSUER: 'http://localhost:0' });
     callback = await startCallbackServer();
     // First-party: no consent page, so a sign-in lands on the callback.
@@ -166,6 +168,7 @@ describeEachEngine('SPEC §12 hosted pages', (engine) => {
     expect(await page.getByLabel('Email', { exact: true }).getAttribute('autocomplete')).toBe('username webauthn');
     await page.getByRole('button', { name: 'Sign in with a passkey' }).waitFor();
     await checkBothWidths(page, 'login with passkey button');
+    await page.screenshot({ path: new URL('login-passkey.png', SCREENSHOTS).pathname, fullPage: true });
     await page.getByLabel('Email', { exact: true }).fill(user.email);
     await page.getByLabel('Password').fill(user.password);
     await Promise.all([onCallback(page), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
@@ -176,6 +179,7 @@ describeEachEngine('SPEC §12 hosted pages', (engine) => {
     await addPasskey(page, 'Laptop');
     expect(await page.locator('main').innerText()).toContain('Laptop');
     await checkBothWidths(page, 'account with a passkey');
+    await page.screenshot({ path: new URL('account-passkey.png', SCREENSHOTS).pathname, fullPage: true });
     expect(await authenticator.credentials()).toHaveLength(1);
 
     // Rename, through the plain form.
@@ -246,6 +250,9 @@ describeEachEngine('SPEC §12 hosted pages', (engine) => {
     const secret = (await page.locator('#totp-secret').innerText()).trim();
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     await checkBothWidths(page, 'authenticator app setup');
+    await page.setViewportSize({ width: 360, height: 800 });
+    await page.screenshot({ path: new URL('account-totp-setup-360.png', SCREENSHOTS).pathname, fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     // A wrong code: the same secret is shown again (the app may have it already).
     await page.getByLabel('Code from your authenticator app').fill(totp(secret, server.clock.now(), 10));
