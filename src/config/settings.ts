@@ -199,7 +199,7 @@ export const SETTINGS = {
     schema: rule('6000/60'),
   },
   LATCHKEY_RATE_LIMIT_LOGIN_PER_IP: {
-    description: 'Sign-in attempts per client IP: passwords (`POST /v1/auth/login`, the hosted login page) and passkeys (each `…/passkey/options` and `…/passkey/verify` of the consumer API and API mode).',
+    description: 'Sign-in attempts per client IP: passwords (`POST /v1/auth/login`, the hosted login page) and passkeys (each `…/passkey/options` and `…/passkey/verify` of the consumer API and API mode, and `/oauth/authorize/:id/passkey[/options]` of the hosted login page, whose script asks for options once per page view when the browser offers passkey autofill).',
     defaultText: '60/600',
     schema: rule('60/600'),
   },
