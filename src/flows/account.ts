@@ -1,5 +1,5 @@
 import { ConsumerDisabled, Forbidden } from '../protocol/errors.js';
-import type { Organization, Session } from '../storage/store.js';
+import type { Consumer, Organization, Session } from '../storage/store.js';
 import type { FlowDeps } from './deps.js';
 import { sendLoginOtp } from './login.js';
 import { findBrowserSignIn } from './oauth/end-session.js';
@@ -44,8 +44,15 @@ export async function accountOverview(
   const consumer = (await deps.store.getConsumer(account.session.consumerId)) ?? account.holder.consumer;
   const [passkeys, secondFactors] = await Promise.all([listPasskeys(deps, consumer), describeSecondFactors(deps, consumer)]);
   const enrollment = secondFactors.isTotpEnrollmentPending ? await pendingTotpEnrollment(deps, account.owner) : undefined;
-  // SPEC §12 (flows/step-up.ts): adding a passkey takes a current proof of the second factor, if any.
-  return { passkeys, secondFactors, enrollment, stepUp: secondFactorsFor(consumer, { via: 'password' }) };
+  return { passkeys, secondFactors, enrollment, stepUp: stepUpFactorsOf(consumer) };
+}
+
+/** SPEC §12 (flows/step-up.ts): the factors whose current code adding a passkey takes — none, or the person's second factors. */
+const stepUpFactorsOf = (consumer: Consumer): SecondFactorKind[] => secondFactorsFor(consumer, { via: 'password' });
+
+/** The step-up factors of the account's person, read now. */
+export async function stepUpFactors(deps: FlowDeps, account: BrowserAccount): Promise<SecondFactorKind[]> {
+  return stepUpFactorsOf((await deps.store.getConsumer(account.session.consumerId)) ?? account.holder.consumer);
 }
 
 /** The SMS code that proves the second factor before a passkey is added (step-up), sent to the person's phone. */

@@ -1,5 +1,5 @@
 import type { Context, Handler } from 'hono';
-import { accountOverview, findBrowserAccount, sendStepUpCode, signOutBrowserAccount, type BrowserAccount } from '../../flows/account.js';
+import { accountOverview, findBrowserAccount, sendStepUpCode, signOutBrowserAccount, stepUpFactors, type BrowserAccount } from '../../flows/account.js';
 import type { FlowDeps } from '../../flows/deps.js';
 import { passkeyRegistrationOptions, registerPasskey, removePasskey, renamePasskey } from '../../flows/passkeys.js';
 import { confirmTotpEnrollment, removeTotp, startTotpEnrollment } from '../../flows/totp.js';
@@ -132,7 +132,7 @@ export function accountHandlers(deps: FlowDeps) {
       if (!credential) return render(c, account, 400, { error: 'The passkey answer could not be read. Try again.' });
       // SPEC §12 step-up: the second factor's current code (the flow knows which factor the person has).
       const code = (values.stepUpCode ?? '').trim();
-      const hasTotp = (await accountOverview(deps, account)).stepUp.includes('totp');
+      const hasTotp = (await stepUpFactors(deps, account)).includes('totp');
       const proof = code === '' ? undefined : !hasTotp ? { code } : /^\d{6}$/.test(code) ? { totpCode: code } : { recoveryCode: code };
       if (code !== '' && !/^[A-Za-z0-9 -]{6,32}$/.test(code)) return render(c, account, 400, { error: 'Enter the code of your second factor.' });
       try {
