@@ -206,6 +206,22 @@ describeEachEngine('hosted passkeys and account page over HTTP (SPEC §7, §12)'
     expect(verified.status).toBe(303);
     expect(cookies(verified).get('latchkey_session')).toMatch(/HttpOnly/);
     expect((await passkeySignIn(soft, false)).status).toBe(303);
+
+    // Audited as the other sign-ins: the registration, each use (with UV), each login session.
+    const { store } = server.server.runtime;
+    const organizationId = (await store.getApplication(app.id))!.organizationId;
+    const events = async (type: string) => (await store.listAuditEvents(organizationId, type)).filter((event) => event.data.consumerId === browser.user.id);
+    expect(await events('passkey.registered')).toHaveLength(1);
+    expect((await events('passkey.used')).map((event) => event.data.userVerified).sort()).toEqual([false, true]);
+    expect((await events('login.succeeded')).length).toBe(3);
+    // A refused one is audited too (the same credential again: its counter did not move).
+    const page = await openPage();
+    const { options } = (await (await post(`${page.path}/passkey/options`, { csrf: page.csrf }, { cookie: page.jar })).json()) as { options: unknown };
+    const replayed = soft.authenticate(options, { counterStep: 0 });
+    const refused = await post(`${page.path}/passkey`, { csrf: page.csrf, credential: JSON.stringify(replayed) }, { cookie: page.jar });
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).toContain('That passkey was not accepted');
+    expect((await events('passkey.sign_in_failed')).map((event) => event.data.reason)).toEqual(['stale_counter']);
   });
 
   it('SPEC §12: a passkey without user verification for a person with an SMS second factor → the second-factor page (no session); with UV → signed in', async () => {

@@ -327,6 +327,19 @@ describeEachEngine('SPEC §12 hosted pages', (engine) => {
     await page.context().close();
   }, 120_000);
 
+  it('SPEC §7: without script the login page is the password and email-code page it was; the passkey button stays hidden', async () => {
+    const user = await createPasswordUser(server);
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 800 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto((await startClient()).url);
+    expect(await page.getByRole('button', { name: 'Sign in with a passkey' }).isVisible()).toBe(false);
+    await page.getByLabel('Email', { exact: true }).fill(user.email);
+    await page.getByLabel('Password').fill(user.password);
+    await Promise.all([onCallback(page), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
+    await context.close();
+  }, 120_000);
+
   it('SPEC §12 conditional UI: the email field is marked for passkey autofill; the script\'s conditional request signs in with no click', async () => {
     const user = await createPasswordUser(server);
     const page = await newPage();
