@@ -157,7 +157,11 @@ describe.skipIf(!hasChromium())('latchkey/client passkeys and second factors in 
       ({ recoveryCodes } = await ok(page, 'latchkey.totp.confirm(arg)', nextTotpCode(secret)));
       expect(recoveryCodes).toHaveLength(10);
     }
-    const passkey = await ok(page, 'latchkey.passkey.register({ name: "Laptop" })');
+    // SPEC §12: a person with a second factor proves it to register a passkey (else StepUpRequired).
+    if (withTotp) expect(await call(page, 'latchkey.passkey.register({ name: "Laptop" })')).toMatchObject({ ok: false, name: 'StepUpRequired', status: 403 });
+    const passkey = withTotp
+      ? await ok(page, 'latchkey.passkey.register({ name: "Laptop", totpCode: arg })', nextTotpCode(secret))
+      : await ok(page, 'latchkey.passkey.register({ name: "Laptop" })');
     await ok(page, 'latchkey.logout()');
     return { consumerId: session.consumerId as string, passkey, secret, recoveryCodes };
   }

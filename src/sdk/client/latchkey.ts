@@ -54,8 +54,12 @@ export interface Latchkey {
     isAvailable(mediation?: CredentialMediationRequirement): Promise<boolean>;
     /** SPEC §12: signs in with a discoverable passkey (`/auth/passkey/options`, `navigator.credentials.get`, `/auth/passkey/verify`); a guest session here is linked. */
     signIn(options?: PasskeySignInOptions): Promise<SignInResult>;
-    /** SPEC §12: registers a new passkey for the signed-in person (`navigator.credentials.create`). */
-    register(options?: { name?: string; signal?: AbortSignal }): Promise<Passkey>;
+    /**
+     * SPEC §12: registers a new passkey for the signed-in person (`navigator.credentials.create`). A
+     * person with a second factor proves it too — one of `code` (SMS), `totpCode`, `recoveryCode` —
+     * or the server answers StepUpRequired.
+     */
+    register(options?: { name?: string; signal?: AbortSignal; code?: string; totpCode?: string; recoveryCode?: string }): Promise<Passkey>;
     /** The signed-in person's passkeys, oldest first. */
     list(): Promise<Passkey[]>;
     rename(passkeyId: string, name: string): Promise<Passkey>;
@@ -266,11 +270,11 @@ export function createLatchkey(options: LatchkeyOptions): Latchkey {
         const credential = await signedAssertion(options, (signal) => callApi(fetchFn, `${baseUrl}/auth/passkey/options`, { method: 'POST', headers: keyHeader, signal }));
         return signedIn(await post('/auth/passkey/verify', { credential }, await guestHeaders()));
       },
-      async register({ name, signal } = {}) {
+      async register({ name, signal, ...proof } = {}) {
         await requireWebAuthn();
         const { options } = await asMe<PasskeyOptions>('/passkeys/registration/options', 'POST');
         const credential = credentialToJSON(await createCredential(options, signal));
-        return asMe<Passkey>('/passkeys/registration/verify', 'POST', { credential, name });
+        return asMe<Passkey>('/passkeys/registration/verify', 'POST', { credential, name, ...proof });
       },
       async list() {
         return (await asMe<{ passkeys: Passkey[] }>('/passkeys')).passkeys;
