@@ -504,7 +504,7 @@ function passkeyApiModeRoutes(deps: FlowDeps, m: { cors: Middleware; publishable
         responses: {
           200: { description: 'Signed in, or isOtpRequired', schema: LoginResponse },
           ...passkeyChallengeErrors,
-          401: { description: 'passkey_invalid (unknown credential, bad signature, wrong origin or RP ID, stale signature counter) / authentication_required / invalid_api_key', schema: ErrorBody },
+          401: { description: 'passkey_invalid (unknown credential, bad signature, wrong origin or RP ID, stale signature counter) / totp_invalid / recovery_code_invalid (the second factor sent along) / authentication_required / invalid_api_key', schema: ErrorBody },
           403: { description: 'consumer_disabled: the passkey of a person an operator disabled', schema: ErrorBody },
           429: rateLimited, 500: internalError,
         },
