@@ -74,7 +74,7 @@ describeEachEngine('SPEC §12: a TOTP second factor is required on every path a 
   async function person(options: { sms: boolean }) {
     const phone = options.sms ? freshPhone() : undefined;
     const user = await createPasswordUser(server, phone ? { phone } : {});
-    const owner = { consumerId: user.id, sessionType: 'authenticated' as const };
+    const owner = { consumerId: user.id, sessionType: 'authenticated' as const, signedInAt: server.clock.now() };
     const { deps } = server.server.runtime;
     const { secret } = await startTotpEnrollment(deps, owner);
     const { recoveryCodes } = await confirmTotpEnrollment(deps, owner, totp(secret, server.clock.now()));

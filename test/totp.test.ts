@@ -91,6 +91,21 @@ describeEachEngine('TOTP enrollment and recovery codes (SPEC §12)', (engine) =>
     return { secret: enrollment.secret as string, recoveryCodes: (await confirmed.json()).recoveryCodes as string[] };
   }
 
+  it('review of issue 18: a first authenticator app needs a recent sign-in — a token whose sign-in is over 10 minutes old gets 403 step_up_required (both APIs)', async () => {
+    const { user, accessToken } = await signedInUser();
+    const apiModeToken = await loginToken(server, server.demo, user.email, user.password);
+    server.clock.advance(10 * 60 + 1);
+    for (const [path, token] of [['/consumers/me/second-factors/totp', accessToken], ['/v1/user/second-factors/totp', apiModeToken]] as const) {
+      const refused = await call('POST', path, token);
+      expect(refused.status, path).toBe(403);
+      expect(await refused.json()).toMatchObject({ error: 'step_up_required' });
+    }
+    expect((await (await call('GET', '/consumers/me/second-factors', accessToken)).json())).not.toMatchObject({ totp: expect.anything() });
+    // A fresh sign-in may.
+    const fresh = await signInByEmail(server, user.email);
+    expect((await call('POST', '/consumers/me/second-factors/totp', fresh.accessToken as string)).status).toBe(200);
+  });
+
   it('SPEC §12: enrollment shows the secret, its otpauth:// URI and a server-rendered SVG QR code — once, not cached', async () => {
     const { user, accessToken } = await signedInUser();
     const response = await call('POST', '/consumers/me/second-factors/totp', accessToken);

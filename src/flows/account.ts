@@ -33,7 +33,7 @@ export async function findBrowserAccount(deps: FlowDeps, loginToken: string | un
   }
   const organization = await deps.store.getOrganization(holder.application.organizationId);
   if (!organization) return undefined;
-  return { session, holder, organization, owner: { consumerId: session.consumerId, sessionType: 'authenticated' } };
+  return { session, holder, organization, owner: { consumerId: session.consumerId, sessionType: 'authenticated', signedInAt: session.createdAt } };
 }
 
 /** What the account page lists: the person's passkeys, second factors, and a TOTP enrollment waiting for its first code (never another secret). */

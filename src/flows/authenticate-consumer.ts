@@ -10,6 +10,8 @@ export interface ConsumerPrincipal {
   organizationId: string;
   applicationId: string;
   sessionType: 'guest' | 'authenticated';
+  /** When the session began: the sign-in (a refresh keeps it). */
+  signedInAt?: number;
 }
 
 /**
@@ -40,5 +42,6 @@ export async function authenticateConsumerToken(deps: FlowDeps, token: string): 
     organizationId: session.organizationId,
     applicationId: session.applicationId,
     sessionType: session.type,
+    signedInAt: session.createdAt,
   };
 }

@@ -2,11 +2,12 @@ import QRCode from 'qrcode';
 import { encryptAtRest } from '../crypto/key-encryption.js';
 import { generateRecoveryCode, generateTotpSecret, matchTotpStep, totpKeyUri } from '../crypto/totp.js';
 import { maskDestination } from '../protocol/contacts.js';
-import { AuthenticationRequired, BadRequest, Conflict, Forbidden, NotFound, TotpInvalid } from '../protocol/errors.js';
+import { AuthenticationRequired, BadRequest, Conflict, Forbidden, NotFound, StepUpRequired, TotpInvalid } from '../protocol/errors.js';
 import { toIsoTime } from '../protocol/clock.js';
 import type { Consumer } from '../storage/store.js';
 import { withActor, type AuditActor } from './admin-principal.js';
 import type { FlowDeps } from './deps.js';
+import { secondFactorsFor } from './second-factor-rule.js';
 import { openTotpSecret, recoveryCodeHash, redeemTotpProof, type TotpProof } from './totp-proof.js';
 
 /** SPEC §12: how many recovery codes a confirmed enrollment (or a regeneration) gives. */
@@ -19,7 +20,12 @@ export const RECOVERY_CODE_COUNT = 10;
 export interface FactorOwner {
   consumerId: string;
   sessionType: 'guest' | 'authenticated';
+  /** When the credential's session signed in (a refresh keeps it): for the recent-sign-in rule. */
+  signedInAt?: number;
 }
+
+/** How recent a sign-in must be to turn on a first second factor (review of issue 18). */
+export const RECENT_SIGN_IN_SECONDS = 10 * 60;
 
 /** What starting an enrollment shows the person once: the secret, its key URI, and that URI as a QR code. */
 export interface TotpEnrollment {
@@ -81,6 +87,13 @@ export async function describeSecondFactors(deps: FlowDeps, consumer: Consumer):
  */
 export async function startTotpEnrollment(deps: FlowDeps, owner: FactorOwner): Promise<TotpEnrollment> {
   const consumer = await ownerConsumer(deps, owner);
+  // A person's first second factor, once on, is needed to sign in and to remove it: a stolen token
+  // must not be able to turn one on and lock the owner out. With no factor to prove, the proof is a
+  // recent sign-in (the session began in the last 10 minutes).
+  const hasFactor = secondFactorsFor(consumer, { via: 'password' }).length > 0;
+  if (!hasFactor && (owner.signedInAt === undefined || deps.clock.now() - owner.signedInAt > RECENT_SIGN_IN_SECONDS * 1000)) {
+    throw new StepUpRequired('turning on an authenticator app needs a recent sign-in (in the last 10 minutes): sign in again, then enroll');
+  }
   const secret = generateTotpSecret();
   const secretSealed = encryptAtRest(deps.serverKeys.totpSecretKey, secret, consumer.id);
   const isStarted = await deps.store.startTotpEnrollment({ consumerId: consumer.id, organizationId: consumer.organizationId, secretSealed, createdAt: deps.clock.now() });

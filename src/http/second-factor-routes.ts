@@ -45,8 +45,12 @@ export function secondFactorRoutes(
     }),
     route('POST', `${base}/totp`, handlers.startTotp, {
       operationId: `post${options.operation}Totp`,
-      summary: 'Start (or restart) an authenticator-app (TOTP, RFC 6238) enrollment: the secret, its otpauth:// URI and that URI as an SVG QR code (Cache-Control: no-store)',
-      responses: { ...common, 200: { description: 'Pending enrollment: confirm it with a first code', schema: TotpEnrollmentBody }, 409: { description: 'conflict: an authenticator app is already on (remove it first)', schema: ErrorBody } },
+      summary: 'Start (or restart) an authenticator-app (TOTP, RFC 6238) enrollment: the secret, its otpauth:// URI and that URI as an SVG QR code (Cache-Control: no-store); a person with no second factor yet needs a sign-in from the last 10 minutes',
+      responses: {
+        ...common, 200: { description: 'Pending enrollment: confirm it with a first code', schema: TotpEnrollmentBody },
+        403: { description: 'step_up_required: no second factor yet and the sign-in is older than 10 minutes (sign in again) / forbidden (a guest)', schema: ErrorBody },
+        409: { description: 'conflict: an authenticator app is already on (remove it first)', schema: ErrorBody },
+      },
     }),
     route('POST', `${base}/totp/confirm`, handlers.confirmTotp, {
       operationId: `post${options.operation}TotpConfirm`, summary: 'Confirm the pending enrollment with a first code: TOTP is on; the ten recovery codes are returned this once',

@@ -12,12 +12,15 @@ import { parseJsonBody } from '../validate.js';
 export type OwnerOf = (c: Context<AppEnv>) => FactorOwner;
 
 /** The consumer API: the consumer of the access token (requireConsumerToken). */
-export const consumerTokenOwner: OwnerOf = (c) => ({ consumerId: c.get('principal').consumerId, sessionType: c.get('principal').sessionType });
+export const consumerTokenOwner: OwnerOf = (c) => {
+  const { consumerId, sessionType, signedInAt } = c.get('principal');
+  return { consumerId, sessionType, ...(signedInAt !== undefined ? { signedInAt } : {}) };
+};
 
 /** API mode: the user of the login token (requireBearer(['login']), which always has a session). */
 export const loginTokenOwner: OwnerOf = (c) => {
   const session = c.get('bearer').session!;
-  return { consumerId: session.consumerId, sessionType: session.type };
+  return { consumerId: session.consumerId, sessionType: session.type, signedInAt: session.createdAt };
 };
 
 function proofOf(body: { totpCode?: string; recoveryCode?: string }): TotpProof | undefined {
