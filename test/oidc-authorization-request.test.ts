@@ -419,7 +419,7 @@ describeEachEngine('OpenID Connect authorization request (SPEC §6.1, §9; issue
 
   it('OpenID Connect Core §3.1.2.1: login_hint pre-fills the email field (escaped); a hint that is not an email is not shown', async () => {
     const prefilled = await (await openHosted(app, { login_hint: 'ada@example.com' })).page.text();
-    expect(prefilled).toContain('<input id="email" name="email" type="email" autocomplete="username" required value="ada@example.com">');
+    expect(prefilled).toContain('<input id="email" name="email" type="email" autocomplete="username webauthn" required value="ada@example.com">');
     const hostile = await (await openHosted(app, { login_hint: '"><b>x</b>@example.com' })).page.text();
     expect(hostile).toContain('value="&quot;&gt;&lt;b&gt;x&lt;/b&gt;@example.com"');
     expect(hostile).not.toContain('<b>x</b>');
