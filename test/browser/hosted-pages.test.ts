@@ -1,27 +1,16 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import * as oauth from 'oauth4webapi';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachEngine } from '../helpers/engines.js';
 import { createOrganization } from '../../src/flows/bootstrap.js';
 import { setOrganizationBranding } from '../../src/flows/branding.js';
-import { hasChromium, launchChromium } from '../helpers/browser.js';
+import { SCREENSHOTS, AXE_SOURCE, startCallbackServer, hasChromium, launchChromium } from '../helpers/browser.js';
 import { createOAuthApp, createPasswordUser, type OAuthApp } from '../helpers/oauth.js';
 import { latestCode } from '../helpers/otp.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
-const SCREENSHOTS = new URL('../../test-results/screenshots/', import.meta.url);
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-/** A callback server on loopback, as a native or local app would run: it records where the browser landed. */
-async function startCallbackServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const server: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('back at the app'));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 // Both engines (issue 13): the browser flow is the one path that exercises every hosted write together.
 describe.skipIf(!hasChromium())('hosted pages in Chromium', () => {

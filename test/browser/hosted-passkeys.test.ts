@@ -1,11 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import * as oauth from 'oauth4webapi';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchChromium } from '../helpers/browser.js';
+import { SCREENSHOTS, AXE_SOURCE, startCallbackServer, hasChromium, launchChromium } from '../helpers/browser.js';
 import { describeEachEngine } from '../helpers/engines.js';
 import { createOAuthApp, createPasswordUser, type OAuthApp } from '../helpers/oauth.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -13,15 +10,7 @@ import { totp } from '../helpers/totp.js';
 import { addVirtualAuthenticator } from '../helpers/virtual-authenticator.js';
 import { SoftAuthenticator, type CeremonyOptions } from '../helpers/webauthn.js';
 
-const SCREENSHOTS = new URL('../../test-results/screenshots/', import.meta.url);
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-/** The client's callback on loopback: it records where the browser landed. */
-async function startCallbackServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const server: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('back at the app'));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 // SPEC §12 on the hosted pages, in Chromium with the DevTools protocol's virtual authenticator.
 // WebAuthn wants an RP ID that is a domain: the issuer is http://localhost:<port> (a secure context).
