@@ -182,9 +182,12 @@ describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
     const { auth } = await personWithPasskey();
     const credential = auth.authenticate(await signInOptions());
     expect((await verify(credential)).status).toBe(200);
+    const before = (await audit('passkey.sign_in_failed')).filter((e) => e.data.reason === 'challenge_refused').length;
     const replay = await verify(credential);
     expect(replay.status).toBe(400);
     expect((await replay.json()).error).toBe('passkey_challenge_invalid');
+    // Issue 18: a refused challenge is a failure like the others, and audited.
+    expect((await audit('passkey.sign_in_failed')).filter((e) => e.data.reason === 'challenge_refused').length).toBe(before + 1);
   });
 
   it('SPEC §4: concurrent verifications of one assertion → exactly one session', async () => {

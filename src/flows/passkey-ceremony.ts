@@ -63,19 +63,25 @@ export async function readAnsweredChallenge(
   purpose: WebAuthnChallenge['purpose'],
   consumerId: string | null,
 ): Promise<AnsweredChallenge> {
+  // Issue 18: every failure is an audit event, a refused challenge too.
+  const refused = async (error: PasskeyChallengeInvalid) => {
+    const event = purpose === 'registration' ? 'passkey.registration_failed' : 'passkey.sign_in_failed';
+    await deps.audit.record(event, application.organizationId, { applicationId: application.id, ...(consumerId ? { consumerId } : {}), reason: 'challenge_refused' });
+    return error;
+  };
   let value: string;
   try {
     value = decodeClientDataJSON(clientDataJSON).challenge;
   } catch (error) {
-    throw new PasskeyChallengeInvalid('clientDataJSON could not be read', { cause: error });
+    throw await refused(new PasskeyChallengeInvalid('clientDataJSON could not be read', { cause: error }));
   }
-  if (typeof value !== 'string' || value === '') throw challengeRefused();
+  if (typeof value !== 'string' || value === '') throw await refused(challengeRefused());
   const hash = hashSecret(value);
   const found = await deps.store.findWebAuthnChallenge(hash);
   const isUsable =
     found !== undefined && found.applicationId === application.id && found.purpose === purpose && found.consumerId === consumerId &&
     found.consumedAt === null && found.expiresAt > deps.clock.now();
-  if (!isUsable) throw challengeRefused();
+  if (!isUsable) throw await refused(challengeRefused());
   return { value, hash };
 }
 
