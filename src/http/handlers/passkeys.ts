@@ -1,6 +1,6 @@
 import type { Context, Handler } from 'hono';
 import type { FlowDeps } from '../../flows/deps.js';
-import type { StepUpProof } from '../../flows/step-up.js';
+import { stepUpProofOf } from './second-factors.js';
 import { loginWithPasskey, passkeySignInOptions, signInWithPasskey } from '../../flows/passkey-sign-in.js';
 import {
   holderOfConsumerToken, holderOfLoginToken, listPasskeys, passkeyRegistrationOptions, registerPasskey, removePasskey, renamePasskey, type PasskeyHolder,
@@ -56,12 +56,4 @@ export function passkeyManagement(deps: FlowDeps, holderOf: HolderOf): Record<'l
       return c.body(null, 204);
     },
   };
-}
-
-/** The one proof a body carries, if any (the schema allows at most one). */
-function stepUpProofOf(fields: { code?: string; totpCode?: string; recoveryCode?: string }): StepUpProof | undefined {
-  if (fields.code !== undefined) return { code: fields.code };
-  if (fields.totpCode !== undefined) return { totpCode: fields.totpCode };
-  if (fields.recoveryCode !== undefined) return { recoveryCode: fields.recoveryCode };
-  return undefined;
 }

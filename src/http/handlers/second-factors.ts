@@ -3,6 +3,7 @@ import type { FlowDeps } from '../../flows/deps.js';
 import {
   confirmTotpEnrollment, listSecondFactors, regenerateRecoveryCodes, removeTotp, startTotpEnrollment, type FactorOwner,
 } from '../../flows/totp.js';
+import type { StepUpProof } from '../../flows/step-up.js';
 import type { TotpProof } from '../../flows/totp-proof.js';
 import type { AppEnv } from '../env.js';
 import { RecoveryCodesRegenerateBody, TotpConfirmBody, TotpRemoveBody } from '../schemas/second-factor.js';
@@ -23,10 +24,16 @@ export const loginTokenOwner: OwnerOf = (c) => {
   return { consumerId: session.consumerId, sessionType: session.type, signedInAt: session.createdAt };
 };
 
+/** The TOTP proof a body carries, if any (the schemas allow at most one). */
 function proofOf(body: { totpCode?: string; recoveryCode?: string }): TotpProof | undefined {
   if (body.totpCode !== undefined) return { totpCode: body.totpCode };
   if (body.recoveryCode !== undefined) return { recoveryCode: body.recoveryCode };
   return undefined;
+}
+
+/** The step-up proof a body carries, if any: the SMS `code`, or a TOTP proof (SPEC §12). */
+export function stepUpProofOf(body: { code?: string; totpCode?: string; recoveryCode?: string }): StepUpProof | undefined {
+  return body.code !== undefined ? { code: body.code } : proofOf(body);
 }
 
 /**
