@@ -17,7 +17,7 @@ describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
   const freshPhone = () => `+1415666${String(++counter).padStart(4, '0')}`;
 
   beforeAll(async () => {
-    server = await startTestServer(engine, { LATCHKEY_RATE_LIMIT_LOGIN_PER_IP: '100000/60', LATCHKEY_RATE_LIMIT_OTP_REQUEST_PER_IP: '100000/60' });
+    server = await startTestServer(engine, { LATCHKEY_RATE_LIMIT_LOGIN_PER_IP: '100000/60', LATCHKEY_RATE_LIMIT_OTP_REQUEST_PER_IP: '100000/60', LATCHKEY_RATE_LIMIT_ACCOUNT_CHANGES_PER_IP: '100000/60' });
     admin = await createAdminToken(server);
   });
   afterAll(() => server?.close());

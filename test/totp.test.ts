@@ -296,16 +296,16 @@ describeEachEngine('TOTP enrollment and recovery codes (SPEC §12)', (engine) =>
     expect(responses.map((r) => r.status).sort()).toEqual([200, 401, 401, 401]);
   });
 
-  it('SPEC §12: wrong codes are rate limited per person (429 after five), whatever the path; the right code does not pass the gate', async () => {
+  it('SPEC §12: wrong authenticator codes are rate limited per person (429 after five), whatever the path; the right code does not pass the gate — a recovery code still does', async () => {
     const user = await createPasswordUser(server);
     const token = await loginToken(server, server.demo, user.email, user.password);
-    const { secret } = await enroll(token, '/v1/user/second-factors');
+    const { secret, recoveryCodes } = await enroll(token, '/v1/user/second-factors');
     const wrong = () => totp(secret, server.clock.now(), 7);
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) {
       statuses.push((await server.request('/v1/auth/login', { json: { email: user.email, password: user.password, totpCode: wrong() }, headers: { 'x-client-key': server.demo.publishableKey } })).status);
     }
-    statuses.push((await call('POST', '/v1/user/second-factors/recovery-codes', token, { recoveryCode: 'aaaaa-bbbbb' })).status);
+    statuses.push((await call('POST', '/v1/user/second-factors/recovery-codes', token, { totpCode: wrong() })).status);
     statuses.push((await call('DELETE', '/v1/user/second-factors/totp', token, { totpCode: wrong() })).status);
     const locked = await server.request('/v1/auth/login', { json: { email: user.email, password: user.password, totpCode: freshCode(secret) }, headers: { 'x-client-key': server.demo.publishableKey } });
     statuses.push(locked.status);
@@ -314,7 +314,15 @@ describeEachEngine('TOTP enrollment and recovery codes (SPEC §12)', (engine) =>
     expect(body).toEqual({ error: 'rate_limit_exceeded', message: 'too many second-factor codes tried for this account; try again later', retryAfter: expect.any(Number) });
     expect(locked.headers.get('retry-after')).toMatch(/^\d+$/);
     const failures = (await server.server.runtime.store.listAuditEvents(await defaultOrganizationId(), 'totp.failed')).filter((e) => e.data.consumerId === user.id);
-    expect(failures.map((e) => `${e.data.purpose}:${e.data.reason}`).sort()).toEqual(['remove:wrong_code', 'sign_in:wrong_code', 'sign_in:wrong_code', 'sign_in:wrong_code']);
+    expect(failures.map((e) => `${e.data.purpose}:${e.data.reason}`).sort()).toEqual([
+      'regenerate_recovery_codes:wrong_code', 'remove:wrong_code', 'sign_in:wrong_code', 'sign_in:wrong_code', 'sign_in:wrong_code',
+    ]);
+    // Review of issue 18: recovery codes are not charged to the spent budget (someone holding the
+    // password must not keep the owner out); a wrong one is refused as wrong, a right one signs in.
+    const wrongRecovery = await server.request('/v1/auth/login', { json: { email: user.email, password: user.password, recoveryCode: 'aaaaa-bbbbb' }, headers: { 'x-client-key': server.demo.publishableKey } });
+    expect(wrongRecovery.status).toBe(401);
+    const recovered = await server.request('/v1/auth/login', { json: { email: user.email, password: user.password, recoveryCode: recoveryCodes[0] }, headers: { 'x-client-key': server.demo.publishableKey } });
+    expect(recovered.status).toBe(200);
   });
 
   it('SPEC §12: removal takes a current code or a recovery code; afterwards the password alone signs in; a pending enrollment is cancelled without one', async () => {

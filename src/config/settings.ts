@@ -209,9 +209,14 @@ export const SETTINGS = {
     schema: rule('5/900'),
   },
   LATCHKEY_RATE_LIMIT_SECOND_FACTOR_PER_CONSUMER: {
-    description: 'Authenticator-app (TOTP) and recovery codes tried per person — at sign-in, enrollment and removal — before further tries are refused (429) for the rest of the window; a right code starts the count over (SPEC §12).',
+    description: 'Authenticator-app (TOTP) codes tried per person — at sign-in, enrollment, removal and step-up — before further tries are refused (429) for the rest of the window; a right code starts the count over (SPEC §12). This bounds guessing a 6-digit code from every network at once. Recovery codes (50 random bits each) are not counted here, so someone who holds the password and spends this budget cannot keep the owner out: the owner still gets in with a recovery code or a passkey. Recovery codes are bounded per client IP instead (`LATCHKEY_RATE_LIMIT_LOGIN_PER_IP` at sign-in, `LATCHKEY_RATE_LIMIT_ACCOUNT_CHANGES_PER_IP` on account changes).',
     defaultText: '5/900',
     schema: rule('5/900'),
+  },
+  LATCHKEY_RATE_LIMIT_ACCOUNT_CHANGES_PER_IP: {
+    description: 'Changes to a signed-in person\'s sign-in methods per client IP: every POST, PATCH and DELETE under `/consumers/me/passkeys`, `/consumers/me/second-factors`, `/v1/user/passkeys`, `/v1/user/second-factors` and the forms of the hosted `/account` page (each passkey registration options call and TOTP enrollment start writes a short-lived row; removal and step-up take recovery codes).',
+    defaultText: '60/900',
+    schema: rule('60/900'),
   },
   LATCHKEY_HOUSEKEEPING_INTERVAL_SECONDS: {
     description: 'How often an instance tries to delete expired rows (one instance at a time holds the lease); 0 turns housekeeping off.',

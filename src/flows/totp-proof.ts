@@ -33,9 +33,13 @@ export function recoveryCodeHash(deps: FlowDeps, consumerId: string, typed: stri
 
 /**
  * SPEC §12: spends a proof of the consumer's TOTP factor and writes what it completes (`complete`:
- * a sign-in, or nothing) in the same transaction (issue 12.1). Every try takes a point of the
- * person's second-factor budget first — so a burst of guesses cannot all pass the gate — and a right
- * one starts the count over (429 once spent). A wrong code, a code of a time step already used
+ * a sign-in, or nothing) in the same transaction (issue 12.1). Every authenticator code tried takes a
+ * point of the person's second-factor budget first — so a burst of guesses cannot all pass the gate —
+ * and a right one starts the count over (429 once spent): that budget is what bounds guessing six
+ * digits from many networks at once (NIST SP 800-63B §5.2.2). Recovery codes are not charged to it:
+ * fifty random bits each cannot be guessed under the per-IP limits every route that takes them has,
+ * and someone who holds the password and spends the budget must not keep the owner out — the owner
+ * still has a recovery code (or a passkey). A wrong code, a code of a time step already used
  * (RFC 6238 §5.2) → TotpInvalid; an unknown or used recovery code → RecoveryCodeInvalid. Each
  * failure and each recovery-code use is an audit event.
  */
@@ -49,7 +53,7 @@ export async function redeemTotpProof(
 ): Promise<{ signedIn: Consumer | undefined }> {
   const organizationId = consumer.organizationId;
   const subject = { consumerId: consumer.id, purpose, ...context };
-  await deps.rateLimits.consume('secondFactorPerConsumer', consumer.id);
+  if ('totpCode' in proof) await deps.rateLimits.consume('secondFactorPerConsumer', consumer.id);
   const now = deps.clock.now();
   let writes: SignInWrites = {};
   // The writes as made inside the transaction, with the proof's own events, kept to log once committed.

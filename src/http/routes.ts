@@ -160,7 +160,8 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
     },
     {
       method: 'POST', path: '/auth/second-factor/verify', isBrowserFacing: true,
-      middleware: [cors, publishableKey, guestToken], handler: secondFactorVerify(deps),
+      // Per IP as every sign-in step: recovery codes are not counted per person (see totp-proof.ts).
+      middleware: [cors, publishableKey, perIp('loginPerIp'), guestToken], handler: secondFactorVerify(deps),
       doc: {
         operationId: 'postAuthSecondFactorVerify', tag: 'Auth', credential: 'publishableKey',
         summary: 'Complete a pending sign-in with exactly one of: the SMS code (code), the authenticator app\'s code (totpCode), a recovery code (recoveryCode) — single use; the guest sent with /auth/otp/verify, or with this request, is linked',
@@ -206,8 +207,8 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: { 200: { description: 'The consumer', schema: ConsumerProfileBody }, 401: unauthorized, 403: forbidden, 500: internalError },
       },
     },
-    ...passkeyConsumerRoutes(deps, { cors, publishableKey, guestToken, consumerToken, loginPerIp: perIp('loginPerIp') }),
-    ...secondFactorRoutes(deps, { prefix: '/consumers/me', tag: 'Consumers', credential: 'consumerToken', middleware: [cors, consumerToken], ownerOf: consumerTokenOwner, operation: 'ConsumersMe' }),
+    ...passkeyConsumerRoutes(deps, { cors, publishableKey, guestToken, consumerToken, loginPerIp: perIp('loginPerIp'), changesPerIp: perIp('accountChangesPerIp') }),
+    ...secondFactorRoutes(deps, { prefix: '/consumers/me', tag: 'Consumers', credential: 'consumerToken', middleware: [cors, consumerToken], changesPerIp: perIp('accountChangesPerIp'), ownerOf: consumerTokenOwner, operation: 'ConsumersMe' }),
     {
       method: 'GET', path: '/v1/auth/oauth/authorize/initiate', isBrowserFacing: true,
       middleware: [cors], handler: oauthInitiate(deps),
@@ -234,7 +235,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         },
       },
     },
-    ...hostedRoutes(hosted, deps),
+    ...hostedRoutes(hosted, deps, options),
     ...endSessionRoutes(deps),
     {
       method: 'POST', path: '/v1/auth/login', isBrowserFacing: true,
@@ -260,7 +261,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: { 200: { description: 'Sent (the same answer for any userId)', schema: SuccessBody }, 400: validationError, 401: unauthorized, 429: rateLimited, 502: { description: 'delivery_failed', schema: ErrorBody } },
       },
     },
-    ...passkeyApiModeRoutes(deps, { cors, publishableKey, loginPerIp: perIp('loginPerIp') }),
+    ...passkeyApiModeRoutes(deps, { cors, publishableKey, loginPerIp: perIp('loginPerIp'), changesPerIp: perIp('accountChangesPerIp') }),
     {
       method: 'POST', path: '/v1/auth/logout', isBrowserFacing: true,
       middleware: [cors, requireBearer(deps, ['login'])], handler: loginLogout(deps),
@@ -269,7 +270,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: { 200: { description: 'Logged out', schema: SuccessBody }, 401: { description: 'invalid_token', schema: OAuthErrorBody } },
       },
     },
-    ...secondFactorRoutes(deps, { prefix: '/v1/user', tag: 'Users', credential: 'loginToken', middleware: [cors, requireBearer(deps, ['login'])], ownerOf: loginTokenOwner, operation: 'User' }),
+    ...secondFactorRoutes(deps, { prefix: '/v1/user', tag: 'Users', credential: 'loginToken', middleware: [cors, requireBearer(deps, ['login'])], changesPerIp: perIp('accountChangesPerIp'), ownerOf: loginTokenOwner, operation: 'User' }),
     {
       method: 'POST', path: '/v1/auth/oauth/authorize', isBrowserFacing: true,
       middleware: [cors, requireClientKey(deps), requireBearer(deps, ['login'])], handler: oauthAuthorize(deps),
@@ -396,7 +397,7 @@ const passkeyChallengeErrors = {
  * The passkey management routes (SPEC §12) of one credential: the consumer API's consumer access
  * token under /consumers/me/passkeys, API mode's login token under /v1/user/passkeys.
  */
-function passkeyManagementRoutes(deps: FlowDeps, base: string, credential: 'consumerToken' | 'loginToken', middleware: Middleware[]): Route[] {
+function passkeyManagementRoutes(deps: FlowDeps, base: string, credential: 'consumerToken' | 'loginToken', middleware: Middleware[], changesPerIp: Middleware): Route[] {
   const handlers = passkeyManagement(deps, credential === 'consumerToken' ? consumerTokenHolder : loginTokenHolder);
   const tag = credential === 'consumerToken' ? 'Consumers' : 'Users';
   const who = credential === 'consumerToken' ? 'ConsumersMe' : 'User';
@@ -404,21 +405,22 @@ function passkeyManagementRoutes(deps: FlowDeps, base: string, credential: 'cons
     ? { 401: unauthorized, 403: { description: 'forbidden: a guest session, or a credential of the wrong kind / consumer_disabled', schema: ErrorBody } }
     : { 401: { description: 'invalid_token', schema: OAuthErrorBody }, 403: { description: 'consumer_disabled', schema: ErrorBody } };
   const notFound = { description: 'not_found: no passkey of this person has this id', schema: ErrorBody };
+  const changesLimited = { description: 'Too many changes to sign-in methods from this network (LATCHKEY_RATE_LIMIT_ACCOUNT_CHANGES_PER_IP)', schema: RateLimitedBody };
   return [
     {
       method: 'GET', path: base, isBrowserFacing: true, middleware: [...middleware], handler: handlers.list,
       doc: { operationId: `get${who}Passkeys`, tag, credential, summary: 'The signed-in person\'s passkeys (SPEC §12), oldest first', responses: { 200: { description: 'Passkeys', schema: PasskeyListBody }, ...auth, 500: internalError } },
     },
     {
-      method: 'POST', path: `${base}/registration/options`, isBrowserFacing: true, middleware: [...middleware], handler: handlers.registrationOptions,
+      method: 'POST', path: `${base}/registration/options`, isBrowserFacing: true, middleware: [...middleware, changesPerIp], handler: handlers.registrationOptions,
       doc: {
         operationId: `post${who}PasskeyRegistrationOptions`, tag, credential,
         summary: 'Options to register a passkey (navigator.credentials.create): discoverable credential, user verification preferred, no attestation, the person\'s passkeys excluded; the challenge is single use for 5 minutes',
-        responses: { 200: { description: 'PublicKeyCredentialCreationOptionsJSON and its expiry', schema: PasskeyOptionsBody }, ...auth, 500: internalError },
+        responses: { 200: { description: 'PublicKeyCredentialCreationOptionsJSON and its expiry', schema: PasskeyOptionsBody }, ...auth, 429: changesLimited, 500: internalError },
       },
     },
     {
-      method: 'POST', path: `${base}/registration/verify`, isBrowserFacing: true, middleware: [...middleware], handler: handlers.registrationVerify,
+      method: 'POST', path: `${base}/registration/verify`, isBrowserFacing: true, middleware: [...middleware, changesPerIp], handler: handlers.registrationVerify,
       doc: {
         operationId: `post${who}PasskeyRegistrationVerify`, tag, credential,
         summary: 'Register the passkey navigator.credentials.create made (origin: the issuer\'s or one of the application\'s passkey origins); a person with a second factor also sends a current one (code, totpCode or recoveryCode)',
@@ -429,21 +431,21 @@ function passkeyManagementRoutes(deps: FlowDeps, base: string, credential: 'cons
           ...auth,
           401: { description: `${credential === 'loginToken' ? 'invalid_token / ' : 'authentication_required / '}otp_invalid / otp_expired / totp_invalid / recovery_code_invalid (the second-factor proof)`, schema: credential === 'loginToken' ? v.union([ErrorBody, OAuthErrorBody]) : ErrorBody },
           403: { description: 'step_up_required: the person has a second factor and no proof of it came / forbidden (a guest) / consumer_disabled', schema: ErrorBody },
-          429: { description: 'Too many second-factor codes tried for this person', schema: RateLimitedBody },
+          429: { description: 'Too many authenticator codes tried for this person (LATCHKEY_RATE_LIMIT_SECOND_FACTOR_PER_CONSUMER), or too many changes from this network (LATCHKEY_RATE_LIMIT_ACCOUNT_CHANGES_PER_IP)', schema: RateLimitedBody },
           500: internalError,
         },
       },
     },
     {
-      method: 'PATCH', path: `${base}/:passkeyId`, isBrowserFacing: true, middleware: [...middleware], handler: handlers.rename,
+      method: 'PATCH', path: `${base}/:passkeyId`, isBrowserFacing: true, middleware: [...middleware, changesPerIp], handler: handlers.rename,
       doc: {
         operationId: `patch${who}Passkey`, tag, credential, summary: 'Rename a passkey', requestBody: PasskeyRenameBody,
-        responses: { 200: { description: 'Renamed', schema: PasskeyBody }, 400: validationError, ...auth, 404: notFound, 500: internalError },
+        responses: { 200: { description: 'Renamed', schema: PasskeyBody }, 400: validationError, ...auth, 404: notFound, 429: changesLimited, 500: internalError },
       },
     },
     {
-      method: 'DELETE', path: `${base}/:passkeyId`, isBrowserFacing: true, middleware: [...middleware], handler: handlers.remove,
-      doc: { operationId: `delete${who}Passkey`, tag, credential, summary: 'Remove a passkey', responses: { 204: { description: 'Removed' }, ...auth, 404: notFound, 500: internalError } },
+      method: 'DELETE', path: `${base}/:passkeyId`, isBrowserFacing: true, middleware: [...middleware, changesPerIp], handler: handlers.remove,
+      doc: { operationId: `delete${who}Passkey`, tag, credential, summary: 'Remove a passkey', responses: { 204: { description: 'Removed' }, ...auth, 404: notFound, 429: changesLimited, 500: internalError } },
     },
   ];
 }
@@ -451,7 +453,7 @@ function passkeyManagementRoutes(deps: FlowDeps, base: string, credential: 'cons
 /** SPEC §12 in the consumer API: passkey sign-in (publishable key) and the person's passkeys (consumer access token). */
 function passkeyConsumerRoutes(
   deps: FlowDeps,
-  m: { cors: Middleware; publishableKey: Middleware; guestToken: Middleware; consumerToken: Middleware; loginPerIp: Middleware },
+  m: { cors: Middleware; publishableKey: Middleware; guestToken: Middleware; consumerToken: Middleware; loginPerIp: Middleware; changesPerIp: Middleware },
 ): Route[] {
   return [
     {
@@ -478,12 +480,12 @@ function passkeyConsumerRoutes(
         },
       },
     },
-    ...passkeyManagementRoutes(deps, '/consumers/me/passkeys', 'consumerToken', [m.cors, m.consumerToken]),
+    ...passkeyManagementRoutes(deps, '/consumers/me/passkeys', 'consumerToken', [m.cors, m.consumerToken], m.changesPerIp),
   ];
 }
 
 /** SPEC §12 in API mode: passkey sign-in to a login token (client key), and the user's passkeys (login token). */
-function passkeyApiModeRoutes(deps: FlowDeps, m: { cors: Middleware; publishableKey: Middleware; loginPerIp: Middleware }): Route[] {
+function passkeyApiModeRoutes(deps: FlowDeps, m: { cors: Middleware; publishableKey: Middleware; loginPerIp: Middleware; changesPerIp: Middleware }): Route[] {
   return [
     {
       method: 'POST', path: '/v1/auth/passkey/options', isBrowserFacing: true,
@@ -510,7 +512,7 @@ function passkeyApiModeRoutes(deps: FlowDeps, m: { cors: Middleware; publishable
         },
       },
     },
-    ...passkeyManagementRoutes(deps, '/v1/user/passkeys', 'loginToken', [m.cors, requireBearer(deps, ['login'])]),
+    ...passkeyManagementRoutes(deps, '/v1/user/passkeys', 'loginToken', [m.cors, requireBearer(deps, ['login'])], m.changesPerIp),
   ];
 }
 
@@ -538,12 +540,12 @@ function siteRoutes(openApi: () => Record<string, unknown>): Route[] {
 }
 
 /** The hosted pages (SPEC §7) and their assets: HTML, not JSON; documented for completeness. */
-function hostedRoutes(hosted: ReturnType<typeof hostedHandlers>, deps: FlowDeps): Route[] {
+function hostedRoutes(hosted: ReturnType<typeof hostedHandlers>, deps: FlowDeps, options: { trustedProxyHops: number }): Route[] {
   const page = (method: 'GET' | 'POST', path: string, handler: Handler<AppEnv>, summary: string): Route => ({
     method, path, isBrowserFacing: false, middleware: [], handler,
     doc: { operationId: `${method.toLowerCase()}Hosted${path.replace(/[^A-Za-z]/g, '')}`, tag: 'Hosted pages', summary, responses: { 200: { description: 'HTML page' }, 303: { description: 'Next page, or back to the client' } } },
   });
-  const account = accountHandlers(deps);
+  const account = accountHandlers(deps, options);
   return [
     page('GET', '/oauth/authorize/:id', hosted.show, 'Sign-in page of an authorization session (or consent, or straight back to the client)'),
     page('POST', '/oauth/authorize/:id/login', hosted.login, 'Password sign-in form'),

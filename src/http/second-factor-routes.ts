@@ -20,7 +20,11 @@ import {
  */
 export function secondFactorRoutes(
   deps: FlowDeps,
-  options: { prefix: string; tag: string; credential: Credential; middleware: MiddlewareHandler<AppEnv>[]; ownerOf: OwnerOf; operation: string },
+  options: {
+    prefix: string; tag: string; credential: Credential; middleware: MiddlewareHandler<AppEnv>[];
+    /** Per client IP, on every change (not the GET): LATCHKEY_RATE_LIMIT_ACCOUNT_CHANGES_PER_IP. */
+    changesPerIp: MiddlewareHandler<AppEnv>; ownerOf: OwnerOf; operation: string;
+  },
 ): Route[] {
   const handlers = secondFactorHandlers(deps, options.ownerOf);
   const base = `${options.prefix}/second-factors`;
@@ -33,10 +37,12 @@ export function secondFactorRoutes(
     400: { description: 'validation_error / bad_request (a confirmed authenticator app needs totpCode or recoveryCode)', schema: v.union([ValidationErrorBody, ErrorBody]) },
     // API mode: a refused login token answers in the OAuth shape (RFC 6750 §3), a refused code in ours.
     401: { description: `totp_invalid (wrong or already-used code) / recovery_code_invalid${isApiMode ? ' / invalid_token' : ' / authentication_required'}`, schema: isApiMode ? v.union([ErrorBody, OAuthErrorBody]) : ErrorBody },
-    429: { description: 'Too many second-factor codes tried for this person (LATCHKEY_RATE_LIMIT_SECOND_FACTOR_PER_CONSUMER)', schema: RateLimitedBody },
+    429: { description: 'Too many authenticator codes tried for this person (LATCHKEY_RATE_LIMIT_SECOND_FACTOR_PER_CONSUMER), or too many changes from this network (LATCHKEY_RATE_LIMIT_ACCOUNT_CHANGES_PER_IP)', schema: RateLimitedBody },
   };
+  const changesLimited = { description: 'Too many changes to sign-in methods from this network (LATCHKEY_RATE_LIMIT_ACCOUNT_CHANGES_PER_IP)', schema: RateLimitedBody };
   const route = (method: Route['method'], path: string, handler: Handler<AppEnv>, doc: Omit<Route['doc'], 'tag' | 'credential'>): Route => ({
-    method, path, isBrowserFacing: true, middleware: [...options.middleware], handler, doc: { ...doc, tag: options.tag, credential: options.credential },
+    method, path, isBrowserFacing: true, middleware: method === 'GET' ? [...options.middleware] : [...options.middleware, options.changesPerIp], handler,
+    doc: { ...doc, responses: method === 'GET' ? doc.responses : { 429: changesLimited, ...doc.responses }, tag: options.tag, credential: options.credential },
   });
   return [
     route('GET', base, handlers.list, {

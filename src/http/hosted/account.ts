@@ -15,6 +15,7 @@ import { messagePage } from '../../ui/pages/message.js';
 import type { AppEnv } from '../env.js';
 import { RegistrationCredential } from '../schemas/passkeys.js';
 import { clearSessionCookie, csrfTokenFor, readSessionCookie, verifyFormOrigin } from './browser-state.js';
+import { clientIp } from '../middleware/rate-limit.js';
 import { readHostedForm, readJsonField } from './form.js';
 import { brandingOf, sendPage } from './render.js';
 
@@ -39,7 +40,7 @@ const PASSKEY_ID = /^pkey_[A-Za-z0-9_-]{1,64}$/;
  * is a page (or a 303 to one) with the hosted pages' CSP and `no-store`; nothing is asked of the
  * Store here but through flows.
  */
-export function accountHandlers(deps: FlowDeps) {
+export function accountHandlers(deps: FlowDeps, options: { trustedProxyHops: number }) {
   /** The CSRF token's purpose: this sign-in's account page (a new sign-in needs a fresh page). */
   const purpose = (account: BrowserAccount) => `account:${account.session.id}`;
 
@@ -74,9 +75,12 @@ export function accountHandlers(deps: FlowDeps) {
   const done = (c: Context<AppEnv>, notice: keyof typeof NOTICES) => c.redirect(`/account?done=${notice}`, 303);
 
   /** A form POST of the page: read, then CSRF and origin checked (403, nothing done). */
-  async function form(c: Context<AppEnv>, account: BrowserAccount): Promise<Record<string, string>> {
+  async function form(c: Context<AppEnv>, account: BrowserAccount, isChange = true): Promise<Record<string, string>> {
     const values = await readHostedForm(c);
     verifyFormOrigin(c, deps, purpose(account), values.csrf);
+    // As the APIs' routes under /consumers/me: each change takes a point of the per-IP budget
+    // (options and enrollment starts write rows; removal takes recovery codes). Signing out does not.
+    if (isChange) await deps.rateLimits.consume('accountChangesPerIp', clientIp(c, options.trustedProxyHops));
     return values;
   }
 
@@ -223,7 +227,7 @@ export function accountHandlers(deps: FlowDeps) {
 
     /** POST /account/sign-out — this browser's sign-in ends. */
     signOut: page(async (c, account) => {
-      await form(c, account);
+      await form(c, account, false);
       await signOutBrowserAccount(deps, account);
       clearSessionCookie(c, deps.issuer);
       const ctx = pageContext(c, account);

@@ -230,6 +230,8 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
       const isWellFormed = isRecovery ? /^[A-Za-z0-9 -]{10,32}$/.test(recoveryCode) : /^\d{6}$/.test(totpCode || code);
       if (!isWellFormed) return again(400, isRecovery ? 'Enter a recovery code.' : 'Enter the 6-digit code.');
       try {
+        // Per IP as the API's /auth/second-factor/verify: recovery codes are not counted per person.
+        await deps.rateLimits.consume('loginPerIp', clientIp(c, options.trustedProxyHops));
         return await signedIn(c, hosted, await completeSecondFactor(deps, hosted.application, pending, answer));
       } catch (error) {
         if (error instanceof OtpInvalid || error instanceof TotpInvalid || error instanceof RecoveryCodeInvalid) return again(401, 'That code is not right.');
