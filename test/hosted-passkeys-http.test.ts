@@ -130,6 +130,32 @@ describeEachEngine('hosted passkeys and account page over HTTP (SPEC §7, §12)'
     expect((await server.request('/account', { headers: { cookie: browser.jar } })).status).toBe(200);
   });
 
+  it('SPEC §7 / §12: the consent page links to the account page, which offers the way back to that authorization (a path of this server only) — also after a form', async () => {
+    const browser = await signedInBrowser();
+    const thirdParty = await createOAuthApp(server, { isFirstParty: false });
+    const { mode: _mode, ...query } = standardQuery(thirdParty, pkce().challenge);
+    const consentPath = new URL((await initiate(server, query)).headers.get('location')!).pathname;
+    const consent = await (await server.request(consentPath, { headers: { cookie: browser.jar } })).text();
+    expect(consent).toContain('wants to access your account');
+    const link = `/account?continue=${encodeURIComponent(consentPath)}`;
+    expect(consent).toContain(`href="${link.replace(/&/g, '&amp;')}"`);
+
+    const account = await (await server.request(link, { headers: { cookie: browser.jar } })).text();
+    expect(account).toContain(`<a class="button secondary" href="${consentPath}">Back to `);
+    // Forms carry it, and the page after a form offers it again.
+    expect(account).toContain(`action="/account/totp?continue=${encodeURIComponent(consentPath)}"`);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(account)![1]!;
+    const started = await post(`/account/totp?continue=${encodeURIComponent(consentPath)}`, { csrf }, { cookie: browser.jar });
+    expect(started.status).toBe(303);
+    expect(started.headers.get('location')).toBe(`/account?done=totp-started&continue=${encodeURIComponent(consentPath)}`);
+    // Anything but a hosted authorization path of this server is dropped: no open redirect.
+    for (const elsewhere of ['https://evil.example/', '//evil.example/oauth/authorize/x', '/oauth/authorize/x/../../admin', 'javascript:alert(1)']) {
+      const page = await (await server.request(`/account?continue=${encodeURIComponent(elsewhere)}`, { headers: { cookie: browser.jar } })).text();
+      expect(page, elsewhere).not.toContain('Back to ');
+      expect(page, elsewhere).not.toContain('continue=');
+    }
+  });
+
   it('SPEC §7: the account page without a sign-in is a 401 page; wrong methods are 405/404 pages, never JSON', async () => {
     const anonymous = await server.request('/account');
     expect(anonymous.status).toBe(401);

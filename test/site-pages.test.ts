@@ -84,8 +84,9 @@ describe('SPEC §10: GET / and GET /docs on the public listener', () => {
     expect(landingHtml).toContain('<h1>Latchkey</h1>');
     expect(text).toContain(`Version ${VERSION}`);
     const links = [...landingHtml.matchAll(/<main[\s\S]*?<\/main>/g)][0]![0].match(/href="[^"]+"/g)!.map((h) => h.slice(6, -1));
-    expect(links).toEqual(['/docs', '/openapi.json', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/.well-known/jwks.json']);
-    for (const link of links) expect((await server.request(link)).status, link).toBe(200);
+    expect(links).toEqual(['/docs', '/openapi.json', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/.well-known/jwks.json', '/account']);
+    // Every link works; the account page says "You are not signed in" (401) to a visitor without a sign-in.
+    for (const link of links) expect((await server.request(link)).status, link).toBe(link === '/account' ? 401 : 200);
     expect(document.info.version).toBe(VERSION);
   });
 

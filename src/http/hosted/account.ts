@@ -30,6 +30,16 @@ const NOTICES: Record<string, string> = {
   'totp-cancelled': 'The authenticator app setup was cancelled.',
 };
 
+/**
+ * The way back to the authorization request the consent page linked from: a path of this server's
+ * hosted pages only (anything else is dropped, so `continue` cannot redirect anywhere else).
+ */
+const CONTINUE = /^\/oauth\/authorize\/[A-Za-z0-9_-]{1,128}$/;
+const continueOf = (c: Context<AppEnv>): string | undefined => {
+  const path = c.req.query('continue');
+  return path !== undefined && CONTINUE.test(path) ? path : undefined;
+};
+
 /** A passkey id as the store makes them (`pkey_…`); anything else is no passkey of this person. */
 const PASSKEY_ID = /^pkey_[A-Za-z0-9_-]{1,64}$/;
 
@@ -51,6 +61,7 @@ export function accountHandlers(deps: FlowDeps, options: { trustedProxyHops: num
       themeHref: `/assets/theme/${application.id}.css`,
       csrfToken: csrfTokenFor(c, deps, purpose(account)),
       userLabel: consumer.email ?? consumer.phone ?? 'your account',
+      continueTo: continueOf(c),
     };
   }
 
@@ -72,7 +83,10 @@ export function accountHandlers(deps: FlowDeps, options: { trustedProxyHops: num
   }
 
   /** Post/redirect/get: back to the page, which says what was done. */
-  const done = (c: Context<AppEnv>, notice: keyof typeof NOTICES) => c.redirect(`/account?done=${notice}`, 303);
+  const done = (c: Context<AppEnv>, notice: keyof typeof NOTICES) => {
+    const back = continueOf(c);
+    return c.redirect(`/account?done=${notice}${back ? `&continue=${encodeURIComponent(back)}` : ''}`, 303);
+  };
 
   /** A form POST of the page: read, then CSRF and origin checked (403, nothing done). */
   async function form(c: Context<AppEnv>, account: BrowserAccount, isChange = true): Promise<Record<string, string>> {

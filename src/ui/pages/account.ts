@@ -10,6 +10,23 @@ export interface AccountPageContext {
   csrfToken: string;
   /** Who is signed in: their email, else phone. */
   userLabel: string;
+  /**
+   * The authorization request this page was opened from (its consent page links here), as a path of
+   * this server — never a URL of elsewhere, so no open redirect: the page offers the way back.
+   */
+  continueTo?: string;
+}
+
+const ACCOUNT = '/account';
+
+/** A path under /account, carrying the way back so the page after a form still offers it. */
+function at(ctx: AccountPageContext, path: string): string {
+  return ctx.continueTo ? `${ACCOUNT}${path}?continue=${encodeURIComponent(ctx.continueTo)}` : `${ACCOUNT}${path}`;
+}
+
+/** The link back to the authorization the person came from, when they came from one. */
+function backLink(ctx: AccountPageContext): SafeHtml {
+  return ctx.continueTo ? html`<p><a class="button secondary" href="${ctx.continueTo}">Back to ${ctx.branding.appName}</a></p>` : html``;
 }
 
 /** What adding a passkey takes besides the sign-in (SPEC §12 step-up): nothing, the app's code (or a recovery code), or an SMS code. */
@@ -42,7 +59,6 @@ export type TotpState =
   | { status: 'pending'; secret: string; qrCodeSvg: string }
   | { status: 'off' };
 
-const ACCOUNT = '/account';
 
 /** `2026-12-02T07:40:00.000Z` → `2 Dec 2026` (no locale guessing on the server). */
 function day(iso: string): string {
@@ -66,11 +82,11 @@ function passkeyItem(ctx: AccountPageContext, passkey: PasskeyView): SafeHtml {
   const field = `name-${passkey.id}`;
   return html`<li>
 <p><strong>${passkey.name}</strong><br><span class="muted">Added ${day(passkey.createdAt)}${passkey.lastUsedAt ? html`, last used ${day(passkey.lastUsedAt)}` : ', not used yet'}${passkey.backedUp ? ', synced' : ''}</span></p>
-${form(`${ACCOUNT}/passkeys/${passkey.id}/rename`, ctx.csrfToken, html`
+${form(at(ctx, `/passkeys/${passkey.id}/rename`), ctx.csrfToken, html`
 <label for="${field}">New name for ${passkey.name}</label>
 <input id="${field}" name="name" type="text" maxlength="100" required value="${passkey.name}">
 <button type="submit" class="secondary">Rename</button>`)}
-${form(`${ACCOUNT}/passkeys/${passkey.id}/remove`, ctx.csrfToken, html`
+${form(at(ctx, `/passkeys/${passkey.id}/remove`), ctx.csrfToken, html`
 <button type="submit" class="secondary" aria-label="Remove ${passkey.name}">Remove</button>`)}
 </li>`;
 }
@@ -80,7 +96,7 @@ function passkeySection(ctx: AccountPageContext, passkeys: PasskeyView[], stepUp
 <h2 id="passkeys-heading">Passkeys</h2>
 <p class="muted">Sign in with your fingerprint, face or screen lock instead of a password.</p>
 ${passkeys.length === 0 ? html`<p>You have no passkeys yet.</p>` : html`<ul class="list">${passkeys.map((passkey) => passkeyItem(ctx, passkey))}</ul>`}
-${form(`${ACCOUNT}/passkeys`, ctx.csrfToken, html`
+${form(at(ctx, `/passkeys`), ctx.csrfToken, html`
 <div id="passkey-register" data-options="${ACCOUNT}/passkeys/options" hidden>
 <input type="hidden" name="credential" value="">
 <label for="passkey-name">Name for the new passkey</label>
@@ -90,7 +106,7 @@ ${stepUpField(ctx, stepUp)}
 <button type="button" id="passkey-register-button">Add a passkey</button>
 <p id="passkey-register-status" class="error" role="alert" hidden></p>
 </div>`)}
-${stepUp.factor === 'sms' ? form(`${ACCOUNT}/sms-code`, ctx.csrfToken, html`<button type="submit" class="secondary">Text me a code</button>`) : ''}
+${stepUp.factor === 'sms' ? form(at(ctx, `/sms-code`), ctx.csrfToken, html`<button type="submit" class="secondary">Text me a code</button>`) : ''}
 </section>`;
 }
 
@@ -99,18 +115,18 @@ function enrollmentForm(ctx: AccountPageContext, enrollment: { secret: string; q
 ${qrCode(enrollment.qrCodeSvg)}
 <p>Cannot scan it? Enter this key in the app:</p>
 <p class="secret" id="totp-secret">${enrollment.secret}</p>
-${form(`${ACCOUNT}/totp/confirm`, ctx.csrfToken, html`
+${form(at(ctx, `/totp/confirm`), ctx.csrfToken, html`
 <label for="totpCode">Code from your authenticator app</label>
 <input id="totpCode" name="totpCode" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
 <button type="submit">Turn on</button>`)}
-${form(`${ACCOUNT}/totp/remove`, ctx.csrfToken, html`<button type="submit" class="secondary">Cancel setup</button>`)}`;
+${form(at(ctx, `/totp/remove`), ctx.csrfToken, html`<button type="submit" class="secondary">Cancel setup</button>`)}`;
 }
 
 function totpSection(ctx: AccountPageContext, totp: TotpState): SafeHtml {
   let content: SafeHtml;
   if (totp.status === 'on') {
     content = html`<p>On since ${day(totp.enabledAt)}. ${totp.recoveryCodesRemaining} of 10 recovery codes left.</p>
-${form(`${ACCOUNT}/totp/remove`, ctx.csrfToken, html`
+${form(at(ctx, `/totp/remove`), ctx.csrfToken, html`
 <label for="remove-code">Code from your authenticator app, or a recovery code</label>
 <input id="remove-code" name="code" type="text" autocomplete="one-time-code" spellcheck="false" maxlength="32" required>
 <button type="submit" class="secondary">Remove the authenticator app</button>`)}`;
@@ -118,7 +134,7 @@ ${form(`${ACCOUNT}/totp/remove`, ctx.csrfToken, html`
     content = enrollmentForm(ctx, totp);
   } else {
     content = html`<p>Sign-ins will also ask for a code from an app such as Google Authenticator, 1Password or Aegis.</p>
-${form(`${ACCOUNT}/totp`, ctx.csrfToken, html`<button type="submit">Set up an authenticator app</button>`)}`;
+${form(at(ctx, `/totp`), ctx.csrfToken, html`<button type="submit">Set up an authenticator app</button>`)}`;
   }
   return html`<section aria-labelledby="totp-heading">
 <h2 id="totp-heading">Authenticator app</h2>
@@ -149,8 +165,9 @@ ${passkeySection(ctx, options.passkeys, options.stepUp)}
 ${totpSection(ctx, options.totp)}
 <section aria-labelledby="sign-out-heading">
 <h2 id="sign-out-heading">This browser</h2>
-${form(`${ACCOUNT}/sign-out`, ctx.csrfToken, html`<button type="submit" class="secondary">Sign out</button>`)}
-</section>`,
+${form(at(ctx, `/sign-out`), ctx.csrfToken, html`<button type="submit" class="secondary">Sign out</button>`)}
+</section>
+${backLink(ctx)}`,
   });
 }
 
@@ -164,7 +181,7 @@ export function recoveryCodesPage(ctx: AccountPageContext, codes: string[]): Saf
 <p class="notice" role="status">Your authenticator app is on.</p>
 <p>If you lose your phone, each of these codes signs you in once instead of the app's code. Keep them somewhere safe: they are shown only now.</p>
 <ol class="codes" id="recovery-codes">${codes.map((code) => html`<li>${code}</li>`)}</ol>
-<p><a class="button" href="${ACCOUNT}">I saved them</a></p>`,
+<p><a class="button" href="${at(ctx, '')}">I saved them</a></p>`,
   });
 }
 

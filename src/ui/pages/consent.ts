@@ -11,7 +11,7 @@ export function consentPage(ctx: PageContext, options: { scope: string; userLabe
     branding: ctx.branding,
     themeHref: ctx.themeHref,
     body: html`<h1>${ctx.branding.appName} wants to access your account</h1>
-<p class="muted">Signed in as ${options.userLabel}</p>
+<p class="muted">Signed in as ${options.userLabel} · <a href="/account?continue=${encodeURIComponent(ctx.basePath)}">Passkeys and authenticator app</a></p>
 <p>It will be able to:</p>
 <ul class="scopes">${describeScopes(options.scope).map((line) => html`<li>${line}</li>`)}</ul>
 <div class="actions">

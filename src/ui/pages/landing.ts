@@ -8,6 +8,7 @@ const LINKS: ReadonlyArray<{ href: string; label: string; note: string }> = [
   { href: '/.well-known/openid-configuration', label: 'OpenID Connect discovery', note: 'OpenID Connect Discovery 1.0' },
   { href: '/.well-known/oauth-authorization-server', label: 'OAuth authorization server metadata', note: 'RFC 8414' },
   { href: '/.well-known/jwks.json', label: 'JSON Web Key Set', note: 'the public keys that verify Latchkey tokens (RFC 7517)' },
+  { href: '/account', label: 'Your account', note: 'passkeys and authenticator app of the person signed in in this browser' },
 ];
 
 /** GET / — the product, its version and links; nothing of any organization or application. */
