@@ -4,6 +4,7 @@ import { createServer as createNetServer, type AddressInfo, type Socket } from '
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMTP_TIMEOUTS, createSmtpSender } from '../src/delivery/smtp.js';
+import { createWebhookSender } from '../src/delivery/webhook.js';
 import { openAtRest, sealedUnder } from './helpers/at-rest.js';
 import { describeEachEngine } from './helpers/engines.js';
 import { requestOtp, verifyOtp } from './helpers/otp.js';
@@ -217,5 +218,22 @@ describe('SMTP sender timeouts', () => {
     }
     // Production bounds a silent server to 5 s (connecting and the greeting together).
     expect(SMTP_TIMEOUTS).toEqual({ connectionTimeout: 5_000, greetingTimeout: 5_000, socketTimeout: 10_000 });
+  });
+});
+
+describe('webhook payload of a security notice', () => {
+  it('review of issue 18: a security notice is posted signed, with type "security_notice" and neither code nor expiry', async () => {
+    const secret = 'whsec_notice_0123456789abcdef012345';
+    const receiver = await startReceiver(secret);
+    try {
+      const sender = createWebhookSender(receiver.url, secret);
+      await sender.send({ type: 'security_notice', organizationId: 'org_1', channel: 'email', to: 'ada@example.com', subject: 'A passkey was added to your account', text: 'A new passkey was added.' });
+      await sender.send({ organizationId: 'org_1', channel: 'sms', to: '+14155550100', subject: 'Sign-in code', text: '123456 is your code', code: '123456', expiresAt: Date.UTC(2026, 11, 2) });
+      const [notice, otp] = receiver.received;
+      expect(notice).toEqual({ type: 'security_notice', channel: 'email', to: 'ada@example.com', subject: 'A passkey was added to your account', text: 'A new passkey was added.', organizationId: 'org_1', timestamp: expect.any(String) });
+      expect(otp).toMatchObject({ type: 'otp', code: '123456', expiresAt: '2026-12-02T00:00:00.000Z' });
+    } finally {
+      await receiver.close();
+    }
   });
 });

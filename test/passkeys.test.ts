@@ -7,6 +7,7 @@ import { authorizeStep3, createOAuthApp, createPasswordUser, initiate, login, pk
 import { latestCode, signInByEmail, startGuest } from './helpers/otp.js';
 import { startTestServer, type TestApp, type TestServer } from './helpers/server.js';
 import { totp } from './helpers/totp.js';
+import { eventually } from './helpers/eventually.js';
 import { SoftAuthenticator, type CeremonyOptions } from './helpers/webauthn.js';
 
 describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
@@ -104,6 +105,25 @@ describeEachEngine('passkeys (SPEC §12, issue 18)', (engine) => {
 
     for (const type of ['passkey.registered', 'passkey.renamed', 'passkey.removed']) {
       expect((await audit(type)).some((event) => event.data.consumerId === consumerId && event.data.passkeyId === passkey.id), type).toBe(true);
+    }
+  });
+
+  it('review of issue 18: the person is told by email when a passkey is added or removed (no secret in the notice)', async () => {
+    const email = freshEmail();
+    const session = await signInByEmail(server, email);
+    const registered = await register(authenticator(), session.accessToken, { name: 'Laptop' });
+    expect(registered.status).toBe(201);
+    const { id } = await registered.json();
+    expect((await server.request(`/consumers/me/passkeys/${id}`, { method: 'DELETE', headers: bearer(session.accessToken) })).status).toBe(204);
+    const subjects = await eventually(async () => {
+      const messages = await server.server.runtime.store.listDevMessages({ recipient: email });
+      const notices = messages.filter((m) => m.subject.includes('passkey'));
+      return notices.length === 2 ? notices : undefined;
+    });
+    expect(subjects.map((m) => m.subject).sort()).toEqual(['A passkey was added to your account', 'A passkey was removed from your account']);
+    for (const notice of subjects) {
+      expect(notice.body).toContain(`${server.server.runtime.deps.issuer}/account`);
+      expect(notice.body).not.toMatch(/\b\d{6}\b/);
     }
   });
 

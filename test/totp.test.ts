@@ -10,6 +10,7 @@ import { createPasswordUser, login, loginToken } from './helpers/oauth.js';
 import { signInByEmail } from './helpers/otp.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { base32Decode, hotp, totp } from './helpers/totp.js';
+import { eventually } from './helpers/eventually.js';
 
 // RFC 6238 Appendix B: the SHA-1 seed is the ASCII string "12345678901234567890" (base32 below);
 // 8-digit codes at these Unix times. Our codes are 6 digits: the same value modulo 10^6.
@@ -104,6 +105,19 @@ describeEachEngine('TOTP enrollment and recovery codes (SPEC §12)', (engine) =>
     // A fresh sign-in may.
     const fresh = await signInByEmail(server, user.email);
     expect((await call('POST', '/consumers/me/second-factors/totp', fresh.accessToken as string)).status).toBe(200);
+  });
+
+  it('review of issue 18: the person is told by email when an authenticator app is turned on, its recovery codes replaced, or it is removed', async () => {
+    const { user, accessToken } = await signedInUser();
+    const { secret } = await enroll(accessToken);
+    expect((await call('POST', '/consumers/me/second-factors/recovery-codes', accessToken, { totpCode: freshCode(secret) })).status).toBe(200);
+    expect((await call('DELETE', '/consumers/me/second-factors/totp', accessToken, { totpCode: freshCode(secret) })).status).toBe(204);
+    const expected = ['An authenticator app now protects your account', 'New recovery codes for your account', 'The authenticator app was removed from your account'];
+    const notices = await eventually(async () => {
+      const subjects = (await server.server.runtime.store.listDevMessages({ recipient: user.email })).map((m) => m.subject).filter((s) => expected.includes(s));
+      return subjects.length === 3 ? subjects : undefined;
+    });
+    expect(notices.sort()).toEqual([...expected].sort());
   });
 
   it('SPEC §12: enrollment shows the secret, its otpauth:// URI and a server-rendered SVG QR code — once, not cached', async () => {

@@ -106,6 +106,13 @@ export function renderConfigurationReference(): string {
     '',
     'A failed delivery answers 502 `delivery_failed` and deletes the code it could not send.',
     '',
+    'Security notices go through the same email channel: when a person\'s passkey is added or removed, an',
+    'authenticator app is turned on or removed, or recovery codes are replaced, the address on the account',
+    'gets a short message naming the change and pointing at `<issuer>/account` (none without an address).',
+    'They carry no secret; the webhook posts them as `{ type: "security_notice", channel, to, subject, text,',
+    'organizationId }` (no `code`, no `expiresAt`). They are sent after the change is saved and never delay',
+    'or fail the answer: a failed notice is a warning in the log.',
+    '',
   ].join('\n');
 }
 

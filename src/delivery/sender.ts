@@ -1,16 +1,22 @@
 import type { DeliverySettings } from './settings.js';
 
-/** One message to one recipient. `code` is kept apart so senders can keep it out of their logs. */
-export interface OutgoingMessage {
+interface MessageCommon {
   organizationId: string;
   channel: 'email' | 'sms';
   /** Email address or E.164 phone number. */
   to: string;
   subject: string;
   text: string;
-  code: string;
-  expiresAt: number;
 }
+
+/**
+ * One message to one recipient: a one-time code (`code` kept apart so senders can keep it out of
+ * their logs), or a security notice — a sign-in method of the person was added or removed — which
+ * carries no secret.
+ */
+export type OutgoingMessage =
+  | (MessageCommon & { type?: 'otp'; code: string; expiresAt: number })
+  | (MessageCommon & { type: 'security_notice' });
 
 /** A delivery adapter. `send` resolves once the provider accepted the message, and rejects otherwise. */
 export interface Sender {

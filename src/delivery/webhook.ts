@@ -18,13 +18,12 @@ export function createWebhookSender(url: string, secret: string, options: { time
   return {
     async send(message: OutgoingMessage) {
       const body = JSON.stringify({
-        type: 'otp',
+        type: message.type ?? 'otp',
         channel: message.channel,
         to: message.to,
         subject: message.subject,
         text: message.text,
-        code: message.code,
-        expiresAt: new Date(message.expiresAt).toISOString(),
+        ...(message.type === 'security_notice' ? {} : { code: message.code, expiresAt: new Date(message.expiresAt).toISOString() }),
         organizationId: message.organizationId,
       });
       const timestamp = String(options.nowSeconds?.() ?? Math.floor(Date.now() / 1000));

@@ -12,6 +12,7 @@ import type { FlowDeps } from './deps.js';
 import { requireStepUp, type StepUpProof } from './step-up.js';
 import { burnChallenge, expectedOrigins, issueChallenge, readAnsweredChallenge } from './passkey-ceremony.js';
 import type { BearerPrincipal } from './oauth/tokens.js';
+import { notifySecurityChange } from './security-notices.js';
 
 /**
  * A signed-in person managing their passkeys (SPEC §12), and the application they came through —
@@ -171,6 +172,7 @@ export async function registerPasskey(deps: FlowDeps, holder: PasskeyHolder, inp
   }
   if (!registered) throw await fail('challenge_used');
   deps.audit.committed([event]);
+  notifySecurityChange(deps, consumer, 'passkey_added');
   return describePasskey(passkey);
 }
 
@@ -197,4 +199,5 @@ export async function removePasskey(deps: FlowDeps, consumer: Consumer, passkeyI
   if (!(await deps.store.deletePasskey(passkeyId, consumer.id))) throw unknownPasskey();
   const data = { consumerId: consumer.id, passkeyId };
   await deps.audit.record('passkey.removed', consumer.organizationId, 'actor' in by ? withActor(data, by.actor) : { ...data, applicationId: by.application.id });
+  notifySecurityChange(deps, consumer, 'passkey_removed');
 }

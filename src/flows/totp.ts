@@ -9,6 +9,7 @@ import { withActor, type AuditActor } from './admin-principal.js';
 import type { FlowDeps } from './deps.js';
 import { secondFactorsFor } from './second-factor-rule.js';
 import { openTotpSecret, recoveryCodeHash, redeemTotpProof, type TotpProof } from './totp-proof.js';
+import { notifySecurityChange } from './security-notices.js';
 
 /** SPEC §12: how many recovery codes a confirmed enrollment (or a regeneration) gives. */
 export const RECOVERY_CODE_COUNT = 10;
@@ -142,6 +143,7 @@ export async function confirmTotpEnrollment(deps: FlowDeps, owner: FactorOwner, 
   // Another request confirmed it, or started a new enrollment, meanwhile.
   if (!isConfirmed) throw new Conflict('this enrollment changed meanwhile; start again');
   deps.audit.committed([enabled]);
+  notifySecurityChange(deps, consumer, 'totp_enabled');
   await deps.rateLimits.reset('secondFactorPerConsumer', consumer.id);
   return { recoveryCodes: codes, enabledAt: toIsoTime(now) };
 }
@@ -165,6 +167,7 @@ export async function removeTotp(deps: FlowDeps, owner: FactorOwner, proof: Totp
   // Without proof only a still-pending enrollment goes: one confirmed since the read above stays.
   if (await deps.store.removeTotpFactor(consumer.id, deps.clock.now(), [removed], { onlyUnconfirmed: !wasConfirmed })) {
     deps.audit.committed([removed]);
+    if (wasConfirmed) notifySecurityChange(deps, consumer, 'totp_removed');
     return;
   }
   if (!wasConfirmed && (await deps.store.getTotpFactor(consumer.id))?.confirmedAt != null) {
@@ -186,6 +189,7 @@ export async function regenerateRecoveryCodes(deps: FlowDeps, owner: FactorOwner
     throw new Conflict('the authenticator app was removed meanwhile');
   }
   deps.audit.committed([regenerated]);
+  notifySecurityChange(deps, consumer, 'recovery_codes_regenerated');
   return { recoveryCodes: codes };
 }
 
@@ -193,6 +197,9 @@ export async function regenerateRecoveryCodes(deps: FlowDeps, owner: FactorOwner
 export async function removeTotpByOperator(deps: FlowDeps, consumer: Consumer, actor?: AuditActor): Promise<boolean> {
   const removed = deps.audit.prepare('totp.removed', consumer.organizationId, withActor({ consumerId: consumer.id, by: 'operator' }, actor));
   const isRemoved = await deps.store.removeTotpFactor(consumer.id, deps.clock.now(), [removed]);
-  if (isRemoved) deps.audit.committed([removed]);
+  if (isRemoved) {
+    deps.audit.committed([removed]);
+    notifySecurityChange(deps, consumer, 'totp_removed');
+  }
   return isRemoved;
 }
