@@ -36,6 +36,7 @@ describeEachEngine('issue 17 / SPEC §10: admin API applications', (engine) => {
         redirectUris: ['https://shop.example/cb'], allowedScopes: ['openid', 'profile'], allowedOrigins: ['https://shop.example'],
         pkce: 'optional', postLogoutRedirectUris: ['https://shop.example/bye'], accessTokenAlg: 'RS256',
         logoUrl: 'https://cdn.example/logo.png', accentColor: '#aa3377', isFirstParty: true, passkeyOrigins: ['https://shop.example'],
+        requirePushedAuthorizationRequests: true,
       });
       expect(response.status).toBe(201);
       const created = await response.json();
@@ -45,6 +46,7 @@ describeEachEngine('issue 17 / SPEC §10: admin API applications', (engine) => {
         type: 'confidential', environment: 'live', redirectUris: ['https://shop.example/cb'], allowedScopes: ['openid', 'profile'],
         allowedOrigins: ['https://shop.example'], logoUrl: 'https://cdn.example/logo.png', accentColor: '#aa3377', isFirstParty: true,
         pkce: 'optional', postLogoutRedirectUris: ['https://shop.example/bye'], accessTokenAlg: 'RS256', passkeyOrigins: ['https://shop.example'],
+        requirePushedAuthorizationRequests: true,
         createdAt: new Date(server.clock.now()).toISOString(), disabledAt: null,
       });
       expect((await authorize(server, asTestApp(created), IDENTITY)).status).toBe(200);
@@ -172,6 +174,20 @@ describeEachEngine('issue 17 / SPEC §10: admin API applications', (engine) => {
       const refused = await api(mine, 'PATCH', `/admin/v1/applications/${created.id}`, { passkeyOrigins: ['https://app.example/login'] });
       expect(refused.status).toBe(400);
       expect(await refused.json()).toEqual({ error: 'invalid_input', message: 'passkey origin "https://app.example/login" is not an origin (scheme://host[:port])' });
+    });
+  });
+
+  describe('pushed authorization requests (SPEC §13)', () => {
+    it('RFC 9126 §6: requirePushedAuthorizationRequests is off by default and PATCH turns it on and off', async () => {
+      const created = await (await api(mine, 'POST', '/admin/v1/applications', { name: 'Pushing' })).json();
+      expect(created.requirePushedAuthorizationRequests).toBe(false);
+      for (const value of [true, false]) {
+        const updated = await api(mine, 'PATCH', `/admin/v1/applications/${created.id}`, { requirePushedAuthorizationRequests: value });
+        expect(updated.status).toBe(200);
+        expect((await updated.json()).requirePushedAuthorizationRequests).toBe(value);
+      }
+      const refused = await api(mine, 'PATCH', `/admin/v1/applications/${created.id}`, { requirePushedAuthorizationRequests: 'yes' });
+      expect(refused.status).toBe(400);
     });
   });
 

@@ -37,6 +37,13 @@ describeEachEngine('issue 14 / SPEC §6.1, §9: per-application OpenID Connect s
     expect(refused.stderr).toContain('passkey origin "https://app.example/path" is not an origin');
   });
 
+  it('RFC 9126 §6 / SPEC §13: --require-pushed-authorization-requests is stored (off by default)', async () => {
+    const created = await latchkey('apps', 'create', '--name', 'Pushing', '--require-pushed-authorization-requests', '--json');
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout).requirePushedAuthorizationRequests).toBe(true);
+    expect(JSON.parse((await latchkey('apps', 'create', '--name', 'Plain', '--json')).stdout).requirePushedAuthorizationRequests).toBe(false);
+  });
+
   it('--pkce optional, --access-token-alg RS256 and --post-logout-redirect-uri are stored; --scope replaces the default list', async () => {
     const created = await latchkey(
       'apps', 'create', '--name', 'Certified RP', '--pkce', 'optional', '--access-token-alg', 'RS256', '--scope', 'openid',

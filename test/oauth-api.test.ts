@@ -397,6 +397,8 @@ describeEachEngine('OAuth 2.0 in API mode (SPEC §6)', (engine) => {
     expect(metadata).toEqual({
       revocation_endpoint: `${server.url}/v1/auth/oauth/revoke`,
       introspection_endpoint: `${server.url}/v1/auth/oauth/introspect`,
+      pushed_authorization_request_endpoint: `${server.url}/v1/auth/oauth/par`,
+      require_pushed_authorization_requests: false,
       response_modes_supported: ['query'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],

@@ -24,7 +24,8 @@ describeEachEngine('Store contract', (engine) => {
     application = {
       id: 'app_contract', organizationId, name: 'c', publishableKey: 'pk_test_contract', environment: 'test', type: 'confidential',
       redirectUris: [], allowedScopes: [], allowedOrigins: ['https://shop.example'], logoUrl: null, accentColor: null, isFirstParty: false,
-      pkcePolicy: 'required', postLogoutRedirectUris: [], accessTokenAlg: 'EdDSA', passkeyOrigins: [], createdAt: now, disabledAt: null,
+      pkcePolicy: 'required', postLogoutRedirectUris: [], accessTokenAlg: 'EdDSA', passkeyOrigins: [],
+      requirePushedAuthorizationRequests: false, resources: [], createdAt: now, disabledAt: null,
     };
     await store.createApplication(application, hashSecret('sk_test_first'), now);
     consumer = {
@@ -783,6 +784,26 @@ describeEachEngine('Store contract', (engine) => {
     const results = await Promise.all(Array.from({ length: 30 }, () => store.consumeWebAuthnChallenge(match)));
     expect(results.filter(Boolean)).toHaveLength(1);
     expect((await store.findWebAuthnChallenge(challengeHash))!.consumedAt).toBe(now + 1);
+  });
+
+  it('RFC 9126 §4: consumePushedAuthorizationRequest — 30 concurrent consumes → exactly one, with its parameters; never another client\'s or an expired one; housekeeping drops it after expiry', async () => {
+    const requestUriHash = hashSecret(generateSecret(''));
+    await store.createPushedAuthorizationRequest({
+      requestUriHash, organizationId, applicationId: application.id, parameters: { response_type: 'code', state: 'ünïcode' },
+      resources: ['https://api.example/a', 'https://api.example/b'], createdAt: now, expiresAt: now + 60_000, consumedAt: null,
+    });
+    const match = { requestUriHash, applicationId: application.id, now: now + 1 };
+    expect(await store.consumePushedAuthorizationRequest({ ...match, applicationId: 'app_other' })).toBeUndefined();
+    expect(await store.consumePushedAuthorizationRequest({ ...match, now: now + 60_000 })).toBeUndefined();
+    const results = await Promise.all(Array.from({ length: 30 }, () => store.consumePushedAuthorizationRequest(match)));
+    const winners = results.filter(Boolean);
+    expect(winners).toEqual([{
+      requestUriHash, organizationId, applicationId: application.id, parameters: { response_type: 'code', state: 'ünïcode' },
+      resources: ['https://api.example/a', 'https://api.example/b'], createdAt: now, expiresAt: now + 60_000, consumedAt: now + 1,
+    }]);
+    const cutoffs = { expiredBefore: now + 60_000, codesExpiredBefore: 0, sessionsBefore: 0, outboxBefore: 0 };
+    expect(await store.purgeExpired('pushed_authorization_requests', cutoffs, 100)).toBe(0);
+    expect(await store.purgeExpired('pushed_authorization_requests', { ...cutoffs, expiredBefore: now + 60_001 }, 100)).toBe(1);
   });
 
   it('SPEC §12: registerPasskey — the registration challenge of this consumer only, once; a credential id registered twice → UniqueConflict, nothing written', async () => {

@@ -57,6 +57,7 @@ const OPTIONS = {
       pkce: { type: 'string', default: 'required' },
       'post-logout-redirect-uri': { type: 'string', multiple: true, default: [] as string[] },
       'access-token-alg': { type: 'string', default: 'EdDSA' },
+      'require-pushed-authorization-requests': { type: 'boolean', default: false },
     } satisfies NonNullable<ParseArgsConfig['options']>;
 
 type AppsOptions = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
@@ -100,6 +101,7 @@ async function runAppsCommand(deps: FlowDeps, sub: string | undefined, values: A
           pkcePolicy: values.pkce,
           postLogoutRedirectUris: values['post-logout-redirect-uri'],
           accessTokenAlg,
+          requirePushedAuthorizationRequests: values['require-pushed-authorization-requests'],
         });
         print(json, { ...describe(application), secretKey }, [
           `created ${application.id} (${application.name})`,

@@ -93,6 +93,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'access-token-alg': { type: 'string', value: 'EdDSA|RS256', help: 'signature algorithm of its OAuth access tokens (default: EdDSA)' },
       origin: { type: 'string', multiple: true, value: 'ORIGIN', help: 'a browser origin allowed by CORS (repeatable)' },
       'passkey-origin': { type: 'string', multiple: true, value: 'ORIGIN', help: 'an origin besides the issuer\'s whose pages may run passkey ceremonies through the APIs (repeatable)' },
+      'require-pushed-authorization-requests': { type: 'boolean', help: 'accept authorization requests only through PAR (RFC 9126)' },
       'logo-url': logoUrl,
       'accent-color': accentColor,
       'first-party': firstParty,

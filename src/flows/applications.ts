@@ -29,6 +29,8 @@ export interface NewApplication {
   postLogoutRedirectUris?: string[];
   accessTokenAlg?: Application['accessTokenAlg'];
   passkeyOrigins?: string[];
+  requirePushedAuthorizationRequests?: boolean;
+  resources?: string[];
 }
 
 /** An application setting that cannot be stored; the CLI prints the message. */
@@ -101,6 +103,8 @@ export async function createApplication(deps: FlowDeps, input: NewApplication, a
     postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
     accessTokenAlg: input.accessTokenAlg ?? 'EdDSA',
     passkeyOrigins: input.passkeyOrigins ?? [],
+    requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests ?? false,
+    resources: input.resources ?? [],
     createdAt: now,
     disabledAt: null,
   };
@@ -278,6 +282,7 @@ export function describeApplication(application: Application) {
     postLogoutRedirectUris: application.postLogoutRedirectUris,
     accessTokenAlg: application.accessTokenAlg,
     passkeyOrigins: application.passkeyOrigins,
+    requirePushedAuthorizationRequests: application.requirePushedAuthorizationRequests,
     createdAt: new Date(application.createdAt).toISOString(),
     disabledAt: application.disabledAt === null ? null : new Date(application.disabledAt).toISOString(),
   };

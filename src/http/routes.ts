@@ -15,6 +15,7 @@ import { oauthMetadata, openIdMetadata } from './handlers/metadata.js';
 import { oauthAuthorize } from './handlers/oauth-authorize.js';
 import { oauthInitiate } from './handlers/oauth-initiate.js';
 import { oauthIntrospect } from './handlers/oauth-introspect.js';
+import { oauthPushedAuthorization } from './handlers/oauth-par.js';
 import { oauthRevoke, oauthRevokeGrant } from './handlers/oauth-revoke.js';
 import { oauthToken } from './handlers/oauth-token.js';
 import { oauthUserInfo } from './handlers/oauth-userinfo.js';
@@ -28,7 +29,7 @@ import { accountHandlers } from './hosted/account.js';
 import { LoginOtpRequest, LoginRequest, LoginResponse, SuccessBody } from './schemas/login.js';
 import {
   AuthorizeRequestBody, AuthorizeResponseBody, InitiateQuery, InitiateResponse, IntrospectionBody, OAuthErrorBody,
-  TokenParamBody, TokenRequestBody, TokenResponseBody, UserBody,
+  PushedAuthorizationRequestBody, PushedAuthorizationResponseBody, TokenParamBody, TokenRequestBody, TokenResponseBody, UserBody,
 } from './schemas/oauth.js';
 import { openApiDocument } from './handlers/openapi.js';
 import { docsPage } from './handlers/docs.js';
@@ -218,7 +219,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: {
           200: { description: 'mode=api (or Accept: application/json): the authorization session', schema: InitiateResponse },
           302: { description: 'Hosted mode: to the hosted page; or, for errors found after the client and redirect URI were verified, to redirect_uri with error (invalid_request, invalid_scope, unsupported_response_type, request_not_supported, request_uri_not_supported), error_description, state (when sent), iss' },
-          400: { description: 'invalid_request (unknown client, unregistered redirect_uri, repeated parameter; in API mode every error)', schema: OAuthErrorBody },
+          400: { description: 'invalid_request (unknown client, unregistered redirect_uri, repeated parameter; in API mode every error) / invalid_request_uri (a request_uri unknown, expired, used or of another client)', schema: OAuthErrorBody },
         },
       },
     },
@@ -231,7 +232,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: {
           200: { description: 'mode=api (or Accept: application/json): the authorization session', schema: InitiateResponse },
           303: { description: 'Hosted mode: to the hosted page; or, for errors found after the client and redirect URI were verified, to redirect_uri with error (invalid_request, invalid_scope, unsupported_response_type, request_not_supported, request_uri_not_supported), error_description, state (when sent), iss' },
-          400: { description: 'invalid_request (unknown client, unregistered redirect_uri, repeated parameter; in API mode every error)', schema: OAuthErrorBody },
+          400: { description: 'invalid_request (unknown client, unregistered redirect_uri, repeated parameter; in API mode every error) / invalid_request_uri (a request_uri unknown, expired, used or of another client)', schema: OAuthErrorBody },
         },
       },
     },
@@ -293,6 +294,20 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: {
           200: { description: 'Tokens (Cache-Control: no-store)', schema: TokenResponseBody },
           400: { description: 'invalid_request / invalid_grant / unauthorized_client / unsupported_grant_type / invalid_scope', schema: OAuthErrorBody },
+          401: { description: 'invalid_client', schema: OAuthErrorBody },
+        },
+      },
+    },
+    {
+      method: 'POST', path: '/v1/auth/oauth/par', isBrowserFacing: true,
+      middleware: [cors], handler: oauthPushedAuthorization(deps),
+      doc: {
+        operationId: 'postOAuthPar', tag: 'OAuth', credential: 'clientAuth',
+        summary: 'RFC 9126 pushed authorization request: the parameters of step 1, checked the same way; answers a single-use request_uri (60 s) for step 1',
+        requestBody: PushedAuthorizationRequestBody, requestTypes: ['application/x-www-form-urlencoded', 'application/json'],
+        responses: {
+          201: { description: 'Stored (Cache-Control: no-store)', schema: PushedAuthorizationResponseBody },
+          400: { description: 'invalid_request (also request_uri sent, unregistered redirect_uri) / invalid_scope / unsupported_response_type / request_not_supported', schema: OAuthErrorBody },
           401: { description: 'invalid_client', schema: OAuthErrorBody },
         },
       },

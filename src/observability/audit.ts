@@ -42,6 +42,7 @@ export type AuditEventType =
   | 'recovery_code.failed'
   | 'recovery_codes.regenerated'
   | 'authorization.requested'
+  | 'authorization.pushed'
   | 'authorization.denied'
   | 'authorization_code.issued'
   | 'authorization_code.replayed'

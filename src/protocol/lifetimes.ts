@@ -29,3 +29,5 @@ export const DEFAULT_ORGANIZATION_SETTINGS = Object.freeze({
 /** SPEC §4: an authorization code lives 60 s; an authorization session (step 1) 10 min. */
 export const AUTHORIZATION_CODE_TTL_SECONDS = 60;
 export const AUTHORIZATION_SESSION_TTL_SECONDS = 600;
+/** RFC 9126 §2.2 / SPEC §13: a pushed authorization request's `request_uri` lives 60 s. */
+export const PUSHED_AUTHORIZATION_REQUEST_TTL_SECONDS = 60;

@@ -13,6 +13,9 @@ export function authorizationServerMetadata(issuer: string): Record<string, unkn
     token_endpoint: `${issuer}/v1/auth/oauth/token`,
     revocation_endpoint: `${issuer}/v1/auth/oauth/revoke`,
     introspection_endpoint: `${issuer}/v1/auth/oauth/introspect`,
+    // RFC 9126 §5: PAR is offered; no application requires it unless it says so (its own setting).
+    pushed_authorization_request_endpoint: `${issuer}/v1/auth/oauth/par`,
+    require_pushed_authorization_requests: false,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     // SPEC §9: the RFC 8414 document lists the scopes too.
     scopes_supported: OPENID_SCOPES,
@@ -50,6 +53,8 @@ export function openIdConfiguration(issuer: string): Record<string, unknown> {
     claims_parameter_supported: true,
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     request_parameter_supported: false,
+    // Core §6.2 request objects by reference are not fetched; the only `request_uri` accepted is one
+    // of the pushed authorization request endpoint (RFC 9126 §4), advertised above.
     request_uri_parameter_supported: false,
   };
 }

@@ -120,3 +120,12 @@ export class RequestUriNotSupported extends OAuthError {
   readonly status = 400;
   readonly code = 'request_uri_not_supported';
 }
+
+/**
+ * RFC 9101 §6.2 (used by RFC 9126 §4): the `request_uri` is unknown, expired, already used or was
+ * pushed by another client.
+ */
+export class InvalidRequestUri extends OAuthError {
+  readonly status = 400;
+  readonly code = 'invalid_request_uri';
+}

@@ -32,6 +32,10 @@ export interface Database {
     access_token_alg: 'EdDSA' | 'RS256';
     /** JSON list (migration 013). */
     passkey_origins: string;
+    /** Migration 014: RFC 9126 §6 (0 or 1). */
+    require_pushed_authorization_requests: number;
+    /** Migration 014: RFC 8707 resource indicators it may ask for, JSON list. */
+    resources: string;
     created_at: number;
     disabled_at: number | null;
   };
@@ -97,6 +101,8 @@ export interface Database {
     browser_session_id: string | null;
     auth_time: number | null;
     claims: string | null;
+    /** Migration 014: RFC 8707 resources granted, JSON list (null: none). */
+    resources: string | null;
     created_at: number;
     revoked_at: number | null;
   };
@@ -153,6 +159,8 @@ export interface Database {
     login_hint: string | null;
     id_token_hint_subject: string | null;
     claims: string | null;
+    /** Migration 014: RFC 8707 resources asked for, JSON list (null: none). */
+    resources: string | null;
     created_at: number;
     expires_at: number;
     consumed_at: number | null;
@@ -180,6 +188,18 @@ export interface Database {
     auth_time: number;
     browser_session_id: string | null;
     claims: string | null;
+    /** Migration 014: RFC 8707 resources granted, JSON list (null: none). */
+    resources: string | null;
+    created_at: number;
+    expires_at: number;
+    consumed_at: number | null;
+  };
+  /** Migration 014: RFC 9126 pushed authorization requests, single use, 60 s. */
+  pushed_authorization_requests: {
+    request_uri_hash: string;
+    organization_id: string;
+    application_id: string;
+    parameters: string;
     created_at: number;
     expires_at: number;
     consumed_at: number | null;

@@ -16,6 +16,7 @@ import { housekeepingQueries } from './sql/housekeeping.js';
 import { oauthQueries } from './sql/oauth.js';
 import { otpQueries } from './sql/otp-codes.js';
 import { passkeyQueries } from './sql/passkeys.js';
+import { pushedAuthorizationQueries } from './sql/pushed-authorization-requests.js';
 import { revokedAccessTokenQueries } from './sql/revoked-access-tokens.js';
 import { sessionQueries } from './sql/sessions.js';
 import { signingKeyQueries } from './sql/signing-keys.js';
@@ -84,5 +85,6 @@ export async function openStore(
     ...erasureQueries(db),
     ...passkeyQueries(db, afterConsume),
     ...totpQueries(db),
+    ...pushedAuthorizationQueries(db),
   };
 }

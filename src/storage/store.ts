@@ -65,6 +65,10 @@ export interface Application {
    * application through the APIs (WebAuthn L3 §7.1 step 9, §7.2 step 13; exact match).
    */
   passkeyOrigins: string[];
+  /** RFC 9126 §6 (SPEC §13): authorization requests only through the pushed authorization request endpoint. */
+  requirePushedAuthorizationRequests: boolean;
+  /** RFC 8707 (SPEC §13): the resource indicators (absolute URIs) its tokens may be asked for; exact match. */
+  resources: string[];
   createdAt: number;
   /** SPEC §10: set when an operator disabled it; null while enabled. */
   disabledAt: number | null;
@@ -222,6 +226,23 @@ export interface AuthorizationRequest {
   consumedAt: number | null;
 }
 
+/**
+ * RFC 9126 (SPEC §13): an authorization request a client pushed, stored by the SHA-256 of its
+ * `request_uri`; single use, 60 s, only for the client that pushed it.
+ */
+export interface PushedAuthorizationRequest {
+  requestUriHash: string;
+  organizationId: string;
+  applicationId: string;
+  /** The authorization request's parameters as pushed (validated then), without client credentials. */
+  parameters: Record<string, string>;
+  /** RFC 8707 `resource` values (the one parameter that may repeat). */
+  resources: string[];
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
 /** A consumer's delegation to an application (SPEC §1), one per pair. */
 export interface Grant {
   id: string;
@@ -372,6 +393,8 @@ export interface ApplicationChanges {
   postLogoutRedirectUris?: string[];
   pkcePolicy?: Application['pkcePolicy'];
   passkeyOrigins?: string[];
+  requirePushedAuthorizationRequests?: boolean;
+  resources?: string[];
 }
 
 /**
@@ -438,7 +461,7 @@ export interface ErasureCounts {
 /** The kinds of rows housekeeping deletes. */
 export type PurgeableArtefact =
   | 'exchange_codes' | 'otp_codes' | 'authorization_requests' | 'authorization_codes' | 'refresh_tokens' | 'sessions' | 'dev_outbox'
-  | 'revoked_access_tokens' | 'webauthn_challenges';
+  | 'revoked_access_tokens' | 'webauthn_challenges' | 'pushed_authorization_requests';
 
 /** Instants (ms) before which rows are no longer needed; computed by the housekeeping flow. */
 export interface PurgeCutoffs {
@@ -808,6 +831,13 @@ export interface Store {
   findAuthorizationCode(codeHash: string): Promise<AuthorizationCode | undefined>;
   /** RFC 6749 §4.1.2: revokes every session (token family) issued from the code; returns how many. */
   revokeSessionsOfCode(codeHash: string, now: number): Promise<number>;
+
+  createPushedAuthorizationRequest(request: PushedAuthorizationRequest): Promise<void>;
+  /**
+   * RFC 9126 §4: consumes a pushed request with one conditional UPDATE (unused, unexpired, pushed by
+   * `applicationId`): under any concurrency exactly one caller gets it; every other gets undefined.
+   */
+  consumePushedAuthorizationRequest(match: { requestUriHash: string; applicationId: string; now: number }): Promise<PushedAuthorizationRequest | undefined>;
 
   /** The sealed delivery settings of an organization, or null for the development sender. */
   getDeliverySettingsSealed(organizationId: string): Promise<string | null>;

@@ -17,6 +17,7 @@ export async function createOAuthApp(
   options: {
     type?: 'confidential' | 'public'; redirectUris?: string[]; scopes?: string[]; organizationId?: string; environment?: 'test' | 'live';
     pkcePolicy?: 'required' | 'optional'; postLogoutRedirectUris?: string[]; accessTokenAlg?: 'EdDSA' | 'RS256'; isFirstParty?: boolean;
+    requirePushedAuthorizationRequests?: boolean; resources?: string[];
   } = {},
 ): Promise<OAuthApp> {
   const { deps } = server.server.runtime;
@@ -26,6 +27,7 @@ export async function createOAuthApp(
     organizationId, name: 'OAuth client', type: options.type ?? 'confidential', environment: options.environment ?? 'test',
     redirectUris, allowedScopes: options.scopes ?? ['openid', 'profile', 'email'],
     pkcePolicy: options.pkcePolicy, postLogoutRedirectUris: options.postLogoutRedirectUris, accessTokenAlg: options.accessTokenAlg, isFirstParty: options.isFirstParty,
+    requirePushedAuthorizationRequests: options.requirePushedAuthorizationRequests, resources: options.resources,
   });
   return { id: application.id, publishableKey: application.publishableKey, secretKey, redirectUri: redirectUris[0]! };
 }

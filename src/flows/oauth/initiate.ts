@@ -6,12 +6,14 @@ import {
 import { CODE_CHALLENGE_PATTERN } from '../../protocol/pkce.js';
 import { isRegisteredRedirectUri } from '../../protocol/redirect-uri.js';
 import { readClaimsRequest, requestedSubject } from '../../protocol/claims-request.js';
+import { isPushedRequestUri } from '../../protocol/pushed-authorization.js';
 import { checkDisplay, checkResponseMode, readLoginHint, readMaxAge, readPrompt } from '../../protocol/oidc-request.js';
 import { parseScope, resolveRequestedScopes } from '../../protocol/scopes.js';
 import type { Application, AuthorizationRequest } from '../../storage/store.js';
 import { findApplicationByPublishableKey } from '../applications.js';
 import type { FlowDeps } from '../deps.js';
 import { verifyIdTokenHint } from './id-token-hint.js';
+import { redeemRequestUri } from './request-uri.js';
 import { signAuthorizationSession } from './tokens.js';
 
 /**
@@ -37,39 +39,69 @@ export function hostedPageUrl(issuer: string, requestId: string): string {
   return `${issuer}/oauth/authorize/${requestId}`;
 }
 
+/** An authorization request whose every parameter passed its rules, ready to be stored. */
+export interface ValidatedAuthorizationRequest {
+  redirectUri: string;
+  state: string | undefined;
+  checked: CheckedParameters;
+}
+
 /**
- * SPEC §6.1 step 1: verifies the client and redirect URI first (errors: JSON, never a redirect),
- * then every other parameter (errors: RedirectableError), then records the request and signs the
- * 10-minute authorization session.
+ * The rules of an authorization request for a known client (SPEC §6.1), shared by the authorization
+ * endpoint and the pushed authorization request endpoint (RFC 9126 §2.1: "validated like an
+ * authorization request"). The redirect URI is verified first (errors: InvalidRequest, never a
+ * redirect); every other problem is a RedirectableError.
  */
-export async function initiateAuthorization(
+export async function validateAuthorizationRequest(
   deps: FlowDeps,
+  application: Application,
   params: Record<string, string | undefined>,
-  headerClientKey: string | undefined,
-): Promise<InitiatedAuthorization> {
-  if (params.client_id && headerClientKey && params.client_id !== headerClientKey) {
-    throw new InvalidRequest('client_id and the x-client-key header name different clients');
-  }
-  const clientId = params.client_id || headerClientKey;
-  if (!clientId) throw new InvalidRequest('the client_id parameter is required');
-  const application = await findApplicationByPublishableKey(deps, clientId);
-  if (!application) throw new InvalidRequest('unknown client_id');
+): Promise<ValidatedAuthorizationRequest> {
   const redirectUri = params.redirect_uri;
   if (!redirectUri) throw new InvalidRequest('the redirect_uri parameter is required');
   // RFC 6749 §3.1.2.3, RFC 8252 §7.3: exact match, loopback IP ports excepted.
   if (!isRegisteredRedirectUri(application.redirectUris, redirectUri)) {
     throw new InvalidRequest('redirect_uri is not registered for this client');
   }
-
   // SPEC §6.1, RFC 6749 §4.1.1: `state` is optional (RECOMMENDED); when sent it comes back exactly,
   // errors included (RFC 6749 §4.1.2.1).
   const state = params.state;
-  let checked: CheckedParameters;
   try {
-    checked = await checkParameters(deps, application, params);
+    return { redirectUri, state, checked: await checkParameters(deps, application, params) };
   } catch (error) {
     if (error instanceof OAuthError) throw new RedirectableError(error, redirectUri, state);
     throw error;
+  }
+}
+
+/**
+ * SPEC §6.1 step 1: verifies the client and redirect URI first (errors: JSON, never a redirect),
+ * then every other parameter (errors: RedirectableError), then records the request and signs the
+ * 10-minute authorization session. A `request_uri` (RFC 9126 §4) stands for the parameters its
+ * client pushed; an application that requires PAR accepts nothing else.
+ */
+export async function initiateAuthorization(
+  deps: FlowDeps,
+  frontChannel: Record<string, string | undefined>,
+  headerClientKey: string | undefined,
+): Promise<InitiatedAuthorization> {
+  if (frontChannel.client_id && headerClientKey && frontChannel.client_id !== headerClientKey) {
+    throw new InvalidRequest('client_id and the x-client-key header name different clients');
+  }
+  const clientId = frontChannel.client_id || headerClientKey;
+  if (!clientId) throw new InvalidRequest('the client_id parameter is required');
+  const application = await findApplicationByPublishableKey(deps, clientId);
+  if (!application) throw new InvalidRequest('unknown client_id');
+  // RFC 9126 §4: a `request_uri` of the PAR endpoint stands for the pushed parameters. Any other
+  // `request_uri` (a request object by reference, Core §6.2) stays and is refused by the rules below.
+  const isPushed = isPushedRequestUri(frontChannel.request_uri);
+  const params = isPushed ? await redeemRequestUri(deps, application, frontChannel) : frontChannel;
+
+  const { redirectUri, state, checked } = await validateAuthorizationRequest(deps, application, params);
+  // RFC 9126 §4: an application that requires PAR refuses, with invalid_request, a request that
+  // did not come through it. Checked once the redirect URI is known to be the client's.
+  if (application.requirePushedAuthorizationRequests && !isPushed) {
+    throw new RedirectableError(new InvalidRequest('this client must push its authorization requests (PAR, RFC 9126)'), redirectUri, state);
   }
 
   const now = deps.clock.now();
@@ -91,7 +123,7 @@ export async function initiateAuthorization(
 }
 
 /** Every parameter of an authorization request but the client and its redirect URI, as stored. */
-type CheckedParameters = Pick<AuthorizationRequest, 'codeChallenge' | 'scope' | 'nonce' | 'prompt' | 'maxAge' | 'loginHint' | 'idTokenHintSubject' | 'claims'>;
+export type CheckedParameters = Pick<AuthorizationRequest, 'codeChallenge' | 'scope' | 'nonce' | 'prompt' | 'maxAge' | 'loginHint' | 'idTokenHintSubject' | 'claims'>;
 
 /**
  * The authorization request's rules once the client and redirect URI are known (RFC 6749 §4.1.1,
@@ -102,7 +134,9 @@ async function checkParameters(deps: FlowDeps, application: Application, params:
   if (params.response_type !== 'code') throw new UnsupportedResponseType('response_type must be code');
   // SPEC §6.1: state is at most 512 characters.
   if (params.state !== undefined && params.state.length > 512) throw new InvalidRequest('state must be at most 512 characters');
-  // Core §6.1 / §6.2, SPEC §9: no request objects, by value or by reference (until PAR, SPEC §13).
+  // Core §6.1 / §6.2, SPEC §9: no request objects, by value or by reference. A `request_uri` of PAR
+  // (SPEC §13) was replaced by its parameters before these rules; the PAR endpoint refuses one inside
+  // pushed parameters (RFC 9126 §2.1).
   if (params.request !== undefined) throw new RequestNotSupported('the request parameter is not supported');
   if (params.request_uri !== undefined) throw new RequestUriNotSupported('the request_uri parameter is not supported');
   checkResponseMode(params.response_mode);

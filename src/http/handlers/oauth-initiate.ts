@@ -35,7 +35,7 @@ export const oauthInitiate = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
   try {
     const initiated = await initiateAuthorization(deps, params, c.req.header('x-client-key'));
     c.set('application', initiated.application);
-    if (wantsJson(c, params)) return c.json({ token: initiated.token, url: initiated.url });
+    if (initiated.isApiMode || wantsJson(c, params)) return c.json({ token: initiated.token, url: initiated.url });
     return c.redirect(initiated.url, redirectStatus);
   } catch (error) {
     if (!(error instanceof RedirectableError)) throw error;

@@ -8,9 +8,11 @@ export const OAuthErrorBody = v.object({ error: v.string(), error_description: v
  * POST (documented; parsed by the OAuth parameter rules of RFC 6749 §3.1 and the flow's own rules).
  */
 export const InitiateQuery = v.object({
-  response_type: v.literal('code'),
+  // Required unless request_uri stands for the pushed parameters (RFC 9126 §4).
+  response_type: v.optional(v.literal('code')),
   client_id: v.optional(v.string()),
-  redirect_uri: v.string(),
+  redirect_uri: v.optional(v.string()),
+  request_uri: v.optional(v.pipe(v.string(), v.description('RFC 9126 §4: the request_uri of a pushed authorization request of this client; the pushed parameters replace every other one'))),
   state: v.optional(v.pipe(v.string(), v.maxLength(512))),
   // Required for public applications and unless the application was created with PKCE optional.
   code_challenge: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9\-_]{43}$/))),
@@ -28,6 +30,20 @@ export const InitiateQuery = v.object({
   ui_locales: v.optional(v.string()),
   claims_locales: v.optional(v.string()),
   acr_values: v.optional(v.string()),
+});
+
+/** RFC 9126 §2.1: the parameters of step 1 (no request_uri), with the client's authentication as at the token endpoint. */
+export const PushedAuthorizationRequestBody = v.object({
+  ...v.omit(InitiateQuery, ['request_uri']).entries,
+  response_type: v.literal('code'),
+  redirect_uri: v.string(),
+  client_secret: v.optional(v.string()),
+});
+
+/** RFC 9126 §2.2. */
+export const PushedAuthorizationResponseBody = v.object({
+  request_uri: v.pipe(v.string(), v.description('urn:ietf:params:oauth:request_uri:…, single use')),
+  expires_in: v.pipe(v.number(), v.description('seconds: 60')),
 });
 
 export const InitiateResponse = v.object({ token: v.string(), url: v.string() });

@@ -64,6 +64,9 @@ export function housekeepingQueries(db: Kysely<Database>): HousekeepingMethods {
         case 'webauthn_challenges':
           statement = batch(artefact, 'challenge_hash', sql`expires_at < ${cutoffs.expiredBefore}`);
           break;
+        case 'pushed_authorization_requests':
+          statement = batch(artefact, 'request_uri_hash', sql`expires_at < ${cutoffs.expiredBefore}`);
+          break;
         case 'dev_outbox':
           statement = batch(artefact, 'id', sql`created_at < ${cutoffs.outboxBefore}`);
           break;

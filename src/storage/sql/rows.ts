@@ -45,6 +45,8 @@ export function toApplication(row: Row<'applications'>): Application {
     postLogoutRedirectUris: JSON.parse(row.post_logout_redirect_uris) as string[],
     accessTokenAlg: row.access_token_alg,
     passkeyOrigins: JSON.parse(row.passkey_origins) as string[],
+    requirePushedAuthorizationRequests: Boolean(row.require_pushed_authorization_requests),
+    resources: JSON.parse(row.resources) as string[],
     createdAt: row.created_at,
     disabledAt: row.disabled_at ?? null,
   };

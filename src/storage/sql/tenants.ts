@@ -132,6 +132,8 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
             post_logout_redirect_uris: JSON.stringify(application.postLogoutRedirectUris),
             access_token_alg: application.accessTokenAlg,
             passkey_origins: JSON.stringify(application.passkeyOrigins),
+            require_pushed_authorization_requests: application.requirePushedAuthorizationRequests ? 1 : 0,
+            resources: JSON.stringify(application.resources),
             created_at: application.createdAt,
           })
           .execute();
@@ -237,6 +239,9 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
         ...(changes.postLogoutRedirectUris !== undefined ? { post_logout_redirect_uris: list(changes.postLogoutRedirectUris) } : {}),
         ...(changes.pkcePolicy !== undefined ? { pkce_policy: changes.pkcePolicy } : {}),
         ...(changes.passkeyOrigins !== undefined ? { passkey_origins: list(changes.passkeyOrigins) } : {}),
+        ...(changes.requirePushedAuthorizationRequests !== undefined
+          ? { require_pushed_authorization_requests: changes.requirePushedAuthorizationRequests ? 1 : 0 } : {}),
+        ...(changes.resources !== undefined ? { resources: list(changes.resources) } : {}),
       };
       // One UPDATE: a reader never sees half of a change.
       if (Object.keys(set).length > 0) await db.updateTable('applications').set(set).where('id', '=', applicationId).execute();
