@@ -29,6 +29,7 @@ export interface NewApplication {
   postLogoutRedirectUris?: string[];
   accessTokenAlg?: Application['accessTokenAlg'];
   passkeyOrigins?: string[];
+  requireDpop?: boolean;
 }
 
 /** An application setting that cannot be stored; the CLI prints the message. */
@@ -101,6 +102,7 @@ export async function createApplication(deps: FlowDeps, input: NewApplication, a
     postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
     accessTokenAlg: input.accessTokenAlg ?? 'EdDSA',
     passkeyOrigins: input.passkeyOrigins ?? [],
+    requireDpop: input.requireDpop ?? false,
     createdAt: now,
     disabledAt: null,
   };
@@ -278,6 +280,7 @@ export function describeApplication(application: Application) {
     postLogoutRedirectUris: application.postLogoutRedirectUris,
     accessTokenAlg: application.accessTokenAlg,
     passkeyOrigins: application.passkeyOrigins,
+    requireDpop: application.requireDpop,
     createdAt: new Date(application.createdAt).toISOString(),
     disabledAt: application.disabledAt === null ? null : new Date(application.disabledAt).toISOString(),
   };

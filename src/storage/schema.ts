@@ -32,6 +32,8 @@ export interface Database {
     access_token_alg: 'EdDSA' | 'RS256';
     /** JSON list (migration 013). */
     passkey_origins: string;
+    /** 0/1 (migration 015, RFC 9449). */
+    require_dpop: number;
     created_at: number;
     disabled_at: number | null;
   };
@@ -97,6 +99,8 @@ export interface Database {
     browser_session_id: string | null;
     auth_time: number | null;
     claims: string | null;
+    /** RFC 7638 thumbprint of the DPoP key the family is bound to (migration 015). */
+    dpop_jkt: string | null;
     created_at: number;
     revoked_at: number | null;
   };
@@ -183,6 +187,10 @@ export interface Database {
     created_at: number;
     expires_at: number;
     consumed_at: number | null;
+  };
+  dpop_proofs: {
+    jti_hash: string;
+    expires_at: number;
   };
   revoked_access_tokens: {
     jti: string;

@@ -45,6 +45,7 @@ export function toApplication(row: Row<'applications'>): Application {
     postLogoutRedirectUris: JSON.parse(row.post_logout_redirect_uris) as string[],
     accessTokenAlg: row.access_token_alg,
     passkeyOrigins: JSON.parse(row.passkey_origins) as string[],
+    requireDpop: Boolean(row.require_dpop),
     createdAt: row.created_at,
     disabledAt: row.disabled_at ?? null,
   };
@@ -100,6 +101,7 @@ export function toSession(row: Row<'sessions'>): Session {
     browserSessionId: row.browser_session_id,
     authTime: row.auth_time,
     claims: row.claims,
+    dpopJkt: row.dpop_jkt,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
   };

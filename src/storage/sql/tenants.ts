@@ -132,6 +132,7 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
             post_logout_redirect_uris: JSON.stringify(application.postLogoutRedirectUris),
             access_token_alg: application.accessTokenAlg,
             passkey_origins: JSON.stringify(application.passkeyOrigins),
+            require_dpop: application.requireDpop ? 1 : 0,
             created_at: application.createdAt,
           })
           .execute();
@@ -237,6 +238,7 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
         ...(changes.postLogoutRedirectUris !== undefined ? { post_logout_redirect_uris: list(changes.postLogoutRedirectUris) } : {}),
         ...(changes.pkcePolicy !== undefined ? { pkce_policy: changes.pkcePolicy } : {}),
         ...(changes.passkeyOrigins !== undefined ? { passkey_origins: list(changes.passkeyOrigins) } : {}),
+        ...(changes.requireDpop !== undefined ? { require_dpop: changes.requireDpop ? 1 : 0 } : {}),
       };
       // One UPDATE: a reader never sees half of a change.
       if (Object.keys(set).length > 0) await db.updateTable('applications').set(set).where('id', '=', applicationId).execute();
