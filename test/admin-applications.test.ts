@@ -36,7 +36,7 @@ describeEachEngine('issue 17 / SPEC §10: admin API applications', (engine) => {
         redirectUris: ['https://shop.example/cb'], allowedScopes: ['openid', 'profile'], allowedOrigins: ['https://shop.example'],
         pkce: 'optional', postLogoutRedirectUris: ['https://shop.example/bye'], accessTokenAlg: 'RS256',
         logoUrl: 'https://cdn.example/logo.png', accentColor: '#aa3377', isFirstParty: true, passkeyOrigins: ['https://shop.example'],
-        requirePushedAuthorizationRequests: true,
+        requirePushedAuthorizationRequests: true, requireDpop: true,
       });
       expect(response.status).toBe(201);
       const created = await response.json();
@@ -47,7 +47,7 @@ describeEachEngine('issue 17 / SPEC §10: admin API applications', (engine) => {
         allowedOrigins: ['https://shop.example'], logoUrl: 'https://cdn.example/logo.png', accentColor: '#aa3377', isFirstParty: true,
         pkce: 'optional', postLogoutRedirectUris: ['https://shop.example/bye'], accessTokenAlg: 'RS256', passkeyOrigins: ['https://shop.example'],
         requirePushedAuthorizationRequests: true,
-        createdAt: new Date(server.clock.now()).toISOString(), disabledAt: null,
+        requireDpop: true, createdAt: new Date(server.clock.now()).toISOString(), disabledAt: null,
       });
       expect((await authorize(server, asTestApp(created), IDENTITY)).status).toBe(200);
 

@@ -412,6 +412,7 @@ describeEachEngine('OAuth 2.0 in API mode (SPEC §6)', (engine) => {
       grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
+      dpop_signing_alg_values_supported: ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512'],
       scopes_supported: ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'],
     });
     const oidc = await (await server.request('/.well-known/openid-configuration')).json();

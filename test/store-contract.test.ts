@@ -25,7 +25,7 @@ describeEachEngine('Store contract', (engine) => {
       id: 'app_contract', organizationId, name: 'c', publishableKey: 'pk_test_contract', environment: 'test', type: 'confidential',
       redirectUris: [], allowedScopes: [], allowedOrigins: ['https://shop.example'], logoUrl: null, accentColor: null, isFirstParty: false,
       pkcePolicy: 'required', postLogoutRedirectUris: [], accessTokenAlg: 'EdDSA', passkeyOrigins: [],
-      requirePushedAuthorizationRequests: false, resources: [], createdAt: now, disabledAt: null,
+      requirePushedAuthorizationRequests: false, resources: [], requireDpop: false, createdAt: now, disabledAt: null,
     };
     await store.createApplication(application, hashSecret('sk_test_first'), now);
     consumer = {
@@ -554,6 +554,32 @@ describeEachEngine('Store contract', (engine) => {
     expect(await store.purgeExpired('revoked_access_tokens', { ...cutoffs, expiredBefore: now + 60_001 }, 100)).toBe(1);
     expect(await store.isAccessTokenRevoked(jti)).toBe(false);
   });
+  it('RFC 9449 §11.1 recordDpopProof: 20 concurrent records of one jti → exactly one wins; an expired one may be taken over; housekeeping drops it', async () => {
+    const jtiHash = hashSecret(generateId('jti_', now));
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.recordDpopProof({ jtiHash, expiresAt: now + 60_000 }, now)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.recordDpopProof({ jtiHash, expiresAt: now + 60_000 }, now + 59_999)).toBe(false);
+    // Past its expiry the proof is refused for its iat anyway; the row is taken over rather than kept forever.
+    expect(await store.recordDpopProof({ jtiHash, expiresAt: now + 120_000 }, now + 60_000)).toBe(true);
+    expect(await store.recordDpopProof({ jtiHash, expiresAt: now + 120_000 }, now + 60_001)).toBe(false);
+    const cutoffs = { expiredBefore: now + 120_000, codesExpiredBefore: 0, sessionsBefore: 0, outboxBefore: 0 };
+    expect(await store.purgeExpired('dpop_proofs', cutoffs, 100)).toBe(0);
+    expect(await store.purgeExpired('dpop_proofs', { ...cutoffs, expiredBefore: now + 120_001 }, 100)).toBeGreaterThanOrEqual(1);
+    expect(await store.recordDpopProof({ jtiHash, expiresAt: now + 60_000 }, now)).toBe(true);
+  });
+
+  it('RFC 9449 §5: a session keeps the DPoP key thumbprint it was started with (null when unbound)', async () => {
+    const sessionOf = (id: string) => ({
+      id, organizationId, applicationId: application.id, consumerId: consumer.id, type: 'authenticated' as const, kind: 'consumer' as const,
+      grantId: null, scope: null, codeHash: null, createdAt: now, revokedAt: null,
+    });
+    const bound = { ...sessionOf('ses_dpop_bound'), dpopJkt: 'jkt-thumbprint' };
+    await store.startSession(bound, null);
+    expect((await store.getSession(bound.id))!.dpopJkt).toBe('jkt-thumbprint');
+    await store.startSession(sessionOf('ses_dpop_unbound'), null);
+    expect((await store.getSession('ses_dpop_unbound'))!.dpopJkt).toBeNull();
+  });
+
   it('SPEC §10: admin tokens — found by hash only, the hash unique, listed in id order per organization, revoked by exactly one of 20 concurrent calls', async () => {
     const other = 'org_contract_admin';
     await store.createOrganization({

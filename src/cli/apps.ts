@@ -58,11 +58,13 @@ const OPTIONS = {
       'post-logout-redirect-uri': { type: 'string', multiple: true, default: [] as string[] },
       'access-token-alg': { type: 'string', default: 'EdDSA' },
       'require-pushed-authorization-requests': { type: 'boolean', default: false },
+      'require-dpop': { type: 'boolean' },
+      'no-require-dpop': { type: 'boolean' },
     } satisfies NonNullable<ParseArgsConfig['options']>;
 
 type AppsOptions = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
 
-/** `latchkey apps create|list|rotate-secret|add-redirect-uri|add-post-logout-redirect-uri|set-branding|disable|enable`. */
+/** `latchkey apps create|list|rotate-secret|add-redirect-uri|add-post-logout-redirect-uri|set-branding|set-dpop|disable|enable`. */
 export async function runApps(config: Config, argv: string[]): Promise<number> {
   const [sub, ...args] = argv;
   const { values } = parseArgs({ args, options: OPTIONS });
@@ -102,6 +104,7 @@ async function runAppsCommand(deps: FlowDeps, sub: string | undefined, values: A
           postLogoutRedirectUris: values['post-logout-redirect-uri'],
           accessTokenAlg,
           requirePushedAuthorizationRequests: values['require-pushed-authorization-requests'],
+          requireDpop: values['require-dpop'] ?? false,
         });
         print(json, { ...describe(application), secretKey }, [
           `created ${application.id} (${application.name})`,
@@ -145,6 +148,13 @@ async function runAppsCommand(deps: FlowDeps, sub: string | undefined, values: A
         print(json, describe(updated), `branding of ${updated.id}: ${updated.name}, logo ${updated.logoUrl ?? '-'}, accent ${updated.accentColor ?? '-'}, ${updated.isFirstParty ? 'first' : 'third'}-party`);
         return 0;
       }
+      case 'set-dpop': {
+        // SPEC §13, RFC 9449 §5: whether the application's token requests must carry a DPoP proof.
+        if (!values.id || values['require-dpop'] === values['no-require-dpop']) throw new UsageError('apps set-dpop needs --id and one of --require-dpop, --no-require-dpop');
+        const updated = await updateApplication(deps, values.id, { requireDpop: values['require-dpop'] === true });
+        print(json, describe(updated), `${updated.id} ${updated.requireDpop ? 'requires' : 'does not require'} DPoP`);
+        return 0;
+      }
       case 'disable':
       case 'enable': {
         if (!values.id) throw new UsageError(`apps ${sub} needs --id`);
@@ -153,7 +163,7 @@ async function runAppsCommand(deps: FlowDeps, sub: string | undefined, values: A
         return 0;
       }
       default:
-        throw new UsageError('apps needs one of: create, list, rotate-secret, add-redirect-uri, add-post-logout-redirect-uri, set-branding, disable, enable');
+        throw new UsageError('apps needs one of: create, list, rotate-secret, add-redirect-uri, add-post-logout-redirect-uri, set-branding, set-dpop, disable, enable');
     }
   }
 }

@@ -41,6 +41,7 @@ const id: OptionSpec = { type: 'string', value: 'app_…', help: 'the applicatio
 const logoUrl: OptionSpec = { type: 'string', value: 'https://…', help: 'logo on the hosted pages ("" removes it)' };
 const accentColor: OptionSpec = { type: 'string', value: '#rrggbb', help: 'accent colour of the hosted pages ("" removes it)' };
 const firstParty: OptionSpec = { type: 'boolean', help: 'first-party: users are not asked to consent' };
+const requireDpop: OptionSpec = { type: 'boolean', help: 'token requests must carry a DPoP proof (RFC 9449; sender-constrained tokens)' };
 const thirdParty: OptionSpec = { type: 'boolean', help: 'third-party: users consent to its scopes' };
 const email: OptionSpec = { type: 'string', value: 'ADDRESS', help: "the user's email address" };
 const password: OptionSpec = { type: 'string', value: 'PASSWORD', help: 'at least 8 characters' };
@@ -94,6 +95,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       origin: { type: 'string', multiple: true, value: 'ORIGIN', help: 'a browser origin allowed by CORS (repeatable)' },
       'passkey-origin': { type: 'string', multiple: true, value: 'ORIGIN', help: 'an origin besides the issuer\'s whose pages may run passkey ceremonies through the APIs (repeatable)' },
       'require-pushed-authorization-requests': { type: 'boolean', help: 'accept authorization requests only through PAR (RFC 9126)' },
+      'require-dpop': requireDpop,
       'logo-url': logoUrl,
       'accent-color': accentColor,
       'first-party': firstParty,
@@ -116,6 +118,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     words: ['apps', 'set-branding'], summary: "an application's name, logo, colour and party", usage: '--id app_… [--name N] [--logo-url https://…] [--accent-color #rrggbb] [--first-party | --third-party] [--json]',
     options: { id, name: { type: 'string', value: 'NAME', help: 'its new name' }, 'logo-url': logoUrl, 'accent-color': accentColor, 'first-party': firstParty, 'third-party': thirdParty, json },
+    run: runApps,
+  },
+  {
+    words: ['apps', 'set-dpop'], summary: 'whether its token requests must carry a DPoP proof (RFC 9449)', usage: '--id app_… (--require-dpop | --no-require-dpop) [--json]',
+    options: { id, 'require-dpop': requireDpop, 'no-require-dpop': { type: 'boolean', help: 'DPoP is optional (the default)' }, json },
     run: runApps,
   },
   {

@@ -14,6 +14,8 @@ export interface ServerKeys {
   readonly totpSecretKey: Buffer;
   /** HMAC key for recovery codes: like OTP codes, short enough that an unkeyed hash is brute-forced offline. */
   readonly recoveryCodeKey: Buffer;
+  /** HMAC key of DPoP nonces (RFC 9449 §8): any instance with the same secret checks them, nothing stored. */
+  readonly dpopNonceKey: Buffer;
 }
 
 function derive(secret: string, purpose: string): Buffer {
@@ -29,6 +31,7 @@ export function deriveServerKeys(secret: string): ServerKeys {
     csrfKey: derive(secret, 'csrf/v1'),
     totpSecretKey: derive(secret, 'totp-secret/v1'),
     recoveryCodeKey: derive(secret, 'recovery-code/v1'),
+    dpopNonceKey: derive(secret, 'dpop-nonce/v1'),
   };
 }
 

@@ -31,6 +31,7 @@ export interface NewApplication {
   passkeyOrigins?: string[];
   requirePushedAuthorizationRequests?: boolean;
   resources?: string[];
+  requireDpop?: boolean;
 }
 
 /** An application setting that cannot be stored; the CLI prints the message. */
@@ -105,6 +106,7 @@ export async function createApplication(deps: FlowDeps, input: NewApplication, a
     passkeyOrigins: input.passkeyOrigins ?? [],
     requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests ?? false,
     resources: input.resources ?? [],
+    requireDpop: input.requireDpop ?? false,
     createdAt: now,
     disabledAt: null,
   };
@@ -283,6 +285,7 @@ export function describeApplication(application: Application) {
     accessTokenAlg: application.accessTokenAlg,
     passkeyOrigins: application.passkeyOrigins,
     requirePushedAuthorizationRequests: application.requirePushedAuthorizationRequests,
+    requireDpop: application.requireDpop,
     createdAt: new Date(application.createdAt).toISOString(),
     disabledAt: application.disabledAt === null ? null : new Date(application.disabledAt).toISOString(),
   };

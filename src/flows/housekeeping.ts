@@ -5,7 +5,7 @@ import { INSTANCE_ID } from './instance.js';
 
 const HOUR_MS = 3600_000;
 const DAY_MS = 24 * HOUR_MS;
-const ARTEFACTS: PurgeableArtefact[] = ['exchange_codes', 'otp_codes', 'authorization_requests', 'authorization_codes', 'refresh_tokens', 'sessions', 'dev_outbox', 'revoked_access_tokens', 'webauthn_challenges', 'pushed_authorization_requests'];
+const ARTEFACTS: PurgeableArtefact[] = ['exchange_codes', 'otp_codes', 'authorization_requests', 'authorization_codes', 'refresh_tokens', 'sessions', 'dev_outbox', 'revoked_access_tokens', 'webauthn_challenges', 'pushed_authorization_requests', 'dpop_proofs'];
 
 
 export interface HousekeepingOptions {

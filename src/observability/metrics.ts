@@ -6,7 +6,7 @@ export interface Metrics {
   observeRequest(route: string, method: string, status: number, seconds: number): void;
   tokenIssued(kind: 'consumer_access' | 'consumer_refresh' | 'oauth_access' | 'oauth_refresh' | 'login' | 'id_token' | 'exchange_code' | 'authorization_code'): void;
   /** A refresh-token reuse or an authorization-code replay was detected (and answered by revocation). */
-  replayDetected(kind: 'refresh_token' | 'authorization_code'): void;
+  replayDetected(kind: 'refresh_token' | 'authorization_code' | 'dpop_proof'): void;
   rateLimited(limit: string): void;
   observeStore(method: string, seconds: number): void;
 }

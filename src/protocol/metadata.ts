@@ -1,3 +1,4 @@
+import { DPOP_SIGNING_ALGORITHMS } from './dpop.js';
 import { ID_TOKEN_CLAIMS, PERSON_CLAIMS } from './openid-claims.js';
 import { OPENID_SCOPES } from './scopes.js';
 
@@ -29,6 +30,8 @@ export function authorizationServerMetadata(issuer: string): Record<string, unkn
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     // RFC 9207: the authorization response carries `iss`.
     authorization_response_iss_parameter_supported: true,
+    // RFC 9449 §5.1: DPoP proofs are accepted at the token endpoint, signed with one of these.
+    dpop_signing_alg_values_supported: DPOP_SIGNING_ALGORITHMS,
     service_documentation: `${issuer}/openapi.json`,
   };
 }

@@ -14,6 +14,7 @@ import * as administration from './migrations/011-administration.js';
 import * as totp from './migrations/012-totp.js';
 import * as passkeys from './migrations/013-passkeys.js';
 import * as pushedAuthorization from './migrations/014-pushed-authorization.js';
+import * as dpop from './migrations/015-dpop.js';
 
 // Migrations are compiled into the program (no directory scanning), in order of their names.
 const MIGRATIONS: Record<string, Migration> = {
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '012-totp': totp,
   '013-passkeys': passkeys,
   '014-pushed-authorization': pushedAuthorization,
+  '015-dpop': dpop,
 };
 
 /** Every migration's name, in the order they apply. */

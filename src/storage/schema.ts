@@ -36,6 +36,8 @@ export interface Database {
     require_pushed_authorization_requests: number;
     /** Migration 014: RFC 8707 resource indicators it may ask for, JSON list. */
     resources: string;
+    /** 0/1 (migration 015, RFC 9449). */
+    require_dpop: number;
     created_at: number;
     disabled_at: number | null;
   };
@@ -103,6 +105,8 @@ export interface Database {
     claims: string | null;
     /** Migration 014: RFC 8707 resources granted, JSON list (null: none). */
     resources: string | null;
+    /** RFC 7638 thumbprint of the DPoP key the family is bound to (migration 015). */
+    dpop_jkt: string | null;
     created_at: number;
     revoked_at: number | null;
   };
@@ -203,6 +207,10 @@ export interface Database {
     created_at: number;
     expires_at: number;
     consumed_at: number | null;
+  };
+  dpop_proofs: {
+    jti_hash: string;
+    expires_at: number;
   };
   revoked_access_tokens: {
     jti: string;

@@ -10,6 +10,7 @@ import { auditQueries } from './sql/audit.js';
 import { consumerAdminQueries } from './sql/consumer-admin.js';
 import { consumerQueries } from './sql/consumers.js';
 import { deliveryQueries } from './sql/delivery.js';
+import { dpopProofQueries } from './sql/dpop-proofs.js';
 import { erasureQueries } from './sql/erasure.js';
 import { exchangeCodeQueries } from './sql/exchange-codes.js';
 import { housekeepingQueries } from './sql/housekeeping.js';
@@ -86,5 +87,6 @@ export async function openStore(
     ...passkeyQueries(db, afterConsume),
     ...totpQueries(db),
     ...pushedAuthorizationQueries(db),
+    ...dpopProofQueries(db),
   };
 }

@@ -69,6 +69,8 @@ export interface Application {
   requirePushedAuthorizationRequests: boolean;
   /** RFC 8707 (SPEC §13): the resource indicators (absolute URIs) its tokens may be asked for; exact match. */
   resources: string[];
+  /** RFC 9449 §5 (SPEC §13): every token request of this application must carry a DPoP proof. */
+  requireDpop: boolean;
   createdAt: number;
   /** SPEC §10: set when an operator disabled it; null while enabled. */
   disabledAt: number | null;
@@ -196,6 +198,11 @@ export interface Session {
   browserSessionId?: string | null;
   authTime?: number | null;
   claims?: string | null;
+  /**
+   * RFC 9449 §5: the JWK thumbprint (RFC 7638) of the DPoP key this family is bound to — its refresh
+   * needs a proof by that key and its access tokens carry `cnf.jkt`. Absent or null: not bound.
+   */
+  dpopJkt?: string | null;
   createdAt: number;
   revokedAt: number | null;
 }
@@ -395,6 +402,7 @@ export interface ApplicationChanges {
   passkeyOrigins?: string[];
   requirePushedAuthorizationRequests?: boolean;
   resources?: string[];
+  requireDpop?: boolean;
 }
 
 /**
@@ -461,7 +469,7 @@ export interface ErasureCounts {
 /** The kinds of rows housekeeping deletes. */
 export type PurgeableArtefact =
   | 'exchange_codes' | 'otp_codes' | 'authorization_requests' | 'authorization_codes' | 'refresh_tokens' | 'sessions' | 'dev_outbox'
-  | 'revoked_access_tokens' | 'webauthn_challenges' | 'pushed_authorization_requests';
+  | 'revoked_access_tokens' | 'webauthn_challenges' | 'pushed_authorization_requests' | 'dpop_proofs';
 
 /** Instants (ms) before which rows are no longer needed; computed by the housekeeping flow. */
 export interface PurgeCutoffs {
@@ -863,6 +871,13 @@ export interface Store {
    */
   revokeAccessToken(token: { jti: string; applicationId: string; expiresAt: number }, now: number): Promise<boolean>;
   isAccessTokenRevoked(jti: string): Promise<boolean>;
+
+  /**
+   * RFC 9449 §11.1: records a DPoP proof's `jti` (as `jtiHash`) until `expiresAt`, with one
+   * conditional insert — true for exactly one caller on any number of instances; false when it was
+   * recorded already and has not expired (a replay). A row past its expiry may be taken over.
+   */
+  recordDpopProof(proof: { jtiHash: string; expiresAt: number }, now: number): Promise<boolean>;
 
   /** Stores a new admin token with the SHA-256 of its secret (SPEC §10). */
   createAdminToken(token: AdminToken, tokenHash: string): Promise<void>;

@@ -4,7 +4,7 @@ import { createApplication } from '../../src/flows/applications.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startServer, type RunningServer, type RuntimeOptions } from '../../src/server.js';
 import { TestClock } from './clock.js';
-import { createTestDatabase, type EngineName } from './engines.js';
+import { createTestDatabase, type EngineName, type TestDatabase } from './engines.js';
 
 export interface TestApp {
   id: string;
@@ -32,9 +32,13 @@ export interface TestServer {
 export async function startTestServer(
   engine: EngineName,
   env: Record<string, string> = {},
-  options: Pick<RuntimeOptions, 'deliveryTimeouts'> = {},
+  options: Pick<RuntimeOptions, 'deliveryTimeouts'> & {
+    /** A database another test server uses too (two instances on one store); left for its owner to drop. */
+    sharedDatabase?: TestDatabase;
+  } = {},
 ): Promise<TestServer> {
-  const database = await createTestDatabase(engine);
+  const { sharedDatabase, ...runtimeOptions } = options;
+  const database = sharedDatabase ?? (await createTestDatabase(engine));
   const clock = new TestClock();
   const logLines: string[] = [];
   const sink = new Writable({
@@ -55,8 +59,9 @@ export async function startTestServer(
     LATCHKEY_ADMIN_LISTEN: '127.0.0.1:0',
     ...env,
   });
-  const server = await startServer(config, { ...options, clock, logger: createLogger('debug', sink) });
-  const demo = server.demo!;
+  const server = await startServer(config, { ...runtimeOptions, clock, logger: createLogger('debug', sink) });
+  // A second instance on a shared database finds the demo application made by the first.
+  const demo = server.demo ?? { application: (await server.runtime.deps.store.listApplications())[0]!, secretKey: '' };
   const url = server.url;
   return {
     url,
@@ -90,7 +95,7 @@ export async function startTestServer(
       try {
         await server.close();
       } finally {
-        await database.drop();
+        if (!sharedDatabase) await database.drop();
       }
     },
   };

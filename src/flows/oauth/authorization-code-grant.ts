@@ -8,6 +8,7 @@ import { isDisabledConflict } from '../consumer-status.js';
 import { settingsOf } from '../organization-settings.js';
 import type { TokenResponse } from './token-response.js';
 import { issueIdToken } from './id-token.js';
+import { refreshBinding } from './dpop-binding.js';
 import { signOAuthAccessToken } from './tokens.js';
 
 /**
@@ -22,7 +23,7 @@ import { signOAuthAccessToken } from './tokens.js';
 export async function redeemAuthorizationCode(
   deps: FlowDeps,
   application: Application,
-  params: { code: string; redirectUri: string; codeVerifier: string | undefined },
+  params: { code: string; redirectUri: string; codeVerifier: string | undefined; dpopJkt?: string | undefined },
 ): Promise<TokenResponse> {
   if (params.codeVerifier !== undefined && !CODE_VERIFIER_PATTERN.test(params.codeVerifier)) {
     throw new InvalidGrant('code_verifier must be 43 to 128 unreserved characters');
@@ -41,6 +42,7 @@ export async function redeemAuthorizationCode(
       // request holds for the grant's life (UserInfo, later ID tokens). RP-Initiated Logout 1.0 §2:
       // the browser sign-in (`sid`) that started this family ends it at logout.
       browserSessionId: code.browserSessionId, authTime: code.authTime, claims: code.claims,
+      dpopJkt: refreshBinding(application, params.dpopJkt),
       createdAt: now, revokedAt: null,
     };
     auditEvents = [
@@ -65,14 +67,14 @@ export async function redeemAuthorizationCode(
   deps.audit.committed(auditEvents);
 
   const accessToken = await signOAuthAccessToken(
-    deps, { subject: code.consumerId, application, scope: code.scope, sessionId: session.id, organizationId: code.organizationId }, settings.oauthAccessTokenTtlSeconds,
+    deps, { subject: code.consumerId, application, scope: code.scope, sessionId: session.id, organizationId: code.organizationId, dpopJkt: params.dpopJkt }, settings.oauthAccessTokenTtlSeconds,
   );
   const idToken = await issueIdToken(deps, application, code, accessToken, settings.oauthAccessTokenTtlSeconds);
   deps.metrics.tokenIssued('oauth_access');
   deps.metrics.tokenIssued('oauth_refresh');
   return {
     access_token: accessToken,
-    token_type: 'Bearer',
+    token_type: params.dpopJkt ? 'DPoP' : 'Bearer',
     expires_in: settings.oauthAccessTokenTtlSeconds,
     refresh_token: refreshToken,
     refresh_token_expires_in: settings.oauthRefreshTokenTtlSeconds,

@@ -7,7 +7,7 @@ import type { TokenResponse } from './token-response.js';
 import { signOAuthAccessToken } from './tokens.js';
 
 /** RFC 6749 §4.4 (SPEC §6.4): confidential clients only; a revocable access token whose `sub` is the application. */
-export async function issueClientCredentialsToken(deps: FlowDeps, client: AuthenticatedClient, params: { scope?: string }): Promise<TokenResponse> {
+export async function issueClientCredentialsToken(deps: FlowDeps, client: AuthenticatedClient, params: { scope?: string; dpopJkt?: string | undefined }): Promise<TokenResponse> {
   const { application } = client;
   if (application.type !== 'confidential' || !client.hasSecret) throw new UnauthorizedClient('client_credentials is for confidential clients');
   const scopes = parseScope(params.scope ?? '');
@@ -19,9 +19,9 @@ export async function issueClientCredentialsToken(deps: FlowDeps, client: Authen
   // and no write. Revoking it puts its `jti` on the revocation list (flows/oauth/revocation.ts).
   const accessToken = await signOAuthAccessToken(
     deps,
-    { subject: application.id, application, scope, organizationId: application.organizationId },
+    { subject: application.id, application, scope, organizationId: application.organizationId, dpopJkt: params.dpopJkt },
     settings.oauthAccessTokenTtlSeconds,
   );
   deps.metrics.tokenIssued('oauth_access');
-  return { access_token: accessToken, token_type: 'Bearer', expires_in: settings.oauthAccessTokenTtlSeconds, ...(scope ? { scope } : {}) };
+  return { access_token: accessToken, token_type: params.dpopJkt ? 'DPoP' : 'Bearer', expires_in: settings.oauthAccessTokenTtlSeconds, ...(scope ? { scope } : {}) };
 }

@@ -7,6 +7,7 @@ import { settingsOf } from '../organization-settings.js';
 import { rotateRefreshFamily } from '../refresh-rotation.js';
 import { issueIdToken } from './id-token.js';
 import type { TokenResponse } from './token-response.js';
+import { checkRefreshBinding } from './dpop-binding.js';
 import { signOAuthAccessToken } from './tokens.js';
 
 /**
@@ -15,17 +16,17 @@ import { signOAuthAccessToken } from './tokens.js';
  * With `openid` in the new scope a new ID token comes too (OpenID Connect Core §12.2): same `sub`,
  * `auth_time` and `sid` as the family's first, a new `at_hash`, and no `nonce`.
  */
-export async function refreshOAuthTokens(deps: FlowDeps, application: Application, params: { refreshToken: string; scope?: string }): Promise<TokenResponse> {
+export async function refreshOAuthTokens(deps: FlowDeps, application: Application, params: { refreshToken: string; scope?: string; dpopJkt?: string | undefined }): Promise<TokenResponse> {
   const settings = await settingsOf(deps, application);
   // Checked before rotating, so a refused request leaves the token usable.
   const requested = params.scope === undefined ? undefined : parseScope(params.scope);
   if (params.scope !== undefined && !requested) throw new InvalidScope('scope is malformed');
-  if (requested) {
-    const presented = await deps.store.findRefreshToken(hashSecret(params.refreshToken));
-    const family = presented && (await deps.store.getSession(presented.sessionId));
-    if (family && family.applicationId === application.id && !isScopeSubset(requested, (family.scope ?? '').split(' '))) {
-      throw new InvalidScope('scope is wider than the original grant');
-    }
+  // Read before rotating, so a refused request leaves the token usable for its holder.
+  const presented = await deps.store.findRefreshToken(hashSecret(params.refreshToken));
+  const presentedFamily = presented && (await deps.store.getSession(presented.sessionId));
+  if (presentedFamily && presentedFamily.applicationId === application.id) {
+    if (requested && !isScopeSubset(requested, (presentedFamily.scope ?? '').split(' '))) throw new InvalidScope('scope is wider than the original grant');
+    checkRefreshBinding(presentedFamily, params.dpopJkt);
   }
   const outcome = await rotateRefreshFamily(deps, application, 'oauth', params.refreshToken, {
     refreshTokenTtlSeconds: settings.oauthRefreshTokenTtlSeconds,
@@ -38,7 +39,7 @@ export async function refreshOAuthTokens(deps: FlowDeps, application: Applicatio
   const scope = (requested ?? granted).join(' ');
   const accessToken = await signOAuthAccessToken(
     deps,
-    { subject: outcome.session.consumerId, application, scope, sessionId: outcome.session.id, organizationId: outcome.session.organizationId },
+    { subject: outcome.session.consumerId, application, scope, sessionId: outcome.session.id, organizationId: outcome.session.organizationId, dpopJkt: params.dpopJkt },
     settings.oauthAccessTokenTtlSeconds,
   );
   const family = outcome.session;
@@ -54,7 +55,7 @@ export async function refreshOAuthTokens(deps: FlowDeps, application: Applicatio
   deps.metrics.tokenIssued('oauth_refresh');
   return {
     access_token: accessToken,
-    token_type: 'Bearer',
+    token_type: params.dpopJkt ? 'DPoP' : 'Bearer',
     expires_in: settings.oauthAccessTokenTtlSeconds,
     refresh_token: outcome.refreshToken,
     refresh_token_expires_in: settings.oauthRefreshTokenTtlSeconds,

@@ -58,7 +58,7 @@ export async function signLoginToken(deps: FlowDeps, session: Session, applicati
  */
 export async function signOAuthAccessToken(
   deps: FlowDeps,
-  claims: { subject: string; application: Application; scope: string; sessionId?: string; organizationId: string },
+  claims: { subject: string; application: Application; scope: string; sessionId?: string; organizationId: string; dpopJkt?: string | undefined },
   ttlSeconds: number,
 ): Promise<string> {
   const iat = nowSeconds(deps);
@@ -68,6 +68,8 @@ export async function signOAuthAccessToken(
       ...(claims.scope ? { scope: claims.scope } : {}),
       ...(claims.sessionId ? { sid: claims.sessionId } : {}),
       org: claims.organizationId, iat, exp: iat + ttlSeconds, jti: randomUUID(),
+      // RFC 9449 §6.1: a DPoP-bound token names the key's thumbprint.
+      ...(claims.dpopJkt ? { cnf: { jkt: claims.dpopJkt } } : {}),
     },
     OAUTH_ACCESS_TOKEN_TYP,
     claims.application.accessTokenAlg,

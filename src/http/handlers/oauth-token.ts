@@ -6,6 +6,8 @@ import { issueClientCredentialsToken } from '../../flows/oauth/client-credential
 import { refreshOAuthTokens } from '../../flows/oauth/refresh-token-grant.js';
 import { UnsupportedGrantType } from '../../protocol/oauth-errors.js';
 import { requireParam } from '../../protocol/oauth-params.js';
+import { InvalidDpopProof } from '../../protocol/dpop-errors.js';
+import { acceptRequestDpop } from '../dpop.js';
 import type { AppEnv } from '../env.js';
 import { readClientCredentials, readOAuthParams } from '../oauth/params.js';
 
@@ -19,6 +21,10 @@ export const oauthToken = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
   const client = await authenticateClient(deps, readClientCredentials(c, params));
   c.set('application', client.application);
   c.header('Pragma', 'no-cache');
+  // RFC 9449 §5, §8: a DPoP proof (with this server's nonce: docs/architecture.md) binds the tokens.
+  const dpop = await acceptRequestDpop(deps, c, { requireNonce: true });
+  if (!dpop && client.application.requireDpop) throw new InvalidDpopProof('this client must send a DPoP proof with its token requests');
+  const dpopJkt = dpop?.jkt;
   switch (grantType) {
     case 'authorization_code':
       return c.json(
@@ -27,12 +33,13 @@ export const oauthToken = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
           redirectUri: requireParam(params, 'redirect_uri'),
           // Optional here; the code decides whether it must (or must not) be sent (RFC 7636 §4.5, RFC 9700 §4.8.2).
           codeVerifier: params.code_verifier,
+          dpopJkt,
         }),
       );
     case 'refresh_token':
-      return c.json(await refreshOAuthTokens(deps, client.application, { refreshToken: requireParam(params, 'refresh_token'), scope: params.scope }));
+      return c.json(await refreshOAuthTokens(deps, client.application, { refreshToken: requireParam(params, 'refresh_token'), scope: params.scope, dpopJkt }));
     case 'client_credentials':
-      return c.json(await issueClientCredentialsToken(deps, client, { scope: params.scope }));
+      return c.json(await issueClientCredentialsToken(deps, client, { scope: params.scope, dpopJkt }));
     default:
       // RFC 9700 §2.4: no resource-owner password grant; no implicit grant exists at this endpoint.
       throw new UnsupportedGrantType(`grant_type ${grantType} is not supported`);

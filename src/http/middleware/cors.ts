@@ -4,8 +4,9 @@ import type { FlowDeps } from '../../flows/deps.js';
 import { parseOrigin } from '../../protocol/origins.js';
 import type { AppEnv } from '../env.js';
 
-const ALLOWED_HEADERS = 'authorization, content-type, x-publishable-key, x-client-key, x-request-id';
-const EXPOSED_HEADERS = 'x-request-id, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset';
+// RFC 9449 §4.1, §8: browsers send DPoP proofs and read the server's nonce.
+const ALLOWED_HEADERS = 'authorization, content-type, x-publishable-key, x-client-key, x-request-id, dpop';
+const EXPOSED_HEADERS = 'x-request-id, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, dpop-nonce, www-authenticate';
 
 function allow(c: Context, origin: string): void {
   c.header('Access-Control-Allow-Origin', origin);

@@ -61,6 +61,10 @@ export function housekeepingQueries(db: Kysely<Database>): HousekeepingMethods {
           // Past its own expiry the token is refused anyway; the entry is no longer needed.
           statement = batch(artefact, 'jti', sql`expires_at < ${cutoffs.expiredBefore}`);
           break;
+        case 'dpop_proofs':
+          // RFC 9449 §11.1: past its expiry the proof's `iat` is refused anyway, so its jti need not be kept.
+          statement = batch(artefact, 'jti_hash', sql`expires_at < ${cutoffs.expiredBefore}`);
+          break;
         case 'webauthn_challenges':
           statement = batch(artefact, 'challenge_hash', sql`expires_at < ${cutoffs.expiredBefore}`);
           break;

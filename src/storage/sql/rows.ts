@@ -47,6 +47,7 @@ export function toApplication(row: Row<'applications'>): Application {
     passkeyOrigins: JSON.parse(row.passkey_origins) as string[],
     requirePushedAuthorizationRequests: Boolean(row.require_pushed_authorization_requests),
     resources: JSON.parse(row.resources) as string[],
+    requireDpop: Boolean(row.require_dpop),
     createdAt: row.created_at,
     disabledAt: row.disabled_at ?? null,
   };
@@ -102,6 +103,7 @@ export function toSession(row: Row<'sessions'>): Session {
     browserSessionId: row.browser_session_id,
     authTime: row.auth_time,
     claims: row.claims,
+    dpopJkt: row.dpop_jkt,
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
   };

@@ -17,6 +17,7 @@ export function sessionRow(session: Session) {
     browser_session_id: session.browserSessionId ?? null,
     auth_time: session.authTime ?? null,
     claims: session.claims ?? null,
+    dpop_jkt: session.dpopJkt ?? null,
     created_at: session.createdAt,
     revoked_at: session.revokedAt,
   };

@@ -134,6 +134,7 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
             passkey_origins: JSON.stringify(application.passkeyOrigins),
             require_pushed_authorization_requests: application.requirePushedAuthorizationRequests ? 1 : 0,
             resources: JSON.stringify(application.resources),
+            require_dpop: application.requireDpop ? 1 : 0,
             created_at: application.createdAt,
           })
           .execute();
@@ -242,6 +243,7 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
         ...(changes.requirePushedAuthorizationRequests !== undefined
           ? { require_pushed_authorization_requests: changes.requirePushedAuthorizationRequests ? 1 : 0 } : {}),
         ...(changes.resources !== undefined ? { resources: list(changes.resources) } : {}),
+        ...(changes.requireDpop !== undefined ? { require_dpop: changes.requireDpop ? 1 : 0 } : {}),
       };
       // One UPDATE: a reader never sees half of a change.
       if (Object.keys(set).length > 0) await db.updateTable('applications').set(set).where('id', '=', applicationId).execute();
