@@ -58,6 +58,7 @@ const OPTIONS = {
       'post-logout-redirect-uri': { type: 'string', multiple: true, default: [] as string[] },
       'access-token-alg': { type: 'string', default: 'EdDSA' },
       'require-pushed-authorization-requests': { type: 'boolean', default: false },
+      resource: { type: 'string', multiple: true, default: [] as string[] },
     } satisfies NonNullable<ParseArgsConfig['options']>;
 
 type AppsOptions = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
@@ -102,6 +103,7 @@ async function runAppsCommand(deps: FlowDeps, sub: string | undefined, values: A
           postLogoutRedirectUris: values['post-logout-redirect-uri'],
           accessTokenAlg,
           requirePushedAuthorizationRequests: values['require-pushed-authorization-requests'],
+          resources: values.resource,
         });
         print(json, { ...describe(application), secretKey }, [
           `created ${application.id} (${application.name})`,

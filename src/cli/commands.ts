@@ -94,6 +94,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       origin: { type: 'string', multiple: true, value: 'ORIGIN', help: 'a browser origin allowed by CORS (repeatable)' },
       'passkey-origin': { type: 'string', multiple: true, value: 'ORIGIN', help: 'an origin besides the issuer\'s whose pages may run passkey ceremonies through the APIs (repeatable)' },
       'require-pushed-authorization-requests': { type: 'boolean', help: 'accept authorization requests only through PAR (RFC 9126)' },
+      resource: { type: 'string', multiple: true, value: 'URI', help: 'a resource indicator its tokens may be asked for (RFC 8707; repeatable)' },
       'logo-url': logoUrl,
       'accent-color': accentColor,
       'first-party': firstParty,
