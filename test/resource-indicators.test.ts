@@ -4,7 +4,8 @@ import { Hono } from 'hono';
 import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createLatchkeyServer, type LatchkeyVariables, type ProtectedResource } from '../src/sdk/server/index.js';
+import { createServer, type Server } from 'node:http';
+import { createLatchkeyServer, protectedResourceMetadataUrl, type LatchkeyVariables, type ProtectedResource } from '../src/sdk/server/index.js';
 import { describeEachEngine } from './helpers/engines.js';
 import { authorizeStep3, basicOf, createOAuthApp, createPasswordUser, initiate, loginToken, pkce, standardQuery, tokenRequest, type OAuthApp } from './helpers/oauth.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -110,6 +111,34 @@ describeEachEngine('RFC 8707 resource indicators and RFC 9728 protected-resource
     const again = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), other.refresh_token!, options));
     expect(decodeJwt(again.access_token).aud).toBe(resource);
     expect((await callApi(again.access_token)).status).toBe(200);
+  });
+
+  it('RFC 9728 §3.1: the metadata URL puts the well-known suffix between the host and the resource\'s path', () => {
+    expect(protectedResourceMetadataUrl('https://api.example')).toBe('https://api.example/.well-known/oauth-protected-resource');
+    expect(protectedResourceMetadataUrl('https://api.example/')).toBe('https://api.example/.well-known/oauth-protected-resource');
+    expect(protectedResourceMetadataUrl('https://api.example:8443/v1/mcp')).toBe('https://api.example:8443/.well-known/oauth-protected-resource/v1/mcp');
+  });
+
+  it('RFC 9728 §5.1 / RFC 8707: the Express (node:http) middleware of a protected resource takes its own tokens only and names its metadata in challenges', async () => {
+    const plain: Server = createServer((req, res) => {
+      const next = () => res.end(JSON.stringify({ aud: (req as { latchkey?: { aud: unknown } }).latchkey?.aud }));
+      protectedResource.expressMiddleware()(req, res, next);
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(plain.address() as AddressInfo).port}/`;
+      const { code, verifier } = await codeFor([resource]);
+      const tokens = await (await exchange(code, verifier)).json();
+      const ok = await fetch(url, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      expect(await ok.json()).toEqual({ aud: resource });
+      const other = await codeFor([]);
+      const foreign = await (await exchange(other.code, other.verifier)).json();
+      const refused = await fetch(url, { headers: { authorization: `Bearer ${foreign.access_token}` } });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer realm="api", resource_metadata=".*\/\.well-known\/oauth-protected-resource\/mcp", error="invalid_token"/);
+    } finally {
+      await new Promise((resolve) => plain.close(resolve));
+    }
   });
 
   it('RFC 8707 §2: without resource the token keeps this server\'s audience (and the API refuses it; Latchkey\'s own /v1/user takes it)', async () => {
