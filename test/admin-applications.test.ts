@@ -36,7 +36,7 @@ describeEachEngine('issue 17 / SPEC §10: admin API applications', (engine) => {
         redirectUris: ['https://shop.example/cb'], allowedScopes: ['openid', 'profile'], allowedOrigins: ['https://shop.example'],
         pkce: 'optional', postLogoutRedirectUris: ['https://shop.example/bye'], accessTokenAlg: 'RS256',
         logoUrl: 'https://cdn.example/logo.png', accentColor: '#aa3377', isFirstParty: true, passkeyOrigins: ['https://shop.example'],
-        requirePushedAuthorizationRequests: true, requireDpop: true,
+        requirePushedAuthorizationRequests: true, resources: ['https://api.shop.example/v1'], requireDpop: true,
       });
       expect(response.status).toBe(201);
       const created = await response.json();
@@ -46,7 +46,7 @@ describeEachEngine('issue 17 / SPEC §10: admin API applications', (engine) => {
         type: 'confidential', environment: 'live', redirectUris: ['https://shop.example/cb'], allowedScopes: ['openid', 'profile'],
         allowedOrigins: ['https://shop.example'], logoUrl: 'https://cdn.example/logo.png', accentColor: '#aa3377', isFirstParty: true,
         pkce: 'optional', postLogoutRedirectUris: ['https://shop.example/bye'], accessTokenAlg: 'RS256', passkeyOrigins: ['https://shop.example'],
-        requirePushedAuthorizationRequests: true,
+        requirePushedAuthorizationRequests: true, resources: ['https://api.shop.example/v1'],
         requireDpop: true, createdAt: new Date(server.clock.now()).toISOString(), disabledAt: null,
       });
       expect((await authorize(server, asTestApp(created), IDENTITY)).status).toBe(200);
@@ -188,6 +188,19 @@ describeEachEngine('issue 17 / SPEC §10: admin API applications', (engine) => {
       }
       const refused = await api(mine, 'PATCH', `/admin/v1/applications/${created.id}`, { requirePushedAuthorizationRequests: 'yes' });
       expect(refused.status).toBe(400);
+    });
+  });
+
+  describe('resource indicators (SPEC §13)', () => {
+    it('RFC 8707 §2: resources is empty by default; PATCH replaces it; a relative URI or one with a fragment is refused', async () => {
+      const created = await (await api(mine, 'POST', '/admin/v1/applications', { name: 'Resources' })).json();
+      expect(created.resources).toEqual([]);
+      const updated = await api(mine, 'PATCH', `/admin/v1/applications/${created.id}`, { resources: ['https://api.example/mcp', 'urn:example:api'] });
+      expect((await updated.json()).resources).toEqual(['https://api.example/mcp', 'urn:example:api']);
+      const fragment = await api(mine, 'PATCH', `/admin/v1/applications/${created.id}`, { resources: ['https://api.example/mcp#x'] });
+      expect(await fragment.json()).toEqual({ error: 'invalid_input', message: 'resource "https://api.example/mcp#x" must not have a fragment (RFC 8707 §2)' });
+      const relative = await api(mine, 'PATCH', `/admin/v1/applications/${created.id}`, { resources: ['/mcp'] });
+      expect(await relative.json()).toEqual({ error: 'invalid_input', message: 'resource "/mcp" is not an absolute URI (RFC 8707 §2)' });
     });
   });
 

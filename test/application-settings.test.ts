@@ -44,6 +44,15 @@ describeEachEngine('issue 14 / SPEC §6.1, §9: per-application OpenID Connect s
     expect(JSON.parse((await latchkey('apps', 'create', '--name', 'Plain', '--json')).stdout).requirePushedAuthorizationRequests).toBe(false);
   });
 
+  it('RFC 8707 §2 / SPEC §13: --resource lists the resource indicators its tokens may be asked for; one with a fragment is refused', async () => {
+    const created = await latchkey('apps', 'create', '--name', 'API client', '--resource', 'https://api.example/mcp', '--resource', 'https://api.example/v2', '--json');
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout).resources).toEqual(['https://api.example/mcp', 'https://api.example/v2']);
+    const refused = await latchkey('apps', 'create', '--name', 'Bad', '--resource', 'https://api.example/mcp#part');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('resource "https://api.example/mcp#part" must not have a fragment');
+  });
+
   it('--pkce optional, --access-token-alg RS256 and --post-logout-redirect-uri are stored; --scope replaces the default list', async () => {
     const created = await latchkey(
       'apps', 'create', '--name', 'Certified RP', '--pkce', 'optional', '--access-token-alg', 'RS256', '--scope', 'openid',

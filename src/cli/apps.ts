@@ -60,6 +60,7 @@ const OPTIONS = {
       'require-pushed-authorization-requests': { type: 'boolean', default: false },
       'require-dpop': { type: 'boolean' },
       'no-require-dpop': { type: 'boolean' },
+      resource: { type: 'string', multiple: true, default: [] as string[] },
     } satisfies NonNullable<ParseArgsConfig['options']>;
 
 type AppsOptions = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
@@ -105,6 +106,7 @@ async function runAppsCommand(deps: FlowDeps, sub: string | undefined, values: A
           accessTokenAlg,
           requirePushedAuthorizationRequests: values['require-pushed-authorization-requests'],
           requireDpop: values['require-dpop'] ?? false,
+          resources: values.resource,
         });
         print(json, { ...describe(application), secretKey }, [
           `created ${application.id} (${application.name})`,

@@ -96,6 +96,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'passkey-origin': { type: 'string', multiple: true, value: 'ORIGIN', help: 'an origin besides the issuer\'s whose pages may run passkey ceremonies through the APIs (repeatable)' },
       'require-pushed-authorization-requests': { type: 'boolean', help: 'accept authorization requests only through PAR (RFC 9126)' },
       'require-dpop': requireDpop,
+      resource: { type: 'string', multiple: true, value: 'URI', help: 'a resource indicator its tokens may be asked for (RFC 8707; repeatable)' },
       'logo-url': logoUrl,
       'accent-color': accentColor,
       'first-party': firstParty,

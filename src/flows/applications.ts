@@ -5,6 +5,7 @@ import { NotFound } from '../protocol/errors.js';
 import { isPublishableKeyShape, isSecretKeyShape } from '../protocol/keys.js';
 import { parseOrigin } from '../protocol/origins.js';
 import { redirectUriProblem } from '../protocol/redirect-uri.js';
+import { resourceProblem } from '../protocol/resource-indicators.js';
 import { OPENID_SCOPES, parseScope } from '../protocol/scopes.js';
 import type { Application, ApplicationChanges, PageRequest } from '../storage/store.js';
 import { withActor, type AuditActor } from './admin-principal.js';
@@ -68,6 +69,11 @@ function checkSettings(environment: Application['environment'], type: Applicatio
   }
   for (const origin of settings.passkeyOrigins ?? []) {
     if (!parseOrigin(origin)) throw new InvalidApplication(`passkey origin ${JSON.stringify(origin)} is not an origin (scheme://host[:port])`);
+  }
+  for (const resource of settings.resources ?? []) {
+    // RFC 8707 §2: an absolute URI without fragment, compared by exact string.
+    const problem = resourceProblem(resource);
+    if (problem) throw new InvalidApplication(`resource ${JSON.stringify(resource)} ${problem} (RFC 8707 §2)`);
   }
   for (const scope of settings.allowedScopes ?? []) {
     // One token each: the list is joined with spaces into scope strings (RFC 6749 §3.3).
@@ -286,6 +292,7 @@ export function describeApplication(application: Application) {
     passkeyOrigins: application.passkeyOrigins,
     requirePushedAuthorizationRequests: application.requirePushedAuthorizationRequests,
     requireDpop: application.requireDpop,
+    resources: application.resources,
     createdAt: new Date(application.createdAt).toISOString(),
     disabledAt: application.disabledAt === null ? null : new Date(application.disabledAt).toISOString(),
   };

@@ -218,7 +218,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         query: InitiateQuery,
         responses: {
           200: { description: 'mode=api (or Accept: application/json): the authorization session', schema: InitiateResponse },
-          302: { description: 'Hosted mode: to the hosted page; or, for errors found after the client and redirect URI were verified, to redirect_uri with error (invalid_request, invalid_scope, unsupported_response_type, request_not_supported, request_uri_not_supported), error_description, state (when sent), iss' },
+          302: { description: 'Hosted mode: to the hosted page; or, for errors found after the client and redirect URI were verified, to redirect_uri with error (invalid_request, invalid_scope, invalid_target, unsupported_response_type, request_not_supported, request_uri_not_supported), error_description, state (when sent), iss' },
           400: { description: 'invalid_request (unknown client, unregistered redirect_uri, repeated parameter; in API mode every error) / invalid_request_uri (a request_uri unknown, expired, used or of another client)', schema: OAuthErrorBody },
         },
       },
@@ -231,7 +231,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         requestBody: InitiateQuery, requestTypes: ['application/x-www-form-urlencoded'],
         responses: {
           200: { description: 'mode=api (or Accept: application/json): the authorization session', schema: InitiateResponse },
-          303: { description: 'Hosted mode: to the hosted page; or, for errors found after the client and redirect URI were verified, to redirect_uri with error (invalid_request, invalid_scope, unsupported_response_type, request_not_supported, request_uri_not_supported), error_description, state (when sent), iss' },
+          303: { description: 'Hosted mode: to the hosted page; or, for errors found after the client and redirect URI were verified, to redirect_uri with error (invalid_request, invalid_scope, invalid_target, unsupported_response_type, request_not_supported, request_uri_not_supported), error_description, state (when sent), iss' },
           400: { description: 'invalid_request (unknown client, unregistered redirect_uri, repeated parameter; in API mode every error) / invalid_request_uri (a request_uri unknown, expired, used or of another client)', schema: OAuthErrorBody },
         },
       },
@@ -293,7 +293,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         requestBody: TokenRequestBody, requestTypes: ['application/x-www-form-urlencoded', 'application/json'],
         responses: {
           200: { description: 'Tokens (Cache-Control: no-store)', schema: TokenResponseBody },
-          400: { description: 'invalid_request / invalid_grant / unauthorized_client / unsupported_grant_type / invalid_scope', schema: OAuthErrorBody },
+          400: { description: 'invalid_request / invalid_grant / unauthorized_client / unsupported_grant_type / invalid_scope / invalid_target (RFC 8707)', schema: OAuthErrorBody },
           401: { description: 'invalid_client', schema: OAuthErrorBody },
         },
       },
@@ -307,7 +307,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         requestBody: PushedAuthorizationRequestBody, requestTypes: ['application/x-www-form-urlencoded', 'application/json'],
         responses: {
           201: { description: 'Stored (Cache-Control: no-store)', schema: PushedAuthorizationResponseBody },
-          400: { description: 'invalid_request (also request_uri sent, unregistered redirect_uri) / invalid_scope / unsupported_response_type / request_not_supported', schema: OAuthErrorBody },
+          400: { description: 'invalid_request (also request_uri sent, unregistered redirect_uri) / invalid_scope / invalid_target (RFC 8707) / unsupported_response_type / request_not_supported', schema: OAuthErrorBody },
           401: { description: 'invalid_client', schema: OAuthErrorBody },
         },
       },

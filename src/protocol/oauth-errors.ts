@@ -129,3 +129,12 @@ export class InvalidRequestUri extends OAuthError {
   readonly status = 400;
   readonly code = 'invalid_request_uri';
 }
+
+/**
+ * RFC 8707 §2: a `resource` that is malformed, that this client may not ask for, or (at the token
+ * endpoint) that the grant does not cover.
+ */
+export class InvalidTarget extends OAuthError {
+  readonly status = 400;
+  readonly code = 'invalid_target';
+}

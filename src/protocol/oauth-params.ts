@@ -48,3 +48,21 @@ export function requireParam(params: Record<string, string | undefined>, name: s
   if (value === undefined || value === '') throw new InvalidRequest(`the ${name} parameter is required`);
   return value;
 }
+
+/**
+ * Like singleValuedParams, except for `resource`, the one parameter that may repeat (RFC 8707 §2:
+ * "may be used multiple times"); its values come back apart, in order, under the same text rule.
+ */
+export function paramsWithResources(params: Iterable<[string, string]>): { params: Record<string, string>; resources: string[] } {
+  const resources: string[] = [];
+  const others: Array<[string, string]> = [];
+  for (const [name, value] of params) {
+    if (name !== 'resource') others.push([name, value]);
+    else if (value !== '') {
+      const problem = paramProblem(name, value);
+      if (problem) throw new InvalidRequest(`the resource parameter ${problem}`);
+      resources.push(value);
+    }
+  }
+  return { params: singleValuedParams(others), resources };
+}

@@ -203,6 +203,8 @@ export interface Session {
    * needs a proof by that key and its access tokens carry `cnf.jkt`. Absent or null: not bound.
    */
   dpopJkt?: string | null;
+  /** RFC 8707: the resources an OAuth token family was granted (absent or empty: none). */
+  resources?: string[];
   createdAt: number;
   revokedAt: number | null;
 }
@@ -228,6 +230,8 @@ export interface AuthorizationRequest {
   idTokenHintSubject: string | null;
   /** The validated `claims` parameter (Core §5.5), as JSON. */
   claims: string | null;
+  /** RFC 8707 §2: the resources asked for (absent or empty: none; the token is then for this server). */
+  resources?: string[];
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;
@@ -279,6 +283,8 @@ export interface AuthorizationCode {
   browserSessionId: string | null;
   /** The request's `claims` parameter, as JSON. */
   claims: string | null;
+  /** RFC 8707 §2: the resources the authorization request asked for (absent or empty: none). */
+  resources?: string[];
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;

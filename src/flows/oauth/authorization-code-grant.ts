@@ -2,6 +2,7 @@ import { hashSecret } from '../../crypto/hash.js';
 import { generateId, generateSecret } from '../../crypto/random.js';
 import { InvalidGrant } from '../../protocol/oauth-errors.js';
 import { CODE_VERIFIER_PATTERN, computeS256Challenge } from '../../protocol/pkce.js';
+import { audienceOf, orderedForFamily } from '../../protocol/resource-indicators.js';
 import type { Application, AuditEvent, AuthorizationCode, Session } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
 import { isDisabledConflict } from '../consumer-status.js';
@@ -23,7 +24,7 @@ import { signOAuthAccessToken } from './tokens.js';
 export async function redeemAuthorizationCode(
   deps: FlowDeps,
   application: Application,
-  params: { code: string; redirectUri: string; codeVerifier: string | undefined; dpopJkt?: string | undefined },
+  params: { code: string; redirectUri: string; codeVerifier: string | undefined; dpopJkt?: string | undefined; resources?: readonly string[] },
 ): Promise<TokenResponse> {
   if (params.codeVerifier !== undefined && !CODE_VERIFIER_PATTERN.test(params.codeVerifier)) {
     throw new InvalidGrant('code_verifier must be 43 to 128 unreserved characters');
@@ -33,15 +34,19 @@ export async function redeemAuthorizationCode(
   const codeHash = hashSecret(params.code);
   const refreshToken = generateSecret('rt_');
   let session: Session | undefined;
+  let resource: string | undefined;
   let auditEvents: AuditEvent[] = [];
   const family = (code: AuthorizationCode) => {
+    // RFC 8707 §2.2: the token's audience is one of the resources granted at the authorization
+    // request. Thrown here, invalid_target rolls the redemption back: the code stays usable.
+    resource = audienceOf(code.resources ?? [], params.resources ?? []);
     session = {
       id: generateId('ses_', now), organizationId: code.organizationId, applicationId: application.id, consumerId: code.consumerId,
       type: 'authenticated', kind: 'oauth', grantId: code.grantId, scope: code.scope, codeHash,
       // OpenID Connect Core §12.2: a refreshed ID token keeps `auth_time` (and `sid`); the `claims`
       // request holds for the grant's life (UserInfo, later ID tokens). RP-Initiated Logout 1.0 §2:
       // the browser sign-in (`sid`) that started this family ends it at logout.
-      browserSessionId: code.browserSessionId, authTime: code.authTime, claims: code.claims,
+      browserSessionId: code.browserSessionId, authTime: code.authTime, claims: code.claims, resources: orderedForFamily(code.resources ?? [], resource),
       dpopJkt: refreshBinding(application, params.dpopJkt),
       createdAt: now, revokedAt: null,
     };
@@ -67,7 +72,9 @@ export async function redeemAuthorizationCode(
   deps.audit.committed(auditEvents);
 
   const accessToken = await signOAuthAccessToken(
-    deps, { subject: code.consumerId, application, scope: code.scope, sessionId: session.id, organizationId: code.organizationId, dpopJkt: params.dpopJkt }, settings.oauthAccessTokenTtlSeconds,
+    deps,
+    { subject: code.consumerId, application, scope: code.scope, sessionId: session.id, organizationId: code.organizationId, dpopJkt: params.dpopJkt, ...(resource ? { resource } : {}) },
+    settings.oauthAccessTokenTtlSeconds,
   );
   const idToken = await issueIdToken(deps, application, code, accessToken, settings.oauthAccessTokenTtlSeconds);
   deps.metrics.tokenIssued('oauth_access');

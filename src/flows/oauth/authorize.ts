@@ -83,6 +83,7 @@ export async function issueAuthorizationCode(
           code: {
             codeHash: hashSecret(code), organizationId: application.organizationId, applicationId: application.id, consumerId: user.consumerId,
             grantId: grant.id, redirectUri: request.redirectUri, codeChallenge: request.codeChallenge, scope: request.scope, nonce: request.nonce,
+            resources: request.resources ?? [],
             authTime: user.createdAt, browserSessionId: user.id, claims: request.claims, createdAt: now, expiresAt: now + AUTHORIZATION_CODE_TTL_SECONDS * 1000, consumedAt: null,
           },
           auditEvents,

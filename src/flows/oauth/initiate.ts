@@ -7,6 +7,7 @@ import { CODE_CHALLENGE_PATTERN } from '../../protocol/pkce.js';
 import { isRegisteredRedirectUri } from '../../protocol/redirect-uri.js';
 import { readClaimsRequest, requestedSubject } from '../../protocol/claims-request.js';
 import { isPushedRequestUri } from '../../protocol/pushed-authorization.js';
+import { checkRequestedResources } from '../../protocol/resource-indicators.js';
 import { checkDisplay, checkResponseMode, readLoginHint, readMaxAge, readPrompt } from '../../protocol/oidc-request.js';
 import { parseScope, resolveRequestedScopes } from '../../protocol/scopes.js';
 import type { Application, AuthorizationRequest } from '../../storage/store.js';
@@ -56,6 +57,7 @@ export async function validateAuthorizationRequest(
   deps: FlowDeps,
   application: Application,
   params: Record<string, string | undefined>,
+  resources: readonly string[],
 ): Promise<ValidatedAuthorizationRequest> {
   const redirectUri = params.redirect_uri;
   if (!redirectUri) throw new InvalidRequest('the redirect_uri parameter is required');
@@ -67,7 +69,7 @@ export async function validateAuthorizationRequest(
   // errors included (RFC 6749 §4.1.2.1).
   const state = params.state;
   try {
-    return { redirectUri, state, checked: await checkParameters(deps, application, params) };
+    return { redirectUri, state, checked: await checkParameters(deps, application, params, resources) };
   } catch (error) {
     if (error instanceof OAuthError) throw new RedirectableError(error, redirectUri, state);
     throw error;
@@ -84,6 +86,7 @@ export async function initiateAuthorization(
   deps: FlowDeps,
   frontChannel: Record<string, string | undefined>,
   headerClientKey: string | undefined,
+  frontChannelResources: readonly string[] = [],
 ): Promise<InitiatedAuthorization> {
   if (frontChannel.client_id && headerClientKey && frontChannel.client_id !== headerClientKey) {
     throw new InvalidRequest('client_id and the x-client-key header name different clients');
@@ -95,9 +98,11 @@ export async function initiateAuthorization(
   // RFC 9126 §4: a `request_uri` of the PAR endpoint stands for the pushed parameters. Any other
   // `request_uri` (a request object by reference, Core §6.2) stays and is refused by the rules below.
   const isPushed = isPushedRequestUri(frontChannel.request_uri);
-  const params = isPushed ? await redeemRequestUri(deps, application, frontChannel) : frontChannel;
+  const { params, resources } = isPushed
+    ? await redeemRequestUri(deps, application, frontChannel)
+    : { params: frontChannel, resources: frontChannelResources };
 
-  const { redirectUri, state, checked } = await validateAuthorizationRequest(deps, application, params);
+  const { redirectUri, state, checked } = await validateAuthorizationRequest(deps, application, params, resources);
   // RFC 9126 §4: an application that requires PAR refuses, with invalid_request, a request that
   // did not come through it. Checked once the redirect URI is known to be the client's.
   if (application.requirePushedAuthorizationRequests && !isPushed) {
@@ -123,13 +128,18 @@ export async function initiateAuthorization(
 }
 
 /** Every parameter of an authorization request but the client and its redirect URI, as stored. */
-export type CheckedParameters = Pick<AuthorizationRequest, 'codeChallenge' | 'scope' | 'nonce' | 'prompt' | 'maxAge' | 'loginHint' | 'idTokenHintSubject' | 'claims'>;
+export type CheckedParameters = Pick<AuthorizationRequest, 'codeChallenge' | 'scope' | 'nonce' | 'prompt' | 'maxAge' | 'loginHint' | 'idTokenHintSubject' | 'claims' | 'resources'>;
 
 /**
  * The authorization request's rules once the client and redirect URI are known (RFC 6749 §4.1.1,
  * RFC 7636 §4.3, OpenID Connect Core §3.1.2.1). Throws the OAuthError the client is sent back.
  */
-async function checkParameters(deps: FlowDeps, application: Application, params: Record<string, string | undefined>): Promise<CheckedParameters> {
+async function checkParameters(
+  deps: FlowDeps,
+  application: Application,
+  params: Record<string, string | undefined>,
+  resources: readonly string[],
+): Promise<CheckedParameters> {
   // RFC 9700 §2.1.2: the authorization code is the only response type.
   if (params.response_type !== 'code') throw new UnsupportedResponseType('response_type must be code');
   // SPEC §6.1: state is at most 512 characters.
@@ -154,6 +164,8 @@ async function checkParameters(deps: FlowDeps, application: Application, params:
     prompt: readPrompt(params.prompt),
     maxAge: readMaxAge(params.max_age),
     loginHint: readLoginHint(params.login_hint),
+    // RFC 8707 §2: absolute URIs without fragment, each listed for the application; invalid_target otherwise.
+    resources: checkRequestedResources(resources, application.resources),
     ...(await readSubjectRules(deps, application, params)),
   };
 }

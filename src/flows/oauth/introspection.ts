@@ -29,7 +29,8 @@ export async function introspectToken(deps: FlowDeps, client: Application, token
   }
   try {
     if (decodeProtectedHeader(token).typ !== 'at+jwt') return INACTIVE;
-    const { payload } = await authenticateBearer(deps, token, ['oauth']);
+    // RFC 8707: a token issued for another resource (its `aud`) is still reported on.
+    const { payload } = await authenticateBearer(deps, token, ['oauth'], { anyAudience: true });
     if (payload.client_id !== client.publishableKey) return INACTIVE;
     return {
       active: true, token_type: 'Bearer', client_id: payload.client_id, sub: payload.sub, ...(payload.scope ? { scope: payload.scope } : {}),

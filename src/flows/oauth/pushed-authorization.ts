@@ -23,11 +23,12 @@ export async function pushAuthorizationRequest(
   deps: FlowDeps,
   application: Application,
   params: Record<string, string | undefined>,
+  resources: readonly string[] = [],
 ): Promise<PushedAuthorizationResponse> {
   // RFC 9126 §2.1: "The request_uri authorization request parameter is one exception, and it MUST NOT be provided."
   if (params.request_uri !== undefined) throw new InvalidRequest('request_uri must not be sent to the pushed authorization request endpoint');
   try {
-    await validateAuthorizationRequest(deps, application, params);
+    await validateAuthorizationRequest(deps, application, params, resources);
   } catch (error) {
     throw error instanceof RedirectableError ? error.error : error;
   }
@@ -38,7 +39,7 @@ export async function pushAuthorizationRequest(
     organizationId: application.organizationId,
     applicationId: application.id,
     parameters: pushableParameters(params),
-    resources: [],
+    resources: [...resources],
     createdAt: now,
     expiresAt: now + PUSHED_AUTHORIZATION_REQUEST_TTL_SECONDS * 1000,
     consumedAt: null,

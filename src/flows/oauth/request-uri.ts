@@ -14,13 +14,16 @@ export async function redeemRequestUri(
   deps: FlowDeps,
   application: Application,
   frontChannel: Record<string, string | undefined>,
-): Promise<Record<string, string | undefined>> {
+): Promise<{ params: Record<string, string | undefined>; resources: string[] }> {
   const requestUri = frontChannel.request_uri!;
   const pushed = await deps.store.consumePushedAuthorizationRequest({ requestUriHash: hashSecret(requestUri), applicationId: application.id, now: deps.clock.now() });
   if (!pushed) throw new InvalidRequestUri('request_uri is unknown, expired, already used or was pushed by another client');
   return {
-    ...pushed.parameters,
-    client_id: application.publishableKey,
-    ...(frontChannel.mode !== undefined ? { mode: frontChannel.mode } : {}),
+    params: {
+      ...pushed.parameters,
+      client_id: application.publishableKey,
+      ...(frontChannel.mode !== undefined ? { mode: frontChannel.mode } : {}),
+    },
+    resources: pushed.resources,
   };
 }

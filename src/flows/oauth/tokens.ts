@@ -53,18 +53,19 @@ export async function signLoginToken(deps: FlowDeps, session: Session, applicati
 
 /**
  * RFC 9068 §2.2 access token: iss, exp, aud, sub, client_id, iat, jti, and scope when granted. `aud`
- * is this server (its `/v1/user` and UserInfo are the resources); `sid` ties the token to its
- * revocable family. Signed with the application's `accessTokenAlg` (SPEC §9: EdDSA, or RS256).
+ * is the resource the token was asked for (RFC 8707 §2, RFC 9068 §3), else this server (its
+ * `/v1/user` and UserInfo are the resources); `sid` ties the token to its revocable family. Signed
+ * with the application's `accessTokenAlg` (SPEC §9: EdDSA, or RS256).
  */
 export async function signOAuthAccessToken(
   deps: FlowDeps,
-  claims: { subject: string; application: Application; scope: string; sessionId?: string; organizationId: string; dpopJkt?: string | undefined },
+  claims: { subject: string; application: Application; scope: string; sessionId?: string; organizationId: string; dpopJkt?: string | undefined; resource?: string },
   ttlSeconds: number,
 ): Promise<string> {
   const iat = nowSeconds(deps);
   return deps.keyring.sign(
     {
-      iss: deps.issuer, aud: deps.issuer, sub: claims.subject, client_id: claims.application.publishableKey,
+      iss: deps.issuer, aud: claims.resource ?? deps.issuer, sub: claims.subject, client_id: claims.application.publishableKey,
       ...(claims.scope ? { scope: claims.scope } : {}),
       ...(claims.sessionId ? { sid: claims.sessionId } : {}),
       org: claims.organizationId, iat, exp: iat + ttlSeconds, jti: randomUUID(),
@@ -138,7 +139,12 @@ export interface BearerPrincipal {
  * that the session is still live (SPEC §4: revocation takes effect at once). 401 invalid_token
  * otherwise (RFC 6750 §3.1).
  */
-export async function authenticateBearer(deps: FlowDeps, token: string, accept: ReadonlyArray<'login' | 'oauth'>): Promise<BearerPrincipal> {
+export async function authenticateBearer(
+  deps: FlowDeps,
+  token: string,
+  accept: ReadonlyArray<'login' | 'oauth'>,
+  options: { anyAudience?: boolean } = {},
+): Promise<BearerPrincipal> {
   let typ: unknown;
   try {
     typ = decodeProtectedHeader(token).typ;
@@ -150,7 +156,9 @@ export async function authenticateBearer(deps: FlowDeps, token: string, accept: 
   let payload;
   try {
     payload = await deps.keyring.verify(token, {
-      issuer: deps.issuer, audience: deps.issuer, typ: typ as string, requiredClaims: ['sub', 'exp', 'iat'],
+      // RFC 8707: a token for another resource is not a credential here — except to introspection,
+      // which reports on every token this server issued (`anyAudience`).
+      issuer: deps.issuer, ...(options.anyAudience ? {} : { audience: deps.issuer }), typ: typ as string, requiredClaims: ['sub', 'exp', 'iat'],
       // SPEC §9: access tokens under either algorithm; login tokens (and every other kind) EdDSA only.
       algorithms: kind === 'oauth' ? OAUTH_ACCESS_TOKEN_ALGORITHMS : [SIGNING_ALGORITHM],
     });

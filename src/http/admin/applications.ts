@@ -42,6 +42,7 @@ export const ApplicationBody = v.object({
   passkeyOrigins: v.pipe(v.array(v.string()), v.description('SPEC §12: origins besides the issuer\'s whose pages may run passkey ceremonies through the APIs')),
   requirePushedAuthorizationRequests: v.pipe(v.boolean(), v.description('RFC 9126 §6: authorization requests only through PAR')),
   requireDpop: v.pipe(v.boolean(), v.description('SPEC §13, RFC 9449: its token requests must carry a DPoP proof')),
+  resources: v.pipe(v.array(v.string()), v.description('RFC 8707: the resource indicators (absolute URIs) its tokens may be asked for')),
   createdAt: v.string(),
   disabledAt: NullableTime,
 });
@@ -64,6 +65,7 @@ const CreateBody = v.strictObject({
   passkeyOrigins: v.optional(UriList),
   requirePushedAuthorizationRequests: v.optional(v.boolean()),
   requireDpop: v.optional(v.boolean()),
+  resources: v.optional(UriList),
 });
 
 /** What may change (SPEC §10). A list replaces the stored one whole; an absent field stays. Unknown fields (type, environment, …) → 400. */
@@ -80,6 +82,7 @@ const UpdateBody = v.strictObject({
   passkeyOrigins: v.optional(UriList),
   requirePushedAuthorizationRequests: v.optional(v.boolean()),
   requireDpop: v.optional(v.boolean()),
+  resources: v.optional(UriList),
 });
 
 const CreatedBody = v.object({ ...ApplicationBody.entries, secretKey: v.pipe(v.string(), v.description('sk_…: shown only in this answer')) });
@@ -141,6 +144,7 @@ export function applicationRoutes(deps: FlowDeps): Route[] {
           passkeyOrigins: body.passkeyOrigins,
           requirePushedAuthorizationRequests: body.requirePushedAuthorizationRequests,
           requireDpop: body.requireDpop,
+          resources: body.resources,
         }, auditActor(principal)));
         return c.json({ ...describeApplication(application), secretKey }, 201);
       },
@@ -192,7 +196,7 @@ export function applicationRoutes(deps: FlowDeps): Route[] {
       },
       doc: {
         operationId: 'adminUpdateApplication', tag: ADMIN_TAG, credential: 'adminToken',
-        summary: 'Change name, branding, scopes, redirect URIs, origins, post-logout redirect URIs, PKCE policy, the PAR requirement or whether DPoP is required (a list replaces the stored list)',
+        summary: 'Change name, branding, scopes, redirect URIs, origins, post-logout redirect URIs, PKCE policy, the PAR requirement, the resources or whether DPoP is required (a list replaces the stored list)',
         requestBody: UpdateBody,
         responses: { 200: { description: 'The application, changed', schema: ApplicationBody }, 400: badRequest, 401: unauthorized, 403: forbidden, 404: notFound, 500: internalError },
       },

@@ -2,7 +2,7 @@ import type { Context, Handler } from 'hono';
 import type { FlowDeps } from '../../flows/deps.js';
 import { RedirectableError, initiateAuthorization } from '../../flows/oauth/initiate.js';
 import { InvalidRequest } from '../../protocol/oauth-errors.js';
-import { singleValuedParams } from '../../protocol/oauth-params.js';
+import { paramsWithResources } from '../../protocol/oauth-params.js';
 import { withQuery } from '../../protocol/redirect-uri.js';
 import type { AppEnv } from '../env.js';
 
@@ -13,13 +13,14 @@ const wantsJson = (c: Context, params: Record<string, string>) => params.mode ==
  * §3.1.2.1 — the `application/x-www-form-urlencoded` body of a POST (Form Serialization). A POST
  * carries them in its body only, so one request never holds two sets of parameters.
  */
-async function readInitiateParams(c: Context): Promise<Record<string, string>> {
+async function readInitiateParams(c: Context): Promise<{ params: Record<string, string>; resources: string[] }> {
   const url = new URL(c.req.url);
-  if (c.req.method !== 'POST') return singleValuedParams(url.searchParams);
+  // RFC 8707 §2: `resource` may repeat; every other parameter once (RFC 6749 §3.1).
+  if (c.req.method !== 'POST') return paramsWithResources(url.searchParams);
   if (url.search.length > 1) throw new InvalidRequest('a POST authorization request carries its parameters in the body, not the query string');
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') throw new InvalidRequest('the body must be application/x-www-form-urlencoded');
-  return singleValuedParams(new URLSearchParams(await c.req.text()));
+  return paramsWithResources(new URLSearchParams(await c.req.text()));
 }
 
 /**
@@ -30,10 +31,10 @@ async function readInitiateParams(c: Context): Promise<Record<string, string>> {
  * tells the browser to follow it with a GET (RFC 9110 §15.4.4); after a GET it stays 302.
  */
 export const oauthInitiate = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
-  const params = await readInitiateParams(c);
+  const { params, resources } = await readInitiateParams(c);
   const redirectStatus = c.req.method === 'POST' ? 303 : 302;
   try {
-    const initiated = await initiateAuthorization(deps, params, c.req.header('x-client-key'));
+    const initiated = await initiateAuthorization(deps, params, c.req.header('x-client-key'), resources);
     c.set('application', initiated.application);
     if (initiated.isApiMode || wantsJson(c, params)) return c.json({ token: initiated.token, url: initiated.url });
     return c.redirect(initiated.url, redirectStatus);

@@ -9,14 +9,15 @@ import { requireParam } from '../../protocol/oauth-params.js';
 import { InvalidDpopProof } from '../../protocol/dpop-errors.js';
 import { acceptRequestDpop } from '../dpop.js';
 import type { AppEnv } from '../env.js';
-import { readClientCredentials, readOAuthParams } from '../oauth/params.js';
+import { readClientCredentials, readOAuthRequest } from '../oauth/params.js';
 
 /**
  * POST /v1/auth/oauth/token — SPEC §6.4 / RFC 6749 §3.2: authenticates the client, then runs the
  * grant. Responses carry `Cache-Control: no-store` (RFC 6749 §5.1; set for every API response).
  */
 export const oauthToken = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
-  const params = await readOAuthParams(c);
+  // RFC 8707 §2: `resource` may repeat (one per token is granted: more is invalid_target).
+  const { params, resources } = await readOAuthRequest(c);
   const grantType = requireParam(params, 'grant_type');
   const client = await authenticateClient(deps, readClientCredentials(c, params));
   c.set('application', client.application);
@@ -34,12 +35,13 @@ export const oauthToken = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
           // Optional here; the code decides whether it must (or must not) be sent (RFC 7636 §4.5, RFC 9700 §4.8.2).
           codeVerifier: params.code_verifier,
           dpopJkt,
+          resources,
         }),
       );
     case 'refresh_token':
-      return c.json(await refreshOAuthTokens(deps, client.application, { refreshToken: requireParam(params, 'refresh_token'), scope: params.scope, dpopJkt }));
+      return c.json(await refreshOAuthTokens(deps, client.application, { refreshToken: requireParam(params, 'refresh_token'), scope: params.scope, dpopJkt, resources }));
     case 'client_credentials':
-      return c.json(await issueClientCredentialsToken(deps, client, { scope: params.scope, dpopJkt }));
+      return c.json(await issueClientCredentialsToken(deps, client, { scope: params.scope, dpopJkt, resources }));
     default:
       // RFC 9700 §2.4: no resource-owner password grant; no implicit grant exists at this endpoint.
       throw new UnsupportedGrantType(`grant_type ${grantType} is not supported`);

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { InvalidClient, InvalidRequest } from '../../protocol/oauth-errors.js';
-import { singleValuedParams } from '../../protocol/oauth-params.js';
+import { paramsWithResources, singleValuedParams } from '../../protocol/oauth-params.js';
 import type { ClientCredentials } from '../../flows/oauth/client-authentication.js';
 
 /**
@@ -9,10 +9,19 @@ import type { ClientCredentials } from '../../flows/oauth/client-authentication.
  * secrets, codes and tokens never travel in URLs (CHECKLIST; RFC 6750 §2.3).
  */
 export async function readOAuthParams(c: Context): Promise<Record<string, string>> {
+  return (await readOAuthRequest(c, { resources: false })).params;
+}
+
+/**
+ * readOAuthParams, with the RFC 8707 `resource` values apart (it may repeat in a form; in a JSON body
+ * it is one string). With `resources: false` a `resource` is an ordinary single-valued parameter.
+ */
+export async function readOAuthRequest(c: Context, options: { resources: boolean } = { resources: true }): Promise<{ params: Record<string, string>; resources: string[] }> {
+  const read = (entries: Array<[string, string]>) => (options.resources ? paramsWithResources(entries) : { params: singleValuedParams(entries), resources: [] });
   if (new URL(c.req.url).search.length > 1) throw new InvalidRequest('parameters must be sent in the request body, not the query string');
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const raw = await c.req.text();
-  if (type === 'application/x-www-form-urlencoded') return singleValuedParams(new URLSearchParams(raw));
+  if (type === 'application/x-www-form-urlencoded') return read([...new URLSearchParams(raw)]);
   if (type === 'application/json') {
     let body: unknown;
     try {
@@ -24,7 +33,7 @@ export async function readOAuthParams(c: Context): Promise<Record<string, string
     for (const [name, value] of Object.entries(body)) {
       if (typeof value !== 'string') throw new InvalidRequest(`the ${name} parameter must be a string`);
     }
-    return singleValuedParams(Object.entries(body) as Array<[string, string]>);
+    return read(Object.entries(body) as Array<[string, string]>);
   }
   throw new InvalidRequest('the body must be application/x-www-form-urlencoded or application/json');
 }

@@ -30,6 +30,7 @@ export const InitiateQuery = v.object({
   ui_locales: v.optional(v.string()),
   claims_locales: v.optional(v.string()),
   acr_values: v.optional(v.string()),
+  resource: v.optional(v.pipe(v.string(), v.description('RFC 8707: a resource indicator (absolute URI, no fragment) listed for the application; may repeat'))),
 });
 
 /** RFC 9126 §2.1: the parameters of step 1 (no request_uri), with the client's authentication as at the token endpoint. */
@@ -61,6 +62,7 @@ export const TokenRequestBody = v.object({
   code_verifier: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9\-._~]{43,128}$/))),
   refresh_token: v.optional(v.string()),
   scope: v.optional(v.string()),
+  resource: v.optional(v.pipe(v.string(), v.description('RFC 8707: the one resource this access token is for (its aud): granted at authorization, or listed for the application (client_credentials)'))),
   client_id: v.optional(v.string()),
   client_secret: v.optional(v.string()),
 });

@@ -2,6 +2,7 @@ import { callApi, trimBaseUrl, type FetchLike } from '../shared/http.js';
 import type { ExchangeCodeResponse, ExternalIdentity } from '../shared/wire.js';
 import { expressMiddleware } from './express.js';
 import { honoMiddleware } from './hono.js';
+import { protectedResourceHandler, protectedResourceMetadata, protectedResourceMetadataUrl, type ProtectedResourceMetadata, type ProtectedResourceOptions } from './protected-resource.js';
 import { verifyAccessToken, type AccessTokenClaims, type VerifyAccessTokenOptions } from './verify.js';
 
 export interface LatchkeyServerOptions {
@@ -15,7 +16,7 @@ export interface LatchkeyServerOptions {
 }
 
 /** Verification options with the issuer and JWKS of this Latchkey filled in. */
-export type BoundVerifyOptions = Partial<VerifyAccessTokenOptions> & { realm?: string };
+export type BoundVerifyOptions = Partial<VerifyAccessTokenOptions> & { realm?: string; resourceMetadata?: string };
 
 export interface LatchkeyServer {
   /**
@@ -25,6 +26,26 @@ export interface LatchkeyServer {
   createExchangeCode(identity: ExternalIdentity): Promise<ExchangeCodeResponse>;
   /** `verifyAccessToken` against this Latchkey. */
   verifyAccessToken(token: string, options?: BoundVerifyOptions): Promise<AccessTokenClaims>;
+  honoMiddleware(options?: BoundVerifyOptions): ReturnType<typeof honoMiddleware>;
+  expressMiddleware(options?: BoundVerifyOptions): ReturnType<typeof expressMiddleware>;
+  /**
+   * SPEC §13: an API protected by this Latchkey as an RFC 8707 resource — its RFC 9728 metadata, and
+   * verifiers that accept only OAuth access tokens whose `aud` is this resource.
+   */
+  protectedResource(options: Omit<ProtectedResourceOptions, 'authorizationServers'> & { authorizationServers?: string[] }): ProtectedResource;
+}
+
+/** An API as an RFC 8707 / RFC 9728 protected resource of one Latchkey. */
+export interface ProtectedResource {
+  /** RFC 9728 §2 document. */
+  metadata: ProtectedResourceMetadata;
+  /** RFC 9728 §3.1: where it is served. */
+  metadataUrl: string;
+  /** Answers GET at the metadata path; null for every other request. */
+  handleMetadataRequest(request: Request): Response | null;
+  /** verifyAccessToken requiring `aud` = this resource (OAuth access tokens only). */
+  verifyAccessToken(token: string, options?: BoundVerifyOptions): Promise<AccessTokenClaims>;
+  /** The middlewares, with the same audience, and `resource_metadata` in their 401 challenges (RFC 9728 §5.1). */
   honoMiddleware(options?: BoundVerifyOptions): ReturnType<typeof honoMiddleware>;
   expressMiddleware(options?: BoundVerifyOptions): ReturnType<typeof expressMiddleware>;
 }
@@ -44,5 +65,19 @@ export function createLatchkeyServer(options: LatchkeyServerOptions): LatchkeySe
     verifyAccessToken: (token, extra) => verifyAccessToken(token, bound(extra)),
     honoMiddleware: (extra) => honoMiddleware(bound(extra)),
     expressMiddleware: (extra) => expressMiddleware(bound(extra)),
+    protectedResource(resourceOptions) {
+      const described = { ...resourceOptions, authorizationServers: resourceOptions.authorizationServers ?? [options.issuer ?? baseUrl] };
+      const metadataUrl = protectedResourceMetadataUrl(described.resource);
+      // RFC 8707 §2 / RFC 9068 §4: the API accepts only tokens issued for it.
+      const forResource = (extra: BoundVerifyOptions = {}) => bound({ audience: described.resource, accept: ['oauth'], resourceMetadata: metadataUrl, ...extra });
+      return {
+        metadata: protectedResourceMetadata(described),
+        metadataUrl,
+        handleMetadataRequest: protectedResourceHandler(described),
+        verifyAccessToken: (token, extra) => verifyAccessToken(token, forResource(extra)),
+        honoMiddleware: (extra) => honoMiddleware(forResource(extra)),
+        expressMiddleware: (extra) => expressMiddleware(forResource(extra)),
+      };
+    },
   };
 }

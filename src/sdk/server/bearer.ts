@@ -3,6 +3,11 @@ import { verifyAccessToken, type AccessTokenClaims, type VerifyAccessTokenOption
 export interface BearerOptions extends VerifyAccessTokenOptions {
   /** The `realm` of the challenge (RFC 6750 §3); default `api`. */
   realm?: string;
+  /**
+   * RFC 9728 §5.1: the URL of the API's protected-resource metadata, sent in every challenge as
+   * `resource_metadata` so that a client can discover the authorization server from a 401.
+   */
+  resourceMetadata?: string;
 }
 
 export type BearerOutcome =
@@ -18,7 +23,7 @@ const quoted = (value: string) => `"${value.replace(/[^\x20-\x7e]|["\\]/g, '')}"
  * token gets `error="invalid_token"`. Both are 401.
  */
 export async function authenticateBearer(authorization: string | undefined, options: BearerOptions): Promise<BearerOutcome> {
-  const realm = `Bearer realm=${quoted(options.realm ?? 'api')}`;
+  const realm = `Bearer realm=${quoted(options.realm ?? 'api')}${options.resourceMetadata ? `, resource_metadata=${quoted(options.resourceMetadata)}` : ''}`;
   const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization ?? '');
   if (!match) {
     return {

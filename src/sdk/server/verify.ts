@@ -35,7 +35,11 @@ export type AccessTokenKind = 'consumer' | 'oauth';
 export interface VerifyAccessTokenOptions {
   /** The issuer exactly as Latchkey names itself (its `LATCHKEY_ISSUER`). */
   issuer: string;
-  /** Required `aud`: your publishable key for consumer tokens; the issuer for OAuth tokens. Not checked when absent. */
+  /**
+   * Required `aud`: your publishable key for consumer tokens; for OAuth tokens the issuer, or your API's
+   * resource identifier when clients ask for it with `resource` (RFC 8707; see `protectedResource`).
+   * Not checked when absent.
+   */
   audience?: string | string[];
   /** Which access tokens to accept (default both). */
   accept?: AccessTokenKind[];

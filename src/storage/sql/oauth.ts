@@ -5,7 +5,7 @@ import type { Database } from '../schema.js';
 import type { AfterConsume } from '../fault-point.js';
 import type { AuthorizationCode, Grant, Store } from '../store.js';
 import { auditEventRows } from './audit.js';
-import { absentAsEmpty, toAuthorizationCode, toAuthorizationRequest, toGrant } from './rows.js';
+import { absentAsEmpty, resourcesColumn, toAuthorizationCode, toAuthorizationRequest, toGrant } from './rows.js';
 import { revokeSessionsWhere } from './session-rows.js';
 import { signInStatements, sqliteSessionWriter, writeSignIn } from './sign-in-writes.js';
 
@@ -66,6 +66,7 @@ function authorizationCodeRow(code: AuthorizationCode) {
     auth_time: code.authTime,
     browser_session_id: code.browserSessionId,
     claims: code.claims,
+    resources: resourcesColumn(code.resources),
     created_at: code.createdAt,
     expires_at: code.expiresAt,
     consumed_at: null,
@@ -136,6 +137,7 @@ export function oauthQueries(db: Kysely<Database>, afterConsume: AfterConsume, h
           max_age: request.maxAge,
           login_hint: request.loginHint,
           id_token_hint_subject: request.idTokenHintSubject,
+          resources: resourcesColumn(request.resources),
           claims: request.claims,
           created_at: request.createdAt,
           expires_at: request.expiresAt,

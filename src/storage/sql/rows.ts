@@ -27,6 +27,16 @@ export function toOrganization(row: Row<'organizations'>): Organization {
   };
 }
 
+/** RFC 8707 resources → column: a JSON list, or null for none (migration 014). */
+export function resourcesColumn(resources: readonly string[] | undefined): string | null {
+  return resources && resources.length > 0 ? JSON.stringify(resources) : null;
+}
+
+/** Column → RFC 8707 resources (null: none). */
+export function fromResourcesColumn(value: string | null | undefined): string[] {
+  return value ? (JSON.parse(value) as string[]) : [];
+}
+
 export function toApplication(row: Row<'applications'>): Application {
   return {
     id: row.id,
@@ -104,6 +114,7 @@ export function toSession(row: Row<'sessions'>): Session {
     authTime: row.auth_time,
     claims: row.claims,
     dpopJkt: row.dpop_jkt,
+    resources: fromResourcesColumn(row.resources),
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
   };
@@ -124,6 +135,7 @@ export function toAuthorizationRequest(row: Row<'authorization_requests'>): Auth
     loginHint: row.login_hint,
     idTokenHintSubject: row.id_token_hint_subject,
     claims: row.claims,
+    resources: fromResourcesColumn(row.resources),
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     consumedAt: row.consumed_at,
@@ -157,6 +169,7 @@ export function toAuthorizationCode(row: Row<'authorization_codes'>): Authorizat
     authTime: row.auth_time,
     browserSessionId: row.browser_session_id,
     claims: row.claims,
+    resources: fromResourcesColumn(row.resources),
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     consumedAt: row.consumed_at,

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { RefreshTokenRecord, Session } from '../store.js';
+import { resourcesColumn } from './rows.js';
 
 /** Domain session → row (the reverse of rows.ts `toSession`). */
 export function sessionRow(session: Session) {
@@ -18,6 +19,7 @@ export function sessionRow(session: Session) {
     auth_time: session.authTime ?? null,
     claims: session.claims ?? null,
     dpop_jkt: session.dpopJkt ?? null,
+    resources: resourcesColumn(session.resources),
     created_at: session.createdAt,
     revoked_at: session.revokedAt,
   };
