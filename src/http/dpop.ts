@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { VerifiedDpopProof } from '../crypto/dpop-proof.js';
+import type { VerifiedDpopProof } from '../protocol/dpop-proof.js';
 import type { FlowDeps } from '../flows/deps.js';
 import { acceptDpopProof, dpopNonce } from '../flows/dpop.js';
 import { InvalidDpopProof } from '../protocol/dpop-errors.js';

@@ -291,7 +291,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         requestBody: TokenRequestBody, requestTypes: ['application/x-www-form-urlencoded', 'application/json'],
         responses: {
           200: { description: 'Tokens (Cache-Control: no-store)', schema: TokenResponseBody },
-          400: { description: 'invalid_request / invalid_grant / unauthorized_client / unsupported_grant_type / invalid_scope', schema: OAuthErrorBody },
+          400: { description: 'invalid_request / invalid_grant / unauthorized_client / unsupported_grant_type / invalid_scope / invalid_dpop_proof / use_dpop_nonce (RFC 9449: with a DPoP-Nonce header)', schema: OAuthErrorBody },
           401: { description: 'invalid_client', schema: OAuthErrorBody },
         },
       },
@@ -327,7 +327,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
       middleware: [cors, requireBearer(deps, ['login', 'oauth'])], handler: user(deps),
       doc: {
         operationId: 'getUser', tag: 'Users', credential: 'oauthToken', summary: 'The user of a login token or OAuth access token',
-        responses: { 200: { description: 'The user', schema: UserBody }, 401: { description: 'invalid_token', schema: OAuthErrorBody } },
+        responses: { 200: { description: 'The user', schema: UserBody }, 401: { description: 'invalid_token / invalid_dpop_proof (RFC 9449 §7.1, WWW-Authenticate: DPoP)', schema: OAuthErrorBody } },
       },
     },
     ...(['GET', 'POST'] as const).map((method): Route => ({
@@ -341,7 +341,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: {
           200: { description: 'The claims (application/json)', schema: UserInfoBody },
           400: { description: 'invalid_request (token in the query string, or sent twice)', schema: OAuthErrorBody },
-          401: { description: 'invalid_token (WWW-Authenticate: Bearer; no error code when no token was sent)', schema: OAuthErrorBody },
+          401: { description: 'invalid_token (WWW-Authenticate: Bearer; no error code when no token was sent) / invalid_token or invalid_dpop_proof with WWW-Authenticate: DPoP (RFC 9449 §7.1: a DPoP-bound token needs Authorization: DPoP and a proof by its key)', schema: OAuthErrorBody },
           403: { description: 'insufficient_scope: the token has no openid scope', schema: OAuthErrorBody },
         },
       },

@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
 import {
   accessTokenHashForDpop, DPOP_PROOF_TYP, DPOP_PROOF_WINDOW_SECONDS, DPOP_SIGNING_ALGORITHMS, normalizeHtu, PRIVATE_JWK_MEMBERS,
-} from '../protocol/dpop.js';
+} from './dpop.js';
 
 /** Why a DPoP proof was refused; the message is safe to show the client. */
 export class DpopProofError extends Error {}
