@@ -2,7 +2,8 @@ import type { Context } from 'hono';
 import type { FlowDeps } from '../flows/deps.js';
 import { authenticateBearer, type BearerPrincipal } from '../flows/oauth/tokens.js';
 import { DPOP_SIGNING_ALGORITHMS } from '../protocol/dpop.js';
-import { DpopResourceRefused, InvalidDpopProof } from '../protocol/dpop-errors.js';
+import type { ConsumerPrincipal } from '../flows/authenticate-consumer.js';
+import { ConsumerDpopRefused, DpopResourceRefused, InvalidDpopProof } from '../protocol/dpop-errors.js';
 import { ApiError } from '../protocol/errors.js';
 import { acceptRequestDpop } from './dpop.js';
 
@@ -63,4 +64,29 @@ export async function authenticateAccessToken(
   }
   await checkDpopBinding(deps, c, principal, presented);
   return principal;
+}
+
+/**
+ * RFC 9449 §7.1 for consumer access tokens (SPEC §13) at Latchkey's consumer endpoints: a token of a
+ * DPoP-bound session only under the `DPoP` scheme with a proof by the session's key for this request
+ * (`htm`, `htu`, `ath`, one use); an unbound one only as Bearer. 401 with a `DPoP` challenge, in the
+ * consumer API's shape.
+ */
+export async function checkConsumerDpop(deps: FlowDeps, c: Context, principal: ConsumerPrincipal, presented: { scheme: 'Bearer' | 'DPoP'; token: string }): Promise<void> {
+  const refuse = (code: 'invalid_token' | 'invalid_dpop_proof', message: string, cause?: unknown) =>
+    new ConsumerDpopRefused(code, message, DPOP_SIGNING_ALGORITHMS, { cause });
+  if (principal.dpopJkt === undefined) {
+    if (presented.scheme === 'DPoP') throw refuse('invalid_token', 'this access token is not DPoP-bound: send it as a Bearer token');
+    return;
+  }
+  if (presented.scheme !== 'DPoP') throw refuse('invalid_token', 'this access token is DPoP-bound: send it as Authorization: DPoP with a DPoP proof');
+  let proof;
+  try {
+    proof = await acceptRequestDpop(deps, c, { requireNonce: false, accessToken: presented.token });
+  } catch (error) {
+    if (error instanceof InvalidDpopProof) throw refuse('invalid_dpop_proof', error.message, error.cause);
+    throw error;
+  }
+  if (!proof) throw refuse('invalid_dpop_proof', 'a DPoP proof is required with a DPoP-bound access token');
+  if (proof.jkt !== principal.dpopJkt) throw refuse('invalid_token', 'the DPoP proof is by another key than the access token\'s');
 }
