@@ -65,6 +65,7 @@ export function renderConfigurationReference(): string {
     '| `--post-logout-redirect-uri URI` (repeatable) | none | where RP-Initiated Logout may send the browser afterwards (exact match) |',
     '| `--access-token-alg EdDSA\\|RS256` | `EdDSA` | the signature of its OAuth access tokens; RFC 9068 §2.1 requires RS256 to be available to resource servers. Latchkey accepts its access tokens under either; an ID token is never a bearer credential |',
     '| `--passkey-origin ORIGIN` (repeatable) | none | an origin besides the issuer\'s own whose pages may run passkey ceremonies (registration, sign-in) through the consumer API and API mode (SPEC §12; WebAuthn L3 §7.1 step 9). Its host must be `LATCHKEY_WEBAUTHN_RP_ID` or under it, or browsers refuse the ceremony. The admin API sets it as `passkeyOrigins` |',
+    '| `--require-dpop` | off | every token request of the application (OAuth token endpoint; consumer sessions started or refreshed) must carry a DPoP proof (RFC 9449; SPEC §13), so all its tokens are sender-constrained. Changed later with `latchkey apps set-dpop --id app_… --require-dpop\\|--no-require-dpop`; the admin API sets it as `requireDpop` |',
     '',
     'Applications created before the OpenID Connect work (migration `010-openid-connect`) with an empty',
     'scope list — the old default — were given the new default list; lists that were given explicitly are',
