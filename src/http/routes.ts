@@ -58,6 +58,9 @@ import {
 import { AuthSessionBody, ConsumerProfileBody, RefreshRequest, RefreshResponse } from './schemas/sessions.js';
 
 const validationError = { description: 'Bad Request - Invalid input schema', schema: ValidationErrorBody };
+// SPEC §13, RFC 9449: a session-starting request with a DPoP header that is refused (or none, when the application requires it).
+const dpopProofRefused = { description: 'invalid_dpop_proof: the DPoP proof is invalid, or the application requires one', schema: ErrorBody };
+const validationOrDpopError = { description: 'validation_error / invalid_dpop_proof (RFC 9449: a DPoP header binds the session)', schema: v.union([ValidationErrorBody, ErrorBody]) };
 const unauthorized = { description: 'Unauthorized - Authentication required', schema: ErrorBody };
 const forbidden = { description: 'Forbidden - Wrong kind of credential', schema: ErrorBody };
 /** SPEC §10: a consumer an operator disabled signs in nowhere. */
@@ -102,7 +105,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         requestBody: ExternalExchangeRequest,
         responses: {
           200: { description: 'Session started', schema: AuthSessionBody },
-          400: { description: 'validation_error, or invalid_exchange_code / exchange_code_expired / invalid_code_verifier', schema: v.union([ValidationErrorBody, ErrorBody]) },
+          400: { description: 'validation_error, or invalid_exchange_code / exchange_code_expired / invalid_code_verifier / invalid_dpop_proof (RFC 9449: a DPoP header binds the session)', schema: v.union([ValidationErrorBody, ErrorBody]) },
           401: unauthorized, 403: forbiddenOrDisabled, 500: internalError,
         },
       },
@@ -113,7 +116,9 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
       doc: {
         operationId: 'postAuthGuest', tag: 'Auth', credential: 'publishableKey',
         summary: 'Start a guest session',
-        responses: { 200: { description: 'Guest session started', schema: AuthSessionBody }, 401: unauthorized, 403: forbidden, 429: rateLimited, 500: internalError },
+        responses: {
+          200: { description: 'Guest session started', schema: AuthSessionBody }, 400: dpopProofRefused, 401: unauthorized, 403: forbidden, 429: rateLimited, 500: internalError,
+        },
       },
     },
     {
@@ -138,7 +143,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         requestBody: OtpVerifyBody,
         responses: {
           200: { description: 'Signed in; or, when the account has a second factor (authenticator app and/or SMS; SPEC §12), the pending state: no session until /auth/second-factor/verify', schema: v.union([AuthSessionBody, SecondFactorRequiredBody]) },
-          400: validationError,
+          400: validationOrDpopError,
           401: { description: 'otp_invalid / otp_expired / authentication_required / invalid_api_key', schema: ErrorBody },
           403: forbiddenOrDisabled, 429: rateLimited, 500: internalError,
         },
@@ -182,7 +187,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         requestBody: RefreshRequest,
         responses: {
           200: { description: 'Tokens refreshed', schema: RefreshResponse },
-          400: validationError,
+          400: validationOrDpopError,
           401: { description: 'authentication_required / invalid_api_key / invalid_refresh_token', schema: ErrorBody },
           403: forbidden, 500: internalError,
         },
