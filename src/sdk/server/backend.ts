@@ -2,6 +2,7 @@ import { callApi, trimBaseUrl, type FetchLike } from '../shared/http.js';
 import type { ExchangeCodeResponse, ExternalIdentity } from '../shared/wire.js';
 import { expressMiddleware } from './express.js';
 import { honoMiddleware } from './hono.js';
+import type { MiddlewareOptions } from './bearer.js';
 import { verifyAccessToken, type AccessTokenClaims, type VerifyAccessTokenOptions } from './verify.js';
 
 export interface LatchkeyServerOptions {
@@ -15,7 +16,13 @@ export interface LatchkeyServerOptions {
 }
 
 /** Verification options with the issuer and JWKS of this Latchkey filled in. */
-export type BoundVerifyOptions = Partial<VerifyAccessTokenOptions> & { realm?: string };
+export type BoundVerifyOptions = Partial<VerifyAccessTokenOptions> & {
+  realm?: string;
+  /** DPoP (RFC 9449 §7, SPEC §13): see MiddlewareOptions and BearerOptions. */
+  publicOrigin?: string;
+  dpopReplayCache?: MiddlewareOptions['dpopReplayCache'];
+  dpopProofWindowSeconds?: number;
+};
 
 export interface LatchkeyServer {
   /**
