@@ -21,12 +21,16 @@ export async function refreshOAuthTokens(deps: FlowDeps, application: Applicatio
   // Checked before rotating, so a refused request leaves the token usable.
   const requested = params.scope === undefined ? undefined : parseScope(params.scope);
   if (params.scope !== undefined && !requested) throw new InvalidScope('scope is malformed');
-  // Read before rotating, so a refused request leaves the token usable for its holder.
-  const presented = await deps.store.findRefreshToken(hashSecret(params.refreshToken));
-  const presentedFamily = presented && (await deps.store.getSession(presented.sessionId));
-  if (presentedFamily && presentedFamily.applicationId === application.id) {
-    if (requested && !isScopeSubset(requested, (presentedFamily.scope ?? '').split(' '))) throw new InvalidScope('scope is wider than the original grant');
-    checkRefreshBinding(presentedFamily, params.dpopJkt);
+  // Read before rotating, so a refused request leaves the token usable for its holder. Only a public
+  // client's family can be DPoP-bound (RFC 9449 §5), so a confidential client's refresh reads nothing
+  // extra unless it narrows the scope.
+  if (requested || application.type === 'public') {
+    const presented = await deps.store.findRefreshToken(hashSecret(params.refreshToken));
+    const presentedFamily = presented && (await deps.store.getSession(presented.sessionId));
+    if (presentedFamily && presentedFamily.applicationId === application.id) {
+      if (requested && !isScopeSubset(requested, (presentedFamily.scope ?? '').split(' '))) throw new InvalidScope('scope is wider than the original grant');
+      checkRefreshBinding(presentedFamily, params.dpopJkt);
+    }
   }
   const outcome = await rotateRefreshFamily(deps, application, 'oauth', params.refreshToken, {
     refreshTokenTtlSeconds: settings.oauthRefreshTokenTtlSeconds,
