@@ -53,6 +53,22 @@ describeEachEngine('issue 14 / SPEC §6.1, §9: per-application OpenID Connect s
     expect(refused.stderr).toContain('resource "https://api.example/mcp#part" must not have a fragment');
   });
 
+  it('SPEC §13 / RFC 9449: --require-dpop at creation; apps set-dpop turns it on and off; one of the two flags is needed', async () => {
+    const plain = JSON.parse((await latchkey('apps', 'create', '--name', 'No DPoP', '--json')).stdout);
+    expect(plain.requireDpop).toBe(false);
+    const created = await latchkey('apps', 'create', '--name', 'DPoP only', '--require-dpop', '--json');
+    expect(created.code).toBe(0);
+    const app = JSON.parse(created.stdout);
+    expect(app.requireDpop).toBe(true);
+    const off = await latchkey('apps', 'set-dpop', '--id', app.id, '--no-require-dpop', '--json');
+    expect([off.code, JSON.parse(off.stdout).requireDpop]).toEqual([0, false]);
+    const on = await latchkey('apps', 'set-dpop', '--id', app.id, '--require-dpop');
+    expect([on.code, on.stdout.trim()]).toEqual([0, `${app.id} requires DPoP`]);
+    const neither = await latchkey('apps', 'set-dpop', '--id', app.id);
+    expect(neither.code).not.toBe(0);
+    expect(neither.stderr).toContain('apps set-dpop needs --id and one of --require-dpop, --no-require-dpop');
+  });
+
   it('--pkce optional, --access-token-alg RS256 and --post-logout-redirect-uri are stored; --scope replaces the default list', async () => {
     const created = await latchkey(
       'apps', 'create', '--name', 'Certified RP', '--pkce', 'optional', '--access-token-alg', 'RS256', '--scope', 'openid',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,9 @@ async function dpopKey() {
   const jwk = await exportJWK(keyPair.publicKey);
   return { keyPair, jwk, jkt: await calculateJwkThumbprint(jwk) };
 }
+
+/** RFC 9449 §4.2 `ath`: base64url SHA-256 of the access token. */
+const athOf = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 /** A proof made by hand, for the negative cases oauth4webapi would never produce. */
 async function handMadeProof(
@@ -161,6 +165,87 @@ describeEachEngine('RFC 9449 DPoP at the token endpoint, with oauth4webapi', (en
     const bearer = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshed.refresh_token!, options));
     expect(bearer.token_type).toBe('bearer');
     expect(decodeJwt(bearer.access_token).cnf).toBeUndefined();
+  });
+
+  describe('RFC 9449 §7 at UserInfo and /v1/user; §6.2 introspection', () => {
+    let app: OAuthApp;
+    let key: Awaited<ReturnType<typeof dpopKey>>;
+    let dpop: oauth.DPoPHandle;
+    let tokens: oauth.TokenEndpointResponse;
+    let client: oauth.Client;
+    let oidc: oauth.AuthorizationServer;
+    const userinfoUrl = () => `${server.url}/v1/auth/oauth/userinfo`;
+
+    beforeAll(async () => {
+      const issuer = new URL(server.url);
+      oidc = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, options));
+      app = await createOAuthApp(server, { type: 'confidential' });
+      key = await dpopKey();
+      dpop = oauth.DPoP({}, key.keyPair);
+      ({ tokens, client } = await codeGrant(app, 'confidential', dpop));
+    });
+
+    it('RFC 9449 §7.1: oauth4webapi\'s UserInfo request (Authorization: DPoP, proof with ath) is answered', async () => {
+      const response = await oauth.userInfoRequest(oidc, client, tokens.access_token, { ...options, DPoP: dpop });
+      const info = await oauth.processUserInfoResponse(oidc, client, oauth.skipSubjectCheck, response);
+      expect(info.sub).toBe(decodeJwt(tokens.access_token).sub);
+    });
+
+    it('RFC 9449 §7.1 (SPEC §13): /v1/user takes Authorization: DPoP with a proof too', async () => {
+      const proof = await handMadeProof(key, { htm: 'GET', htu: `${server.url}/v1/user`, ath: athOf(tokens.access_token) });
+      const response = await server.request('/v1/user', { headers: { authorization: `DPoP ${tokens.access_token}`, dpop: proof } });
+      expect(response.status).toBe(200);
+    });
+
+    it('RFC 9449 §7.2: a DPoP-bound token sent as a Bearer token is refused with a DPoP challenge', async () => {
+      const response = await fetch(userinfoUrl(), { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: 'invalid_token', error_description: 'this access token is DPoP-bound: send it as Authorization: DPoP with a DPoP proof' });
+      expect(response.headers.get('www-authenticate')).toMatch(/^DPoP realm="latchkey", error="invalid_token", error_description="[^"]+", algs="ES256 [^"]*"$/);
+      const user = await server.request('/v1/user', { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      expect(user.status).toBe(401);
+      expect(user.headers.get('www-authenticate')).toMatch(/^DPoP /);
+    });
+
+    const refusals: Array<[string, (k: typeof key) => Promise<Record<string, string>>, string, string]> = [
+      ['no DPoP header', async () => ({}), 'invalid_dpop_proof', 'a DPoP proof is required with a DPoP-bound access token'],
+      ['§4.3 check 10: ath of another token', async (k) => ({ dpop: await handMadeProof(k, { htm: 'GET', htu: userinfoUrl(), ath: athOf('another-token') }) }), 'invalid_dpop_proof', 'the DPoP proof\'s ath does not match the access token'],
+      ['§4.3 check 10: no ath', async (k) => ({ dpop: await handMadeProof(k, { htm: 'GET', htu: userinfoUrl() }) }), 'invalid_dpop_proof', 'the DPoP proof\'s ath does not match the access token'],
+      ['§4.3 check 9: htu of the token endpoint', async (k) => ({ dpop: await handMadeProof(k, { htm: 'GET', htu: `${server.url}/v1/auth/oauth/token`, ath: athOf(tokens.access_token) }) }), 'invalid_dpop_proof', 'the DPoP proof\'s htu is not the URL of this request'],
+      ['§4.3 check 8: htm POST for a GET', async (k) => ({ dpop: await handMadeProof(k, { htm: 'POST', htu: userinfoUrl(), ath: athOf(tokens.access_token) }) }), 'invalid_dpop_proof', 'the DPoP proof\'s htm is not the method of this request'],
+      ['§4.3 check 12: a proof by another key than cnf.jkt', async () => ({ dpop: await handMadeProof(await dpopKey(), { htm: 'GET', htu: userinfoUrl(), ath: athOf(tokens.access_token) }) }), 'invalid_token', 'the DPoP proof is by another key than the access token\'s'],
+    ];
+    for (const [title, headers, error, description] of refusals) {
+      it(`RFC 9449 ${title} → 401 ${error} with a DPoP challenge`, async () => {
+        const response = await fetch(userinfoUrl(), { headers: { authorization: `DPoP ${tokens.access_token}`, ...(await headers(key)) } });
+        expect(response.status).toBe(401);
+        expect(await response.json()).toEqual({ error, error_description: description });
+        expect(response.headers.get('www-authenticate')).toContain(`DPoP realm="latchkey", error="${error}"`);
+      });
+    }
+
+    it('RFC 9449 §11.1: a proof replayed at UserInfo is refused', async () => {
+      const proof = await handMadeProof(key, { htm: 'GET', htu: userinfoUrl(), ath: athOf(tokens.access_token) });
+      const headers = { authorization: `DPoP ${tokens.access_token}`, dpop: proof };
+      expect((await fetch(userinfoUrl(), { headers })).status).toBe(200);
+      const replay = await fetch(userinfoUrl(), { headers });
+      expect(replay.status).toBe(401);
+      expect(await replay.json()).toEqual({ error: 'invalid_dpop_proof', error_description: 'the DPoP proof was already used (jti)' });
+    });
+
+    it('RFC 9449 §7.1: an unbound token under the DPoP scheme is refused', async () => {
+      const bearer = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.ClientSecretBasic(app.secretKey), tokens.refresh_token!, options));
+      const response = await fetch(userinfoUrl(), { headers: { authorization: `DPoP ${bearer.access_token}` } });
+      expect(response.status).toBe(401);
+      expect((await response.json()).error).toBe('invalid_token');
+      expect((await fetch(userinfoUrl(), { headers: { authorization: `Bearer ${bearer.access_token}` } })).status).toBe(200);
+    });
+
+    it('RFC 9449 §6.2: introspection reports cnf.jkt and token_type DPoP', async () => {
+      const fresh = await codeGrant(app, 'confidential', dpop);
+      const introspection = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, oauth.ClientSecretBasic(app.secretKey), fresh.tokens.access_token, options));
+      expect(introspection).toMatchObject({ active: true, token_type: 'DPoP', cnf: { jkt: key.jkt } });
+    });
   });
 
   describe('refused proofs (RFC 9449 §4.3, §11.1)', () => {

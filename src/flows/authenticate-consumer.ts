@@ -12,6 +12,8 @@ export interface ConsumerPrincipal {
   sessionType: 'guest' | 'authenticated';
   /** When the session began: the sign-in (a refresh keeps it). */
   signedInAt?: number;
+  /** RFC 9449: the DPoP key the session is bound to; its tokens are accepted only with a proof by it. */
+  dpopJkt?: string;
 }
 
 /**
@@ -43,5 +45,6 @@ export async function authenticateConsumerToken(deps: FlowDeps, token: string): 
     applicationId: session.applicationId,
     sessionType: session.type,
     signedInAt: session.createdAt,
+    ...(session.dpopJkt ? { dpopJkt: session.dpopJkt } : {}),
   };
 }

@@ -36,7 +36,11 @@ export async function issueAccessTokens(
   const common = { iss: deps.issuer, sub: session.consumerId, org: session.organizationId, sid: session.id, iat };
   const [accessToken, beaconToken] = await Promise.all([
     deps.keyring.sign(
-      { ...common, aud: application.publishableKey, session_type: session.type, exp, jti: randomUUID() },
+      {
+        ...common, aud: application.publishableKey, session_type: session.type, exp, jti: randomUUID(),
+        // RFC 9449 §6.1: the tokens of a DPoP-bound session name its key.
+        ...(session.dpopJkt ? { cnf: { jkt: session.dpopJkt } } : {}),
+      },
       CONSUMER_ACCESS_TOKEN_TYP,
     ),
     deps.keyring.sign(

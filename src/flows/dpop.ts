@@ -1,5 +1,5 @@
 import { currentDpopNonce, isDpopNonceValid } from '../crypto/dpop-nonce.js';
-import { DpopProofError, verifyDpopProof, type VerifiedDpopProof } from '../crypto/dpop-proof.js';
+import { DpopProofError, verifyDpopProof, type VerifiedDpopProof } from '../protocol/dpop-proof.js';
 import { hashSecret } from '../crypto/hash.js';
 import { DPOP_PROOF_WINDOW_SECONDS } from '../protocol/dpop.js';
 import { InvalidDpopProof, UseDpopNonce } from '../protocol/dpop-errors.js';

@@ -20,7 +20,7 @@ const unknownCode = () => new InvalidExchangeCode('the exchange code is unknown 
 export async function exchangeExternalCode(
   deps: FlowDeps,
   application: Application,
-  input: { exchangeCode: string; codeVerifier?: string },
+  input: { exchangeCode: string; codeVerifier?: string; dpopJkt?: string },
   guest?: ConsumerPrincipal,
 ): Promise<AuthSession> {
   const now = deps.clock.now();
@@ -31,7 +31,7 @@ export async function exchangeExternalCode(
   const sentGuest = await readSentGuest(deps, guest);
   let planned: PlannedSignIn | undefined;
   const signIn = (redeemed: { code: ExchangeCode; consumer: Consumer | undefined; hasSessions: boolean }): SignInWrites => {
-    planned = planExchangeSignIn(deps, application, settings, redeemed, sentGuest);
+    planned = planExchangeSignIn(deps, application, settings, redeemed, sentGuest, input.dpopJkt);
     return planned.writes;
   };
   const redeemed = await deps.store
@@ -49,6 +49,7 @@ function planExchangeSignIn(
   settings: OrganizationSettings,
   { code, consumer, hasSessions }: { code: ExchangeCode; consumer: Consumer | undefined; hasSessions: boolean },
   guest: SentGuest | undefined,
+  dpopJkt: string | undefined,
 ): PlannedSignIn {
   // A consumer that vanished: the code names nobody (thrown inside the transaction: nothing commits).
   if (!consumer) throw unknownCode();
@@ -61,7 +62,7 @@ function planExchangeSignIn(
     if (isNew) signedIn = { ...guest.consumer, type: 'authenticated' };
     linked = guestLinkWrites(deps, guest.principal, signedIn, isNew ? { guestId: guest.consumer.id, action: 'merge', sourceId: consumer.id } : undefined);
   }
-  const started = newConsumerSession(deps, application, signedIn, settings, 'external_exchange');
+  const started = newConsumerSession(deps, application, signedIn, settings, 'external_exchange', dpopJkt);
   return {
     writes: {
       guest: linked?.link,

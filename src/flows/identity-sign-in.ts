@@ -82,7 +82,7 @@ export function planVerifiedSignIn(
   deps: FlowDeps,
   application: Application,
   settings: OrganizationSettings,
-  verified: { identity: ExternalIdentity; owner: Consumer | undefined; fields: VerifiedFields; guest: SentGuest | undefined },
+  verified: { identity: ExternalIdentity; owner: Consumer | undefined; fields: VerifiedFields; guest: SentGuest | undefined; dpopJkt?: string | undefined },
   events: readonly AuditEvent[] = [],
 ): PlannedSignIn {
   const { identity, owner, guest } = verified;
@@ -101,7 +101,7 @@ export function planVerifiedSignIn(
     auditEvents.push(deps.audit.prepare('consumer.created', application.organizationId, { consumerId: consumer.id, via: identity.provider }));
   }
   const linked = guest ? guestLinkWrites(deps, guest.principal, consumer, upgrade) : undefined;
-  const started = newConsumerSession(deps, application, consumer, settings, identity.provider);
+  const started = newConsumerSession(deps, application, consumer, settings, identity.provider, verified.dpopJkt);
   return {
     writes: {
       newConsumer: created,

@@ -171,7 +171,7 @@ export function verifiedFieldsOf(verified: OtpDestination, nameIfNew?: string | 
 export async function verifyOtp(
   deps: FlowDeps,
   application: Application,
-  input: OtpDestination & { code: string },
+  input: OtpDestination & { code: string; dpopJkt?: string },
   guest: ConsumerPrincipal | undefined,
 ): Promise<AuthSession | SecondFactorRequired> {
   const settings = await settingsOf(deps, application);
@@ -184,7 +184,7 @@ export async function verifyOtp(
       outcome = { secondFactorFor: owner };
       return {};
     }
-    outcome = planVerifiedSignIn(deps, application, settings, { identity, owner, fields: verifiedFieldsOf(input, code.name), guest: sentGuest });
+    outcome = planVerifiedSignIn(deps, application, settings, { identity, owner, fields: verifiedFieldsOf(input, code.name), guest: sentGuest, dpopJkt: input.dpopJkt });
     return outcome.writes;
   });
   if (!outcome) throw new Error('a verified code planned no sign-in');

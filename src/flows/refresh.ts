@@ -1,4 +1,7 @@
+import { hashSecret } from '../crypto/hash.js';
+import { ConsumerInvalidDpopProof } from '../protocol/dpop-errors.js';
 import { InvalidRefreshToken } from '../protocol/errors.js';
+import { refreshBindingProblem } from './oauth/dpop-binding.js';
 import type { Application } from '../storage/store.js';
 import { issueAccessTokens } from './consumer-tokens.js';
 import type { FlowDeps } from './deps.js';
@@ -15,8 +18,16 @@ export interface RefreshedTokens {
 }
 
 /** SPEC §5.5: rotates a consumer refresh token (reuse window and theft detection of SPEC §4). */
-export async function refreshConsumerSession(deps: FlowDeps, application: Application, refreshToken: string): Promise<RefreshedTokens> {
+export async function refreshConsumerSession(deps: FlowDeps, application: Application, refreshToken: string, dpopJkt?: string): Promise<RefreshedTokens> {
   const settings = await settingsOf(deps, application);
+  // RFC 9449 §5 (SPEC §13): a bound session is refreshed only with a proof by its key — checked
+  // before rotating, so a thief without the key cannot use the token up.
+  const presented = await deps.store.findRefreshToken(hashSecret(refreshToken));
+  const family = presented && (await deps.store.getSession(presented.sessionId));
+  if (family && family.applicationId === application.id) {
+    const problem = refreshBindingProblem(family, dpopJkt);
+    if (problem) throw new ConsumerInvalidDpopProof(problem);
+  }
   const outcome = await rotateRefreshFamily(deps, application, 'consumer', refreshToken, settings);
   if (!outcome.ok) throw new InvalidRefreshToken('the refresh token is invalid, expired or revoked');
   deps.metrics.tokenIssued('consumer_refresh');

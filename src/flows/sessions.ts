@@ -42,6 +42,8 @@ export function newConsumerSession(
   consumer: Consumer,
   settings: OrganizationSettings,
   via: string,
+  /** RFC 9449 (SPEC §13): the DPoP key the request proved, binding the session's tokens to it. */
+  dpopJkt?: string,
 ): NewConsumerSession {
   requireInPool(consumer, application);
   refuseDisabled(consumer);
@@ -56,6 +58,7 @@ export function newConsumerSession(
     grantId: null,
     scope: null,
     codeHash: null,
+    dpopJkt: dpopJkt ?? null,
     createdAt: now,
     revokedAt: null,
   };
@@ -111,9 +114,9 @@ export async function answerConsumerSession(
  * Starts a session for `consumer` on `application` that no credential is redeemed for (a new
  * guest's): session row, first refresh token and its event in one transaction; then access tokens.
  */
-export async function startConsumerSession(deps: FlowDeps, application: Application, consumer: Consumer, extra: { via: string }): Promise<AuthSession> {
+export async function startConsumerSession(deps: FlowDeps, application: Application, consumer: Consumer, extra: { via: string; dpopJkt?: string }): Promise<AuthSession> {
   const settings = await settingsOf(deps, application);
-  const started = newConsumerSession(deps, application, consumer, settings, extra.via);
+  const started = newConsumerSession(deps, application, consumer, settings, extra.via, extra.dpopJkt);
   await deps.store.startSession(started.session, started.firstRefreshToken, [started.auditEvent]).catch((error: unknown) => Promise.reject(disabledSignInError(error)));
   deps.audit.committed([started.auditEvent]);
   return answerConsumerSession(deps, application, consumer, started, settings);

@@ -59,6 +59,9 @@ import {
 import { AuthSessionBody, ConsumerProfileBody, RefreshRequest, RefreshResponse } from './schemas/sessions.js';
 
 const validationError = { description: 'Bad Request - Invalid input schema', schema: ValidationErrorBody };
+// SPEC §13, RFC 9449: a session-starting request with a DPoP header that is refused (or none, when the application requires it).
+const dpopProofRefused = { description: 'invalid_dpop_proof: the DPoP proof is invalid, or the application requires one', schema: ErrorBody };
+const validationOrDpopError = { description: 'validation_error / invalid_dpop_proof (RFC 9449: a DPoP header binds the session)', schema: v.union([ValidationErrorBody, ErrorBody]) };
 const unauthorized = { description: 'Unauthorized - Authentication required', schema: ErrorBody };
 const forbidden = { description: 'Forbidden - Wrong kind of credential', schema: ErrorBody };
 /** SPEC §10: a consumer an operator disabled signs in nowhere. */
@@ -103,7 +106,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         requestBody: ExternalExchangeRequest,
         responses: {
           200: { description: 'Session started', schema: AuthSessionBody },
-          400: { description: 'validation_error, or invalid_exchange_code / exchange_code_expired / invalid_code_verifier', schema: v.union([ValidationErrorBody, ErrorBody]) },
+          400: { description: 'validation_error, or invalid_exchange_code / exchange_code_expired / invalid_code_verifier / invalid_dpop_proof (RFC 9449: a DPoP header binds the session)', schema: v.union([ValidationErrorBody, ErrorBody]) },
           401: unauthorized, 403: forbiddenOrDisabled, 500: internalError,
         },
       },
@@ -114,7 +117,9 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
       doc: {
         operationId: 'postAuthGuest', tag: 'Auth', credential: 'publishableKey',
         summary: 'Start a guest session',
-        responses: { 200: { description: 'Guest session started', schema: AuthSessionBody }, 401: unauthorized, 403: forbidden, 429: rateLimited, 500: internalError },
+        responses: {
+          200: { description: 'Guest session started', schema: AuthSessionBody }, 400: dpopProofRefused, 401: unauthorized, 403: forbidden, 429: rateLimited, 500: internalError,
+        },
       },
     },
     {
@@ -139,7 +144,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         requestBody: OtpVerifyBody,
         responses: {
           200: { description: 'Signed in; or, when the account has a second factor (authenticator app and/or SMS; SPEC §12), the pending state: no session until /auth/second-factor/verify', schema: v.union([AuthSessionBody, SecondFactorRequiredBody]) },
-          400: validationError,
+          400: validationOrDpopError,
           401: { description: 'otp_invalid / otp_expired / authentication_required / invalid_api_key', schema: ErrorBody },
           403: forbiddenOrDisabled, 429: rateLimited, 500: internalError,
         },
@@ -184,7 +189,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         requestBody: RefreshRequest,
         responses: {
           200: { description: 'Tokens refreshed', schema: RefreshResponse },
-          400: validationError,
+          400: validationOrDpopError,
           401: { description: 'authentication_required / invalid_api_key / invalid_refresh_token', schema: ErrorBody },
           403: forbidden, 500: internalError,
         },
@@ -293,7 +298,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         requestBody: TokenRequestBody, requestTypes: ['application/x-www-form-urlencoded', 'application/json'],
         responses: {
           200: { description: 'Tokens (Cache-Control: no-store)', schema: TokenResponseBody },
-          400: { description: 'invalid_request / invalid_grant / unauthorized_client / unsupported_grant_type / invalid_scope / invalid_target (RFC 8707)', schema: OAuthErrorBody },
+          400: { description: 'invalid_request / invalid_grant / unauthorized_client / unsupported_grant_type / invalid_scope / invalid_target (RFC 8707) / invalid_dpop_proof / use_dpop_nonce (RFC 9449: with a DPoP-Nonce header)', schema: OAuthErrorBody },
           401: { description: 'invalid_client', schema: OAuthErrorBody },
         },
       },
@@ -343,7 +348,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
       middleware: [cors, requireBearer(deps, ['login', 'oauth'])], handler: user(deps),
       doc: {
         operationId: 'getUser', tag: 'Users', credential: 'oauthToken', summary: 'The user of a login token or OAuth access token',
-        responses: { 200: { description: 'The user', schema: UserBody }, 401: { description: 'invalid_token', schema: OAuthErrorBody } },
+        responses: { 200: { description: 'The user', schema: UserBody }, 401: { description: 'invalid_token / invalid_dpop_proof (RFC 9449 §7.1, WWW-Authenticate: DPoP)', schema: OAuthErrorBody } },
       },
     },
     ...(['GET', 'POST'] as const).map((method): Route => ({
@@ -357,7 +362,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: {
           200: { description: 'The claims (application/json)', schema: UserInfoBody },
           400: { description: 'invalid_request (token in the query string, or sent twice)', schema: OAuthErrorBody },
-          401: { description: 'invalid_token (WWW-Authenticate: Bearer; no error code when no token was sent)', schema: OAuthErrorBody },
+          401: { description: 'invalid_token (WWW-Authenticate: Bearer; no error code when no token was sent) / invalid_token or invalid_dpop_proof with WWW-Authenticate: DPoP (RFC 9449 §7.1: a DPoP-bound token needs Authorization: DPoP and a proof by its key)', schema: OAuthErrorBody },
           403: { description: 'insufficient_scope: the token has no openid scope', schema: OAuthErrorBody },
         },
       },

@@ -43,3 +43,14 @@ export class ConsumerInvalidDpopProof extends ApiError {
   readonly status = 400;
   readonly code = 'invalid_dpop_proof';
 }
+
+/** RFC 9449 §7.1 at a consumer-API endpoint: 401 `{ error, message }` with a `DPoP` challenge. */
+export class ConsumerDpopRefused extends ApiError {
+  readonly status = 401;
+  readonly code: 'invalid_token' | 'invalid_dpop_proof';
+  constructor(code: 'invalid_token' | 'invalid_dpop_proof', message: string, algorithms: readonly string[], options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.code = code;
+    this.headers['WWW-Authenticate'] = `DPoP realm="latchkey", error="${code}", error_description="${message.replace(/["\\]/g, '')}", algs="${algorithms.join(' ')}"`;
+  }
+}

@@ -15,7 +15,14 @@ export function refreshBinding(application: Application, dpopJkt: string | undef
  * is rotated, so a thief without the key cannot use it up.
  */
 export function checkRefreshBinding(family: Pick<Session, 'dpopJkt'>, dpopJkt: string | undefined): void {
-  if (!family.dpopJkt) return;
-  if (dpopJkt === undefined) throw new InvalidDpopProof('this refresh token is bound to a DPoP key: send a DPoP proof by that key');
-  if (dpopJkt !== family.dpopJkt) throw new InvalidDpopProof('this refresh token is bound to another DPoP key');
+  const problem = refreshBindingProblem(family, dpopJkt);
+  if (problem) throw new InvalidDpopProof(problem);
+}
+
+/** Why a proof's key (or its absence) cannot refresh this family; undefined when it can. */
+export function refreshBindingProblem(family: Pick<Session, 'dpopJkt'>, dpopJkt: string | undefined): string | undefined {
+  if (!family.dpopJkt) return undefined;
+  if (dpopJkt === undefined) return 'this refresh token is bound to a DPoP key: send a DPoP proof by that key';
+  if (dpopJkt !== family.dpopJkt) return 'this refresh token is bound to another DPoP key';
+  return undefined;
 }

@@ -25,6 +25,8 @@ export async function introspectToken(deps: FlowDeps, client: Application, token
       active: true, token_type: 'refresh_token', client_id: client.publishableKey, sub: session.consumerId,
       ...(session.scope ? { scope: session.scope } : {}), iss: deps.issuer,
       iat: Math.floor(refresh.createdAt / 1000), exp: Math.floor(refresh.expiresAt / 1000),
+      // RFC 9449 §6.2: a refresh token bound to a DPoP key says which.
+      ...(session.dpopJkt ? { cnf: { jkt: session.dpopJkt } } : {}),
     };
   }
   try {
@@ -33,8 +35,10 @@ export async function introspectToken(deps: FlowDeps, client: Application, token
     const { payload } = await authenticateBearer(deps, token, ['oauth'], { anyAudience: true });
     if (payload.client_id !== client.publishableKey) return INACTIVE;
     return {
-      active: true, token_type: 'Bearer', client_id: payload.client_id, sub: payload.sub, ...(payload.scope ? { scope: payload.scope } : {}),
+      active: true, token_type: payload.cnf ? 'DPoP' : 'Bearer', client_id: payload.client_id, sub: payload.sub, ...(payload.scope ? { scope: payload.scope } : {}),
       iss: payload.iss, aud: payload.aud, iat: payload.iat, exp: payload.exp, jti: payload.jti,
+      // RFC 9449 §6.2: the key a DPoP-bound access token is bound to.
+      ...(payload.cnf ? { cnf: payload.cnf } : {}),
     };
   } catch {
     return INACTIVE;

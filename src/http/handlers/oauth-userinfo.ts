@@ -1,9 +1,9 @@
 import type { Context, Handler } from 'hono';
 import type { FlowDeps } from '../../flows/deps.js';
 import { getOpenIdUserInfo } from '../../flows/oauth/userinfo.js';
-import { authenticateBearer } from '../../flows/oauth/tokens.js';
 import { InvalidRequest, InvalidToken } from '../../protocol/oauth-errors.js';
 import { singleValuedParams } from '../../protocol/oauth-params.js';
+import { authenticateAccessToken, readAuthorization } from '../dpop-resource.js';
 import type { AppEnv } from '../env.js';
 
 /** RFC 6750 §3.1 invalid_request, with its Bearer challenge. */
@@ -18,9 +18,8 @@ function invalidBearerRequest(message: string): InvalidRequest {
  * `access_token` in a form-encoded POST body (§2.2) — one of them, never both (§2). The query string
  * (§2.3) is refused for every path before any handler runs (app.ts; RFC 9700 §4.3.2).
  */
-async function accessTokenOf(c: Context<AppEnv>): Promise<string | undefined> {
-  const header = c.req.header('authorization');
-  const fromHeader = header === undefined ? undefined : /^Bearer[ ]+(\S+)[ ]*$/i.exec(header)?.[1];
+async function accessTokenOf(c: Context<AppEnv>): Promise<{ scheme: 'Bearer' | 'DPoP'; token: string } | undefined> {
+  const fromHeader = readAuthorization(c);
   let fromBody: string | undefined;
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (c.req.method === 'POST' && type === 'application/x-www-form-urlencoded') {
@@ -32,21 +31,22 @@ async function accessTokenOf(c: Context<AppEnv>): Promise<string | undefined> {
     }
   }
   if (fromHeader !== undefined && fromBody !== undefined) throw invalidBearerRequest('send the access token once: in the Authorization header or in the body');
-  return fromHeader ?? fromBody;
+  return fromHeader ?? (fromBody === undefined ? undefined : { scheme: 'Bearer', token: fromBody });
 }
 
 /** GET and POST /v1/auth/oauth/userinfo — OpenID Connect Core §5.3 (SPEC §9), for OAuth access tokens only. */
 export const oauthUserInfo = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
-  const token = await accessTokenOf(c);
-  if (!token) {
+  const presented = await accessTokenOf(c);
+  if (!presented) {
     const error = new InvalidToken('send the access token as Authorization: Bearer <token>');
     // RFC 6750 §3.1: no error code when the request carried no token at all.
     error.headers['WWW-Authenticate'] = 'Bearer realm="latchkey"';
     throw error;
   }
-  if (token.startsWith('pk_')) throw new InvalidToken('a publishable key is not an access token: send it as x-client-key');
+  if (presented.token.startsWith('pk_')) throw new InvalidToken('a publishable key is not an access token: send it as x-client-key');
   // Login tokens and ID tokens are refused by type: only OAuth access tokens (RFC 9068) reach here.
-  const principal = await authenticateBearer(deps, token, ['oauth']);
+  // RFC 9449 §7.1: a DPoP-bound token only as `Authorization: DPoP` with a proof by its key.
+  const principal = await authenticateAccessToken(deps, c, presented, ['oauth']);
   c.set('bearer', principal);
   return c.json(await getOpenIdUserInfo(deps, principal));
 };

@@ -3,6 +3,7 @@ import { findApplicationByPublishableKey, findApplicationBySecretKey } from '../
 import { authenticateConsumerToken } from '../../flows/authenticate-consumer.js';
 import type { FlowDeps } from '../../flows/deps.js';
 import { AuthenticationRequired, Forbidden, InvalidApiKey } from '../../protocol/errors.js';
+import { checkConsumerDpop, readAuthorization } from '../dpop-resource.js';
 import type { AppEnv } from '../env.js';
 
 // SPEC §2: which credential an endpoint takes, and 401 (missing or unknown) versus 403 (valid but of
@@ -11,6 +12,12 @@ import type { AppEnv } from '../env.js';
 function bearer(c: Context): string | undefined {
   const match = /^Bearer[ ]+(\S+)[ ]*$/i.exec(c.req.header('authorization') ?? '');
   return match?.[1];
+}
+
+/** A consumer access token as `Authorization: Bearer` or, for a DPoP-bound session, `Authorization: DPoP` (RFC 9449 §7.1). */
+function consumerTokenOf(c: Context): { scheme: 'Bearer' | 'DPoP'; token: string } | undefined {
+  const presented = readAuthorization(c);
+  return presented?.scheme === 'DPoP' && presented.token.startsWith('sk_') ? undefined : presented;
 }
 
 function secretKeyOf(c: Context): string | undefined {
@@ -116,7 +123,8 @@ export function requirePublishableKey(deps: FlowDeps): MiddlewareHandler<AppEnv>
 export function requireConsumerToken(deps: FlowDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await refusePublishableBearer(deps, c, 'this endpoint takes a consumer access token');
-    const token = bearer(c);
+    const presented = consumerTokenOf(c);
+    const token = presented?.token;
     const secretKey = secretKeyOf(c);
     if (secretKey) {
       await applicationOfSecretKey(deps, secretKey);
@@ -130,11 +138,15 @@ export function requireConsumerToken(deps: FlowDeps): MiddlewareHandler<AppEnv> 
       }
       throw withBearerChallenge(new AuthenticationRequired('send the access token as Authorization: Bearer <token>'), undefined);
     }
+    let principal;
     try {
-      c.set('principal', await authenticateConsumerToken(deps, token));
+      principal = await authenticateConsumerToken(deps, token);
     } catch (error) {
       throw withBearerChallenge(error, 'invalid_token');
     }
+    // RFC 9449 §7.1: the token of a DPoP-bound session needs a proof by its key.
+    await checkConsumerDpop(deps, c, principal, presented!);
+    c.set('principal', principal);
     await next();
   };
 }
@@ -154,7 +166,8 @@ function withBearerChallenge(error: unknown, code: string | undefined): unknown 
  */
 export function acceptGuestToken(deps: FlowDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const token = bearer(c);
+    const presented = consumerTokenOf(c);
+    const token = presented?.token;
     if (token && !token.startsWith('sk_')) {
       let principal;
       try {
@@ -162,6 +175,8 @@ export function acceptGuestToken(deps: FlowDeps): MiddlewareHandler<AppEnv> {
       } catch (error) {
         throw withBearerChallenge(error, 'invalid_token');
       }
+      // RFC 9449 §7.1: a guest's bound token is linked only with a proof by its key.
+      await checkConsumerDpop(deps, c, principal, presented!);
       // A guest belongs to the application it was created for (its token's `aud`): linking it
       // through another application, possibly of the other environment, is refused by ignoring it.
       const isGuest = principal.sessionType === 'guest' && principal.applicationId === c.get('application').id;

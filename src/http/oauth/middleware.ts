@@ -1,13 +1,10 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { findApplicationByPublishableKey } from '../../flows/applications.js';
 import type { FlowDeps } from '../../flows/deps.js';
-import { authenticateBearer } from '../../flows/oauth/tokens.js';
 import { InvalidClient, InvalidToken } from '../../protocol/oauth-errors.js';
+import { authenticateAccessToken, readAuthorization } from '../dpop-resource.js';
 import type { AppEnv } from '../env.js';
 
-function bearerOf(c: Context): string | undefined {
-  return /^Bearer[ ]+(\S+)[ ]*$/i.exec(c.req.header('authorization') ?? '')?.[1];
-}
 
 /** `x-client-key` of a /v1/auth/oauth endpoint: missing or unknown → 401 invalid_client (RFC 6749 §5.2). */
 export function requireClientKey(deps: FlowDeps): MiddlewareHandler<AppEnv> {
@@ -21,19 +18,23 @@ export function requireClientKey(deps: FlowDeps): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** `Authorization: Bearer` with a login token and/or OAuth access token (RFC 6750 §2.1); 401 invalid_token otherwise. */
+/**
+ * `Authorization: Bearer` with a login token and/or OAuth access token (RFC 6750 §2.1), or
+ * `Authorization: DPoP` with a DPoP-bound one and its proof (RFC 9449 §7.1); 401 invalid_token otherwise.
+ */
 export function requireBearer(deps: FlowDeps, accept: ReadonlyArray<'login' | 'oauth'>): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const token = bearerOf(c);
-    if (!token) {
+    const presented = readAuthorization(c);
+    if (!presented) {
       const error = new InvalidToken('send the token as Authorization: Bearer <token>');
       // RFC 6750 §3.1: no error code when the request carried no token at all.
       error.headers['WWW-Authenticate'] = 'Bearer realm="latchkey"';
       throw error;
     }
     // SPEC §2: a publishable key is no bearer credential; say where it goes (RFC 6750 keeps the 401).
-    if (token.startsWith('pk_')) throw new InvalidToken('a publishable key is not an access token: send it as x-client-key');
-    c.set('bearer', await authenticateBearer(deps, token, accept));
+    if (presented.token.startsWith('pk_')) throw new InvalidToken('a publishable key is not an access token: send it as x-client-key');
+    // RFC 9449 §7.1: a DPoP-bound token only under the DPoP scheme, with a proof by its key.
+    c.set('bearer', await authenticateAccessToken(deps, c, presented, accept));
     await next();
   };
 }

@@ -70,7 +70,7 @@ export const TokenRequestBody = v.object({
 /** SPEC §6.4 response. */
 export const TokenResponseBody = v.object({
   access_token: v.string(),
-  token_type: v.literal('Bearer'),
+  token_type: v.pipe(v.picklist(['Bearer', 'DPoP']), v.description('DPoP when the request carried a DPoP proof (RFC 9449 §5): the access token is bound to its key (cnf.jkt)')),
   expires_in: v.number(),
   refresh_token: v.optional(v.string()),
   refresh_token_expires_in: v.optional(v.number()),
@@ -98,6 +98,7 @@ export const IntrospectionBody = v.object({
   iat: v.optional(v.number()),
   exp: v.optional(v.number()),
   jti: v.optional(v.string()),
+  cnf: v.optional(v.pipe(v.object({ jkt: v.string() }), v.description('RFC 9449 §6.2: the DPoP key the token is bound to'))),
 });
 
 /** SPEC §6.7 response. */

@@ -3,6 +3,7 @@ import type { ExchangeCodeResponse, ExternalIdentity } from '../shared/wire.js';
 import { expressMiddleware } from './express.js';
 import { honoMiddleware } from './hono.js';
 import { protectedResourceHandler, protectedResourceMetadata, protectedResourceMetadataUrl, type ProtectedResourceMetadata, type ProtectedResourceOptions } from './protected-resource.js';
+import type { MiddlewareOptions } from './bearer.js';
 import { verifyAccessToken, type AccessTokenClaims, type VerifyAccessTokenOptions } from './verify.js';
 
 export interface LatchkeyServerOptions {
@@ -16,7 +17,14 @@ export interface LatchkeyServerOptions {
 }
 
 /** Verification options with the issuer and JWKS of this Latchkey filled in. */
-export type BoundVerifyOptions = Partial<VerifyAccessTokenOptions> & { realm?: string; resourceMetadata?: string };
+export type BoundVerifyOptions = Partial<VerifyAccessTokenOptions> & {
+  realm?: string;
+  resourceMetadata?: string;
+  /** DPoP (RFC 9449 §7, SPEC §13): see MiddlewareOptions and BearerOptions. */
+  publicOrigin?: string;
+  dpopReplayCache?: MiddlewareOptions['dpopReplayCache'];
+  dpopProofWindowSeconds?: number;
+};
 
 export interface LatchkeyServer {
   /**

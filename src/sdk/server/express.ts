@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { authenticateBearer, type BearerOptions } from './bearer.js';
+import { authenticateBearer, type MiddlewareOptions } from './bearer.js';
 import type { AccessTokenClaims } from './verify.js';
 
 declare global {
@@ -17,9 +17,13 @@ declare global {
  * and sets its claims as `req.latchkey`; 401 per RFC 6750 §3 otherwise. It uses only node:http's
  * request and response API, which Express's objects extend.
  */
-export function expressMiddleware(options: BearerOptions) {
+export function expressMiddleware(options: MiddlewareOptions) {
   return (req: IncomingMessage & { latchkey?: AccessTokenClaims }, res: ServerResponse, next: (error?: unknown) => void): void => {
-    authenticateBearer(req.headers.authorization, options).then((outcome) => {
+    // RFC 9449 §4.3 check 9: the URL the client called; behind a proxy, set `publicOrigin`.
+    const path = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    const origin = options.publicOrigin?.replace(/\/+$/, '') ?? `http://${req.headers.host ?? 'localhost'}`;
+    const dpop = req.headers.dpop;
+    authenticateBearer(req.headers.authorization, options, { method: req.method ?? 'GET', url: `${origin}${path}`, dpop: Array.isArray(dpop) ? dpop.join(',') : dpop }).then((outcome) => {
       if (outcome.ok) {
         req.latchkey = outcome.claims;
         next();

@@ -5,7 +5,8 @@ export {
   type ProtectedResourceMetadata, type ProtectedResourceOptions,
 } from './protected-resource.js';
 export { verifyAccessToken, type AccessTokenClaims, type AccessTokenKind, type ConsumerAccessTokenClaims, type OAuthAccessTokenClaims, type VerifyAccessTokenOptions } from './verify.js';
-export { authenticateBearer, type BearerOptions, type BearerOutcome } from './bearer.js';
+export { authenticateBearer, type BearerOptions, type BearerOutcome, type DpopRequest, type MiddlewareOptions } from './bearer.js';
+export { memoryReplayCache, verifyDpopProof, type DpopCheck, type DpopReplayCache } from './dpop.js';
 export { honoMiddleware, type LatchkeyVariables } from './hono.js';
 export { expressMiddleware } from './express.js';
 export * from '../shared/errors.js';

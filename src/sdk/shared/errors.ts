@@ -74,6 +74,9 @@ export class ConsentRequired extends LatchkeyError {}
 export class InteractionRequired extends LatchkeyError {}
 export class RequestNotSupported extends LatchkeyError {}
 export class RequestUriNotSupported extends LatchkeyError {}
+/** RFC 9449 §5, §8 (SPEC §13): a DPoP proof refused; the server's nonce is needed. */
+export class InvalidDpopProof extends LatchkeyError {}
+export class UseDpopNonce extends LatchkeyError {}
 /** Admin API (SPEC §10) and account state. */
 export class InvalidInput extends LatchkeyError {}
 export class Conflict extends LatchkeyError {}
@@ -129,6 +132,8 @@ export const ERROR_CLASSES = {
   interaction_required: InteractionRequired,
   request_not_supported: RequestNotSupported,
   request_uri_not_supported: RequestUriNotSupported,
+  invalid_dpop_proof: InvalidDpopProof,
+  use_dpop_nonce: UseDpopNonce,
   invalid_input: InvalidInput,
   conflict: Conflict,
   consumer_disabled: ConsumerDisabled,

@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
 import {
   accessTokenHashForDpop, DPOP_PROOF_TYP, DPOP_PROOF_WINDOW_SECONDS, DPOP_SIGNING_ALGORITHMS, normalizeHtu, PRIVATE_JWK_MEMBERS,
-} from '../protocol/dpop.js';
+} from './dpop.js';
 
 /** Why a DPoP proof was refused; the message is safe to show the client. */
 export class DpopProofError extends Error {}
@@ -15,6 +15,8 @@ export interface VerifiedDpopProof {
   iat: number;
   /** The server nonce the proof carries (§8), unchecked here. */
   nonce: string | undefined;
+  /** The access token hash the proof carries (§4.2), if any. */
+  ath: string | undefined;
 }
 
 /**
@@ -66,5 +68,5 @@ export async function verifyDpopProof(
     if (ath !== accessTokenHashForDpop(expected.accessToken)) throw new DpopProofError('the DPoP proof\'s ath does not match the access token');
   }
   if (nonce !== undefined && typeof nonce !== 'string') throw new DpopProofError('the DPoP proof\'s nonce is invalid');
-  return { jkt: await calculateJwkThumbprint(jwk, 'sha256'), jti, iat, nonce };
+  return { jkt: await calculateJwkThumbprint(jwk, 'sha256'), jti, iat, nonce, ath: typeof ath === 'string' ? ath : undefined };
 }
