@@ -24,7 +24,7 @@ describeEachEngine('Store contract', (engine) => {
     application = {
       id: 'app_contract', organizationId, name: 'c', publishableKey: 'pk_test_contract', environment: 'test', type: 'confidential',
       redirectUris: [], allowedScopes: [], allowedOrigins: ['https://shop.example'], logoUrl: null, accentColor: null, isFirstParty: false,
-      pkcePolicy: 'required', postLogoutRedirectUris: [], accessTokenAlg: 'EdDSA', passkeyOrigins: [], createdAt: now, disabledAt: null,
+      pkcePolicy: 'required', postLogoutRedirectUris: [], accessTokenAlg: 'EdDSA', passkeyOrigins: [], createdAt: now, disabledAt: null, registration: 'manual',
     };
     await store.createApplication(application, hashSecret('sk_test_first'), now);
     consumer = {

@@ -243,6 +243,19 @@ export const SETTINGS = {
     defaultText: '1',
     schema: integer(1, 16, 1),
   },
+  LATCHKEY_CLIENT_REGISTRATION_ORGANIZATION: {
+    description:
+      'The organization (by name) that clients nobody registered by hand belong to (SPEC §13): an https `client_id` naming a Client ID Metadata Document, and clients made by Dynamic Client Registration. Its `latchkey orgs set-client-registration` switches (off by default) say whether either works and in which environment such clients live.',
+    defaultText: 'default',
+    schema: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be an organization name')), 'default'),
+  },
+  LATCHKEY_INSECURE_CLIENT_METADATA_FETCH: {
+    description:
+      'INSECURE, TESTS ONLY. Let the Client ID Metadata Document fetcher use plain http and loopback addresses (127.0.0.0/8, ::1), for documents served by a local test server. Refused unless the issuer itself is on a loopback host (there is no other notion of "production"); warns at boot. Private, link-local and other non-public addresses stay refused.',
+    defaultText: 'false',
+    insecure: true,
+    schema: v.pipe(v.optional(v.picklist(['true', 'false'], 'must be true or false'), 'false'), v.transform((value) => value === 'true')),
+  },
 } satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -12,6 +12,7 @@ import { jwks } from './handlers/jwks.js';
 import { login, loginLogout, loginOtp } from './handlers/login.js';
 import { logout } from './handlers/logout.js';
 import { oauthMetadata, openIdMetadata } from './handlers/metadata.js';
+import { clientRegistrationFeatures } from '../flows/oauth/client-metadata-documents.js';
 import { oauthAuthorize } from './handlers/oauth-authorize.js';
 import { oauthInitiate } from './handlers/oauth-initiate.js';
 import { oauthIntrospect } from './handlers/oauth-introspect.js';
@@ -347,11 +348,11 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
       },
     })),
     {
-      method: 'GET', path: '/.well-known/oauth-authorization-server', isBrowserFacing: false, middleware: [], handler: oauthMetadata(deps.issuer),
+      method: 'GET', path: '/.well-known/oauth-authorization-server', isBrowserFacing: false, middleware: [], handler: oauthMetadata(deps.issuer, () => clientRegistrationFeatures(deps)),
       doc: { operationId: 'getOAuthMetadata', tag: 'Discovery', summary: 'RFC 8414 authorization server metadata', responses: { 200: { description: 'Metadata' } } },
     },
     {
-      method: 'GET', path: '/.well-known/openid-configuration', isBrowserFacing: false, middleware: [], handler: openIdMetadata(deps.issuer),
+      method: 'GET', path: '/.well-known/openid-configuration', isBrowserFacing: false, middleware: [], handler: openIdMetadata(deps.issuer, () => clientRegistrationFeatures(deps)),
       doc: { operationId: 'getOpenIdConfiguration', tag: 'Discovery', summary: 'OpenID Connect discovery document', responses: { 200: { description: 'Metadata' } } },
     },
     {

@@ -13,6 +13,7 @@ import * as openIdConnect from './migrations/010-openid-connect.js';
 import * as administration from './migrations/011-administration.js';
 import * as totp from './migrations/012-totp.js';
 import * as passkeys from './migrations/013-passkeys.js';
+import * as clientRegistration from './migrations/016-client-registration.js';
 
 // Migrations are compiled into the program (no directory scanning), in order of their names.
 const MIGRATIONS: Record<string, Migration> = {
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011-administration': administration,
   '012-totp': totp,
   '013-passkeys': passkeys,
+  '016-client-registration': clientRegistration,
 };
 
 /** Every migration's name, in the order they apply. */

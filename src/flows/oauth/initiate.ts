@@ -3,6 +3,7 @@ import { AUTHORIZATION_SESSION_TTL_SECONDS } from '../../protocol/lifetimes.js';
 import {
   InvalidRequest, InvalidScope, OAuthError, RequestNotSupported, RequestUriNotSupported, UnsupportedResponseType,
 } from '../../protocol/oauth-errors.js';
+import { isClientIdUrl } from '../../protocol/client-metadata-document.js';
 import { CODE_CHALLENGE_PATTERN } from '../../protocol/pkce.js';
 import { isRegisteredRedirectUri } from '../../protocol/redirect-uri.js';
 import { readClaimsRequest, requestedSubject } from '../../protocol/claims-request.js';
@@ -11,6 +12,7 @@ import { parseScope, resolveRequestedScopes } from '../../protocol/scopes.js';
 import type { Application, AuthorizationRequest } from '../../storage/store.js';
 import { findApplicationByPublishableKey } from '../applications.js';
 import type { FlowDeps } from '../deps.js';
+import { resolveMetadataDocumentClient } from './client-metadata-documents.js';
 import { verifyIdTokenHint } from './id-token-hint.js';
 import { signAuthorizationSession } from './tokens.js';
 
@@ -52,7 +54,8 @@ export async function initiateAuthorization(
   }
   const clientId = params.client_id || headerClientKey;
   if (!clientId) throw new InvalidRequest('the client_id parameter is required');
-  const application = await findApplicationByPublishableKey(deps, clientId);
+  // SPEC §13: an https client_id names a Client ID Metadata Document, fetched here.
+  const application = isClientIdUrl(clientId) ? await resolveMetadataDocumentClient(deps, clientId) : await findApplicationByPublishableKey(deps, clientId);
   if (!application) throw new InvalidRequest('unknown client_id');
   const redirectUri = params.redirect_uri;
   if (!redirectUri) throw new InvalidRequest('the redirect_uri parameter is required');
@@ -110,6 +113,8 @@ async function checkParameters(deps: FlowDeps, application: Application, params:
   const codeChallenge = checkCodeChallenge(application, params, scope);
   if (params.nonce !== undefined && params.nonce.length > 512) throw new InvalidRequest('nonce must be at most 512 characters');
   if (params.mode !== undefined && params.mode !== 'api') throw new InvalidRequest('mode must be api when present');
+  // SPEC §13: API mode draws the client's own login screen (the person's password) and has no consent page.
+  if (params.mode === 'api' && application.registration !== 'manual') throw new InvalidRequest('mode=api is only for registered applications; this client uses the hosted pages');
   // Core §3.1.2.1: `ui_locales`, `claims_locales` and `acr_values` are accepted and ignored (the pages
   // speak one language; there is one authentication level); `display` must be a known value.
   checkDisplay(params.display);

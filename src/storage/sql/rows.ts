@@ -47,6 +47,7 @@ export function toApplication(row: Row<'applications'>): Application {
     passkeyOrigins: JSON.parse(row.passkey_origins) as string[],
     createdAt: row.created_at,
     disabledAt: row.disabled_at ?? null,
+    registration: row.registration,
   };
 }
 

@@ -133,6 +133,7 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
             access_token_alg: application.accessTokenAlg,
             passkey_origins: JSON.stringify(application.passkeyOrigins),
             created_at: application.createdAt,
+            registration: application.registration,
           })
           .execute();
         await trx
