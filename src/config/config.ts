@@ -110,6 +110,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       loginPerIp: values.LATCHKEY_RATE_LIMIT_LOGIN_PER_IP as RateLimitRule,
       loginFailuresPerAccount: values.LATCHKEY_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT as RateLimitRule,
       secondFactorPerConsumer: values.LATCHKEY_RATE_LIMIT_SECOND_FACTOR_PER_CONSUMER as RateLimitRule,
+      registrationPerIp: values.LATCHKEY_RATE_LIMIT_REGISTRATION_PER_IP as RateLimitRule,
     }),
     housekeepingIntervalSeconds: values.LATCHKEY_HOUSEKEEPING_INTERVAL_SECONDS as number,
     housekeepingBatchSize: values.LATCHKEY_HOUSEKEEPING_BATCH_SIZE as number,

@@ -213,6 +213,11 @@ export const SETTINGS = {
     defaultText: '5/900',
     schema: rule('5/900'),
   },
+  LATCHKEY_RATE_LIMIT_REGISTRATION_PER_IP: {
+    description: 'Dynamic Client Registration requests (RFC 7591, `POST /v1/auth/oauth/register`) per client IP: each one that is answered creates an application, so open registration is kept from filling the database (SPEC §13).',
+    defaultText: '10/3600',
+    schema: rule('10/3600'),
+  },
   LATCHKEY_HOUSEKEEPING_INTERVAL_SECONDS: {
     description: 'How often an instance tries to delete expired rows (one instance at a time holds the lease); 0 turns housekeeping off.',
     defaultText: '300',

@@ -15,6 +15,7 @@ import { oauthMetadata, openIdMetadata } from './handlers/metadata.js';
 import { clientRegistrationFeatures } from '../flows/oauth/client-metadata-documents.js';
 import { oauthAuthorize } from './handlers/oauth-authorize.js';
 import { oauthInitiate } from './handlers/oauth-initiate.js';
+import { registrationRoutes } from './handlers/oauth-register.js';
 import { oauthIntrospect } from './handlers/oauth-introspect.js';
 import { oauthRevoke, oauthRevokeGrant } from './handlers/oauth-revoke.js';
 import { oauthToken } from './handlers/oauth-token.js';
@@ -207,6 +208,8 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: { 200: { description: 'The consumer', schema: ConsumerProfileBody }, 401: unauthorized, 403: forbidden, 500: internalError },
       },
     },
+    // SPEC §13, RFC 7591: Dynamic Client Registration.
+    ...registrationRoutes(deps, perIp('registrationPerIp')),
     ...passkeyConsumerRoutes(deps, { cors, publishableKey, guestToken, consumerToken, loginPerIp: perIp('loginPerIp') }),
     ...secondFactorRoutes(deps, { prefix: '/consumers/me', tag: 'Consumers', credential: 'consumerToken', middleware: [cors, consumerToken], ownerOf: consumerTokenOwner, operation: 'ConsumersMe' }),
     {

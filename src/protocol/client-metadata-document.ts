@@ -1,5 +1,6 @@
 import { redirectUriProblem } from './redirect-uri.js';
 import { OPENID_SCOPES, parseScope } from './scopes.js';
+import { textProblem } from './text.js';
 
 // OAuth Client ID Metadata Document, draft-ietf-oauth-client-id-metadata-document-01 ("CIMD" below):
 // the rules on the URL and on the document, without any I/O (the fetch is src/net/).
@@ -82,9 +83,16 @@ export function readClientMetadata(document: unknown, clientId: string, environm
   if (authMethod !== 'none') throw new InvalidClientMetadata('token_endpoint_auth_method must be none (public clients with PKCE)');
   const redirectUris = readRedirectUris(document.redirect_uris, environment);
   checkGrantAndResponseTypes(document);
-  const name = document.client_name ?? new URL(clientId).host;
-  if (typeof name !== 'string' || name.trim() === '' || name.length > 100) throw new InvalidClientMetadata('client_name must be a string of 1 to 100 characters');
-  return { clientId, name: name.trim(), redirectUris, allowedScopes: readScope(document.scope) };
+  const name = readClientName(document.client_name, new URL(clientId).host);
+  return { clientId, name, redirectUris, allowedScopes: readScope(document.scope) };
+}
+
+/** RFC 7591 §2 `client_name`: shown on the consent page, so plain text of 1 to 100 characters. */
+export function readClientName(value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  const problem = typeof value !== 'string' ? 'must be a string' : value.trim() === '' ? 'must not be empty' : textProblem(value.trim(), { maxLength: 100 });
+  if (problem) throw new InvalidClientMetadata(`client_name ${problem}`);
+  return (value as string).trim();
 }
 
 /** RFC 7591 §2: `redirect_uris`, required here (the code flow needs one), each valid for the environment. */
@@ -92,7 +100,7 @@ export function readRedirectUris(value: unknown, environment: 'test' | 'live'): 
   if (!isStringList(value) || value.length === 0) throw new InvalidRedirectUri('redirect_uris must be a non-empty list of URIs');
   if (value.length > 20) throw new InvalidRedirectUri('redirect_uris lists more than 20 URIs');
   for (const uri of value) {
-    const problem = redirectUriProblem(uri, environment);
+    const problem = textProblem(uri, { maxLength: 2000 }) ?? redirectUriProblem(uri, environment);
     if (problem) throw new InvalidRedirectUri(`redirect URI ${uri} ${problem}`);
   }
   return [...new Set(value)];

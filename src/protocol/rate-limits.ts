@@ -7,7 +7,8 @@ export type RateLimitName =
   | 'externalAuthorizePerApplication'
   | 'loginPerIp'
   | 'loginFailuresPerAccount'
-  | 'secondFactorPerConsumer';
+  | 'secondFactorPerConsumer'
+  | 'registrationPerIp';
 
 /** A fixed-window limit: `points` requests per `durationSeconds`. */
 export interface RateLimitRule {
