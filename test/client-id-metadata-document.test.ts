@@ -98,6 +98,9 @@ describeEachEngine('Client ID Metadata Documents', (engine) => {
     expect(tokens).toMatchObject({ token_type: 'bearer', scope: 'profile email' });
     const claims = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString());
     expect(claims).toMatchObject({ client_id: clientId, sub: user.id });
+    // RFC 9700 §4.14.2: the public client's refresh token rotates, identified by the URL alone.
+    const refreshed = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, options));
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
 
     // A second sign-in asks again: consent is never remembered for such a client.
     const again = await completeInteraction(server, browser, await browser.navigate(url.toString()), user);
