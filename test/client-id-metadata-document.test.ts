@@ -174,3 +174,23 @@ describeEachEngine('Client ID Metadata Documents', (engine) => {
     expect((await response.json()).error).toBe('invalid_client');
   });
 });
+
+describeEachEngine('Client ID Metadata Documents: text that can never be a client_id', (engine) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(engine);
+  });
+  afterAll(() => server?.close());
+
+  it('issue 11.3: a URL client_id with U+0000, a lone surrogate or a space at the token endpoint is refused (400 or 401), never a 5xx', async () => {
+    for (const clientId of ['https://agent.example/\u0000', 'https://agent.example/\uD800', 'https://agent.example/a b']) {
+      const response = await server.request('/v1/auth/oauth/token', {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, refresh_token: 'x' }).toString(),
+      });
+      const body = await response.json();
+      expect([400, 401], JSON.stringify(body)).toContain(response.status);
+      expect(['invalid_request', 'invalid_client']).toContain(body.error);
+    }
+  });
+});

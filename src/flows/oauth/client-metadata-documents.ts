@@ -50,6 +50,8 @@ export async function resolveMetadataDocumentClient(deps: FlowDeps, clientId: st
  * redeems was bound to; undefined when unknown, or when the organization turned the feature off.
  */
 export async function findMetadataDocumentClient(deps: FlowDeps, clientId: string): Promise<Application | undefined> {
+  // No URL that could never have been stored reaches the store (issue 11.3: U+0000, lone surrogates).
+  if (clientIdUrlProblem(clientId, deps.clientRegistration.allowInsecureMetadataFetch)) return undefined;
   const application = await deps.store.findApplicationByPublishableKey(clientId);
   if (!application || application.registration !== 'metadata_document') return undefined;
   const found = await registrationOrganization(deps);
