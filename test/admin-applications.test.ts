@@ -45,7 +45,7 @@ describeEachEngine('issue 17 / SPEC §10: admin API applications', (engine) => {
         type: 'confidential', environment: 'live', redirectUris: ['https://shop.example/cb'], allowedScopes: ['openid', 'profile'],
         allowedOrigins: ['https://shop.example'], logoUrl: 'https://cdn.example/logo.png', accentColor: '#aa3377', isFirstParty: true,
         pkce: 'optional', postLogoutRedirectUris: ['https://shop.example/bye'], accessTokenAlg: 'RS256', passkeyOrigins: ['https://shop.example'],
-        createdAt: new Date(server.clock.now()).toISOString(), disabledAt: null,
+        registration: 'manual', createdAt: new Date(server.clock.now()).toISOString(), disabledAt: null,
       });
       expect((await authorize(server, asTestApp(created), IDENTITY)).status).toBe(200);
 

@@ -283,6 +283,7 @@ export function describeApplication(application: Application) {
     postLogoutRedirectUris: application.postLogoutRedirectUris,
     accessTokenAlg: application.accessTokenAlg,
     passkeyOrigins: application.passkeyOrigins,
+    registration: application.registration,
     createdAt: new Date(application.createdAt).toISOString(),
     disabledAt: application.disabledAt === null ? null : new Date(application.disabledAt).toISOString(),
   };

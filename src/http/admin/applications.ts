@@ -40,6 +40,7 @@ export const ApplicationBody = v.object({
   postLogoutRedirectUris: v.array(v.string()),
   accessTokenAlg: v.picklist(['EdDSA', 'RS256']),
   passkeyOrigins: v.pipe(v.array(v.string()), v.description('SPEC §12: origins besides the issuer\'s whose pages may run passkey ceremonies through the APIs')),
+  registration: v.pipe(v.picklist(['manual', 'metadata_document', 'dynamic']), v.description('SPEC §13: made by hand, or a client nobody registered (a Client ID Metadata Document URL, Dynamic Client Registration)')),
   createdAt: v.string(),
   disabledAt: NullableTime,
 });
