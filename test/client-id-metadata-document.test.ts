@@ -102,6 +102,10 @@ describeEachEngine('Client ID Metadata Documents', (engine) => {
     const refreshed = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, options));
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
 
+    // SPEC §8: the first use is an audit event naming the application.
+    const events = await server.server.runtime.deps.store.listAuditEvents(await organizationId(), 'application.registered');
+    expect(events.filter((event) => event.data.registration === 'metadata_document')).toHaveLength(1);
+
     // A second sign-in asks again: consent is never remembered for such a client.
     const again = await completeInteraction(server, browser, await browser.navigate(url.toString()), user);
     expect(again.sawConsent).toBe(true);

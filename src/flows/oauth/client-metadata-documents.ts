@@ -40,7 +40,12 @@ export async function resolveMetadataDocumentClient(deps: FlowDeps, clientId: st
     }
     throw error;
   }
-  const application = await deps.store.saveMetadataDocumentClient(metadataDocumentApplication(found.organization.id, environment, metadata, now));
+  const candidate = metadataDocumentApplication(found.organization.id, environment, metadata, now);
+  const application = await deps.store.saveMetadataDocumentClient(candidate);
+  // The row kept our id only when this request created it: the first use is the event worth recording.
+  if (application.id === candidate.id) {
+    await deps.audit.record('application.registered', application.organizationId, { applicationId: application.id, registration: 'metadata_document' });
+  }
   return checkMetadataDocumentClient(application, found.organization.id);
 }
 

@@ -76,7 +76,8 @@ export async function registerClient(deps: FlowDeps, requested: RequestedMetadat
   const redirectUris = checkRedirectUris(requested.redirectUris, environment);
   const now = deps.clock.now();
   const application = registeredApplication(found.organization.id, environment, {
-    name: requested.name ?? new URL(redirectUris[0]!).host ?? 'Unnamed client',
+    // A custom-scheme redirect URI (RFC 8252 §7.1) has no host: the name is then a plain placeholder.
+    name: requested.name ?? (new URL(redirectUris[0]!).host || 'Unnamed client'),
     redirectUris,
     allowedScopes: readScope(requested.scope),
   }, now);
