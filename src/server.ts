@@ -25,6 +25,8 @@ import { createRateLimits, type RateLimitBackend } from './storage/rate-limits.j
 import { cacheOrganizationReads } from './storage/organization-cache.js';
 import { probePostgres } from './storage/probe.js';
 import { openStore, type SqlStore } from './storage/sql-store.js';
+import { DEFAULT_DOCUMENT_FETCH_LIMITS, createDocumentFetcher } from './net/metadata-document-fetch.js';
+import { MetadataDocumentCache } from './flows/oauth/metadata-document-cache.js';
 
 /** What a caller (a test) may supply instead of the defaults: the clock, the log, delivery timeouts. */
 export interface RuntimeOptions {
@@ -82,6 +84,15 @@ export async function createRuntime(
       rateLimits,
       passwordHashing: resolved.passwordHashing,
       metrics,
+      clientRegistration: {
+        organizationName: resolved.clientRegistration.organizationName,
+        allowInsecureMetadataFetch: resolved.clientRegistration.allowInsecureMetadataFetch,
+        resources: resolved.clientRegistration.resources,
+        documents: new MetadataDocumentCache(createDocumentFetcher({
+          ...DEFAULT_DOCUMENT_FETCH_LIMITS,
+          allowInsecure: resolved.clientRegistration.allowInsecureMetadataFetch,
+        })),
+      },
     };
     // SPEC §1: whichever command touches a new database first leaves `default` there.
     await ensureDefaultOrganization(deps);

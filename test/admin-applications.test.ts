@@ -47,7 +47,7 @@ describeEachEngine('issue 17 / SPEC §10: admin API applications', (engine) => {
         allowedOrigins: ['https://shop.example'], logoUrl: 'https://cdn.example/logo.png', accentColor: '#aa3377', isFirstParty: true,
         pkce: 'optional', postLogoutRedirectUris: ['https://shop.example/bye'], accessTokenAlg: 'RS256', passkeyOrigins: ['https://shop.example'],
         requirePushedAuthorizationRequests: true, resources: ['https://api.shop.example/v1'],
-        requireDpop: true, createdAt: new Date(server.clock.now()).toISOString(), disabledAt: null,
+        requireDpop: true, registration: 'manual', createdAt: new Date(server.clock.now()).toISOString(), disabledAt: null,
       });
       expect((await authorize(server, asTestApp(created), IDENTITY)).status).toBe(200);
 

@@ -20,9 +20,11 @@ const ALLOWED: Record<string, string[]> = {
   storage: ['protocol', 'observability'],
   delivery: ['crypto', 'observability', 'protocol', 'storage'],
   config: ['protocol'],
+  // Outbound requests to URLs a client names (SPEC §13 metadata documents): guarded, rule-bound.
+  net: ['protocol'],
   observability: ['crypto', 'protocol', 'storage'],
   cli: ['config', 'delivery', 'flows', 'storage', 'protocol', 'observability', 'server.ts'],
-  'server.ts': ['config', 'crypto', 'delivery', 'flows', 'http', 'observability', 'protocol', 'storage'],
+  'server.ts': ['config', 'crypto', 'delivery', 'flows', 'http', 'net', 'observability', 'protocol', 'storage'],
   // The client library (SPEC §11) ships to browsers and other people's backends: no server code at
   // run time. Its wire types come from http/schemas by type-only imports (checked below).
   sdk: [],

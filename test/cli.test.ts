@@ -128,6 +128,18 @@ describeEachEngine('latchkey CLI (SPEC §8)', (engine) => {
     expect(theme).toContain('--accent: #113355');
   });
 
+  it('SPEC §13: orgs set-client-registration switches metadata documents and registration; a generated initial access token is printed once', async () => {
+    expect(await latchkey('orgs', 'set-client-registration', '--metadata-documents', 'live', '--dynamic-registration', 'test', '--initial-access-token', 'generate', '--json')).toEqual({
+      organization: 'default', clientIdMetadataDocuments: 'live', dynamicClientRegistration: 'test', requiresInitialAccessToken: true,
+      initialAccessToken: expect.stringMatching(/^lkr_[A-Za-z0-9_-]{43}$/),
+    });
+    expect(await latchkey('orgs', 'set-client-registration', '--metadata-documents', 'off', '--dynamic-registration', 'off', '--initial-access-token', 'none', '--json')).toEqual({
+      organization: 'default', clientIdMetadataDocuments: 'off', dynamicClientRegistration: 'off', requiresInitialAccessToken: false,
+    });
+    await expect(run(process.execPath, [BIN, 'orgs', 'set-client-registration', '--metadata-documents', 'on'], { env }))
+      .rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--metadata-documents must be off, test or live') });
+  });
+
   it('users create --json prints { id, email }; a malformed email is refused', async () => {
     const user = await latchkey('users', 'create', '--email', 'Grace@Example.com', '--password', 'a long password', '--phone', '+14155550111', '--json');
     expect(user).toMatchObject({ id: expect.stringMatching(/^con_/), email: 'grace@example.com', hasSecondFactor: true });

@@ -25,7 +25,7 @@ describeEachEngine('Store contract', (engine) => {
       id: 'app_contract', organizationId, name: 'c', publishableKey: 'pk_test_contract', environment: 'test', type: 'confidential',
       redirectUris: [], allowedScopes: [], allowedOrigins: ['https://shop.example'], logoUrl: null, accentColor: null, isFirstParty: false,
       pkcePolicy: 'required', postLogoutRedirectUris: [], accessTokenAlg: 'EdDSA', passkeyOrigins: [],
-      requirePushedAuthorizationRequests: false, resources: [], requireDpop: false, createdAt: now, disabledAt: null,
+      requirePushedAuthorizationRequests: false, resources: [], requireDpop: false, createdAt: now, disabledAt: null, registration: 'manual',
     };
     await store.createApplication(application, hashSecret('sk_test_first'), now);
     consumer = {
@@ -1001,5 +1001,35 @@ describeEachEngine('Store contract', (engine) => {
       expect(await store.getTotpFactor(person.id)).toBeUndefined();
       expect(await store.countUnusedRecoveryCodes(person.id)).toBe(0);
     });
+  });
+  it('SPEC §13: client-registration switches are off for a new organization and stored as set', async () => {
+    expect(await store.getClientRegistrationSettings(organizationId)).toEqual({ metadataDocuments: 'off', dynamicRegistration: 'off', registrationTokenHash: null });
+    const settings = { metadataDocuments: 'live', dynamicRegistration: 'test', registrationTokenHash: hashSecret('lkr_x') } as const;
+    await store.setClientRegistrationSettings(organizationId, settings);
+    expect(await store.getClientRegistrationSettings(organizationId)).toEqual(settings);
+    await store.setClientRegistrationSettings(organizationId, { metadataDocuments: 'off', dynamicRegistration: 'off', registrationTokenHash: null });
+  });
+
+  it('SPEC §13: saveMetadataDocumentClient — 20 concurrent first uses make one row; later saves refresh it, never across organizations', async () => {
+    const url = 'https://agent.example/client.json';
+    const base: Application = {
+      ...application, id: '', publishableKey: url, type: 'public', redirectUris: ['https://agent.example/cb'], allowedScopes: ['openid'],
+      allowedOrigins: [], registration: 'metadata_document',
+    };
+    const saved = await Promise.all(Array.from({ length: 20 }, (_, i) => store.saveMetadataDocumentClient({ ...base, id: `app_cimd_${i}` })));
+    expect(new Set(saved.map((row) => row.id)).size).toBe(1);
+    expect(saved[0]).toMatchObject({ publishableKey: url, registration: 'metadata_document', type: 'public', redirectUris: ['https://agent.example/cb'] });
+    const refreshed = await store.saveMetadataDocumentClient({ ...base, id: 'app_cimd_new', name: 'Renamed', redirectUris: ['https://agent.example/cb2'], allowedScopes: ['openid', 'email'] });
+    expect(refreshed).toMatchObject({ id: saved[0]!.id, name: 'Renamed', redirectUris: ['https://agent.example/cb2'], allowedScopes: ['openid', 'email'] });
+    await store.createOrganization({ id: 'org_other_cimd', name: 'other-cimd', settings: { ...DEFAULT_ORGANIZATION_SETTINGS }, branding: { displayName: null, logoUrl: null, accentColor: null }, createdAt: now });
+    const foreign = await store.saveMetadataDocumentClient({ ...base, id: 'app_cimd_foreign', organizationId: 'org_other_cimd', name: 'Hijack' });
+    expect(foreign).toMatchObject({ id: saved[0]!.id, organizationId, name: 'Renamed' });
+  });
+
+  it('SPEC §13: createPublicClient stores a client without any secret', async () => {
+    const client: Application = { ...application, id: 'app_dcr', publishableKey: 'pk_test_dcr_contract_0000', type: 'public', allowedOrigins: [], registration: 'dynamic' };
+    await store.createPublicClient(client);
+    expect(await store.findApplicationByPublishableKey(client.publishableKey)).toEqual(client);
+    expect(await store.findApplicationWithSecret(client.publishableKey, hashSecret(''), now)).toMatchObject({ secretMatches: false });
   });
 });

@@ -80,6 +80,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: runOrgs,
   },
   {
+    words: ['orgs', 'set-client-registration'], summary: 'accept clients nobody registered by hand (SPEC §13; off by default)',
+    usage: '[--org NAME] [--metadata-documents off|test|live] [--dynamic-registration off|test|live] [--initial-access-token generate|none] [--json]',
+    options: {
+      org,
+      'metadata-documents': { type: 'string', value: 'off|test|live', help: 'an https client_id naming a Client ID Metadata Document: off, or the environment such clients live in' },
+      'dynamic-registration': { type: 'string', value: 'off|test|live', help: 'Dynamic Client Registration (RFC 7591): off, or the environment of registered clients' },
+      'initial-access-token': { type: 'string', value: 'generate|none', help: 'registration needs a new token (printed once), or none (open registration)' },
+      json,
+    },
+    run: runOrgs,
+  },
+  {
     words: ['apps', 'create'], summary: 'create an application and print its keys (the secret key once)',
     usage: '--name NAME [--org NAME] [--type confidential|public] [--environment test|live] [--redirect-uri URI]... [--scope S]... [--origin O]... [options]',
     options: {

@@ -4,6 +4,7 @@ import { createOrganization } from '../flows/bootstrap.js';
 import { BrandingError, setOrganizationBranding } from '../flows/branding.js';
 import type { ChannelSettings } from '../delivery/settings.js';
 import { InvalidDeliverySettings, setOrganizationDelivery } from '../flows/organization-delivery.js';
+import { setClientRegistration, type ClientRegistrationChange } from '../flows/client-registration-settings.js';
 import { print, withRuntime } from './runtime.js';
 import { UsageError } from './usage-error.js';
 
@@ -25,6 +26,9 @@ export async function runOrgs(config: Config, argv: string[]): Promise<number> {
       'display-name': { type: 'string' },
       'logo-url': { type: 'string' },
       'accent-color': { type: 'string' },
+      'metadata-documents': { type: 'string' },
+      'dynamic-registration': { type: 'string' },
+      'initial-access-token': { type: 'string' },
     },
   });
   return withRuntime(config, async ({ deps }) => {
@@ -71,8 +75,35 @@ export async function runOrgs(config: Config, argv: string[]): Promise<number> {
       print(values.json, { organization: organization.name, ...branding }, `branding of ${organization.name} updated`);
       return 0;
     }
-    throw new UsageError('orgs needs one of: list, create, set-delivery, set-branding');
+    if (sub === 'set-client-registration') {
+      const organization = await deps.store.findOrganizationByName(values.org);
+      if (!organization) throw new UsageError(`no organization named "${values.org}"`);
+      const result = await setClientRegistration(deps, organization.id, clientRegistrationChange(values));
+      const lines = [
+        `client registration of ${organization.name}: metadata documents ${result.clientIdMetadataDocuments}, dynamic registration ${result.dynamicClientRegistration}` +
+          (result.requiresInitialAccessToken ? ' (initial access token required)' : ''),
+        ...(result.initialAccessToken ? [`initial access token (shown once): ${result.initialAccessToken}`] : []),
+      ];
+      print(values.json, { organization: organization.name, ...result }, lines.join('\n'));
+      return 0;
+    }
+    throw new UsageError('orgs needs one of: list, create, set-delivery, set-branding, set-client-registration');
   });
+}
+
+const MODES = ['off', 'test', 'live'] as const;
+
+/** `orgs set-client-registration` options as a change; absent ones are kept. */
+function clientRegistrationChange(values: Record<string, string | boolean | undefined>): ClientRegistrationChange {
+  const mode = (name: string) => {
+    const value = values[name];
+    if (value === undefined) return undefined;
+    if (!MODES.includes(value as (typeof MODES)[number])) throw new UsageError(`--${name} must be off, test or live`);
+    return value as (typeof MODES)[number];
+  };
+  const token = values['initial-access-token'];
+  if (token !== undefined && token !== 'generate' && token !== 'none') throw new UsageError('--initial-access-token must be generate or none');
+  return { clientIdMetadataDocuments: mode('metadata-documents'), dynamicClientRegistration: mode('dynamic-registration'), initialAccessToken: token };
 }
 
 function channelSettings(values: Record<string, string | boolean | undefined>): ChannelSettings {

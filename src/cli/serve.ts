@@ -36,6 +36,9 @@ export async function runServe(config: Config): Promise<number> {
   if (server.runtime.config.isInsecureHttpIssuer) {
     logger.warn({ issuer: server.runtime.config.issuer }, 'INSECURE: the issuer is plain http on a non-loopback host (LATCHKEY_INSECURE_HTTP_ISSUER)');
   }
+  if (server.runtime.config.clientRegistration.allowInsecureMetadataFetch) {
+    logger.warn('INSECURE: Client ID Metadata Documents may be fetched over http and from loopback addresses (LATCHKEY_INSECURE_CLIENT_METADATA_FETCH, tests only)');
+  }
   await warnAboutDevelopmentDelivery(server);
   await stopped;
   logger.info('shutting down');

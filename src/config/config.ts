@@ -31,6 +31,8 @@ export interface Config {
   readonly housekeepingIntervalSeconds: number;
   readonly housekeepingBatchSize: number;
   readonly shutdownTimeoutSeconds: number;
+  /** SPEC §13: clients nobody registered by hand (LATCHKEY_CLIENT_REGISTRATION_ORGANIZATION, LATCHKEY_INSECURE_CLIENT_METADATA_FETCH). */
+  readonly clientRegistration: { readonly organizationName: string; readonly allowInsecureMetadataFetch: boolean; readonly resources: readonly string[] };
   /** LATCHKEY_TEST_FAULT: test only (test-fault.ts); undefined unless a crash test sets it. */
   readonly testFault: TestFault | undefined;
 }
@@ -77,6 +79,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (problems.length === 0 && !isDomainOrParent(new URL(issuer).hostname, webauthnRpId)) {
     problems.push(`LATCHKEY_WEBAUTHN_RP_ID: must be the issuer's host or a parent domain of it (got ${JSON.stringify(webauthnRpId)}, issuer host ${JSON.stringify(new URL(issuer).hostname)})`);
   }
+  // A test-only weakening: refused where the issuer says this is a real deployment (any non-loopback host).
+  if (problems.length === 0 && values.LATCHKEY_INSECURE_CLIENT_METADATA_FETCH === true && !isLoopbackUrl(issuer)) {
+    problems.push(`LATCHKEY_INSECURE_CLIENT_METADATA_FETCH: only for tests, with an issuer on localhost, 127.0.0.1 or [::1] (got issuer ${JSON.stringify(issuer)})`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     databaseUrl: values.LATCHKEY_DATABASE_URL as string,
@@ -105,10 +111,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       loginFailuresPerAccount: values.LATCHKEY_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT as RateLimitRule,
       secondFactorPerConsumer: values.LATCHKEY_RATE_LIMIT_SECOND_FACTOR_PER_CONSUMER as RateLimitRule,
       accountChangesPerIp: values.LATCHKEY_RATE_LIMIT_ACCOUNT_CHANGES_PER_IP as RateLimitRule,
+      registrationPerIp: values.LATCHKEY_RATE_LIMIT_REGISTRATION_PER_IP as RateLimitRule,
     }),
     housekeepingIntervalSeconds: values.LATCHKEY_HOUSEKEEPING_INTERVAL_SECONDS as number,
     housekeepingBatchSize: values.LATCHKEY_HOUSEKEEPING_BATCH_SIZE as number,
     shutdownTimeoutSeconds: values.LATCHKEY_SHUTDOWN_TIMEOUT_SECONDS as number,
+    clientRegistration: Object.freeze({
+      organizationName: values.LATCHKEY_CLIENT_REGISTRATION_ORGANIZATION as string,
+      allowInsecureMetadataFetch: values.LATCHKEY_INSECURE_CLIENT_METADATA_FETCH as boolean,
+      resources: Object.freeze([...((values.LATCHKEY_CLIENT_REGISTRATION_RESOURCES as string[] | '') || [])]),
+    }),
     testFault: testFault as TestFault | undefined,
     passwordHashing: Object.freeze({
       memoryCostKib: values.LATCHKEY_ARGON2_MEMORY_KIB as number,
@@ -126,6 +138,11 @@ function withoutPassword(raw: string | undefined): string | undefined {
 /** True when `host` is `domain` or a subdomain of it (labels, not characters: `badexample.com` is not under `example.com`). */
 function isDomainOrParent(host: string, domain: string): boolean {
   return host === domain || host.endsWith(`.${domain}`);
+}
+
+/** True for a URL whose host is a loopback name or address. */
+function isLoopbackUrl(url: string): boolean {
+  return ['localhost', '127.0.0.1', '[::1]'].includes(new URL(url).hostname);
 }
 
 /** True for an http URL whose host is not a loopback name or address. */

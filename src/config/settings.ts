@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { resourceProblem } from '../protocol/resource-indicators.js';
 
 /**
  * Every setting Latchkey reads from the environment (SPEC §8), in one table. The configuration
@@ -218,6 +219,11 @@ export const SETTINGS = {
     defaultText: '60/900',
     schema: rule('60/900'),
   },
+  LATCHKEY_RATE_LIMIT_REGISTRATION_PER_IP: {
+    description: 'Dynamic Client Registration requests (RFC 7591, `POST /v1/auth/oauth/register`) per client IP: each one that is answered creates an application, so open registration is kept from filling the database (SPEC §13).',
+    defaultText: '10/3600',
+    schema: rule('10/3600'),
+  },
   LATCHKEY_HOUSEKEEPING_INTERVAL_SECONDS: {
     description: 'How often an instance tries to delete expired rows (one instance at a time holds the lease); 0 turns housekeeping off.',
     defaultText: '300',
@@ -247,6 +253,32 @@ export const SETTINGS = {
     description: 'argon2id lanes for user passwords.',
     defaultText: '1',
     schema: integer(1, 16, 1),
+  },
+  LATCHKEY_CLIENT_REGISTRATION_ORGANIZATION: {
+    description:
+      'The organization (by name) that clients nobody registered by hand belong to (SPEC §13): an https `client_id` naming a Client ID Metadata Document, and clients made by Dynamic Client Registration. Its `latchkey orgs set-client-registration` switches (off by default) say whether either works and in which environment such clients live.',
+    defaultText: 'default',
+    schema: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be an organization name')), 'default'),
+  },
+  LATCHKEY_CLIENT_REGISTRATION_RESOURCES: {
+    description:
+      'The resource indicators (RFC 8707: absolute URIs without fragment, separated by spaces or commas) that clients nobody registered by hand — Client ID Metadata Document and Dynamic Client Registration clients — may ask tokens for with `resource`; anything else is `invalid_target`. Registered applications list their own (`--resource`). MCP clients always send the MCP server\'s URL as `resource`, so list it here.',
+    defaultText: 'none',
+    schema: v.optional(
+      v.pipe(
+        v.string(),
+        v.transform((value) => value.split(/[\s,]+/).filter(Boolean)),
+        v.check((list) => list.every((uri) => resourceProblem(uri) === undefined), 'each must be an absolute URI without a fragment'),
+      ),
+      '',
+    ),
+  },
+  LATCHKEY_INSECURE_CLIENT_METADATA_FETCH: {
+    description:
+      'INSECURE, TESTS ONLY. Let the Client ID Metadata Document fetcher use plain http and loopback addresses (127.0.0.0/8, ::1), for documents served by a local test server. Refused unless the issuer itself is on a loopback host (there is no other notion of "production"); warns at boot. Private, link-local and other non-public addresses stay refused.',
+    defaultText: 'false',
+    insecure: true,
+    schema: v.pipe(v.optional(v.picklist(['true', 'false'], 'must be true or false'), 'false'), v.transform((value) => value === 'true')),
   },
 } satisfies Record<string, SettingSpec>;
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constantTimeEqual, hashSecret } from '../crypto/hash.js';
 import { generateId, generateSecret } from '../crypto/random.js';
 import { NotFound } from '../protocol/errors.js';
+import { isClientIdUrl } from '../protocol/client-metadata-document.js';
 import { isPublishableKeyShape, isSecretKeyShape } from '../protocol/keys.js';
 import { parseOrigin } from '../protocol/origins.js';
 import { redirectUriProblem } from '../protocol/redirect-uri.js';
@@ -11,6 +12,7 @@ import type { Application, ApplicationChanges, PageRequest } from '../storage/st
 import { withActor, type AuditActor } from './admin-principal.js';
 import { checkApplicationBranding } from './branding.js';
 import type { FlowDeps } from './deps.js';
+import { findMetadataDocumentClient } from './oauth/client-metadata-documents.js';
 import { fetchPage, type Page } from './paging.js';
 
 export type { ApplicationChanges } from '../storage/store.js';
@@ -115,6 +117,7 @@ export async function createApplication(deps: FlowDeps, input: NewApplication, a
     requireDpop: input.requireDpop ?? false,
     createdAt: now,
     disabledAt: null,
+    registration: 'manual',
   };
   const secretKey = newSecretKey(input.environment);
   await deps.store.createApplication(application, hashSecret(secretKey), now);
@@ -151,6 +154,8 @@ function usable(application: Application | undefined): Application | undefined {
 
 /** The application a publishable key belongs to, if any and not disabled. */
 export async function findApplicationByPublishableKey(deps: FlowDeps, publishableKey: string): Promise<Application | undefined> {
+  // SPEC §13: a Client ID Metadata Document URL is the client_id of the application made from it.
+  if (isClientIdUrl(publishableKey)) return usable(await findMetadataDocumentClient(deps, publishableKey));
   if (!isPublishableKeyShape(publishableKey)) return undefined;
   return usable(await deps.store.findApplicationByPublishableKey(publishableKey));
 }
@@ -293,6 +298,7 @@ export function describeApplication(application: Application) {
     requirePushedAuthorizationRequests: application.requirePushedAuthorizationRequests,
     requireDpop: application.requireDpop,
     resources: application.resources,
+    registration: application.registration,
     createdAt: new Date(application.createdAt).toISOString(),
     disabledAt: application.disabledAt === null ? null : new Date(application.disabledAt).toISOString(),
   };

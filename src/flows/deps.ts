@@ -8,6 +8,7 @@ import type { Clock } from '../protocol/clock.js';
 import type { RateLimits } from '../protocol/rate-limits.js';
 import type { Store } from '../storage/store.js';
 import type { Keyring } from './keyring.js';
+import type { ClientRegistrationDeps } from './oauth/metadata-document-cache.js';
 
 /** What every flow may use; built once at start and passed explicitly (no globals). */
 export interface FlowDeps {
@@ -29,4 +30,6 @@ export interface FlowDeps {
   /** argon2id cost for user passwords (LATCHKEY_ARGON2_*). */
   readonly passwordHashing: PasswordHashing;
   readonly metrics: Metrics;
+  /** SPEC §13: clients nobody registered by hand (metadata documents, dynamic registration). */
+  readonly clientRegistration: ClientRegistrationDeps;
 }

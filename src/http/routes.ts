@@ -12,8 +12,10 @@ import { jwks } from './handlers/jwks.js';
 import { login, loginLogout, loginOtp } from './handlers/login.js';
 import { logout } from './handlers/logout.js';
 import { oauthMetadata, openIdMetadata } from './handlers/metadata.js';
+import { clientRegistrationFeatures } from '../flows/oauth/client-metadata-documents.js';
 import { oauthAuthorize } from './handlers/oauth-authorize.js';
 import { oauthInitiate } from './handlers/oauth-initiate.js';
+import { registrationRoutes } from './handlers/oauth-register.js';
 import { oauthIntrospect } from './handlers/oauth-introspect.js';
 import { oauthPushedAuthorization } from './handlers/oauth-par.js';
 import { oauthRevoke, oauthRevokeGrant } from './handlers/oauth-revoke.js';
@@ -213,6 +215,8 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         responses: { 200: { description: 'The consumer', schema: ConsumerProfileBody }, 401: unauthorized, 403: forbidden, 500: internalError },
       },
     },
+    // SPEC §13, RFC 7591: Dynamic Client Registration.
+    ...registrationRoutes(deps, perIp('registrationPerIp')),
     ...passkeyConsumerRoutes(deps, { cors, publishableKey, guestToken, consumerToken, loginPerIp: perIp('loginPerIp'), changesPerIp: perIp('accountChangesPerIp') }),
     ...secondFactorRoutes(deps, { prefix: '/consumers/me', tag: 'Consumers', credential: 'consumerToken', middleware: [cors, consumerToken], changesPerIp: perIp('accountChangesPerIp'), ownerOf: consumerTokenOwner, operation: 'ConsumersMe' }),
     {
@@ -368,11 +372,11 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
       },
     })),
     {
-      method: 'GET', path: '/.well-known/oauth-authorization-server', isBrowserFacing: false, middleware: [], handler: oauthMetadata(deps.issuer),
+      method: 'GET', path: '/.well-known/oauth-authorization-server', isBrowserFacing: false, middleware: [], handler: oauthMetadata(deps.issuer, () => clientRegistrationFeatures(deps)),
       doc: { operationId: 'getOAuthMetadata', tag: 'Discovery', summary: 'RFC 8414 authorization server metadata', responses: { 200: { description: 'Metadata' } } },
     },
     {
-      method: 'GET', path: '/.well-known/openid-configuration', isBrowserFacing: false, middleware: [], handler: openIdMetadata(deps.issuer),
+      method: 'GET', path: '/.well-known/openid-configuration', isBrowserFacing: false, middleware: [], handler: openIdMetadata(deps.issuer, () => clientRegistrationFeatures(deps)),
       doc: { operationId: 'getOpenIdConfiguration', tag: 'Discovery', summary: 'OpenID Connect discovery document', responses: { 200: { description: 'Metadata' } } },
     },
     {

@@ -16,6 +16,8 @@ export type AuditEventType =
   | 'organization.branding_changed'
   | 'organization.created'
   | 'organization.delivery_changed'
+  | 'organization.client_registration_changed'
+  | 'application.registered'
   | 'exchange_code.issued'
   | 'exchange_code.rejected'
   | 'consumer.created'

@@ -2,11 +2,17 @@ import { DPOP_SIGNING_ALGORITHMS } from './dpop.js';
 import { ID_TOKEN_CLAIMS, PERSON_CLAIMS } from './openid-claims.js';
 import { OPENID_SCOPES } from './scopes.js';
 
+/** SPEC §13: what the organization of clients nobody registered by hand has switched on. */
+export interface ClientRegistrationFeatures {
+  metadataDocuments?: boolean;
+  dynamicRegistration?: boolean;
+}
+
 /**
  * RFC 8414 §2 authorization server metadata. Lists every endpoint, grant type, PKCE method, client
  * authentication method and signing algorithm offered — and nothing that is not (CHECKLIST).
  */
-export function authorizationServerMetadata(issuer: string): Record<string, unknown> {
+export function authorizationServerMetadata(issuer: string, features: ClientRegistrationFeatures = {}): Record<string, unknown> {
   const clientAuthMethods = ['client_secret_basic', 'client_secret_post', 'none'];
   return {
     issuer,
@@ -33,6 +39,10 @@ export function authorizationServerMetadata(issuer: string): Record<string, unkn
     // RFC 9449 §5.1: DPoP proofs are accepted at the token endpoint, signed with one of these.
     dpop_signing_alg_values_supported: DPOP_SIGNING_ALGORITHMS,
     service_documentation: `${issuer}/openapi.json`,
+    // CIMD §5: an https URL works as client_id — said only when it does.
+    ...(features.metadataDocuments ? { client_id_metadata_document_supported: true } : {}),
+    // RFC 8414 §2 / RFC 7591 §3: present only when registration is open to clients.
+    ...(features.dynamicRegistration ? { registration_endpoint: `${issuer}/v1/auth/oauth/register` } : {}),
   };
 }
 
@@ -41,9 +51,9 @@ export function authorizationServerMetadata(issuer: string): Record<string, unkn
  * "Discovery lists exactly what works" — userinfo is unsigned (no `userinfo_signing_alg_values_supported`),
  * request objects are not accepted, and only the query response mode exists.
  */
-export function openIdConfiguration(issuer: string): Record<string, unknown> {
+export function openIdConfiguration(issuer: string, features: ClientRegistrationFeatures = {}): Record<string, unknown> {
   return {
-    ...authorizationServerMetadata(issuer),
+    ...authorizationServerMetadata(issuer, features),
     userinfo_endpoint: `${issuer}/v1/auth/oauth/userinfo`,
     // RP-Initiated Logout 1.0 §2.1.
     end_session_endpoint: `${issuer}/v1/auth/oauth/end-session`,

@@ -8,7 +8,8 @@ export type RateLimitName =
   | 'loginPerIp'
   | 'loginFailuresPerAccount'
   | 'secondFactorPerConsumer'
-  | 'accountChangesPerIp';
+  | 'accountChangesPerIp'
+  | 'registrationPerIp';
 
 /** A fixed-window limit: `points` requests per `durationSeconds`. */
 export interface RateLimitRule {

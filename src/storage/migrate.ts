@@ -15,6 +15,7 @@ import * as totp from './migrations/012-totp.js';
 import * as passkeys from './migrations/013-passkeys.js';
 import * as pushedAuthorization from './migrations/014-pushed-authorization.js';
 import * as dpop from './migrations/015-dpop.js';
+import * as clientRegistration from './migrations/016-client-registration.js';
 
 // Migrations are compiled into the program (no directory scanning), in order of their names.
 const MIGRATIONS: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '013-passkeys': passkeys,
   '014-pushed-authorization': pushedAuthorization,
   '015-dpop': dpop,
+  '016-client-registration': clientRegistration,
 };
 
 /** Every migration's name, in the order they apply. */

@@ -14,6 +14,7 @@ const MESSAGES: Record<RateLimitName, string> = {
   loginFailuresPerAccount: 'too many failed sign-ins for this account; it is locked for a while',
   secondFactorPerConsumer: 'too many second-factor codes tried for this account; try again later',
   accountChangesPerIp: 'too many changes to sign-in methods from this network; try again later',
+  registrationPerIp: 'too many client registrations from this address; try again later',
 };
 
 /** What the limits do while Redis is unreachable (LATCHKEY_REDIS_FAILURE_MODE). */

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Table shapes as Kysely sees them. Column names are snake_case; row mapping to camelCase domain
  * values happens in the storage modules only (STYLE §1). Instants are integer milliseconds since the
@@ -13,6 +15,10 @@ export interface Database {
     logo_url: string | null;
     accent_color: string | null;
     created_at: number;
+    /** Migration 016: `off` or the environment of such clients (SPEC §13). */
+    client_id_metadata_documents: Generated<'off' | 'test' | 'live'>;
+    dynamic_client_registration: Generated<'off' | 'test' | 'live'>;
+    registration_token_hash: string | null;
   };
   applications: {
     id: string;
@@ -40,6 +46,8 @@ export interface Database {
     require_dpop: number;
     created_at: number;
     disabled_at: number | null;
+    /** Migration 016: how the application came to exist (SPEC §13). */
+    registration: Generated<'manual' | 'metadata_document' | 'dynamic'>;
   };
   application_secrets: {
     secret_hash: string;

@@ -22,6 +22,7 @@ import { revokedAccessTokenQueries } from './sql/revoked-access-tokens.js';
 import { sessionQueries } from './sql/sessions.js';
 import { signingKeyQueries } from './sql/signing-keys.js';
 import { tenantQueries } from './sql/tenants.js';
+import { clientRegistrationQueries } from './sql/client-registration.js';
 import { totpQueries } from './sql/totp.js';
 import type { Store } from './store.js';
 
@@ -70,6 +71,7 @@ export async function openStore(
       await db.destroy();
     },
     ...tenantQueries(db),
+    ...clientRegistrationQueries(db),
     ...consumerQueries(db),
     ...exchangeCodeQueries(db, afterConsume, hotWrites),
     ...sessionQueries(db, hotWrites),

@@ -74,6 +74,25 @@ export interface Application {
   createdAt: number;
   /** SPEC §10: set when an operator disabled it; null while enabled. */
   disabledAt: number | null;
+  /**
+   * SPEC §13: how it came to exist — by hand (CLI, admin API), as a Client ID Metadata Document URL
+   * (its publishable key is that URL), or by Dynamic Client Registration (RFC 7591). The last two are
+   * shown as unverified on the consent page.
+   */
+  registration: 'manual' | 'metadata_document' | 'dynamic';
+}
+
+/** SPEC §13: `off`, or the environment in which such clients of the organization live. */
+export type ClientRegistrationMode = 'off' | Environment;
+
+/** An organization's switches for clients nobody registered by hand (SPEC §13; off by default). */
+export interface ClientRegistrationSettings {
+  /** Client ID Metadata Documents: an https URL as client_id. */
+  metadataDocuments: ClientRegistrationMode;
+  /** Dynamic Client Registration (RFC 7591). */
+  dynamicRegistration: ClientRegistrationMode;
+  /** SHA-256 of the initial access token registration needs (RFC 7591 §3), or null: open registration. */
+  registrationTokenHash: string | null;
 }
 
 export interface Consumer {
@@ -589,6 +608,21 @@ export interface Store {
   /** Sets the hosted-page branding of an application (name, logo, accent) and its first-party flag. */
   updateApplicationBranding(applicationId: string, branding: { name?: string; logoUrl?: string | null; accentColor?: string | null; isFirstParty?: boolean }): Promise<Application | undefined>;
   setOrganizationBranding(organizationId: string, branding: OrganizationBranding): Promise<void>;
+  /** SPEC §13: the organization's client-registration switches (all off for an unknown id). */
+  getClientRegistrationSettings(organizationId: string): Promise<ClientRegistrationSettings>;
+  setClientRegistrationSettings(organizationId: string, settings: ClientRegistrationSettings): Promise<void>;
+  /**
+   * Creates a public client that nobody registered by hand (RFC 7591, SPEC §13): an application
+   * without any secret, so no client authentication but `none` can ever succeed for it.
+   */
+  createPublicClient(application: Application): Promise<void>;
+  /**
+   * The application of a Client ID Metadata Document (its publishable key is the document's URL),
+   * created on first use and refreshed from the document afterwards (name, logo, redirect URIs, scopes) in
+   * one statement, so concurrent first uses make one row. Only a row of the same organization is
+   * refreshed; the row as stored is returned either way (the caller checks its organization).
+   */
+  saveMetadataDocumentClient(application: Application): Promise<Application>;
   /** SPEC §10 admin list: applications in id order (stable while rows are inserted), optionally of one organization and/or environment. */
   listApplicationsPage(filter: { organizationId?: string; environment?: 'test' | 'live' }, page: PageRequest): Promise<Application[]>;
   /** Sets the given settings of an application in one UPDATE (lists are replaced whole); undefined for an unknown id. */

@@ -58,6 +58,8 @@ export function signInMismatch(deps: FlowDeps, hosted: HostedRequest, session: S
  * consent to.
  */
 export async function needsConsent(deps: FlowDeps, application: Application, consumerId: string, request: Pick<AuthorizationRequest, 'scope' | 'prompt' | 'claims'>): Promise<boolean> {
+  // SPEC §13: a client nobody registered by hand is asked about every time — never first-party, never remembered.
+  if (application.registration !== 'manual') return true;
   if (application.isFirstParty) return false;
   if (hasPrompt(request.prompt, 'consent')) return true;
   const grant = await deps.store.findLiveGrant(application.id, consumerId);

@@ -3,6 +3,7 @@ import { AUTHORIZATION_SESSION_TTL_SECONDS } from '../../protocol/lifetimes.js';
 import {
   InvalidRequest, InvalidScope, OAuthError, RequestNotSupported, RequestUriNotSupported, UnsupportedResponseType,
 } from '../../protocol/oauth-errors.js';
+import { isClientIdUrl } from '../../protocol/client-metadata-document.js';
 import { CODE_CHALLENGE_PATTERN } from '../../protocol/pkce.js';
 import { isRegisteredRedirectUri } from '../../protocol/redirect-uri.js';
 import { readClaimsRequest, requestedSubject } from '../../protocol/claims-request.js';
@@ -13,6 +14,7 @@ import { parseScope, resolveRequestedScopes } from '../../protocol/scopes.js';
 import type { Application, AuthorizationRequest } from '../../storage/store.js';
 import { findApplicationByPublishableKey } from '../applications.js';
 import type { FlowDeps } from '../deps.js';
+import { resolveMetadataDocumentClient } from './client-metadata-documents.js';
 import { verifyIdTokenHint } from './id-token-hint.js';
 import { redeemRequestUri } from './request-uri.js';
 import { signAuthorizationSession } from './tokens.js';
@@ -93,7 +95,8 @@ export async function initiateAuthorization(
   }
   const clientId = frontChannel.client_id || headerClientKey;
   if (!clientId) throw new InvalidRequest('the client_id parameter is required');
-  const application = await findApplicationByPublishableKey(deps, clientId);
+  // SPEC §13: an https client_id names a Client ID Metadata Document, fetched here.
+  const application = isClientIdUrl(clientId) ? await resolveMetadataDocumentClient(deps, clientId) : await findApplicationByPublishableKey(deps, clientId);
   if (!application) throw new InvalidRequest('unknown client_id');
   // RFC 9126 §4: a `request_uri` of the PAR endpoint stands for the pushed parameters. Any other
   // `request_uri` (a request object by reference, Core §6.2) stays and is refused by the rules below.
@@ -154,6 +157,8 @@ async function checkParameters(
   const codeChallenge = checkCodeChallenge(application, params, scope);
   if (params.nonce !== undefined && params.nonce.length > 512) throw new InvalidRequest('nonce must be at most 512 characters');
   if (params.mode !== undefined && params.mode !== 'api') throw new InvalidRequest('mode must be api when present');
+  // SPEC §13: API mode draws the client's own login screen (the person's password) and has no consent page.
+  if (params.mode === 'api' && application.registration !== 'manual') throw new InvalidRequest('mode=api is only for registered applications; this client uses the hosted pages');
   // Core §3.1.2.1: `ui_locales`, `claims_locales` and `acr_values` are accepted and ignored (the pages
   // speak one language; there is one authentication level); `display` must be a known value.
   checkDisplay(params.display);
@@ -165,7 +170,8 @@ async function checkParameters(
     maxAge: readMaxAge(params.max_age),
     loginHint: readLoginHint(params.login_hint),
     // RFC 8707 §2: absolute URIs without fragment, each listed for the application; invalid_target otherwise.
-    resources: checkRequestedResources(resources, application.resources),
+    // Clients nobody registered by hand may ask for the resources the operator listed for all of them.
+    resources: checkRequestedResources(resources, application.registration === 'manual' ? application.resources : deps.clientRegistration.resources),
     ...(await readSubjectRules(deps, application, params)),
   };
 }

@@ -43,6 +43,7 @@ export const ApplicationBody = v.object({
   requirePushedAuthorizationRequests: v.pipe(v.boolean(), v.description('RFC 9126 §6: authorization requests only through PAR')),
   requireDpop: v.pipe(v.boolean(), v.description('SPEC §13, RFC 9449: its token requests must carry a DPoP proof')),
   resources: v.pipe(v.array(v.string()), v.description('RFC 8707: the resource indicators (absolute URIs) its tokens may be asked for')),
+  registration: v.pipe(v.picklist(['manual', 'metadata_document', 'dynamic']), v.description('SPEC §13: made by hand, or a client nobody registered (a Client ID Metadata Document URL, Dynamic Client Registration)')),
   createdAt: v.string(),
   disabledAt: NullableTime,
 });

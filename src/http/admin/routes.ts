@@ -9,6 +9,7 @@ import { applicationRoutes } from './applications.js';
 import { consumerRoutes } from './consumers.js';
 import { requireAdminToken } from './middleware.js';
 import { organizationRoutes } from './organizations.js';
+import { clientRegistrationRoutes } from './client-registration.js';
 import { signingKeyRoutes } from './signing-keys.js';
 
 /** Where the admin API lives on the admin listener (SPEC §10). */
@@ -25,6 +26,7 @@ export function buildAdminRoutes(deps: FlowDeps): Route[] {
   const authenticate = requireAdminToken(deps);
   const routes: Route[] = [
     ...organizationRoutes(deps),
+    ...clientRegistrationRoutes(deps),
     ...signingKeyRoutes(deps),
     ...auditEventRoutes(deps),
     ...adminTokenRoutes(deps),

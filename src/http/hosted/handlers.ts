@@ -22,6 +22,7 @@ import { hasPrompt } from '../../protocol/oidc-request.js';
 import type { Consumer, Session } from '../../flows/domain.js';
 import type { SafeHtml } from '../../ui/html.js';
 import { consentPage } from '../../ui/pages/consent.js';
+import { unverifiedClientOf } from './unverified-client.js';
 import { codePage, loginPage, type PageContext } from '../../ui/pages/login.js';
 import { messagePage } from '../../ui/pages/message.js';
 import { secondFactorPage as secondFactorForm } from '../../ui/pages/second-factor.js';
@@ -118,7 +119,11 @@ export function hostedHandlers(deps: FlowDeps, options: { trustedProxyHops: numb
       if (isPromptNone(hosted)) return fail(c, hosted, new ConsentRequired('the user has not consented to this application and prompt=none forbids asking'));
       const consumer = await findHostedUser(deps, hosted, user.consumerId);
       // Claims asked for through `claims` (Core §5.5) are shown like the scopes that would grant them.
-      const page = consentPage(context(c, hosted), { scope: consentScope(hosted.request.scope, hosted.request.claims), userLabel: consumer?.email ?? consumer?.phone ?? 'your account' });
+      const page = consentPage(context(c, hosted), {
+        scope: consentScope(hosted.request.scope, hosted.request.claims),
+        userLabel: consumer?.email ?? consumer?.phone ?? 'your account',
+        unverified: unverifiedClientOf(hosted.application, hosted.request.redirectUri),
+      });
       return show(c, hosted, page, 200);
     }
     const url = await finishHostedAuthorization(deps, hosted, user, 'approve');

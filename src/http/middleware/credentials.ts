@@ -57,6 +57,9 @@ async function applicationOfSecretKey(deps: FlowDeps, secretKey: string) {
 async function applicationOfPublishableKey(deps: FlowDeps, publishableKey: string) {
   const application = await findApplicationByPublishableKey(deps, publishableKey);
   if (!application) throw new InvalidApiKey('unknown publishable key');
+  // SPEC §13: a client nobody registered by hand gets the OAuth code flow on the hosted pages only —
+  // never the consumer API or API mode, where it would see the person's password or skip consent.
+  if (application.registration !== 'manual') throw new InvalidApiKey('this client may only use the OAuth authorization code flow through the hosted pages');
   return application;
 }
 

@@ -13,6 +13,8 @@ export function requireClientKey(deps: FlowDeps): MiddlewareHandler<AppEnv> {
     if (!key) throw new InvalidClient('send the client key as x-client-key');
     const application = await findApplicationByPublishableKey(deps, key);
     if (!application) throw new InvalidClient('unknown client key');
+    // SPEC §13: API mode would let a client nobody registered see the password and skip consent.
+    if (application.registration !== 'manual') throw new InvalidClient('this client may only use the hosted pages (API mode is for registered applications)');
     c.set('application', application);
     await next();
   };

@@ -60,6 +60,7 @@ export function toApplication(row: Row<'applications'>): Application {
     requireDpop: Boolean(row.require_dpop),
     createdAt: row.created_at,
     disabledAt: row.disabled_at ?? null,
+    registration: row.registration,
   };
 }
 

@@ -136,6 +136,7 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
             resources: JSON.stringify(application.resources),
             require_dpop: application.requireDpop ? 1 : 0,
             created_at: application.createdAt,
+            registration: application.registration,
           })
           .execute();
         await trx
