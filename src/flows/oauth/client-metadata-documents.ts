@@ -1,8 +1,8 @@
-import { generateId } from '../../crypto/random.js';
 import { DocumentFetchError, InvalidClientMetadata, clientIdUrlProblem, type ClientMetadata } from '../../protocol/client-metadata-document.js';
 import { InvalidRequest } from '../../protocol/oauth-errors.js';
 import type { Application, ClientRegistrationSettings, Environment, Organization } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
+import { unregisteredClient } from './unregistered-client.js';
 
 /** The organization of clients nobody registered by hand, with its switches; undefined when it does not exist. */
 export async function registrationOrganization(deps: FlowDeps): Promise<{ organization: Organization; settings: ClientRegistrationSettings } | undefined> {
@@ -71,31 +71,10 @@ function checkMetadataDocumentClient(application: Application, organizationId: s
   return application;
 }
 
-/** A public, PKCE-only application of no one's making: no secret, never first-party, no logo (SPEC §13). */
+/** The application of a metadata document: its URL is its client_id (the publishable key). */
 function metadataDocumentApplication(organizationId: string, environment: Environment, metadata: ClientMetadata, now: number): Application {
-  return {
-    id: generateId('app_', now),
-    organizationId,
-    name: metadata.name,
-    publishableKey: metadata.clientId,
-    environment,
-    type: 'public',
-    redirectUris: metadata.redirectUris,
-    allowedScopes: metadata.allowedScopes,
-    allowedOrigins: [],
-    // Not shown: an unverified client could borrow another's logo (the consent page says unverified).
-    logoUrl: null,
-    accentColor: null,
-    isFirstParty: false,
-    pkcePolicy: 'required',
-    postLogoutRedirectUris: [],
-    accessTokenAlg: 'EdDSA',
-    passkeyOrigins: [],
-    createdAt: now,
-    disabledAt: null,
-    requirePushedAuthorizationRequests: false,
-    resources: [],
-    requireDpop: false,
-    registration: 'metadata_document',
-  };
+  return unregisteredClient({
+    organizationId, environment, publishableKey: metadata.clientId, registration: 'metadata_document',
+    name: metadata.name, redirectUris: metadata.redirectUris, allowedScopes: metadata.allowedScopes,
+  }, now);
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { generateId } from '../../crypto/random.js';
 import {
   InvalidClientMetadata, InvalidRedirectUri, checkGrantAndResponseTypes, readClientName, readRedirectUris, readScope,
 } from '../../protocol/client-metadata-document.js';
@@ -10,6 +9,7 @@ import type { Application, Environment } from '../../storage/store.js';
 import { isInitialAccessToken } from '../client-registration-settings.js';
 import type { FlowDeps } from '../deps.js';
 import { registrationOrganization } from './client-metadata-documents.js';
+import { unregisteredClient } from './unregistered-client.js';
 
 /** RFC 7591 §2 client metadata as registered here: a public client of the code flow. */
 interface RequestedMetadata {
@@ -108,27 +108,7 @@ function checkRedirectUris(value: unknown, environment: Environment): string[] {
 function registeredApplication(
   organizationId: string, environment: Environment, metadata: Pick<Application, 'name' | 'redirectUris' | 'allowedScopes'>, now: number,
 ): Application {
-  return {
-    id: generateId('app_', now),
-    organizationId,
-    ...metadata,
-    // A public identifier, like every publishable key: 192 random bits keep it unguessable anyway.
-    publishableKey: `pk_${environment}_${randomBytes(24).toString('base64url')}`,
-    environment,
-    type: 'public',
-    allowedOrigins: [],
-    logoUrl: null,
-    accentColor: null,
-    isFirstParty: false,
-    pkcePolicy: 'required',
-    postLogoutRedirectUris: [],
-    accessTokenAlg: 'EdDSA',
-    passkeyOrigins: [],
-    createdAt: now,
-    disabledAt: null,
-    requirePushedAuthorizationRequests: false,
-    resources: [],
-    requireDpop: false,
-    registration: 'dynamic',
-  };
+  // A public identifier, like every publishable key: 192 random bits keep it unguessable anyway.
+  const publishableKey = `pk_${environment}_${randomBytes(24).toString('base64url')}`;
+  return unregisteredClient({ organizationId, environment, publishableKey, registration: 'dynamic', ...metadata }, now);
 }

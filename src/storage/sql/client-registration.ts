@@ -1,39 +1,12 @@
-import type { Insertable, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Application, ClientRegistrationSettings, Store } from '../store.js';
-import { toApplication } from './rows.js';
+import { applicationRow, toApplication } from './rows.js';
 
 type ClientRegistrationMethods = Pick<
   Store,
   'getClientRegistrationSettings' | 'setClientRegistrationSettings' | 'createPublicClient' | 'saveMetadataDocumentClient'
 >;
-
-function applicationRow(application: Application): Insertable<Database['applications']> {
-  return {
-    id: application.id,
-    organization_id: application.organizationId,
-    name: application.name,
-    publishable_key: application.publishableKey,
-    environment: application.environment,
-    type: application.type,
-    redirect_uris: JSON.stringify(application.redirectUris),
-    allowed_scopes: JSON.stringify(application.allowedScopes),
-    allowed_origins: JSON.stringify(application.allowedOrigins),
-    logo_url: application.logoUrl,
-    accent_color: application.accentColor,
-    is_first_party: application.isFirstParty ? 1 : 0,
-    pkce_policy: application.pkcePolicy,
-    post_logout_redirect_uris: JSON.stringify(application.postLogoutRedirectUris),
-    access_token_alg: application.accessTokenAlg,
-    passkey_origins: JSON.stringify(application.passkeyOrigins),
-    require_pushed_authorization_requests: application.requirePushedAuthorizationRequests ? 1 : 0,
-    resources: JSON.stringify(application.resources),
-    require_dpop: application.requireDpop ? 1 : 0,
-    created_at: application.createdAt,
-    disabled_at: application.disabledAt,
-    registration: application.registration,
-  };
-}
 
 /** SPEC §13: organizations' client-registration switches and the clients nobody registered by hand. */
 export function clientRegistrationQueries(db: Kysely<Database>): ClientRegistrationMethods {

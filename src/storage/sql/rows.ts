@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import { DEFAULT_ORGANIZATION_SETTINGS } from '../../protocol/lifetimes.js';
 import type { Database } from '../schema.js';
 import type {
@@ -284,5 +284,33 @@ export function toWebAuthnChallenge(row: Row<'webauthn_challenges'>): WebAuthnCh
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     consumedAt: row.consumed_at,
+  };
+}
+
+/** An application as its row (the secret lives in application_secrets). */
+export function applicationRow(application: Application): Insertable<Database['applications']> {
+  return {
+    id: application.id,
+    organization_id: application.organizationId,
+    name: application.name,
+    publishable_key: application.publishableKey,
+    environment: application.environment,
+    type: application.type,
+    redirect_uris: JSON.stringify(application.redirectUris),
+    allowed_scopes: JSON.stringify(application.allowedScopes),
+    allowed_origins: JSON.stringify(application.allowedOrigins),
+    logo_url: application.logoUrl,
+    accent_color: application.accentColor,
+    is_first_party: application.isFirstParty ? 1 : 0,
+    pkce_policy: application.pkcePolicy,
+    post_logout_redirect_uris: JSON.stringify(application.postLogoutRedirectUris),
+    access_token_alg: application.accessTokenAlg,
+    passkey_origins: JSON.stringify(application.passkeyOrigins),
+    require_pushed_authorization_requests: application.requirePushedAuthorizationRequests ? 1 : 0,
+    resources: JSON.stringify(application.resources),
+    require_dpop: application.requireDpop ? 1 : 0,
+    created_at: application.createdAt,
+    disabled_at: application.disabledAt,
+    registration: application.registration,
   };
 }

@@ -3,7 +3,7 @@ import { prepareQuery, type Placeholder } from '../prepared.js';
 import { isLoopbackOrigin } from '../../protocol/origins.js';
 import type { Database } from '../schema.js';
 import type { Store } from '../store.js';
-import { toApplication, toOrganization } from './rows.js';
+import { applicationRow, toApplication, toOrganization } from './rows.js';
 import { rethrowConflict } from './conflict.js';
 
 type TenantMethods = Pick<
@@ -115,29 +115,7 @@ export function tenantQueries(db: Kysely<Database>): TenantMethods {
       await db.transaction().execute(async (trx) => {
         await trx
           .insertInto('applications')
-          .values({
-            id: application.id,
-            organization_id: application.organizationId,
-            name: application.name,
-            publishable_key: application.publishableKey,
-            environment: application.environment,
-            type: application.type,
-            redirect_uris: JSON.stringify(application.redirectUris),
-            allowed_scopes: JSON.stringify(application.allowedScopes),
-            allowed_origins: JSON.stringify(application.allowedOrigins),
-            logo_url: application.logoUrl,
-            accent_color: application.accentColor,
-            is_first_party: application.isFirstParty ? 1 : 0,
-            pkce_policy: application.pkcePolicy,
-            post_logout_redirect_uris: JSON.stringify(application.postLogoutRedirectUris),
-            access_token_alg: application.accessTokenAlg,
-            passkey_origins: JSON.stringify(application.passkeyOrigins),
-            require_pushed_authorization_requests: application.requirePushedAuthorizationRequests ? 1 : 0,
-            resources: JSON.stringify(application.resources),
-            require_dpop: application.requireDpop ? 1 : 0,
-            created_at: application.createdAt,
-            registration: application.registration,
-          })
+          .values(applicationRow(application))
           .execute();
         await trx
           .insertInto('application_secrets')
