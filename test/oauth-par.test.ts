@@ -144,6 +144,21 @@ describeEachEngine('RFC 9126 pushed authorization requests', (engine) => {
     expect((await initiate(server, { client_id: app.publishableKey, request_uri: pushed.request_uri, mode: 'api' })).status).toBe(200);
   });
 
+  it('SPEC §6.1 with RFC 9126 §4: a pushed mode=api request answers its errors as JSON — the pushed mode decides, not the front channel', async () => {
+    const app = await createOAuthApp(server);
+    const { challenge } = pkce();
+    const { client_id: _c, ...parameters } = standardQuery(app, challenge, { scope: 'openid email' });
+    const pushed = await oauth.pushedAuthorizationRequest(as, { client_id: app.publishableKey }, authOf(app, 'confidential'), parameters, options);
+    expect(pushed.status).toBe(201);
+    const { request_uri: requestUri } = await pushed.json();
+    // Valid when pushed; the client's scopes shrink before the request is used, so step 1 fails after
+    // the redirect URI is known — the kind of error hosted mode would redirect.
+    await server.server.runtime.deps.store.updateApplication(app.id, { allowedScopes: ['openid', 'profile'] });
+    const refused = await initiate(server, { client_id: app.publishableKey, request_uri: requestUri });
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).error).toBe('invalid_scope');
+  });
+
   it('RFC 9126 §2.1: request_uri inside a pushed request is invalid_request', async () => {
     const app = await createOAuthApp(server);
     const { response } = await push(app, 'confidential', { request_uri: 'urn:ietf:params:oauth:request_uri:x' });

@@ -24,7 +24,13 @@ import { signAuthorizationSession } from './tokens.js';
  * back to the client's redirect URI (hosted mode) — before that point it never may (RFC 9700 §4.11).
  */
 export class RedirectableError extends Error {
-  constructor(readonly error: OAuthError, readonly redirectUri: string, readonly state: string | undefined) {
+  constructor(
+    readonly error: OAuthError,
+    readonly redirectUri: string,
+    readonly state: string | undefined,
+    /** The request's effective `mode` (a pushed request's own, RFC 9126 §4) is `api`: SPEC §6.1 answers JSON. */
+    readonly isApiMode = false,
+  ) {
     super(error.message);
   }
 }
@@ -105,11 +111,21 @@ export async function initiateAuthorization(
     ? await redeemRequestUri(deps, application, frontChannel)
     : { params: frontChannel, resources: frontChannelResources };
 
-  const { redirectUri, state, checked } = await validateAuthorizationRequest(deps, application, params, resources);
+  // SPEC §6.1: in API mode every error is JSON. The mode is the effective request's — for a pushed
+  // request its pushed `mode` unless the front channel names one — not the front channel's alone.
+  const isApiMode = params.mode === 'api';
+  let validated: ValidatedAuthorizationRequest;
+  try {
+    validated = await validateAuthorizationRequest(deps, application, params, resources);
+  } catch (error) {
+    if (error instanceof RedirectableError) throw new RedirectableError(error.error, error.redirectUri, error.state, isApiMode);
+    throw error;
+  }
+  const { redirectUri, state, checked } = validated;
   // RFC 9126 §4: an application that requires PAR refuses, with invalid_request, a request that
   // did not come through it. Checked once the redirect URI is known to be the client's.
   if (application.requirePushedAuthorizationRequests && !isPushed) {
-    throw new RedirectableError(new InvalidRequest('this client must push its authorization requests (PAR, RFC 9126)'), redirectUri, state);
+    throw new RedirectableError(new InvalidRequest('this client must push its authorization requests (PAR, RFC 9126)'), redirectUri, state, isApiMode);
   }
 
   const now = deps.clock.now();
@@ -127,7 +143,7 @@ export async function initiateAuthorization(
   await deps.store.createAuthorizationRequest(request);
   await deps.audit.record('authorization.requested', application.organizationId, { applicationId: application.id, requestId: request.id });
   const token = await signAuthorizationSession(deps, request, application);
-  return { token, url: hostedPageUrl(deps.issuer, request.id), request, application, isApiMode: params.mode === 'api' };
+  return { token, url: hostedPageUrl(deps.issuer, request.id), request, application, isApiMode };
 }
 
 /** Every parameter of an authorization request but the client and its redirect URI, as stored. */

@@ -40,7 +40,7 @@ export const oauthInitiate = (deps: FlowDeps): Handler<AppEnv> => async (c) => {
     return c.redirect(initiated.url, redirectStatus);
   } catch (error) {
     if (!(error instanceof RedirectableError)) throw error;
-    if (wantsJson(c, params)) throw error.error;
+    if (error.isApiMode || wantsJson(c, params)) throw error.error;
     const location = withQuery(error.redirectUri, {
       error: error.error.code,
       error_description: error.error.message,
