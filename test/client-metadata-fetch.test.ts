@@ -167,6 +167,17 @@ describe('LATCHKEY_INSECURE_CLIENT_METADATA_FETCH (tests only)', () => {
     expect(() => loadConfig({ ...env, LATCHKEY_ISSUER: 'https://auth.example.com' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...env, LATCHKEY_ISSUER: 'https://auth.example.com' })).toThrow(/LATCHKEY_INSECURE_CLIENT_METADATA_FETCH: only for tests/);
     expect(loadConfig({ ...env, LATCHKEY_ISSUER: 'http://127.0.0.1:4800' }).clientRegistration.allowInsecureMetadataFetch).toBe(true);
-    expect(loadConfig({ LATCHKEY_DATABASE_URL: 'sqlite::memory:' }).clientRegistration).toEqual({ organizationName: 'default', allowInsecureMetadataFetch: false });
+    expect(loadConfig({ LATCHKEY_DATABASE_URL: 'sqlite::memory:' }).clientRegistration).toEqual({ organizationName: 'default', allowInsecureMetadataFetch: false, resources: [] });
+  });
+});
+
+describe('LATCHKEY_CLIENT_REGISTRATION_RESOURCES', () => {
+  it('lists the RFC 8707 resources of clients nobody registered (spaces or commas); a relative URI or a fragment is refused naming the setting', async () => {
+    const { loadConfig, ConfigError } = await import('../src/config/config.js');
+    const env = { LATCHKEY_DATABASE_URL: 'sqlite::memory:' };
+    expect(loadConfig({ ...env, LATCHKEY_CLIENT_REGISTRATION_RESOURCES: 'https://api.example/mcp, https://api.example/v2' }).clientRegistration.resources)
+      .toEqual(['https://api.example/mcp', 'https://api.example/v2']);
+    expect(() => loadConfig({ ...env, LATCHKEY_CLIENT_REGISTRATION_RESOURCES: 'https://api.example/mcp#x' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...env, LATCHKEY_CLIENT_REGISTRATION_RESOURCES: '/mcp' })).toThrow(/LATCHKEY_CLIENT_REGISTRATION_RESOURCES/);
   });
 });
