@@ -121,10 +121,41 @@ describeEachEngine('Dynamic Client Registration (RFC 7591)', (engine) => {
     await change({ initialAccessToken: 'none' });
   });
 
-  it('SPEC §13: switched off, registration is refused again', async () => {
+  it('review of issue 19: a custom-scheme redirect URI names no host — the consent page names the scheme, never what follows //', async () => {
+    await change({ dynamicClientRegistration: 'test' });
+    const response = await register({ redirect_uris: ['com.attacker://accounts.google.com/cb'] });
+    expect(response.status).toBe(201);
+    const information = await response.json();
+    expect(information.client_name).toBe('Unnamed client');
+    const { unverifiedClientOf } = await import('../src/http/hosted/unverified-client.js');
+    const application = (await server.server.runtime.deps.store.findApplicationByPublishableKey(information.client_id))!;
+    expect(unverifiedClientOf(application, 'com.attacker://accounts.google.com/cb')).toEqual({ origin: 'an app on your device (scheme com.attacker:)', kind: 'dynamic' });
+  });
+
+  it('SPEC §13 (review of issue 19): switched off, registration is refused again — and the clients registered before stop working on every path', async () => {
+    await change({ dynamicClientRegistration: 'test' });
+    const information = await (await register({ redirect_uris: [redirectUri] })).json();
+    const authorize = () => fetch(`${server.url}/v1/auth/oauth/authorize/initiate?${new URLSearchParams({
+      response_type: 'code', client_id: information.client_id, redirect_uri: redirectUri, state: 's', scope: 'profile',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    })}`, { redirect: 'manual' });
+    expect((await authorize()).status).toBe(302);
     await change({ dynamicClientRegistration: 'off' });
     expect((await register({ redirect_uris: [redirectUri] })).status).toBe(403);
     expect((await discover()).registration_endpoint).toBeUndefined();
+    const refused = await authorize();
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: 'invalid_request' });
+    const token = await fetch(`${server.url}/v1/auth/oauth/token`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x'.repeat(43), client_id: information.client_id }),
+    });
+    expect(token.status).toBe(401);
+    expect(await token.json()).toMatchObject({ error: 'invalid_client' });
+    // Switched to the other environment, the clients made in the first one stay out too.
+    await change({ dynamicClientRegistration: 'live' });
+    expect((await authorize()).status).toBe(400);
+    await change({ dynamicClientRegistration: 'off' });
   });
 });
 

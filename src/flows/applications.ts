@@ -12,7 +12,7 @@ import type { Application, ApplicationChanges, PageRequest } from '../storage/st
 import { withActor, type AuditActor } from './admin-principal.js';
 import { checkApplicationBranding } from './branding.js';
 import type { FlowDeps } from './deps.js';
-import { findMetadataDocumentClient } from './oauth/client-metadata-documents.js';
+import { findMetadataDocumentClient, registrationOrganization } from './oauth/client-metadata-documents.js';
 import { fetchPage, type Page } from './paging.js';
 
 export type { ApplicationChanges } from '../storage/store.js';
@@ -152,17 +152,33 @@ function usable(application: Application | undefined): Application | undefined {
   return application && application.disabledAt === null ? application : undefined;
 }
 
-/** The application a publishable key belongs to, if any and not disabled. */
-export async function findApplicationByPublishableKey(deps: FlowDeps, publishableKey: string): Promise<Application | undefined> {
-  // SPEC §13: a Client ID Metadata Document URL is the client_id of the application made from it.
-  if (isClientIdUrl(publishableKey)) return usable(await findMetadataDocumentClient(deps, publishableKey));
-  if (!isPublishableKeyShape(publishableKey)) return undefined;
-  return usable(await deps.store.findApplicationByPublishableKey(publishableKey));
+/**
+ * SPEC §13 (review of issue 19): a client nobody registered by hand — metadata document or Dynamic
+ * Client Registration — is usable only while the organization for such clients
+ * (LATCHKEY_CLIENT_REGISTRATION_ORGANIZATION) is its own and that organization's switch lets it in,
+ * in the environment it was made for: turning a switch off (or to the other environment) stops the
+ * clients made under it on every path at once — authorize, PAR, token, refresh, revocation,
+ * introspection, UserInfo, logout, the hosted pages. A registered application costs no read here.
+ */
+async function admitted(deps: FlowDeps, application: Application | undefined): Promise<Application | undefined> {
+  if (!application || application.registration === 'manual') return application;
+  const found = await registrationOrganization(deps);
+  if (!found || found.organization.id !== application.organizationId) return undefined;
+  const setting = application.registration === 'dynamic' ? found.settings.dynamicRegistration : found.settings.metadataDocuments;
+  return setting === application.environment ? application : undefined;
 }
 
-/** The application of an authorization request the hosted pages serve, unless it was disabled since. */
+/** The application a publishable key belongs to, if any, not disabled, and (SPEC §13) still admitted. */
+export async function findApplicationByPublishableKey(deps: FlowDeps, publishableKey: string): Promise<Application | undefined> {
+  // SPEC §13: a Client ID Metadata Document URL is the client_id of the application made from it.
+  if (isClientIdUrl(publishableKey)) return admitted(deps, usable(await findMetadataDocumentClient(deps, publishableKey)));
+  if (!isPublishableKeyShape(publishableKey)) return undefined;
+  return admitted(deps, usable(await deps.store.findApplicationByPublishableKey(publishableKey)));
+}
+
+/** The application of an authorization request the hosted pages serve, unless it was disabled (or, SPEC §13, switched off) since. */
 export async function findUsableApplication(deps: FlowDeps, applicationId: string): Promise<Application | undefined> {
-  return usable(await deps.store.getApplication(applicationId));
+  return admitted(deps, usable(await deps.store.getApplication(applicationId)));
 }
 
 /**

@@ -46,7 +46,11 @@ export async function resolveMetadataDocumentClient(deps: FlowDeps, clientId: st
   if (application.id === candidate.id) {
     await deps.audit.record('application.registered', application.organizationId, { applicationId: application.id, registration: 'metadata_document' });
   }
-  return checkMetadataDocumentClient(application, found.organization.id);
+  const checked = checkMetadataDocumentClient(application, found.organization.id);
+  // Made under the other environment (the switch moved since): its redirect URIs were checked by the
+  // other environment's rules and its people are the other environment's — not reused (review of issue 19).
+  if (checked.environment !== environment) throw new InvalidRequest('this client_id was first used in the other environment; it cannot be used in this one');
+  return checked;
 }
 
 /**

@@ -76,8 +76,9 @@ export async function registerClient(deps: FlowDeps, requested: RequestedMetadat
   const redirectUris = checkRedirectUris(requested.redirectUris, environment);
   const now = deps.clock.now();
   const application = registeredApplication(found.organization.id, environment, {
-    // A custom-scheme redirect URI (RFC 8252 §7.1) has no host: the name is then a plain placeholder.
-    name: requested.name ?? (new URL(redirectUris[0]!).host || 'Unnamed client'),
+    // A custom-scheme redirect URI (RFC 8252 §7.1) names no host (`com.attacker://accounts.google.com/`
+    // would borrow one): the name then is a plain placeholder.
+    name: requested.name ?? (/^https?:$/.test(new URL(redirectUris[0]!).protocol) ? new URL(redirectUris[0]!).host : 'Unnamed client'),
     redirectUris,
     allowedScopes: readScope(requested.scope),
   }, now);
