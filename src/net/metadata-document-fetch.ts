@@ -56,10 +56,23 @@ async function checkedAddress(hostname: string, allowLoopback: boolean, signal: 
   return { address: first.address, family: first.family === 6 ? 6 : 4 };
 }
 
+/**
+ * Name lookups in flight. `dns.lookup` runs getaddrinfo on libuv's thread pool (4 threads), which
+ * password hashing shares; a name server that never answers holds a thread until the system resolver
+ * gives up, whatever our own time limit says. So at most this many lookups hold threads at once, and
+ * one is counted until it really ends, not when we stop waiting (review of issue 19).
+ */
+const MAX_LOOKUPS_IN_FLIGHT = 2;
+let lookupsInFlight = 0;
+
 async function resolveAll(hostname: string, signal: AbortSignal): Promise<Array<{ address: string; family: number }>> {
+  if (lookupsInFlight >= MAX_LOOKUPS_IN_FLIGHT) throw new DocumentFetchError('too many client_id host names are being resolved at once; try again shortly');
   const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+  lookupsInFlight += 1;
+  const resolving = lookup(hostname, { all: true, verbatim: true });
+  void resolving.then(() => undefined, () => undefined).finally(() => (lookupsInFlight -= 1));
   try {
-    return await Promise.race([lookup(hostname, { all: true, verbatim: true }), aborted]);
+    return await Promise.race([resolving, aborted]);
   } catch (error) {
     if (signal.aborted) throw error;
     throw new DocumentFetchError('the host name does not resolve', { cause: error });
