@@ -198,3 +198,26 @@ describeEachEngine('Client ID Metadata Documents: text that can never be a clien
     }
   });
 });
+
+describe('LATCHKEY_RATE_LIMIT_METADATA_DOCUMENT_PER_IP (review of issue 19)', () => {
+  it('authorization requests with a URL as client_id are limited per client IP, GET and POST alike; registered clients do not count', async () => {
+    const server = await startTestServer('sqlite', { LATCHKEY_RATE_LIMIT_METADATA_DOCUMENT_PER_IP: '2/600' });
+    try {
+      const query = (clientId: string) => new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: 'https://client.example/cb', state: 's' });
+      const get = (clientId: string) => fetch(`${server.url}/v1/auth/oauth/authorize/initiate?${query(clientId)}`, { redirect: 'manual' });
+      const post = (clientId: string) => fetch(`${server.url}/v1/auth/oauth/authorize/initiate`, {
+        method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: query(clientId).toString(),
+      });
+      // Off by default: refused by the flow, but each one counts.
+      expect((await get('https://client.example/one')).status).toBe(400);
+      expect((await post('https://client.example/two')).status).toBe(400);
+      for (let i = 0; i < 3; i++) expect((await get(server.demo.publishableKey)).status).not.toBe(429);
+      const limited = await post('https://client.example/three');
+      expect(limited.status).toBe(429);
+      expect((await limited.json()).message).toBe('too many authorization requests with a URL as client_id from this network; try again later');
+      expect((await get('https://client.example/four')).status).toBe(429);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -112,6 +112,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       secondFactorPerConsumer: values.LATCHKEY_RATE_LIMIT_SECOND_FACTOR_PER_CONSUMER as RateLimitRule,
       accountChangesPerIp: values.LATCHKEY_RATE_LIMIT_ACCOUNT_CHANGES_PER_IP as RateLimitRule,
       registrationPerIp: values.LATCHKEY_RATE_LIMIT_REGISTRATION_PER_IP as RateLimitRule,
+      metadataDocumentPerIp: values.LATCHKEY_RATE_LIMIT_METADATA_DOCUMENT_PER_IP as RateLimitRule,
     }),
     housekeepingIntervalSeconds: values.LATCHKEY_HOUSEKEEPING_INTERVAL_SECONDS as number,
     housekeepingBatchSize: values.LATCHKEY_HOUSEKEEPING_BATCH_SIZE as number,

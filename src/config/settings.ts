@@ -224,6 +224,11 @@ export const SETTINGS = {
     defaultText: '10/3600',
     schema: rule('10/3600'),
   },
+  LATCHKEY_RATE_LIMIT_METADATA_DOCUMENT_PER_IP: {
+    description: 'Authorization requests (`/v1/auth/oauth/authorize/initiate`, GET or POST) whose `client_id` is a URL — a Client ID Metadata Document — per client IP: each may fetch a document and save a client, so anonymous callers cannot fill the database or use the fetcher to probe hosts at will (SPEC §13). Requests with a registered client_id do not count.',
+    defaultText: '30/600',
+    schema: rule('30/600'),
+  },
   LATCHKEY_HOUSEKEEPING_INTERVAL_SECONDS: {
     description: 'How often an instance tries to delete expired rows (one instance at a time holds the lease); 0 turns housekeeping off.',
     defaultText: '300',

@@ -48,7 +48,7 @@ import { secondFactorRoutes } from './second-factor-routes.js';
 import { browserCors } from './middleware/cors.js';
 import { acceptGuestToken, requireConsumerToken, requirePublishableKey, requireSecretKey } from './middleware/credentials.js';
 import { pathParamChecks } from './middleware/path-params.js';
-import { limitPerApplication, limitPerIp } from './middleware/rate-limit.js';
+import { limitPerApplication, limitPerIp, limitUrlClientIdsPerIp } from './middleware/rate-limit.js';
 import { ErrorBody, InternalErrorBody, RateLimitedBody, ValidationErrorBody } from './schemas/common.js';
 import { EndSessionConfirmForm, EndSessionParams } from './schemas/end-session.js';
 import { ExternalAuthorizeRequest, ExternalAuthorizeResponse, ExternalExchangeRequest } from './schemas/external.js';
@@ -83,6 +83,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
   const cors = browserCors(deps);
   const guestToken = acceptGuestToken(deps);
   const perIp = (name: Parameters<typeof limitPerIp>[1]) => limitPerIp(deps, name, options.trustedProxyHops);
+  const urlClientIdsPerIp = limitUrlClientIdsPerIp(deps, 'metadataDocumentPerIp', options.trustedProxyHops);
   const hosted = hostedHandlers(deps, options);
 
   const routes: Route[] = [
@@ -221,7 +222,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
     ...secondFactorRoutes(deps, { prefix: '/consumers/me', tag: 'Consumers', credential: 'consumerToken', middleware: [cors, consumerToken], changesPerIp: perIp('accountChangesPerIp'), ownerOf: consumerTokenOwner, operation: 'ConsumersMe' }),
     {
       method: 'GET', path: '/v1/auth/oauth/authorize/initiate', isBrowserFacing: true,
-      middleware: [cors], handler: oauthInitiate(deps),
+      middleware: [cors, urlClientIdsPerIp], handler: oauthInitiate(deps),
       doc: {
         operationId: 'getOAuthAuthorizeInitiate', tag: 'OAuth', summary: 'Step 1: start an authorization request (mode=api → JSON, else 302 to the hosted page)',
         query: InitiateQuery,
@@ -229,12 +230,13 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
           200: { description: 'mode=api (or Accept: application/json): the authorization session', schema: InitiateResponse },
           302: { description: 'Hosted mode: to the hosted page; or, for errors found after the client and redirect URI were verified, to redirect_uri with error (invalid_request, invalid_scope, invalid_target, unsupported_response_type, request_not_supported, request_uri_not_supported), error_description, state (when sent), iss' },
           400: { description: 'invalid_request (unknown client, unregistered redirect_uri, repeated parameter; in API mode every error) / invalid_request_uri (a request_uri unknown, expired, used or of another client)', schema: OAuthErrorBody },
+          429: { description: 'Too many requests with a URL as client_id from this network (LATCHKEY_RATE_LIMIT_METADATA_DOCUMENT_PER_IP)', schema: RateLimitedBody },
         },
       },
     },
     {
       method: 'POST', path: '/v1/auth/oauth/authorize/initiate', isBrowserFacing: true,
-      middleware: [cors], handler: oauthInitiate(deps),
+      middleware: [cors, urlClientIdsPerIp], handler: oauthInitiate(deps),
       doc: {
         operationId: 'postOAuthAuthorizeInitiate', tag: 'OAuth', summary: 'Step 1 with a form body, exactly like GET (OpenID Connect Core §3.1.2.1); redirects are 303',
         requestBody: InitiateQuery, requestTypes: ['application/x-www-form-urlencoded'],
@@ -242,6 +244,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
           200: { description: 'mode=api (or Accept: application/json): the authorization session', schema: InitiateResponse },
           303: { description: 'Hosted mode: to the hosted page; or, for errors found after the client and redirect URI were verified, to redirect_uri with error (invalid_request, invalid_scope, invalid_target, unsupported_response_type, request_not_supported, request_uri_not_supported), error_description, state (when sent), iss' },
           400: { description: 'invalid_request (unknown client, unregistered redirect_uri, repeated parameter; in API mode every error) / invalid_request_uri (a request_uri unknown, expired, used or of another client)', schema: OAuthErrorBody },
+          429: { description: 'Too many requests with a URL as client_id from this network (LATCHKEY_RATE_LIMIT_METADATA_DOCUMENT_PER_IP)', schema: RateLimitedBody },
         },
       },
     },

@@ -9,7 +9,8 @@ export type RateLimitName =
   | 'loginFailuresPerAccount'
   | 'secondFactorPerConsumer'
   | 'accountChangesPerIp'
-  | 'registrationPerIp';
+  | 'registrationPerIp'
+  | 'metadataDocumentPerIp';
 
 /** A fixed-window limit: `points` requests per `durationSeconds`. */
 export interface RateLimitRule {

@@ -15,6 +15,7 @@ const MESSAGES: Record<RateLimitName, string> = {
   secondFactorPerConsumer: 'too many second-factor codes tried for this account; try again later',
   accountChangesPerIp: 'too many changes to sign-in methods from this network; try again later',
   registrationPerIp: 'too many client registrations from this address; try again later',
+  metadataDocumentPerIp: 'too many authorization requests with a URL as client_id from this network; try again later',
 };
 
 /** What the limits do while Redis is unreachable (LATCHKEY_REDIS_FAILURE_MODE). */

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { FlowDeps } from '../../flows/deps.js';
 import type { RateLimitName } from '../../protocol/rate-limits.js';
+import { isClientIdUrl } from '../../protocol/client-metadata-document.js';
 import type { AppEnv } from '../env.js';
 
 /**
@@ -27,6 +28,22 @@ export function limitPerIp(deps: FlowDeps, name: RateLimitName, trustedProxyHops
 export function limitPerApplication(deps: FlowDeps, name: RateLimitName): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await deps.rateLimits.consume(name, c.get('application').id);
+    await next();
+  };
+}
+
+/**
+ * Counts an authorization request against `name` per client IP only when its `client_id` (query of
+ * a GET, form body of a POST — Hono keeps the body for the handler) is a URL: a Client ID Metadata
+ * Document, which may be fetched and saved (SPEC §13). Registered clients' requests pass untouched.
+ */
+export function limitUrlClientIdsPerIp(deps: FlowDeps, name: RateLimitName, trustedProxyHops: number): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    let clientId = c.req.query('client_id');
+    if (clientId === undefined && c.req.method === 'POST' && (c.req.header('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+      clientId = new URLSearchParams(await c.req.text()).get('client_id') ?? undefined;
+    }
+    if (clientId !== undefined && isClientIdUrl(clientId)) await deps.rateLimits.consume(name, clientIp(c, trustedProxyHops));
     await next();
   };
 }
