@@ -918,6 +918,12 @@ export interface Store {
    * recorded already and has not expired (a replay). A row past its expiry may be taken over.
    */
   recordDpopProof(proof: { jtiHash: string; expiresAt: number }, now: number): Promise<boolean>;
+  /**
+   * RFC 9449 §5: binds an unbound refresh-token family (its session) to a DPoP key, with one
+   * conditional update (`dpop_jkt IS NULL`) — true for exactly one caller; false when the family is
+   * already bound (to any key) or does not exist. Never rebinds.
+   */
+  bindSessionToDpopKey(sessionId: string, jkt: string): Promise<boolean>;
 
   /** Stores a new admin token with the SHA-256 of its secret (SPEC §10). */
   createAdminToken(token: AdminToken, tokenHash: string): Promise<void>;
