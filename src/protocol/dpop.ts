@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { InvalidRequest } from './oauth-errors.js';
 
 /**
  * RFC 9449 §5.1 `dpop_signing_alg_values_supported`: the asymmetric JWS algorithms a DPoP proof may
@@ -40,4 +41,15 @@ export function normalizeHtu(value: string): string | undefined {
 /** RFC 9449 §4.2 `ath`: base64url SHA-256 of the access token's ASCII octets. */
 export function accessTokenHashForDpop(accessToken: string): string {
   return createHash('sha256').update(accessToken, 'ascii').digest('base64url');
+}
+
+/**
+ * RFC 9449 §10: the `dpop_jkt` authorization request parameter — the base64url SHA-256 JWK
+ * thumbprint (RFC 7638) of the key the code will be redeemed with: 43 base64url characters.
+ * Null when not sent; invalid_request when malformed.
+ */
+export function readDpopJktParameter(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  if (!/^[A-Za-z0-9_-]{43}$/.test(value)) throw new InvalidRequest('dpop_jkt must be a JWK SHA-256 thumbprint: 43 base64url characters');
+  return value;
 }

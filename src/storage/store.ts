@@ -251,6 +251,8 @@ export interface AuthorizationRequest {
   claims: string | null;
   /** RFC 8707 §2: the resources asked for (absent or empty: none; the token is then for this server). */
   resources?: string[];
+  /** RFC 9449 §10: `dpop_jkt`, or the key of a DPoP proof at PAR (absent or null: none). */
+  dpopJkt?: string | null;
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;
@@ -304,6 +306,8 @@ export interface AuthorizationCode {
   claims: string | null;
   /** RFC 8707 §2: the resources the authorization request asked for (absent or empty: none). */
   resources?: string[];
+  /** RFC 9449 §10: the DPoP key (JWK thumbprint) the code must be redeemed with (absent or null: none). */
+  dpopJkt?: string | null;
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;

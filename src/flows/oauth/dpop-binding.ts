@@ -1,5 +1,5 @@
 import { InvalidDpopProof } from '../../protocol/dpop-errors.js';
-import type { Application, RefreshTokenRecord, Session } from '../../storage/store.js';
+import type { Application, AuthorizationCode, RefreshTokenRecord, Session } from '../../storage/store.js';
 import type { FlowDeps } from '../deps.js';
 
 /**
@@ -47,4 +47,11 @@ export async function bindFamilyOnFirstProof(
   if (await deps.store.bindSessionToDpopKey(family.id, dpopJkt)) return;
   const current = await deps.store.getSession(family.id);
   if (current) checkRefreshBinding(current, dpopJkt);
+}
+
+/** RFC 9449 §10: a code issued for `dpop_jkt` (or a proof at PAR) is redeemed only with a proof by that key. */
+export function checkCodeBinding(code: Pick<AuthorizationCode, 'dpopJkt'>, dpopJkt: string | undefined): void {
+  if (!code.dpopJkt) return;
+  if (dpopJkt === undefined) throw new InvalidDpopProof('this authorization code is bound to a DPoP key (dpop_jkt): send a DPoP proof by that key');
+  if (dpopJkt !== code.dpopJkt) throw new InvalidDpopProof('this authorization code is bound to another DPoP key (dpop_jkt)');
 }
