@@ -22,8 +22,10 @@ export const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']
 
 /**
  * RFC 9449 §4.3 check 9: `htu` is compared without its query and fragment, after the syntax-based
- * normalization of RFC 3986 §6.2.2–6.2.3 (scheme and host case, default port, empty path) that the
- * WHATWG URL parser applies. Undefined for a value that is not an absolute http(s) URL.
+ * normalization of RFC 3986 §6.2.2–6.2.3: scheme and host case, default port, empty path and dot
+ * segments (the WHATWG URL parser), and percent-encoding (§6.2.2.1–6.2.2.2, which the parser leaves
+ * alone: `%7E` and `~`, `%2f` and `%2F` name the same URL). Undefined for a value that is not an
+ * absolute http(s) URL.
  */
 export function normalizeHtu(value: string): string | undefined {
   let url: URL;
@@ -35,7 +37,15 @@ export function normalizeHtu(value: string): string | undefined {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
   url.search = '';
   url.hash = '';
-  return url.href;
+  return normalizePercentEncoding(url.href);
+}
+
+/** RFC 3986 §6.2.2.2: percent-encoded unreserved characters decoded; §6.2.2.1: other escapes in uppercase. */
+export function normalizePercentEncoding(value: string): string {
+  return value.replace(/%[0-9A-Fa-f]{2}/g, (escape) => {
+    const character = String.fromCharCode(Number.parseInt(escape.slice(1), 16));
+    return /^[A-Za-z0-9\-._~]$/.test(character) ? character : escape.toUpperCase();
+  });
 }
 
 /** RFC 9449 §4.2 `ath`: base64url SHA-256 of the access token's ASCII octets. */
