@@ -79,14 +79,14 @@ describeEachEngine('RFC 9449 DPoP at the token endpoint, with oauth4webapi', (en
   afterAll(() => server?.close());
 
   /** Code + PKCE with DPoP for a new user of `app`; the token response and the handle used. */
-  async function codeGrant(app: OAuthApp, type: 'public' | 'confidential', dpop: oauth.DPoPHandle) {
+  async function codeGrant(app: OAuthApp, type: 'public' | 'confidential', dpop: oauth.DPoPHandle | undefined) {
     const client: oauth.Client = { client_id: app.publishableKey };
     const clientAuth = type === 'confidential' ? oauth.ClientSecretBasic(app.secretKey) : oauth.None();
     const user = await createPasswordUser(server);
     const codeVerifier = oauth.generateRandomCodeVerifier();
     const params = await signIn(server, as, app, user, codeVerifier);
     const { result: tokens, retried } = await withNonceRetry(async () =>
-      oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, app.redirectUri, codeVerifier, { ...options, DPoP: dpop })),
+      oauth.processAuthorizationCodeResponse(as, client, await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, app.redirectUri, codeVerifier, { ...options, ...(dpop ? { DPoP: dpop } : {}) })),
     );
     return { tokens, retried, client, clientAuth, user };
   }
@@ -145,6 +145,32 @@ describeEachEngine('RFC 9449 DPoP at the token endpoint, with oauth4webapi', (en
     // Neither refusal used the token up: its holder refreshes (no theft detection tripped).
     const refreshed = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, clientAuth, tokens.refresh_token!, { ...options, DPoP: dpop }));
     expect(decodeJwt(refreshed.access_token).cnf).toEqual({ jkt: key.jkt });
+  });
+
+  it('RFC 9449 §5: a public client\'s family started without DPoP is bound by its first refresh with a proof — no later refresh falls back to Bearer', async () => {
+    const app = await createOAuthApp(server, { type: 'public' });
+    const { tokens, client, clientAuth } = await codeGrant(app, 'public', undefined);
+    expect(tokens.token_type).toBe('bearer');
+
+    const key = await dpopKey();
+    const dpop = oauth.DPoP({}, key.keyPair);
+    const { result: bound } = await withNonceRetry(async () =>
+      oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, clientAuth, tokens.refresh_token!, { ...options, DPoP: dpop })),
+    );
+    expect(bound.token_type).toBe('dpop');
+    expect(decodeJwt(bound.access_token).cnf).toEqual({ jkt: key.jkt });
+
+    const bare = await oauth.refreshTokenGrantRequest(as, client, clientAuth, bound.refresh_token!, options);
+    expect(bare.status).toBe(400);
+    expect(await bare.json()).toEqual({ error: 'invalid_dpop_proof', error_description: 'this refresh token is bound to a DPoP key: send a DPoP proof by that key' });
+    const thief = oauth.DPoP({}, (await dpopKey()).keyPair);
+    const stolen = await withNonceRetry(async () =>
+      oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, clientAuth, bound.refresh_token!, { ...options, DPoP: thief })),
+    ).catch((error: unknown) => error);
+    expect(stolen).toMatchObject({ error: 'invalid_dpop_proof', error_description: 'this refresh token is bound to another DPoP key' });
+
+    const again = await oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, clientAuth, bound.refresh_token!, { ...options, DPoP: dpop }));
+    expect(decodeJwt(again.access_token).cnf).toEqual({ jkt: key.jkt });
   });
 
   it('RFC 9449 §5: a confidential client\'s refresh token is not bound — a refresh under a new key binds the new access token to it', async () => {

@@ -580,6 +580,23 @@ describeEachEngine('Store contract', (engine) => {
     expect((await store.getSession('ses_dpop_unbound'))!.dpopJkt).toBeNull();
   });
 
+  it('RFC 9449 §5 bindSessionToDpopKey: 20 concurrent binds of an unbound family with different keys → exactly one wins and the key never changes', async () => {
+    const id = 'ses_dpop_first_proof';
+    await store.startSession({
+      id, organizationId, applicationId: application.id, consumerId: consumer.id, type: 'authenticated', kind: 'oauth',
+      grantId: null, scope: null, codeHash: null, createdAt: now, revokedAt: null,
+    }, null);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.bindSessionToDpopKey(id, `jkt-${i}`)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = `jkt-${results.indexOf(true)}`;
+    expect((await store.getSession(id))!.dpopJkt).toBe(winner);
+    expect(await store.bindSessionToDpopKey(id, 'jkt-later')).toBe(false);
+    expect(await store.bindSessionToDpopKey('ses_dpop_bound', 'jkt-other')).toBe(false);
+    expect((await store.getSession('ses_dpop_bound'))!.dpopJkt).toBe('jkt-thumbprint');
+    expect(await store.bindSessionToDpopKey('ses_nobody', 'jkt-0')).toBe(false);
+    expect((await store.getSession(id))!.dpopJkt).toBe(winner);
+  });
+
   it('SPEC §10: admin tokens — found by hash only, the hash unique, listed in id order per organization, revoked by exactly one of 20 concurrent calls', async () => {
     const other = 'org_contract_admin';
     await store.createOrganization({

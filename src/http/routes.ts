@@ -319,7 +319,7 @@ export function buildRoutes(deps: FlowDeps, options: { jwksMaxAgeSeconds: number
         requestBody: PushedAuthorizationRequestBody, requestTypes: ['application/x-www-form-urlencoded', 'application/json'],
         responses: {
           201: { description: 'Stored (Cache-Control: no-store)', schema: PushedAuthorizationResponseBody },
-          400: { description: 'invalid_request (also request_uri sent, unregistered redirect_uri) / invalid_scope / invalid_target (RFC 8707) / unsupported_response_type / request_not_supported', schema: OAuthErrorBody },
+          400: { description: 'invalid_request (also request_uri sent, unregistered redirect_uri, malformed dpop_jkt) / invalid_scope / invalid_target (RFC 8707) / unsupported_response_type / request_not_supported / invalid_dpop_proof (RFC 9449 §10.1: a bad DPoP proof, or one by another key than dpop_jkt)', schema: OAuthErrorBody },
           401: { description: 'invalid_client', schema: OAuthErrorBody },
         },
       },

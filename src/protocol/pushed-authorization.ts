@@ -10,12 +10,14 @@ export function isPushedRequestUri(value: string | undefined): value is string {
 
 /**
  * The parameters of an authorization request a pushed request keeps (RFC 6749 §4.1.1, RFC 7636
- * §4.3, OpenID Connect Core §3.1.2.1, Latchkey's `mode`). Anything else — client credentials
+ * §4.3, OpenID Connect Core §3.1.2.1, RFC 9449 §10 `dpop_jkt`, Latchkey's `mode`). Anything else — client credentials
  * above all — is never stored; unknown parameters would be ignored anyway (RFC 6749 §3.1).
  */
 export const PUSHABLE_PARAMETERS: readonly string[] = [
   'response_type', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method', 'scope', 'nonce', 'prompt', 'max_age',
   'login_hint', 'id_token_hint', 'claims', 'response_mode', 'display', 'ui_locales', 'claims_locales', 'acr_values', 'mode',
+  // RFC 9449 §10.1: named by the client, or the key of the DPoP proof sent to the PAR endpoint.
+  'dpop_jkt',
 ];
 
 /** The pushable parameters of `params`, nothing else. */

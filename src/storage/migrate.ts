@@ -16,6 +16,7 @@ import * as passkeys from './migrations/013-passkeys.js';
 import * as pushedAuthorization from './migrations/014-pushed-authorization.js';
 import * as dpop from './migrations/015-dpop.js';
 import * as clientRegistration from './migrations/016-client-registration.js';
+import * as dpopAuthorizationCodes from './migrations/017-dpop-authorization-codes.js';
 
 // Migrations are compiled into the program (no directory scanning), in order of their names.
 const MIGRATIONS: Record<string, Migration> = {
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '014-pushed-authorization': pushedAuthorization,
   '015-dpop': dpop,
   '016-client-registration': clientRegistration,
+  '017-dpop-authorization-codes': dpopAuthorizationCodes,
 };
 
 /** Every migration's name, in the order they apply. */

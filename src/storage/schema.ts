@@ -173,6 +173,8 @@ export interface Database {
     claims: string | null;
     /** Migration 014: RFC 8707 resources asked for, JSON list (null: none). */
     resources: string | null;
+    /** Migration 017: RFC 9449 §10 DPoP key thumbprint the code is bound to (null: none). */
+    dpop_jkt: string | null;
     created_at: number;
     expires_at: number;
     consumed_at: number | null;
@@ -202,6 +204,8 @@ export interface Database {
     claims: string | null;
     /** Migration 014: RFC 8707 resources granted, JSON list (null: none). */
     resources: string | null;
+    /** Migration 017: RFC 9449 §10 DPoP key thumbprint the code is bound to (null: none). */
+    dpop_jkt: string | null;
     created_at: number;
     expires_at: number;
     consumed_at: number | null;

@@ -251,6 +251,8 @@ export interface AuthorizationRequest {
   claims: string | null;
   /** RFC 8707 §2: the resources asked for (absent or empty: none; the token is then for this server). */
   resources?: string[];
+  /** RFC 9449 §10: `dpop_jkt`, or the key of a DPoP proof at PAR (absent or null: none). */
+  dpopJkt?: string | null;
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;
@@ -304,6 +306,8 @@ export interface AuthorizationCode {
   claims: string | null;
   /** RFC 8707 §2: the resources the authorization request asked for (absent or empty: none). */
   resources?: string[];
+  /** RFC 9449 §10: the DPoP key (JWK thumbprint) the code must be redeemed with (absent or null: none). */
+  dpopJkt?: string | null;
   createdAt: number;
   expiresAt: number;
   consumedAt: number | null;
@@ -918,6 +922,12 @@ export interface Store {
    * recorded already and has not expired (a replay). A row past its expiry may be taken over.
    */
   recordDpopProof(proof: { jtiHash: string; expiresAt: number }, now: number): Promise<boolean>;
+  /**
+   * RFC 9449 §5: binds an unbound refresh-token family (its session) to a DPoP key, with one
+   * conditional update (`dpop_jkt IS NULL`) — true for exactly one caller; false when the family is
+   * already bound (to any key) or does not exist. Never rebinds.
+   */
+  bindSessionToDpopKey(sessionId: string, jkt: string): Promise<boolean>;
 
   /** Stores a new admin token with the SHA-256 of its secret (SPEC §10). */
   createAdminToken(token: AdminToken, tokenHash: string): Promise<void>;

@@ -9,7 +9,7 @@ import { isDisabledConflict } from '../consumer-status.js';
 import { settingsOf } from '../organization-settings.js';
 import type { TokenResponse } from './token-response.js';
 import { issueIdToken } from './id-token.js';
-import { refreshBinding } from './dpop-binding.js';
+import { checkCodeBinding, refreshBinding } from './dpop-binding.js';
 import { signOAuthAccessToken } from './tokens.js';
 
 /**
@@ -40,6 +40,9 @@ export async function redeemAuthorizationCode(
     // RFC 8707 §2.2: the token's audience is one of the resources granted at the authorization
     // request. Thrown here, invalid_target rolls the redemption back: the code stays usable.
     resource = audienceOf(code.resources ?? [], params.resources ?? []);
+    // RFC 9449 §10: a code bound to a key is redeemed only with a proof by it. Thrown here, the
+    // redemption rolls back: the code stays usable for the key holder.
+    checkCodeBinding(code, params.dpopJkt);
     session = {
       id: generateId('ses_', now), organizationId: code.organizationId, applicationId: application.id, consumerId: code.consumerId,
       type: 'authenticated', kind: 'oauth', grantId: code.grantId, scope: code.scope, codeHash,

@@ -84,6 +84,8 @@ export async function issueAuthorizationCode(
             codeHash: hashSecret(code), organizationId: application.organizationId, applicationId: application.id, consumerId: user.consumerId,
             grantId: grant.id, redirectUri: request.redirectUri, codeChallenge: request.codeChallenge, scope: request.scope, nonce: request.nonce,
             resources: request.resources ?? [],
+            // RFC 9449 §10: the code is redeemed only with a proof by the key the request named.
+            ...(request.dpopJkt ? { dpopJkt: request.dpopJkt } : {}),
             authTime: user.createdAt, browserSessionId: user.id, claims: request.claims, createdAt: now, expiresAt: now + AUTHORIZATION_CODE_TTL_SECONDS * 1000, consumedAt: null,
           },
           auditEvents,

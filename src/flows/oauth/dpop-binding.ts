@@ -1,5 +1,6 @@
 import { InvalidDpopProof } from '../../protocol/dpop-errors.js';
-import type { Application, Session } from '../../storage/store.js';
+import type { Application, AuthorizationCode, RefreshTokenRecord, Session } from '../../storage/store.js';
+import type { FlowDeps } from '../deps.js';
 
 /**
  * RFC 9449 §5: the refresh tokens of a public client are bound to the DPoP key of the request that
@@ -25,4 +26,32 @@ export function refreshBindingProblem(family: Pick<Session, 'dpopJkt'>, dpopJkt:
   if (dpopJkt === undefined) return 'this refresh token is bound to a DPoP key: send a DPoP proof by that key';
   if (dpopJkt !== family.dpopJkt) return 'this refresh token is bound to another DPoP key';
   return undefined;
+}
+
+/**
+ * RFC 9449 §5: a public client's family started without DPoP is bound by the first refresh that
+ * comes with a proof, so no later refresh can fall back to Bearer. Called after checkRefreshBinding,
+ * before rotating; only the holder of the family's live refresh token binds it (a rotated, revoked or
+ * expired one is left to the rotation to refuse). The store binds with one conditional write; when a
+ * concurrent request bound the family first, its key is the one this request must have.
+ */
+export async function bindFamilyOnFirstProof(
+  deps: FlowDeps,
+  application: Application,
+  family: Pick<Session, 'id' | 'dpopJkt'>,
+  presented: Pick<RefreshTokenRecord, 'rotatedAt' | 'revokedAt' | 'expiresAt'>,
+  dpopJkt: string | undefined,
+): Promise<void> {
+  if (application.type !== 'public' || dpopJkt === undefined || family.dpopJkt) return;
+  if (presented.rotatedAt !== null || presented.revokedAt !== null || presented.expiresAt <= deps.clock.now()) return;
+  if (await deps.store.bindSessionToDpopKey(family.id, dpopJkt)) return;
+  const current = await deps.store.getSession(family.id);
+  if (current) checkRefreshBinding(current, dpopJkt);
+}
+
+/** RFC 9449 §10: a code issued for `dpop_jkt` (or a proof at PAR) is redeemed only with a proof by that key. */
+export function checkCodeBinding(code: Pick<AuthorizationCode, 'dpopJkt'>, dpopJkt: string | undefined): void {
+  if (!code.dpopJkt) return;
+  if (dpopJkt === undefined) throw new InvalidDpopProof('this authorization code is bound to a DPoP key (dpop_jkt): send a DPoP proof by that key');
+  if (dpopJkt !== code.dpopJkt) throw new InvalidDpopProof('this authorization code is bound to another DPoP key (dpop_jkt)');
 }

@@ -5,6 +5,7 @@ import {
 } from '../../protocol/oauth-errors.js';
 import { isClientIdUrl } from '../../protocol/client-metadata-document.js';
 import { CODE_CHALLENGE_PATTERN } from '../../protocol/pkce.js';
+import { readDpopJktParameter } from '../../protocol/dpop.js';
 import { isRegisteredRedirectUri } from '../../protocol/redirect-uri.js';
 import { readClaimsRequest, requestedSubject } from '../../protocol/claims-request.js';
 import { isPushedRequestUri } from '../../protocol/pushed-authorization.js';
@@ -147,7 +148,7 @@ export async function initiateAuthorization(
 }
 
 /** Every parameter of an authorization request but the client and its redirect URI, as stored. */
-export type CheckedParameters = Pick<AuthorizationRequest, 'codeChallenge' | 'scope' | 'nonce' | 'prompt' | 'maxAge' | 'loginHint' | 'idTokenHintSubject' | 'claims' | 'resources'>;
+export type CheckedParameters = Pick<AuthorizationRequest, 'codeChallenge' | 'scope' | 'nonce' | 'prompt' | 'maxAge' | 'loginHint' | 'idTokenHintSubject' | 'claims' | 'resources' | 'dpopJkt'>;
 
 /**
  * The authorization request's rules once the client and redirect URI are known (RFC 6749 §4.1.1,
@@ -188,6 +189,8 @@ async function checkParameters(
     // RFC 8707 §2: absolute URIs without fragment, each listed for the application; invalid_target otherwise.
     // Clients nobody registered by hand may ask for the resources the operator listed for all of them.
     resources: checkRequestedResources(resources, application.registration === 'manual' ? application.resources : deps.clientRegistration.resources),
+    // RFC 9449 §10: the code will be redeemed only with a proof by this key.
+    dpopJkt: readDpopJktParameter(params.dpop_jkt),
     ...(await readSubjectRules(deps, application, params)),
   };
 }

@@ -8,7 +8,7 @@ import { settingsOf } from '../organization-settings.js';
 import { rotateRefreshFamily } from '../refresh-rotation.js';
 import { issueIdToken } from './id-token.js';
 import type { TokenResponse } from './token-response.js';
-import { checkRefreshBinding } from './dpop-binding.js';
+import { bindFamilyOnFirstProof, checkRefreshBinding } from './dpop-binding.js';
 import { signOAuthAccessToken } from './tokens.js';
 
 /**
@@ -38,6 +38,7 @@ export async function refreshOAuthTokens(
     if (family && family.applicationId === application.id) {
       if (requested && !isScopeSubset(requested, (family.scope ?? '').split(' '))) throw new InvalidScope('scope is wider than the original grant');
       checkRefreshBinding(family, params.dpopJkt);
+      await bindFamilyOnFirstProof(deps, application, family, presented, params.dpopJkt);
       // RFC 8707 §2.2: a refresh may narrow the audience to one granted resource, never widen it.
       audienceOf(family.resources ?? [], resources, 'first');
     }

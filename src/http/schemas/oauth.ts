@@ -31,6 +31,7 @@ export const InitiateQuery = v.object({
   claims_locales: v.optional(v.string()),
   acr_values: v.optional(v.string()),
   resource: v.optional(v.pipe(v.string(), v.description('RFC 8707: a resource indicator (absolute URI, no fragment) listed for the application; may repeat'))),
+  dpop_jkt: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/), v.description('RFC 9449 §10: JWK SHA-256 thumbprint of the DPoP key the code must be redeemed with'))),
 });
 
 /** RFC 9126 §2.1: the parameters of step 1 (no request_uri), with the client's authentication as at the token endpoint. */

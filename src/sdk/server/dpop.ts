@@ -53,12 +53,21 @@ async function sha256Base64url(value: string): Promise<string> {
   return btoa(String.fromCharCode(...digest)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-const htuOf = (value: string) => {
+/**
+ * RFC 9449 §4.3 check 9: `htu` without query and fragment, after RFC 3986 §6.2.2–6.2.3 normalization —
+ * the URL parser's (case, default port, dot segments), then percent-encoding (§6.2.2.1–6.2.2.2:
+ * unreserved characters decoded, other escapes uppercased). The same rule as the server's
+ * (src/protocol/dpop.ts `normalizeHtu`), repeated here because this package imports no server code.
+ */
+export const htuOf = (value: string): string | undefined => {
   try {
     const url = new URL(value);
     url.search = '';
     url.hash = '';
-    return url.href;
+    return url.href.replace(/%[0-9A-Fa-f]{2}/g, (escape) => {
+      const character = String.fromCharCode(Number.parseInt(escape.slice(1), 16));
+      return /^[A-Za-z0-9\-._~]$/.test(character) ? character : escape.toUpperCase();
+    });
   } catch {
     return undefined;
   }

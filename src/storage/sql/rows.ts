@@ -137,6 +137,8 @@ export function toAuthorizationRequest(row: Row<'authorization_requests'>): Auth
     idTokenHintSubject: row.id_token_hint_subject,
     claims: row.claims,
     resources: fromResourcesColumn(row.resources),
+    // Absent when unbound, as the records built before migration 017 were.
+    ...(row.dpop_jkt !== null ? { dpopJkt: row.dpop_jkt } : {}),
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     consumedAt: row.consumed_at,
@@ -171,6 +173,8 @@ export function toAuthorizationCode(row: Row<'authorization_codes'>): Authorizat
     browserSessionId: row.browser_session_id,
     claims: row.claims,
     resources: fromResourcesColumn(row.resources),
+    // Absent when unbound, as the records built before migration 017 were.
+    ...(row.dpop_jkt !== null ? { dpopJkt: row.dpop_jkt } : {}),
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     consumedAt: row.consumed_at,
