@@ -113,6 +113,22 @@ describeEachEngine('RFC 9449 DPoP-bound consumer sessions (SPEC §13)', (engine)
     expect(decodeJwt((await refreshed.json()).accessToken).cnf).toEqual({ jkt: key.jkt });
   });
 
+  it('RFC 9449 §5: a session started without DPoP is bound by its first refresh with a proof — no later refresh falls back to Bearer', async () => {
+    const unbound = await (await server.request('/auth/guest', { method: 'POST', headers: publishable() })).json();
+    const refresh = async (refreshToken: string, headers: Record<string, string>) =>
+      server.request('/auth/refresh', { json: { refreshToken }, headers: { ...publishable(), ...headers } });
+    const bound = await refresh(unbound.refreshToken, { dpop: await dpopProof(key, 'POST', url('/auth/refresh')) });
+    expect(bound.status).toBe(200);
+    const tokens = await bound.json();
+    expect(decodeJwt(tokens.accessToken).cnf).toEqual({ jkt: key.jkt });
+    const bare = await refresh(tokens.refreshToken, {});
+    expect(bare.status).toBe(400);
+    expect(await bare.json()).toEqual({ error: 'invalid_dpop_proof', message: 'this refresh token is bound to a DPoP key: send a DPoP proof by that key' });
+    const other = await refresh(tokens.refreshToken, { dpop: await dpopProof(await dpopKey(), 'POST', url('/auth/refresh')) });
+    expect(other.status).toBe(400);
+    expect((await refresh(tokens.refreshToken, { dpop: await dpopProof(key, 'POST', url('/auth/refresh')) })).status).toBe(200);
+  });
+
   it('RFC 9449 §4.3: a bad proof when starting a session → 400 invalid_dpop_proof (consumer API shape)', async () => {
     const response = await server.request('/auth/guest', { method: 'POST', headers: { ...publishable(), dpop: await dpopProof(key, 'GET', url('/auth/guest')) } });
     expect(response.status).toBe(400);

@@ -1,7 +1,7 @@
 import { hashSecret } from '../crypto/hash.js';
 import { ConsumerInvalidDpopProof } from '../protocol/dpop-errors.js';
 import { InvalidRefreshToken } from '../protocol/errors.js';
-import { refreshBindingProblem } from './oauth/dpop-binding.js';
+import { bindOnFirstProof, refreshBindingProblem } from './oauth/dpop-binding.js';
 import type { Application } from '../storage/store.js';
 import { issueAccessTokens } from './consumer-tokens.js';
 import type { FlowDeps } from './deps.js';
@@ -24,8 +24,10 @@ export async function refreshConsumerSession(deps: FlowDeps, application: Applic
   // before rotating, so a thief without the key cannot use the token up.
   const presented = await deps.store.findRefreshToken(hashSecret(refreshToken));
   const family = presented && (await deps.store.getSession(presented.sessionId));
-  if (family && family.applicationId === application.id) {
-    const problem = refreshBindingProblem(family, dpopJkt);
+  if (presented && family && family.applicationId === application.id) {
+    // A session started without DPoP is bound by the first refresh with a proof: a browser is a
+    // public client, and RFC 9449 §5 binds its refresh tokens — no later refresh falls back to Bearer.
+    const problem = refreshBindingProblem(family, dpopJkt) ?? (await bindOnFirstProof(deps, family, presented, dpopJkt));
     if (problem) throw new ConsumerInvalidDpopProof(problem);
   }
   const outcome = await rotateRefreshFamily(deps, application, 'consumer', refreshToken, settings);

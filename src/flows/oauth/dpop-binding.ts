@@ -42,11 +42,27 @@ export async function bindFamilyOnFirstProof(
   presented: Pick<RefreshTokenRecord, 'rotatedAt' | 'revokedAt' | 'expiresAt'>,
   dpopJkt: string | undefined,
 ): Promise<void> {
-  if (application.type !== 'public' || dpopJkt === undefined || family.dpopJkt) return;
-  if (presented.rotatedAt !== null || presented.revokedAt !== null || presented.expiresAt <= deps.clock.now()) return;
-  if (await deps.store.bindSessionToDpopKey(family.id, dpopJkt)) return;
+  if (application.type !== 'public') return;
+  const problem = await bindOnFirstProof(deps, family, presented, dpopJkt);
+  if (problem) throw new InvalidDpopProof(problem);
+}
+
+/**
+ * The binding itself, for any family whose holder is a public client — an OAuth public client's, or
+ * a consumer session's (a browser: SPEC §13, RFC 9449 §5). Answers why the request's key cannot
+ * refresh the family when a concurrent request bound it to another key first.
+ */
+export async function bindOnFirstProof(
+  deps: FlowDeps,
+  family: Pick<Session, 'id' | 'dpopJkt'>,
+  presented: Pick<RefreshTokenRecord, 'rotatedAt' | 'revokedAt' | 'expiresAt'>,
+  dpopJkt: string | undefined,
+): Promise<string | undefined> {
+  if (dpopJkt === undefined || family.dpopJkt) return undefined;
+  if (presented.rotatedAt !== null || presented.revokedAt !== null || presented.expiresAt <= deps.clock.now()) return undefined;
+  if (await deps.store.bindSessionToDpopKey(family.id, dpopJkt)) return undefined;
   const current = await deps.store.getSession(family.id);
-  if (current) checkRefreshBinding(current, dpopJkt);
+  return current ? refreshBindingProblem(current, dpopJkt) : undefined;
 }
 
 /** RFC 9449 §10: a code issued for `dpop_jkt` (or a proof at PAR) is redeemed only with a proof by that key. */
