@@ -77,6 +77,12 @@ export class RequestUriNotSupported extends LatchkeyError {}
 /** RFC 9449 §5, §8 (SPEC §13): a DPoP proof refused; the server's nonce is needed. */
 export class InvalidDpopProof extends LatchkeyError {}
 export class UseDpopNonce extends LatchkeyError {}
+/** RFC 9126 §2.2 (a request_uri unknown, expired or used), RFC 8707 §2 (a resource not allowed). */
+export class InvalidRequestUri extends LatchkeyError {}
+export class InvalidTarget extends LatchkeyError {}
+/** RFC 7591 §3.2.2: Dynamic Client Registration refused the metadata. */
+export class InvalidRedirectUri extends LatchkeyError {}
+export class InvalidClientMetadata extends LatchkeyError {}
 /** Admin API (SPEC §10) and account state. */
 export class InvalidInput extends LatchkeyError {}
 export class Conflict extends LatchkeyError {}
@@ -134,6 +140,10 @@ export const ERROR_CLASSES = {
   request_uri_not_supported: RequestUriNotSupported,
   invalid_dpop_proof: InvalidDpopProof,
   use_dpop_nonce: UseDpopNonce,
+  invalid_request_uri: InvalidRequestUri,
+  invalid_target: InvalidTarget,
+  invalid_redirect_uri: InvalidRedirectUri,
+  invalid_client_metadata: InvalidClientMetadata,
   invalid_input: InvalidInput,
   conflict: Conflict,
   consumer_disabled: ConsumerDisabled,
